@@ -1,0 +1,36 @@
+# Two commands: `make demo` runs digest end to end on embedded defaults; `make test` runs the suite.
+# Each creates .venv by itself on a fresh machine (Python 3.11+, make and git only).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install install-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/digest demo
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/summaries.py
+	$(BIN)/python benchmarks/send.py --subscribers 20000
+
+clean:
+	rm -rf demo-out digest.db digest.db-wal digest.db-shm test-artifacts

@@ -1,0 +1,58 @@
+"""The command line: a thin shell over digest.pipeline and digest.store.
+
+Groups are nouns, commands are verbs; data goes to stdout, chatter to stderr; `--help` works
+without a database. Only here do DigestErrors become `Error: ...` lines and exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import DigestError
+from .app import App
+
+
+class DigestGroup(click.Group):
+    """Turns a DigestError from any command into one `Error: ...` line and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            if isinstance(ctx.obj, App) and ctx.obj.verbose:
+                raise
+            click.echo(f"Error: {exc.message}" + (f" {exc.hint}" if exc.hint else ""), err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="DIGEST_CONFIG",
+              help="Path to digest.toml (default: ./digest.toml if present).")
+@click.option("-v", "--verbose", is_flag=True, help="Log more, and show tracebacks on errors.")
+@click.version_option(__version__, prog_name="digest")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """digest: turn new articles into one email digest per subscriber.
+
+    Example: digest demo
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ctx.obj = App(config_path, verbose)
+
+
+def _register() -> None:
+    from . import articles, demo, deliver, preview, subscribers, topics
+    for module in (articles, demo, deliver, preview, subscribers, topics):
+        module.register(cli)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="digest")

@@ -1,0 +1,69 @@
+"""Shared state for one CLI invocation: the configuration and, lazily, the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import config
+from ..errors import NotFound
+from ..store import Store
+
+
+class App:
+    def __init__(self, config_path: str | None, verbose: bool):
+        self.config_path = config_path
+        self.verbose = verbose
+        self._cfg = None
+        self._store = None
+
+    @property
+    def cfg(self) -> config.Config:
+        if self._cfg is None:
+            self._cfg = config.load(self.config_path)
+        return self._cfg
+
+    @property
+    def store(self) -> Store:
+        """Open the database; it must have been created (and migrated) by `digest init`."""
+        if self._store is None:
+            store = Store.open(self.cfg.db, create=False)
+            if store.needs_migration():
+                store.close()
+                raise NotFound(f"Database {self.cfg.db} needs migrating.", "Run `digest init`.")
+            self._store = store
+        return self._store
+
+    def init_store(self) -> tuple[Store, list[str]]:
+        """Create or migrate the database and make sure the default topics exist."""
+        store = Store.open(self.cfg.db)
+        applied = store.init()
+        if applied and "m001_initial" in applied:
+            store.ensure_default_topics()
+        self._store = store
+        return store, applied
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def say(message: str) -> None:
+    """Chatter goes to stderr so stdout stays data."""
+    click.echo(message, err=True)
+
+
+def table(headers: list[str], rows: list[list]) -> None:
+    """A plain aligned table on stdout."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, r in enumerate(cells):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+    sys.stdout.flush()

@@ -1,0 +1,110 @@
+"""`digest demo`: the whole path on embedded defaults, into a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import pipeline, tokens
+from ..sink import Sink
+from .app import App, pass_app, say, table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _find(name: str) -> Path:
+    """seeds/ and subscribers/ from the working directory, else from the source checkout."""
+    here = Path(name)
+    return here if here.is_dir() else ROOT / name
+
+
+@click.command(name="demo")
+@click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False),
+              help="Where received messages (.eml) and previews (.html) go.")
+@pass_app
+def demo_command(app: App, out_dir: str) -> None:
+    """Create the database, ingest seeds/ and subscribers/, and send the edition to a local SMTP server.
+
+    Unless DIGEST_SMTP_URL names a relay, a real SMTP server starts on 127.0.0.1 and every
+    message it receives is written to demo-out/. Run it again and nothing is sent twice.
+
+    Example: digest demo
+    """
+    started = time.monotonic()
+    cfg = app.cfg
+    if not cfg.secret:
+        cfg.secret = tokens.DEMO_SECRET
+    store, _ = app.init_store()
+    seeds, lists = _find("seeds"), _find("subscribers")
+    report = pipeline.ingest_paths(store, [seeds])
+    for err in report.errors:
+        click.echo(f"Error: {err.message}", err=True)
+    say(f"Database {cfg.db}; articles from {seeds}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged")
+    imported = 0
+    for csv_file in sorted(lists.glob("*.csv")):
+        imported += _import(store, csv_file)
+    say(f"Subscribers from {lists}: {imported} added or updated; {len(store.subscribers(status='active'))} active")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sink = None
+    if not os.environ.get("DIGEST_SMTP_URL"):
+        sink = Sink(out).start()
+        cfg.smtp_url = sink.url
+        say(f"SMTP server listening on 127.0.0.1:{sink.port}, writing to {out}/")
+    try:
+        plan = pipeline.plan_edition(store, cfg)
+        tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+    finally:
+        if sink:
+            sink.stop()
+    _previews(store, cfg, plan, out)
+    if tally.sent == 0 and tally.ok:
+        say(f"Edition {plan.key} was already sent to {tally.skipped} subscribers: nothing sent twice.")
+    else:
+        table(["topic mix", "articles", "recipients", "sent"],
+              [[mix, s["articles"], s["recipients"], s["sent"]] for mix, s in sorted(tally.by_mix.items())])
+    say(f"sent {tally.sent}, skipped {tally.skipped}, deferred {tally.deferred}, bounced {tally.bounced}, "
+        f"failed {tally.failed}; {time.monotonic() - started:.1f}s; messages and previews in {out}/")
+    if report.errors or not tally.ok:
+        sys.exit(1)
+
+
+def _import(store, csv_file: Path) -> int:
+    from .. import subscribers as lists
+    from ..errors import DigestError, ParseError
+    n = 0
+    for row in lists.read_csv(csv_file.read_bytes(), str(csv_file)):
+        if isinstance(row, ParseError):
+            click.echo(f"Error: {row.message}", err=True)
+            continue
+        try:
+            if store.upsert_subscriber(row.email, name=row.name, topics=row.topics, frequency=row.frequency,
+                                       timezone=row.timezone, resubscribe=False) != "skipped":
+                n += 1
+        except DigestError as exc:
+            click.echo(f"Error: {csv_file}:{row.line}: {exc.message}", err=True)
+    return n
+
+
+def _previews(store, cfg, plan, out: Path) -> None:
+    """One .html preview per topic mix of this edition, as its subscribers received it."""
+    seen = set()
+    for row in store.deliveries(plan.edition_id):
+        key = (row["mix"], row["since"], row["until"])
+        if key in seen:
+            continue
+        seen.add(key)
+        body = pipeline.render_group(store, cfg, plan.key, plan.date, row["mix"],
+                                     pipeline.parse_ts(row["since"]), pipeline.parse_ts(row["until"]))
+        html, _ = pipeline.render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/preview",
+                                              preferences_url=f"{cfg.base_url}/p/preview", email="", name=None)
+        (out / f"preview-{row['mix'].replace('+', '-').lower()}.html").write_text(html, encoding="utf-8")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo_command)

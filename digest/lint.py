@@ -1,0 +1,81 @@
+"""Lint a rendered message before it is sent: the problems that silently hurt delivery.
+
+Pure: strings in, a LintReport out; stdlib only. Run it on personalized output (the default);
+pass personalized=False to check a Rendered that still holds its PLACEHOLDERS markers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+CLIP_BYTES = 102 * 1024      # Gmail shows "[Message clipped]" from here on
+NEAR_CLIP_BYTES = 90 * 1024
+_ABSOLUTE = re.compile(r"(?i)^(https?://|mailto:)")
+_MARKER = re.compile(r"%%[A-Z_]+%%")
+_TEMPLATE_LEFTOVER = re.compile(r"\{\{|\{%|\{#")
+
+
+@dataclass
+class LintReport:
+    size_bytes: int
+    warnings: list[str] = field(default_factory=list)
+    ok: bool = True
+
+
+class _Collector(HTMLParser):
+    """Collects <a href> values and <img> tags that lack an alt attribute."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.imgs_without_alt: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and "href" in values:
+            self.hrefs.append((values["href"] or "").strip())
+        elif tag == "img" and "alt" not in values:   # alt="" is fine: a decorative image
+            self.imgs_without_alt.append(values.get("src") or "(no src)")
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def lint(html: str, text: str | None, *, personalized: bool = True) -> LintReport:
+    """Warn about Gmail clipping, relative links, images without alt, a missing text part and
+    leftover template syntax or (once personalized) unsubstituted %%MARKERS%%."""
+    size = len(html.encode("utf-8"))
+    warnings: list[str] = []
+    if size >= CLIP_BYTES:
+        warnings.append(f"HTML is {size / 1024:.1f} KiB: Gmail clips messages of 102 KiB or more; "
+                        "send fewer stories or trim the templates.")
+    elif size >= NEAR_CLIP_BYTES:
+        warnings.append(f"HTML is {size / 1024:.1f} KiB, close to Gmail's 102 KiB clipping limit.")
+
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    for href in collector.hrefs:
+        if not _ABSOLUTE.match(href) and (personalized or not _MARKER.fullmatch(href)):
+            warnings.append(f"Link {_short(href)!r} is not absolute: mail clients resolve no base URL; "
+                            "use an http(s):// or mailto: address.")
+    for src in collector.imgs_without_alt:
+        warnings.append(f"Image {_short(src)!r} has no alt attribute: add alt text (alt=\"\" if decorative).")
+
+    if text is None or not text.strip():
+        warnings.append("The plain-text part is missing or empty: spam filters penalise HTML-only mail.")
+
+    for part, body in (("HTML", html), ("text", text or "")):
+        leftover = _TEMPLATE_LEFTOVER.search(body)
+        if leftover:
+            context = body[leftover.start(): leftover.start() + 30]
+            warnings.append(f"The {part} part has leftover template syntax near {context!r}.")
+        if personalized:
+            markers = sorted(set(_MARKER.findall(body)))
+            if markers:
+                warnings.append(f"The {part} part still holds unsubstituted markers: {', '.join(markers)}; "
+                                "run render.personalize on it.")
+    return LintReport(size_bytes=size, warnings=warnings, ok=not warnings)

@@ -1,0 +1,166 @@
+"""Render stage: an EditionView in, a Rendered (inlined HTML + wrapped plain text) out.
+
+Pure: plain values in, plain values out; no database, no network, no clock. Imports only from
+digest.models. Rendering and CSS inlining happen once per topic mix (`render_mix`); per subscriber
+only the PLACEHOLDERS markers are substituted (`personalize`), so send never re-renders.
+
+Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
+source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html as htmlmod
+import logging
+import re
+import textwrap
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import jinja2
+from premailer import Premailer
+
+from digest.models import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEXT_WIDTH = 78
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_URL_LINE = re.compile(r"\s*\S*https?://\S+\s*")   # the checker's "URL-only line" shape
+_MARKER = re.compile("|".join(re.escape(m) for m in PLACEHOLDERS.values()))
+
+
+# ---- filters (named in templates; dates are spelled out here so the locale cannot change output)
+
+def longdate(value: dt.date) -> str:
+    """Tuesday, 25 November 2026"""
+    return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def shortdate(value: dt.date | dt.datetime) -> str:
+    """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here)."""
+    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
+
+
+def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
+    """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
+    to a line of their own."""
+    wrapper = textwrap.TextWrapper(width=width, initial_indent=indent,
+                                   subsequent_indent=indent if subsequent is None else subsequent,
+                                   break_long_words=False, break_on_hyphens=False)
+    paragraphs = re.split(r"\n\s*\n", str(value).strip())
+    return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs if p.strip())
+
+
+def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environment:
+    """Configured dirs are searched first, the built-in templates/ last, so an owner can override
+    any single file (or add topics/<slug>.html) without copying the rest."""
+    search = [str(d) for d in (template_dirs or [])] + [str(BUILTIN_TEMPLATES)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"),
+                                            default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(longdate=longdate, shortdate=shortdate, wrap=wrap)
+    return env
+
+
+# ---- making article-derived values safe before any template sees them
+
+def _no_markers(text: str) -> str:
+    """Put a zero-width space inside every '%%', so article text can never be taken for a
+    per-subscriber marker (the templates only ever place markers, never next to article text, and
+    personalize substitutes in a single left-to-right pass). '{{', '{%' and '{#' get the same
+    treatment: checkers read them as unrendered template tags."""
+    return re.sub(r"%(?=%)|\{(?=[{%#])", lambda m: m.group(0) + "\u200b", text)
+
+
+def _safe_url(url: str, base_url: str) -> str:
+    """Absolute http(s) only: relative URLs are resolved against base_url, other schemes
+    (javascript:, data:) fall back to base_url. A lone '%' is percent-encoded, which also
+    defuses markers (valid URLs never contain '%%')."""
+    url = (url or "").strip()
+    scheme = urlsplit(url).scheme.lower()
+    if not scheme:
+        url = urljoin(base_url + "/", url)
+    elif scheme not in ("http", "https"):
+        url = base_url
+    return re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
+
+
+def _clean_item(item: ItemView, base: str) -> ItemView:
+    return dataclasses.replace(
+        item,
+        headline=_no_markers(item.headline),
+        summary=_no_markers(item.summary),
+        url=_safe_url(item.url, base),
+        source=_no_markers(item.source) if item.source else None,
+        also=[(_no_markers(name), _safe_url(url, base)) for name, url in item.also],
+    )
+
+
+def _clean_view(view: EditionView) -> EditionView:
+    base = view.base_url.rstrip("/")
+    sections = [SectionView(topic=_no_markers(s.topic), slug=s.slug,
+                            items=[_clean_item(i, base) for i in s.items]) for s in view.sections]
+    return dataclasses.replace(
+        view, sections=sections, base_url=base,
+        subject=_no_markers(view.subject), preheader=_no_markers(view.preheader),
+        topics=[_no_markers(t) for t in view.topics],
+        web_url=_safe_url(view.web_url, base) if view.web_url else None,
+    )
+
+
+# ---- rendering
+
+def _rewrap_long_lines(text: str) -> str:
+    """Safety net for literal template lines: rewrap any line over 78 that is not a lone URL,
+    keeping its indentation."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) > TEXT_WIDTH and not _URL_LINE.fullmatch(line):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = wrap(line, indent=indent)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _inline(html: str) -> str:
+    # keep_style_tags + strip_important=False: the @media rules (dark mode, narrow screens) need
+    # the <style> block, the classes and their !important to beat the inlined styles.
+    return Premailer(html, remove_classes=False, strip_important=False, allow_network=False,
+                     disable_basic_attributes=["width", "height"], keep_style_tags=True,
+                     cssutils_logging_level=logging.CRITICAL).transform(pretty_print=False)
+
+
+def render_mix(view: EditionView, *, template_dirs: list[str | Path] | None = None,
+               env: jinja2.Environment | None = None) -> Rendered:
+    """Render digest.html and digest.txt once for one topic mix. Per-subscriber values appear only
+    as PLACEHOLDERS markers; fill them in with `personalize`."""
+    env = env or environment(template_dirs)
+    clean = _clean_view(view)
+    context = {"view": clean, "subscriber": dict(PLACEHOLDERS)}
+    html = _inline(env.get_template("digest.html").render(context))
+    text = _rewrap_long_lines(env.get_template("digest.txt").render(context)).strip() + "\n"
+    return Rendered(html=html, text=text, subject=view.subject, preheader=view.preheader)
+
+
+def personalize(rendered: Rendered, *, unsubscribe_url: str, preferences_url: str, email: str,
+                name: str | None) -> tuple[str, str]:
+    """Substitute the markers in one pass (so a value that itself looks like a marker is never
+    substituted again). Values are HTML-escaped in the html, raw in the text."""
+    values = {PLACEHOLDERS["unsubscribe_url"]: unsubscribe_url,
+              PLACEHOLDERS["preferences_url"]: preferences_url,
+              PLACEHOLDERS["email"]: email,
+              PLACEHOLDERS["name"]: name or ""}
+    html = _MARKER.sub(lambda m: htmlmod.escape(values[m.group(0)], quote=True), rendered.html)
+    text = _MARKER.sub(lambda m: values[m.group(0)], rendered.text)
+    return html, text

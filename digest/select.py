@@ -1,0 +1,58 @@
+"""Select: which articles a subscriber's digest covers, and how subscribers share one body.
+
+A subscriber's window runs from the end of the last digest they were sent (their watermark, on
+ingest time, so a story that arrives late with an old date is still caught) to the edition's
+cutoff. A new subscriber's first window is the last day (daily) or week (weekly). Subscribers
+with the same topic mix and window share one rendered body: a Group.
+Pure functions over plain values. May import: models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .models import Article, Subscriber
+
+FIRST_WINDOW = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
+
+
+def mix_key(topics: list[str]) -> str:
+    """A topic mix as a stable string: "Europe+World"."""
+    return "+".join(sorted(topics, key=str.lower))
+
+
+def mix_topics(mix: str) -> list[str]:
+    return mix.split("+") if mix else []
+
+
+def window(sub: Subscriber, watermark: dt.datetime | None, until: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    since = watermark or until - FIRST_WINDOW.get(sub.frequency, FIRST_WINDOW["daily"])
+    return since, until
+
+
+@dataclass
+class Group:
+    mix: str
+    since: dt.datetime | None
+    until: dt.datetime
+    articles: list[Article] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.mix, self.since.isoformat() if self.since else "", self.until.isoformat())
+
+
+def sections(mix: str, articles: list[Article]) -> list[tuple[str, list[Article]]]:
+    """Place each article once, in the first topic of the mix that it carries, in the mix's order."""
+    topics = mix_topics(mix)
+    placed: dict[str, list[Article]] = {t: [] for t in topics}
+    seen: set[int] = set()
+    for art in articles:
+        if art.id in seen:
+            continue
+        home = next((t for t in topics if t in art.topics), None)
+        if home is not None:
+            placed[home].append(art)
+            seen.add(art.id)
+    return [(t, arts) for t, arts in placed.items() if arts]

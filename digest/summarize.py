@@ -1,0 +1,412 @@
+"""Machine-written headlines and summaries, plus the small text helpers the digest needs.
+
+Pure functions over plain strings: no database, no files, no network, no imports from other digest
+modules. Summaries are extractive (whole sentences from the body, in article order); headlines come
+from the title when there is one, else from a compressed first sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+HEADLINE_MAX = 60
+
+# ---- words --------------------------------------------------------------------------------------
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves said says say mr mrs ms one two new year years told
+""".split())
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_stem_cache: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper: enough to join 'profits'/'profit', 'rising'/'rise'.
+    Cached because news vocabulary repeats heavily."""
+    s = _stem_cache.get(word)
+    if s is None:
+        s = word.replace("’", "'")
+        if s.endswith("'s"):
+            s = s[:-2]
+        for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+            if s.endswith(suf) and len(s) - len(suf) >= 3 and not s.endswith("ss"):
+                s = s[: len(s) - len(suf)] + rep
+                break
+        _stem_cache[word] = s
+    return s
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text: lowercased, stemmed, stopwords dropped."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+class DocFreq:
+    """Document frequencies over our own article store, for TF-IDF weights."""
+
+    def __init__(self, n_docs: int = 0, df: dict[str, int] | None = None):
+        self.n_docs = n_docs
+        self.df: dict[str, int] = dict(df or {})
+
+    def add(self, text: str) -> None:
+        self.n_docs += 1
+        for t in set(terms(text)):
+            self.df[t] = self.df.get(t, 0) + 1
+
+    @classmethod
+    def from_texts(cls, texts) -> "DocFreq":
+        d = cls()
+        for text in texts:
+            d.add(text)
+        return d
+
+    def idf(self, term: str) -> float:
+        """Smoothed idf; `term` may be a raw word ('Ukraine') or an already-normalised term."""
+        key = term if term in self.df else _stem(term.lower())
+        return self._idf(key)
+
+    def _idf(self, key: str) -> float:
+        # +1 smoothing keeps unseen terms finite and never lets a term weigh zero
+        return math.log((1 + self.n_docs) / (1 + self.df.get(key, 0))) + 1.0
+
+
+# ---- sentences ----------------------------------------------------------------------------------
+
+# Abbreviations whose full stop rarely ends a sentence.
+_ABBREV = frozenset("""
+mr mrs ms dr prof st sen rep gov gen col lt sgt capt cmdr adm maj rev fr hon pres supt insp det
+jr sr messrs mme mlle jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
+thurs fri sat sun no nos vs v etc approx est dept univ assn bros ave blvd rd mt ft fig vol ed eds
+pp op cf al gen inc corp co ltd plc
+""".split())
+# Dotted abbreviations ("U.S.", "p.m.", "Inc.") end a sentence only before a typical sentence opener.
+_OPENERS = frozenset("""
+The A An He She It They We I You But And In On At As This That These Those There His Her Its Their
+Our Mr Mrs Ms Dr Some Many Most Officials Police However Meanwhile Still Yet So If When While After
+Before Last Next Earlier Later Now Then Also For Since Although Though Despite What Who Why How
+""".split())
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then
+# something that can open a sentence. Text glued without a space (3.5, "time.She") never matches.
+_BOUNDARY = re.compile(r"([.!?…]+)([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+
+
+def _is_real_boundary(before: str, after: str) -> bool:
+    tok = _TOKEN_BEFORE.search(before)
+    word = tok.group(1) if tok else ""
+    word = word.lstrip("\"'“‘([")
+    next_word = after.split(None, 1)[0].strip("\"'“‘([") if after.strip() else ""
+    bare = word.rstrip(".").lower()
+    if not word.endswith("."):
+        return True                                   # "!" or "?" or a closing quote after them
+    if re.fullmatch(r"[A-Za-z]", bare):               # initials: "J. R. R. Tolkien"
+        return False
+    if "." in bare or bare in ("inc", "corp", "co", "ltd", "plc", "jr", "sr", "etc"):
+        return next_word in _OPENERS                  # "U.S." mid-sentence vs "the U.S. The ..."
+    if bare in _ABBREV:
+        return False                                  # "Mr. Smith", "Sept. 4"
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split news prose into sentences. Paragraph breaks (newlines) always end a sentence."""
+    out: list[str] = []
+    for para in re.split(r"\s*\n\s*", text or ""):
+        para = " ".join(para.split())
+        start = 0
+        for m in _BOUNDARY.finditer(para):
+            if _is_real_boundary(para[start:m.start() + len(m.group(1))], para[m.end():]):
+                out.append(para[start:m.end()].strip())
+                start = m.end()
+        if para[start:].strip():
+            out.append(para[start:].strip())
+    return out
+
+
+# ---- which sentences may appear in a summary ----------------------------------------------------
+
+_BOILERPLATE = re.compile(
+    r"contributed (?:to )?(?:this )?report|^read (?:more|the full)|^click here|^sign up|^subscribe"
+    r"|all rights reserved|^copyright|^©|^follow (?:us|him|her)|^photo(?:graph)?:|^image:"
+    r"|^\(?(?:reporting|writing|editing|additional reporting) by|^this (?:article|story) "
+    r"(?:was|has been|first)|^related:|^advertisement$|^watch:|^listen:",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von))*[,.]?\s*$|"
+                     r"^by\s+[A-Z][\w.'’-]+\s+[A-Z][\w.'’-]+(?:,|\s+and\s)", re.IGNORECASE)
+_ENDS_CLEANLY = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def _eligible(sentence: str) -> bool:
+    """Can this sentence stand in a summary? Not boilerplate, not a byline, not a fragment."""
+    s = sentence.strip()
+    if len(s.split()) < 4 or not _ENDS_CLEANLY.search(s):
+        return False                      # headings, names, captions without a full stop
+    if _BOILERPLATE.search(s) or _BYLINE.match(s):
+        return False
+    return True
+
+
+# ---- ranking ------------------------------------------------------------------------------------
+
+FIRST_BONUS = 0.1       # the lead is always a candidate, and a slight favourite
+REDUNDANCY = 0.25       # MMR weight against overlap with sentences already chosen
+
+
+def _weights(sent_terms: list[list[str]], df: DocFreq | None) -> list[dict[str, float]]:
+    """Each sentence's distinct terms weighted by sqrt(idf). Without a DocFreq, each sentence of
+    the article counts as a document. The square root was tuned on BBC data: full idf
+    over-rewards rare names at the expense of what the article keeps coming back to."""
+    if df is None:
+        df = DocFreq()
+        for ts in sent_terms:
+            df.n_docs += 1
+            for t in set(ts):
+                df.df[t] = df.df.get(t, 0) + 1
+    return [{t: math.sqrt(df._idf(t)) for t in set(ts)} for ts in sent_terms]
+
+
+def _rank(sentences: list[str], df: DocFreq | None) -> tuple[list[float], list[list[float]]]:
+    """Centrality and pairwise redundancy of sentences.
+
+    Similarity is TextRank's (Mihalcea & Tarau 2004): shared weight over the sum of log lengths.
+    On an undirected graph the random walk's stationary distribution is proportional to weighted
+    degree, so the degree is used directly instead of iterating PageRank (same ranking, 2x faster).
+    Redundancy is the cosine of the weighted term sets, in [0, 1] for the MMR step."""
+    w = _weights([terms(s) for s in sentences], df)
+    n = len(w)
+    log_len = [math.log(max(len(v), 2)) for v in w]
+    norm = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in w]
+    degree = [0.0] * n
+    red = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        wi = w[i]
+        for j in range(i + 1, n):
+            wj = w[j]
+            small, big = (wi, wj) if len(wi) <= len(wj) else (wj, wi)
+            shared = [x for t, x in small.items() if t in big]
+            if not shared:
+                continue
+            overlap = sum(shared)
+            s = overlap / (log_len[i] + log_len[j])
+            degree[i] += s
+            degree[j] += s
+            red[i][j] = red[j][i] = sum(x * x for x in shared) / (norm[i] * norm[j])
+    top = max(degree) or 1.0
+    score = [d / top for d in degree]
+    score[0] += FIRST_BONUS
+    return score, red
+
+
+def _select(score: list[float], red: list[list[float]], lengths: list[int], max_sentences: int,
+            max_words: int) -> list[int]:
+    """MMR: repeatedly take the best-scoring sentence that still fits the word budget, penalised
+    by its overlap with what is already chosen; whole sentences only, never a cut one."""
+    chosen: list[int] = []
+    words = 0
+    while len(chosen) < max_sentences:
+        fitting = [i for i in range(len(score)) if i not in chosen and words + lengths[i] <= max_words]
+        if not fitting:
+            break
+        best = max(fitting, key=lambda i: score[i] - REDUNDANCY * max((red[i][j] for j in chosen), default=0.0))
+        chosen.append(best)
+        words += lengths[best]
+    if len(chosen) < 2 <= len(score):      # a long first pick crowded the rest out: best pair that fits
+        pairs = [(score[i] + score[j], i, j) for i in range(len(score)) for j in range(i + 1, len(score))
+                 if lengths[i] + lengths[j] <= max_words]
+        if pairs:
+            chosen = list(max(pairs)[1:])
+    return sorted(chosen)
+
+
+@dataclass
+class Summary:
+    headline: str            # <= 60 chars
+    summary: str             # 2-3 sentences, <= max_words words, in article order
+    sentences: list[int] = field(default_factory=list)   # indices into split_sentences(body)
+
+
+def summarize(title: str | None, body: str, *, df: DocFreq | None = None, max_sentences: int = 3,
+              max_words: int = 70) -> Summary:
+    """Headline plus an extractive summary of `body` (never the caption, sources or bio)."""
+    sentences = split_sentences(body)
+    cands = [i for i, s in enumerate(sentences) if _eligible(s)]
+    headline = make_headline(title, body)
+    if not cands:
+        return Summary(headline, "", [])
+    texts = [sentences[i] for i in cands]
+    lengths = [len(t.split()) for t in texts]
+    picked = _select(*_rank(texts, df), lengths, max_sentences, max_words)
+    if not picked:    # every sentence is longer than the budget: shorten the shortest one
+        k = min(range(len(cands)), key=lambda k: lengths[k])
+        return Summary(headline, _clip_words(texts[k], max_words), [cands[k]])
+    return Summary(headline, " ".join(texts[k] for k in picked), [cands[k] for k in picked])
+
+
+def _clip_words(sentence: str, max_words: int) -> str:
+    """Last resort for a single over-long sentence: cut at the last comma/dash that fits."""
+    words = sentence.split()[:max_words]
+    text = " ".join(words)
+    cut = max(text.rfind(", "), text.rfind(" — "), text.rfind("; "))
+    if cut > len(text) // 3:
+        text = text[:cut]
+    return text.rstrip(",;:—– ") + "…"
+
+
+# ---- headlines ----------------------------------------------------------------------------------
+
+_SPEAKER = re.compile(r"^((?:[A-Z][\w.'’-]*|of|the|de|von|van)(?:\s+(?:[A-Z][\w.'’-]*|of|the|de|von|van)){0,3}):\s+(?=\S)")
+# Places where a headline's trailing clause can go, strongest first.
+_CUTS = (
+    r"\s+[—–-]+\s+|[—–]|:\s+|;\s+|,\s+|\s+\|\s+",
+    r"\s+(?=(?:once|as|after|while|when|amid|despite|but|because|following|until|before|since|"
+    r"though|although|unless|whereas|if|so|which|who|where|according)\b)",
+    r"\s+(?=(?:with|in|on|at|for|over|from|by|to|into|against|during|and|or|than)\b)",
+)
+_DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS - {"no", "not"})) + r"))+$", re.IGNORECASE)
+
+
+def _tidy(text: str) -> str:
+    text = " ".join(text.split()).strip(" ,;:—–-|")
+    return re.sub(r"[.]+$", "", text) if not re.search(r"\b[A-Z]\.$|\.\.\.$", text) else text
+
+
+def _balanced(text: str) -> bool:
+    return (text.count("“") == text.count("”") and text.count("(") == text.count(")")
+            and text.count('"') % 2 == 0)
+
+
+def _cut(text: str, limit: int, min_len: int) -> str | None:
+    """Longest prefix of `text` ending at a clause boundary that fits `limit`; strongest cuts first."""
+    if len(text) <= limit:
+        return text
+    for pattern in _CUTS:
+        best = None
+        for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+            head = _tidy(text[:m.start()])
+            if min_len <= len(head) <= limit and _balanced(head) and (best is None or len(head) > len(best)):
+                best = head
+        if best:
+            return best
+    return None
+
+
+def _word_cut(text: str, limit: int) -> str:
+    """Cut at a word boundary, never mid-word, and drop dangling function words."""
+    head = text[: limit + 1]
+    head = head[: head.rfind(" ")] if " " in head and len(text) > limit else head[:limit]
+    head = _DANGLING.sub("", _tidy(head))
+    while not _balanced(head) and " " in head:
+        head = _DANGLING.sub("", _tidy(head[: head.rfind(" ")]))
+    return head
+
+
+def _fit(text: str, limit: int = HEADLINE_MAX) -> str:
+    """Make `text` fit: keep it if it does, else drop a trailing clause, else cut at a word."""
+    text = _tidy(text)
+    return _cut(text, limit, min_len=min(24, len(text) // 3)) or _word_cut(text, limit)
+
+
+def make_headline(title: str | None, body: str) -> str:
+    """A headline of at most 60 characters, from the title if any, else from the body."""
+    title = _tidy(title or "")
+    if not title:
+        return headline_from_body(body)
+    if len(title) <= HEADLINE_MAX:
+        return title
+    m = _SPEAKER.match(title)
+    options = [title, title[m.end():]] if m else [title]
+    # Prefer keeping the speaker; drop it only when no clean cut of the full title fits.
+    for pattern_limit in (1, 2, 3):
+        for text in options:
+            min_len = min(24, len(text) // 3)
+            for pattern in _CUTS[:pattern_limit]:
+                cut = _cut_with(text, pattern, HEADLINE_MAX, min_len)
+                if cut:
+                    return cut
+    return _word_cut(options[-1], HEADLINE_MAX)
+
+
+def _cut_with(text: str, pattern: str, limit: int, min_len: int) -> str | None:
+    best = None
+    for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+        head = _tidy(text[:m.start()])
+        if min_len <= len(head) <= limit and _balanced(head) and (best is None or len(head) > len(best)):
+            best = head
+    return best
+
+
+# Attributions and asides a headline can do without.
+_LEAD_IN = re.compile(
+    r"^(?:(?:after|as|despite|following|in|on|amid|while|with|speaking|according to|for|at|"
+    r"when|since|although|though|having|with)\b[^,]{0,80},\s+)", re.IGNORECASE)
+_SAYS_THAT = re.compile(r"^[^,]{0,60}?\b(?:says|said|has said|announced|reported|warned|claimed|"
+                        r"insisted|revealed|confirmed)(?:\s+on\s+\w+)?(?:\s+that)?\s+", re.IGNORECASE)
+_TRAILING_ATTRIB = re.compile(r",\s+(?:(?:he|she|they|it|officials|police|analysts)\s+(?:said|say|says|added|"
+                              r"noted|warned)|(?:said|says|according to)\s+[^,]*)[.!?]?$", re.IGNORECASE)
+_ASIDE = re.compile(r"\s*\([^)]*\)|\s*[—–]\s*[^—–]{1,60}\s*[—–]\s*|\s+-\s+[^-]{1,60}\s+-\s+")
+
+
+def headline_from_body(body: str) -> str:
+    """Compress the first usable sentence into headline length."""
+    sents = [s for s in split_sentences(body) if _eligible(s)] or split_sentences(body)
+    if not sents:
+        return ""
+    s = sents[0]
+    s = _ASIDE.sub(" ", s)
+    s = _TRAILING_ATTRIB.sub("", s.rstrip(".!?”\"’'"))
+    s = _LEAD_IN.sub("", s)
+    said = _SAYS_THAT.match(s)
+    if said and len(s) - said.end() > 25:
+        s = s[said.end():]
+    s = _tidy(s)
+    s = s[:1].upper() + s[1:]
+    return _fit(s, HEADLINE_MAX)
+
+
+# ---- edition-level helpers ----------------------------------------------------------------------
+
+def edition_subject(headlines: list[str], limit: int = 78) -> str:
+    """'Lead headline and 4 more', within `limit` characters."""
+    heads = [h.strip() for h in headlines if h and h.strip()]
+    if not heads:
+        return "Your digest"
+    more = f" and {len(heads) - 1} more" if len(heads) > 1 else ""
+    room = limit - len(more)
+    lead = heads[0] if len(heads[0]) <= room else _word_cut(heads[0], room - 1) + "…"
+    return lead + more
+
+
+def preheader(summaries: list[str], limit: int = 140) -> str:
+    """Hidden preview line: the first sentence of each top blurb, as many as fit."""
+    parts: list[str] = []
+    for text in summaries:
+        sents = split_sentences(text or "")
+        if not sents:
+            continue
+        candidate = " ".join(parts + [sents[0]])
+        if len(candidate) > limit:
+            if not parts:
+                parts.append(_word_cut(sents[0], limit - 1) + "…")
+            break
+        parts.append(sents[0])
+    return " ".join(parts)
+
+
+def article_score(*, age_hours: float, words: int, sources: int) -> float:
+    """Ordering key within a section: fresh, substantial stories carried by many sources first.
+    Recency halves every 24 hours; length and source count help with diminishing returns."""
+    recency = 0.5 ** (max(age_hours, 0.0) / 24.0)
+    length = min(math.log1p(max(words, 0)) / math.log1p(800), 1.0)
+    reach = math.log2(1 + max(sources, 1))
+    return recency * (0.5 + 0.5 * length) * reach
