@@ -144,7 +144,7 @@ def _inline(html: str) -> str:
 def render_mix(view: EditionView, *, template_dirs: list[str | Path] | None = None,
                env: jinja2.Environment | None = None) -> Rendered:
     """Render digest.html and digest.txt once for one topic mix. Per-subscriber values appear only
-    as PLACEHOLDERS markers; fill them in with `personalize`."""
+    as PLACEHOLDERS markers; fill them in with `personalize`. A given `env` wins over template_dirs."""
     env = env or environment(template_dirs)
     clean = _clean_view(view)
     context = {"view": clean, "subscriber": dict(PLACEHOLDERS)}

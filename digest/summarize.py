@@ -265,20 +265,24 @@ def _clip_words(sentence: str, max_words: int) -> str:
 
 # ---- headlines ----------------------------------------------------------------------------------
 
-_SPEAKER = re.compile(r"^((?:[A-Z][\w.'’-]*|of|the|de|von|van)(?:\s+(?:[A-Z][\w.'’-]*|of|the|de|von|van)){0,3}):\s+(?=\S)")
-# Places where a headline's trailing clause can go, strongest first.
+# "Macron: ...", "Fed chief Powell: ..." -- a short, capitalised speaker before a colon.
+_SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*:\s+(?=\S)")
+# Where a headline's trailing clause can go, strongest first: punctuation, then a conjunction
+# starting a clause, then a preposition starting a phrase.
 _CUTS = (
     r"\s+[—–-]+\s+|[—–]|:\s+|;\s+|,\s+|\s+\|\s+",
     r"\s+(?=(?:once|as|after|while|when|amid|despite|but|because|following|until|before|since|"
-    r"though|although|unless|whereas|if|so|which|who|where|according)\b)",
-    r"\s+(?=(?:with|in|on|at|for|over|from|by|to|into|against|during|and|or|than)\b)",
+    r"though|although|unless|whereas|if|so|which|who|where|according|marking|saying)\b)",
+    r"\s+(?=(?:with|in|on|at|for|over|from|by|to|into|against|during|and|or|than|of)\b)",
 )
+_CUT_PENALTY = 12       # characters a weaker boundary must win by to be preferred
 _DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS - {"no", "not"})) + r"))+$", re.IGNORECASE)
 
 
 def _tidy(text: str) -> str:
+    """Collapse spaces, drop edge punctuation and a final full stop (but not an initial's)."""
     text = " ".join(text.split()).strip(" ,;:—–-|")
-    return re.sub(r"[.]+$", "", text) if not re.search(r"\b[A-Z]\.$|\.\.\.$", text) else text
+    return text if re.search(r"\b[A-Z]\.$|\.\.\.$", text) else text.rstrip(".")
 
 
 def _balanced(text: str) -> bool:
@@ -286,35 +290,37 @@ def _balanced(text: str) -> bool:
             and text.count('"') % 2 == 0)
 
 
-def _cut(text: str, limit: int, min_len: int) -> str | None:
-    """Longest prefix of `text` ending at a clause boundary that fits `limit`; strongest cuts first."""
+def _cuts(text: str, limit: int, min_len: int):
+    """(penalty, prefix) for every clause boundary whose prefix fits; the whole text if it fits."""
     if len(text) <= limit:
-        return text
-    for pattern in _CUTS:
-        best = None
+        yield 0, text
+    for strength, pattern in enumerate(_CUTS):
         for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-            head = _tidy(text[:m.start()])
-            if min_len <= len(head) <= limit and _balanced(head) and (best is None or len(head) > len(best)):
-                best = head
-        if best:
-            return best
-    return None
+            head = _DANGLING.sub("", _tidy(text[:m.start()]))
+            if min_len <= len(head) <= limit and _balanced(head):
+                yield _CUT_PENALTY * (strength + 1), head
 
 
 def _word_cut(text: str, limit: int) -> str:
     """Cut at a word boundary, never mid-word, and drop dangling function words."""
-    head = text[: limit + 1]
-    head = head[: head.rfind(" ")] if " " in head and len(text) > limit else head[:limit]
-    head = _DANGLING.sub("", _tidy(head))
+    head = text if len(text) <= limit else text[: text.rfind(" ", 0, limit + 1)]
+    head = _DANGLING.sub("", _tidy(head)) or text[:limit]
     while not _balanced(head) and " " in head:
         head = _DANGLING.sub("", _tidy(head[: head.rfind(" ")]))
     return head
 
 
-def _fit(text: str, limit: int = HEADLINE_MAX) -> str:
-    """Make `text` fit: keep it if it does, else drop a trailing clause, else cut at a word."""
-    text = _tidy(text)
-    return _cut(text, limit, min_len=min(24, len(text) // 3)) or _word_cut(text, limit)
+def _shorten(options: list[tuple[str, float]], limit: int = HEADLINE_MAX) -> str:
+    """The best way to fit one of `options` (text, chars of it worth little) into `limit`:
+    as much content as possible, cut at the strongest boundary, never mid-word."""
+    best, best_score = None, -math.inf
+    for text, filler in options:
+        min_len = min(24, len(text) // 3)
+        for penalty, head in _cuts(text, limit, min_len):
+            score = len(head) - filler - penalty
+            if score > best_score:
+                best, best_score = head, score
+    return best or _word_cut(options[-1][0], limit)
 
 
 def make_headline(title: str | None, body: str) -> str:
@@ -325,53 +331,44 @@ def make_headline(title: str | None, body: str) -> str:
     if len(title) <= HEADLINE_MAX:
         return title
     m = _SPEAKER.match(title)
-    options = [title, title[m.end():]] if m else [title]
-    # Prefer keeping the speaker; drop it only when no clean cut of the full title fits.
-    for pattern_limit in (1, 2, 3):
-        for text in options:
-            min_len = min(24, len(text) // 3)
-            for pattern in _CUTS[:pattern_limit]:
-                cut = _cut_with(text, pattern, HEADLINE_MAX, min_len)
-                if cut:
-                    return cut
-    return _word_cut(options[-1], HEADLINE_MAX)
+    # A speaker prefix is worth half its length: kept when a clean cut allows, else dropped.
+    options = [(title, m.end() / 2), (title[m.end():], 0.0)] if m else [(title, 0.0)]
+    return _shorten(options)
 
 
-def _cut_with(text: str, pattern: str, limit: int, min_len: int) -> str | None:
-    best = None
-    for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-        head = _tidy(text[:m.start()])
-        if min_len <= len(head) <= limit and _balanced(head) and (best is None or len(head) > len(best)):
-            best = head
-    return best
-
-
-# Attributions and asides a headline can do without.
-_LEAD_IN = re.compile(
-    r"^(?:(?:after|as|despite|following|in|on|amid|while|with|speaking|according to|for|at|"
-    r"when|since|although|though|having|with)\b[^,]{0,80},\s+)", re.IGNORECASE)
+# Rewrites that turn a first sentence into headlinese, applied in order.
+_HEADLINESE = [
+    (re.compile(r"\s*\([^)]*\)"), ""),                                       # asides in brackets
+    (re.compile(r"\s*[—–]\s*[^—–]{1,60}?\s*[—–]\s*|\s+-\s+[^-]{1,60}?\s+-\s+"), " "),  # dashed asides
+    (re.compile(r"[.!?]+(?=[”\"’']*$)"), ""),                              # the full stop
+    (re.compile(r",\s+(?:(?:he|she|they|it|officials|police|analysts)\s+(?:said|says?|added|noted|warned)"
+                r"|(?:said|says|according to)\b[^,]*|[^,]{0,60}\b(?:said|says|say|reports?|reported))$",
+                re.IGNORECASE), ""),                                         # trailing attribution
+    (re.compile(r"^(?:after|as|despite|following|amid|while|speaking|according to|when|although|though|"
+                r"having)\b[^,]{0,80},\s+", re.IGNORECASE), ""),             # leading clause
+    (re.compile(r"\b(?:has|have|had|is|are|was|were) been\s+"), ""),        # "has been named" -> "named"
+    (re.compile(r"\b(?:has|have)\s+(?=\w+(?:ed|en|wn|ne|un|ught)\b)"), ""),  # "has signed" -> "signed"
+    (re.compile(r"\b(?:is|are)\s+(?=to\b)"), ""),                           # "is to play" -> "to play"
+    (re.compile(r"\b(?:the|a|an)\s+"), ""),                                 # headlines drop articles
+    (re.compile(r"^(?:The|A|An)\s+(?=\S)"), ""),
+]
 _SAYS_THAT = re.compile(r"^[^,]{0,60}?\b(?:says|said|has said|announced|reported|warned|claimed|"
                         r"insisted|revealed|confirmed)(?:\s+on\s+\w+)?(?:\s+that)?\s+", re.IGNORECASE)
-_TRAILING_ATTRIB = re.compile(r",\s+(?:(?:he|she|they|it|officials|police|analysts)\s+(?:said|say|says|added|"
-                              r"noted|warned)|(?:said|says|according to)\s+[^,]*)[.!?]?$", re.IGNORECASE)
-_ASIDE = re.compile(r"\s*\([^)]*\)|\s*[—–]\s*[^—–]{1,60}\s*[—–]\s*|\s+-\s+[^-]{1,60}\s+-\s+")
 
 
 def headline_from_body(body: str) -> str:
-    """Compress the first usable sentence into headline length."""
+    """Compress the first usable sentence into headline length and headline style."""
     sents = [s for s in split_sentences(body) if _eligible(s)] or split_sentences(body)
     if not sents:
         return ""
     s = sents[0]
-    s = _ASIDE.sub(" ", s)
-    s = _TRAILING_ATTRIB.sub("", s.rstrip(".!?”\"’'"))
-    s = _LEAD_IN.sub("", s)
+    for pattern, repl in _HEADLINESE:
+        s = pattern.sub(repl, s).strip()
     said = _SAYS_THAT.match(s)
-    if said and len(s) - said.end() > 25:
+    if said and len(s) - said.end() > 25:      # "Macron says 26 nations ..." -> "26 nations ..."
         s = s[said.end():]
     s = _tidy(s)
-    s = s[:1].upper() + s[1:]
-    return _fit(s, HEADLINE_MAX)
+    return _shorten([(s[:1].upper() + s[1:], 0.0)])
 
 
 # ---- edition-level helpers ----------------------------------------------------------------------
