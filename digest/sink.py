@@ -55,7 +55,7 @@ class Sink:
         self.messages: list[tuple[list[str], bytes]] = []
         self._lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
-                                      server_kwargs={"decode_data": False}, ready_timeout=10)
+                                      decode_data=False, ready_timeout=10)
 
     def store(self, mail_from: str, rcpts: list[str], data: bytes) -> None:
         with self._lock:

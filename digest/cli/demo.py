@@ -56,15 +56,19 @@ def demo_command(app: App, out_dir: str) -> None:
         sink = Sink(out).start()
         cfg.smtp_url = sink.url
         say(f"SMTP server listening on 127.0.0.1:{sink.port}, writing to {out}/")
+    # The demo sends every frequency's edition now, so each subscriber (daily or weekly) gets one.
+    tally = pipeline.Tally()
     try:
-        plan = pipeline.plan_edition(store, cfg)
-        tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+        for frequency in ("daily", "weekly"):
+            plan = pipeline.plan_edition(store, cfg, frequency=frequency)
+            part = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+            _merge(tally, part)
+            _previews(store, cfg, plan, out)
     finally:
         if sink:
             sink.stop()
-    _previews(store, cfg, plan, out)
     if tally.sent == 0 and tally.ok:
-        say(f"Edition {plan.key} was already sent to {tally.skipped} subscribers: nothing sent twice.")
+        say(f"This edition was already sent to {tally.skipped} subscribers: nothing sent twice.")
     else:
         table(["topic mix", "articles", "recipients", "sent"],
               [[mix, s["articles"], s["recipients"], s["sent"]] for mix, s in sorted(tally.by_mix.items())])
@@ -72,6 +76,16 @@ def demo_command(app: App, out_dir: str) -> None:
         f"failed {tally.failed}; {time.monotonic() - started:.1f}s; messages and previews in {out}/")
     if report.errors or not tally.ok:
         sys.exit(1)
+
+
+def _merge(total: pipeline.Tally, part: pipeline.Tally) -> None:
+    for name in ("sent", "skipped", "deferred", "bounced", "failed", "uncertain"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    for mix, stats in part.by_mix.items():
+        mine = total.by_mix.setdefault(mix, {"articles": 0, "recipients": 0, "sent": 0})
+        mine["articles"] = max(mine["articles"], stats["articles"])
+        mine["recipients"] += stats["recipients"]
+        mine["sent"] += stats["sent"]
 
 
 def _import(store, csv_file: Path) -> int:
