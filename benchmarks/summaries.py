@@ -117,6 +117,8 @@ def main(argv=None) -> int:
         print(f"headlines from the body: R1 {h['rouge1']:.2f}  RL {h['rougeL']:.2f}  "
               f"within 60 chars {within:.1f}%  median {statistics.median(len(x) for x in heads)} chars")
         result["headline"] = {**h, "within_60": within, "n": len(heads)}
+    else:
+        result["headline"] = {"rouge1": None, "rougeL": None, "within_60": None, "n": 0}   # not measured
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -161,6 +161,7 @@ def _eligible(sentence: str) -> bool:
 
 FIRST_BONUS = 0.1       # the lead is always a candidate, and a slight favourite
 REDUNDANCY = 0.25       # MMR weight against overlap with sentences already chosen
+DUPLICATE = 0.7         # above this overlap a sentence only repeats one already chosen
 
 
 def _weights(sent_terms: list[list[str]], df: DocFreq | None) -> list[dict[str, float]]:
@@ -215,7 +216,8 @@ def _select(score: list[float], red: list[list[float]], lengths: list[int], max_
     chosen: list[int] = []
     words = 0
     while len(chosen) < max_sentences:
-        fitting = [i for i in range(len(score)) if i not in chosen and words + lengths[i] <= max_words]
+        fitting = [i for i in range(len(score)) if i not in chosen and words + lengths[i] <= max_words
+                   and all(red[i][j] < DUPLICATE for j in chosen)]
         if not fitting:
             break
         best = max(fitting, key=lambda i: score[i] - REDUNDANCY * max((red[i][j] for j in chosen), default=0.0))
@@ -223,7 +225,7 @@ def _select(score: list[float], red: list[list[float]], lengths: list[int], max_
         words += lengths[best]
     if len(chosen) < 2 <= len(score):      # a long first pick crowded the rest out: best pair that fits
         pairs = [(score[i] + score[j], i, j) for i in range(len(score)) for j in range(i + 1, len(score))
-                 if lengths[i] + lengths[j] <= max_words]
+                 if lengths[i] + lengths[j] <= max_words and red[i][j] < DUPLICATE]
         if pairs:
             chosen = list(max(pairs)[1:])
     return sorted(chosen)
@@ -272,11 +274,11 @@ _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*:\s+(?=\S)"
 _CUTS = (
     r"\s+[—–-]+\s+|[—–]|:\s+|;\s+|,\s+|\s+\|\s+",
     r"\s+(?=(?:once|as|after|while|when|amid|despite|but|because|following|until|before|since|"
-    r"though|although|unless|whereas|if|so|which|who|where|according|marking|saying)\b)",
-    r"\s+(?=(?:with|in|on|at|for|over|from|by|to|into|against|during|and|or|than|of)\b)",
+    r"though|although|unless|whereas|if|so|which|who|where|that|according|marking|saying)\b)",
+    r"\s+(?=(?:with|in|on|at|for|over|under|from|by|to|into|against|during|and|or|than|of)\b)",
 )
 _CUT_PENALTY = 12       # characters a weaker boundary must win by to be preferred
-_DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS - {"no", "not"})) + r"))+$", re.IGNORECASE)
+_DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS)) + r"))+$", re.IGNORECASE)
 
 
 def _tidy(text: str) -> str:
@@ -302,8 +304,15 @@ def _cuts(text: str, limit: int, min_len: int):
 
 
 def _word_cut(text: str, limit: int) -> str:
-    """Cut at a word boundary, never mid-word, and drop dangling function words."""
-    head = text if len(text) <= limit else text[: text.rfind(" ", 0, limit + 1)]
+    """Cut at a word boundary, never mid-word nor mid-name, and drop dangling function words."""
+    space = text.rfind(" ", 0, limit + 1)
+    head = text if len(text) <= limit else text[:space] if space > 0 else text[:limit]
+    words = text.split()
+    title_case = sum(w[:1].isupper() for w in words) > len(words) / 2
+    # In sentence case a run of capitals is a name: "... defender Vincent | Candela" backs off.
+    while (not title_case and " " in head and text[len(head):].lstrip()[:1].isupper()
+           and head.rsplit(" ", 1)[1][:1].isupper()):
+        head = head.rsplit(" ", 1)[0]
     head = _DANGLING.sub("", _tidy(head)) or text[:limit]
     while not _balanced(head) and " " in head:
         head = _DANGLING.sub("", _tidy(head[: head.rfind(" ")]))
@@ -347,8 +356,11 @@ _HEADLINESE = [
     (re.compile(r"^(?:after|as|despite|following|amid|while|speaking|according to|when|although|though|"
                 r"having)\b[^,]{0,80},\s+", re.IGNORECASE), ""),             # leading clause
     (re.compile(r"\b(?:has|have|had|is|are|was|were) been\s+"), ""),        # "has been named" -> "named"
-    (re.compile(r"\b(?:has|have)\s+(?=\w+(?:ed|en|wn|ne|un|ught)\b)"), ""),  # "has signed" -> "signed"
+    (re.compile(r"\b(?:has|have)\s+(?=\w+ed\b)"), ""),                      # "has signed" -> "signed"
     (re.compile(r"\b(?:is|are)\s+(?=to\b)"), ""),                           # "is to play" -> "to play"
+    (re.compile(r"\bwill\s+(?!not\b)"), "to "),                              # "will play" -> "to play"
+    (re.compile(r"\b(?:is|are|was|were)\s+(?=\w+(?:ing|ed|en)\b)"), ""),    # "is planning" -> "planning"
+    (re.compile(r"\b[Mm]ore than\b"), "over"),
     (re.compile(r"\b(?:the|a|an)\s+"), ""),                                 # headlines drop articles
     (re.compile(r"^(?:The|A|An)\s+(?=\S)"), ""),
 ]
@@ -367,8 +379,32 @@ def headline_from_body(body: str) -> str:
     said = _SAYS_THAT.match(s)
     if said and len(s) - said.end() > 25:      # "Macron says 26 nations ..." -> "26 nations ..."
         s = s[said.end():]
-    s = _tidy(s)
+    s = _ROLE.sub("", _surnames(_tidy(s), body))
     return _shorten([(s[:1].upper() + s[1:], 0.0)])
+
+
+# "Real Madrid midfielder Beckham ..." -> "Beckham ...": headlines name the person, not the post.
+_ROLE = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){0,3}(?:boss|coach|manager|midfielder|striker|defender|"
+                   r"winger|goalkeeper|captain|chairman|chief|star|singer|rapper|actor|actress|"
+                   r"director|president|minister|secretary|champion|player)\s+(?=[A-Z])")
+_NAME_PAIR = re.compile(r"(?<!and )(?<!& )(?<!of )\b([A-Z][a-z]+) ([A-Z][a-z'’-]+)\b(?! [A-Z])")
+
+
+def _surnames(sentence: str, body: str) -> str:
+    """Headlines call people by surname: 'Paula Radcliffe' -> 'Radcliffe' when the article
+    itself goes on to use the second name alone (so 'Time Warner' or 'New York' stay whole)."""
+    words = [w.strip(".,;:!?\"'“”‘’()") for w in body.split()]
+
+    def alone(first: str, last: str) -> int:
+        return sum(1 for k, w in enumerate(words) if w == last and (k == 0 or words[k - 1] != first)
+                   and not (k + 1 < len(words) and words[k + 1][:1].isupper()))
+
+    def repl(m: re.Match) -> str:
+        first, last = m.group(1), m.group(2)
+        if first.lower() in STOPWORDS or first in _OPENERS or alone(first, last) < 1:
+            return m.group(0)
+        return last
+    return _NAME_PAIR.sub(repl, sentence)
 
 
 # ---- edition-level helpers ----------------------------------------------------------------------
