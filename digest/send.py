@@ -1,21 +1,44 @@
-"""Send: hand finished message bytes to an SMTP relay and classify its answer.
+"""Send: hand finished message bytes to an SMTP relay over N reused connections and classify its answers.
 
-One Relay is one reused connection. `send()` never raises for a per-message refusal: it returns
-an Outcome (sent, deferred, bounced, failed, uncertain) with the relay's reply, so the record
-stage can write it down. Only a relay that cannot be reached or refuses us as a whole raises
+One Relay is one reused connection. `Relay.send()` never raises for a per-message refusal: it
+returns an Outcome (sent, deferred, bounced, failed, uncertain) with the relay's reply, so the
+record stage can write it down. Only a relay that cannot be reached or refuses us as a whole raises
 RelayError, naming the relay and the reason.
+
+How a reply is classified (one recipient per transaction, so every reply is about that recipient):
+  2xx after the final dot               sent
+  4xx anywhere, a lost connection before the final dot     deferred (retried with back-off)
+  421/451/452/454 or an x.7.x status    deferred, and the Pacer slows down (throttling)
+  5xx to RCPT TO, or x.1.x/x.2.1 later  bounced (the address is bad: the subscriber is suppressed)
+  other 5xx (MAIL FROM, DATA, content)  failed
+  connection lost after the final dot   uncertain (delivered or not, nobody knows)
+
+`Pool` runs one worker thread per connection. Each worker builds the message (CPU, while other
+workers wait on the network), waits for the Pacer, and sends; the caller's hooks run in the worker
+right before the final dot (`in_flight`) and right after the reply (`answered`), which is where the
+record stage journals them. The window between those two calls is the only one SMTP cannot settle.
 May import: config, errors.
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import random
+import re
 import smtplib
 import socket
 import ssl
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import SmtpSettings
+from .config import Config, SmtpSettings
 from .errors import RelayError
+
+THROTTLE_CODES = {421, 451, 452, 454}
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})")
 
 
 @dataclass
@@ -23,19 +46,88 @@ class Outcome:
     status: str          # sent | deferred | bounced | failed | uncertain
     code: int
     reply: str
+    throttled: bool = False
+    stage: str = ""      # mail | rcpt | data | dot
+    soft: bool = False   # a soft bounce: the mailbox is full (x.2.2), or temporary failures ran out of time
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.reply}".strip() if self.code else self.reply
 
 
-def classify(code: int) -> str:
+def classify(code: int, reply: str = "", stage: str = "dot") -> str:
     if 200 <= code < 300:
         return "sent"
     if 400 <= code < 500:
         return "deferred"
-    return "bounced"
+    m = _ENHANCED.match(reply)
+    if stage == "rcpt" or (m and (m.group(2) == "1" or (m.group(2), m.group(3)) == ("2", "1"))):
+        return "bounced"
+    return "failed"
+
+
+def _outcome(code: int, reply: bytes | str, stage: str) -> Outcome:
+    text = _text(reply)
+    m = _ENHANCED.match(text)
+    throttled = code in THROTTLE_CODES or bool(m and m.group(1) == "4" and m.group(2) == "7")
+    soft = bool(m and m.group(1) == "5" and (m.group(2), m.group(3)) == ("2", "2"))
+    status = "failed" if soft else classify(code, text, stage)
+    return Outcome(status, code, text, throttled=throttled, stage=stage, soft=soft)
 
 
 def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
 
+
+# ---- settings -------------------------------------------------------------------------------
+
+@dataclass
+class SendSettings:
+    """How hard to push and how long to keep trying. Defaults < digest.toml [send] < DIGEST_* env."""
+    connections: int = 4
+    rate: float = 0.0               # messages per second, 0 = as fast as the relay takes them
+    retry_base: float = 5.0         # seconds before the first retry; doubles each time, with jitter
+    retry_cap: float = 900.0        # longest single back-off
+    retry_attempts: int = 3         # attempts within one run before leaving a message to the next run
+    retry_deadline: float = 86400.0  # seconds after an edition was planned when a deferred message fails
+    soft_bounce_limit: int = 3      # failed deliveries in a row before a subscriber is suppressed
+    lease_seconds: float = 60.0     # how long a silent sender keeps the edition to itself
+    batch: int = 500                # rows claimed and outcomes recorded per transaction
+
+    ENV = {"DIGEST_RETRY_BASE": "retry_base", "DIGEST_RETRY_CAP": "retry_cap",
+           "DIGEST_RETRY_ATTEMPTS": "retry_attempts", "DIGEST_RETRY_DEADLINE": "retry_deadline",
+           "DIGEST_SOFT_BOUNCE_LIMIT": "soft_bounce_limit", "DIGEST_LEASE_SECONDS": "lease_seconds",
+           "DIGEST_SEND_BATCH": "batch"}
+
+    @classmethod
+    def from_config(cls, cfg: Config, env: dict[str, str] | None = None) -> "SendSettings":
+        from .errors import ConfigError
+        env = dict(os.environ if env is None else env)
+        s = cls(connections=max(1, int(cfg.connections or 1)), rate=float(cfg.rate or 0))
+        table = (cfg.sections or {}).get("send", {})
+        sources = [(f"{cfg.source}: [send] {k}", k, v) for k, v in table.items()]
+        sources += [(var, attr, env[var]) for var, attr in cls.ENV.items() if env.get(var)]
+        for where, attr, value in sources:
+            if attr not in cls.__dataclass_fields__:
+                raise ConfigError(f"{where}: unknown setting.",
+                                  f"Known [send] settings: {', '.join(sorted(cls.__dataclass_fields__))}.")
+            kind = type(getattr(s, attr))
+            try:
+                setattr(s, attr, kind(value))
+            except (TypeError, ValueError):
+                raise ConfigError(f"{where}: `{value}` is not a valid {kind.__name__}.") from None
+        s.connections = max(1, s.connections)
+        s.batch = max(1, s.batch)
+        return s
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential back-off with full jitter in its upper half: base * 2^(attempt-1), capped."""
+        delay = min(self.retry_cap, self.retry_base * (2 ** max(0, attempt - 1)))
+        return delay * (0.5 + random.random() / 2)
+
+
+# ---- one connection -------------------------------------------------------------------------
 
 class Relay:
     def __init__(self, settings: SmtpSettings, *, local_hostname: str | None = None):
@@ -68,35 +160,64 @@ class Relay:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             raise RelayError(f"Cannot reach SMTP relay {s.name}: {reason}.",
                              "Check DIGEST_SMTP_URL and that the relay is running.") from None
+        try:
+            # The final dot is a separate small write (see send): without TCP_NODELAY, Nagle's algorithm
+            # holds it until the content is acknowledged, which delayed ACKs stretch to ~40 ms a message.
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
         self.smtp = smtp
         return self
 
-    def send(self, mail_from: str, rcpt: str, data: bytes) -> Outcome:
+    def send(self, mail_from: str, rcpt: str, data: bytes, *,
+             in_flight: Callable[[], None] | None = None) -> Outcome:
+        """One transaction. `in_flight` runs after the content is written and before the final dot."""
         if self.smtp is None:
             self.open()
         smtp = self.smtp
-        in_data = False
+        stage = "mail"
         try:
             code, reply = smtp.mail(mail_from)
             if code != 250:
-                smtp.rset()
-                return Outcome(classify(code), code, _text(reply))
+                return self._refused(code, reply, stage)
+            stage = "rcpt"
             code, reply = smtp.rcpt(rcpt)
             if code not in (250, 251):
-                smtp.rset()
-                return Outcome(classify(code), code, _text(reply))
-            # From here the relay may accept the message and the answer may never reach us: the one
-            # window SMTP cannot settle. data() writes the final dot and reads the reply right after.
-            in_data = True
-            code, reply = smtp.data(data)
-            return Outcome(classify(code) if code != 250 else "sent", code, _text(reply))
-        except smtplib.SMTPDataError as exc:
-            return Outcome(classify(exc.smtp_code), exc.smtp_code, _text(exc.smtp_error))
+                return self._refused(code, reply, stage)
+            stage = "data"
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                return self._refused(code, reply, stage)
+            if data.startswith(b"."):
+                data = b"." + data
+            data = data.replace(b"\r\n.", b"\r\n..")
+            smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+            # Past this point the relay may accept the message and the answer may never reach us: the
+            # one window SMTP cannot settle. It spans one write and one read.
+            stage = "dot"
+            if in_flight:
+                in_flight()
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+            return _outcome(code, reply, stage)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.smtp = None
-            # Lost before DATA: certainly not delivered, try again. Lost during DATA: nobody knows.
-            status = "uncertain" if in_data else "deferred"
-            return Outcome(status, 0, f"connection to {self.settings.name} lost: {exc or type(exc).__name__}")
+            # Lost before the final dot: certainly not delivered, try again. Lost after: nobody knows.
+            status = "uncertain" if stage == "dot" else "deferred"
+            return Outcome(status, 0, f"connection to {self.settings.name} lost: {exc or type(exc).__name__}",
+                           stage=stage)
+
+    def _refused(self, code: int, reply: bytes, stage: str) -> Outcome:
+        outcome = _outcome(code, reply, stage)
+        if code == 421:
+            self.close()     # the relay is closing this connection; the next send opens another
+        else:
+            try:
+                self.smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self.smtp = None
+        return outcome
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -111,3 +232,144 @@ class Relay:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# ---- pacing ---------------------------------------------------------------------------------
+
+class Pacer:
+    """A shared rate limit that adapts: halved when the relay throttles us, regained slowly.
+
+    `limit` is the configured ceiling (0 = none). Until the relay first throttles, an unlimited
+    pacer never waits.
+    """
+
+    def __init__(self, limit: float = 0.0):
+        self.limit = limit
+        self.rate = limit or 0.0        # current messages per second, 0 = unlimited
+        self.lowest = self.rate
+        self.throttles = 0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+        self._times: list[float] = []   # recent send times, to know our pace when first throttled
+
+    def wait(self, stop: threading.Event | None = None) -> None:
+        with self._lock:
+            t = time.monotonic()
+            self._times.append(t)
+            if len(self._times) > 200:
+                del self._times[:100]
+            if not self.rate:
+                return
+            slot = max(t, self._next)
+            self._next = slot + 1.0 / self.rate
+        delay = slot - t
+        if delay > 0:
+            if stop is not None:
+                stop.wait(delay)
+            else:
+                time.sleep(delay)
+
+    def throttled(self) -> None:
+        with self._lock:
+            self.throttles += 1
+            current = self.rate
+            if not current:
+                window = self._times[-50:]
+                span = window[-1] - window[0] if len(window) > 1 else 0
+                current = (len(window) - 1) / span if span > 0 else 10.0
+            self.rate = max(0.2, current / 2)
+            self.lowest = self.rate if not self.lowest else min(self.lowest, self.rate)
+
+    def accepted(self) -> None:
+        """Additive increase: each accepted message gains back 1% of the rate, up to the limit."""
+        with self._lock:
+            if self.rate and (not self.limit or self.rate < self.limit):
+                self.rate *= 1.01
+                if self.limit and self.rate > self.limit:
+                    self.rate = self.limit
+
+
+# ---- the worker pool ------------------------------------------------------------------------
+
+class Hooks:
+    """What the pool calls in a worker thread; the record stage implements it (journal writes)."""
+
+    def in_flight(self, slot: int, item) -> None: ...
+
+    def answered(self, slot: int, item, outcome: Outcome) -> None: ...
+
+
+@dataclass
+class Job:
+    item: object                        # the caller's row; opaque here
+    rcpt: str
+    build: Callable[[], bytes]
+
+
+class Pool:
+    """N connections, each in its own thread. `submit` jobs; `results` yields (job, outcome|None, error).
+
+    A worker whose connection cannot be (re)opened hands its job back with the RelayError and stops;
+    the caller decides whether the others carry on.
+    """
+
+    def __init__(self, relay_factory: Callable[[], Relay], connections: int, mail_from: str, pacer: Pacer,
+                 hooks: Hooks, first: Relay | None = None):
+        self.inbox: queue.Queue = queue.Queue()
+        self.results: queue.Queue = queue.Queue()
+        self.stop_event = threading.Event()
+        self.mail_from, self.pacer, self.hooks = mail_from, pacer, hooks
+        self.alive = connections
+        self.threads = [threading.Thread(target=self._work, args=(slot, relay_factory, first if slot == 0 else None),
+                                         name=f"digest-send-{slot}", daemon=True)
+                        for slot in range(connections)]
+        for t in self.threads:
+            t.start()
+
+    def submit(self, job: Job) -> None:
+        self.inbox.put(job)
+
+    def _work(self, slot: int, relay_factory: Callable[[], Relay], relay: Relay | None) -> None:
+        relay = relay or relay_factory()
+        try:
+            while True:
+                job = self.inbox.get()
+                if job is None:
+                    return
+                try:
+                    data = job.build()
+                except Exception as exc:   # a bad row must not stop the run; it is recorded as failed
+                    self.results.put((job, Outcome("failed", 0, f"could not build the message: {exc!r}"), None))
+                    continue
+                self.pacer.wait(self.stop_event)
+                try:
+                    outcome = relay.send(self.mail_from, job.rcpt, data,
+                                         in_flight=lambda: self.hooks.in_flight(slot, job.item))
+                except RelayError as exc:
+                    self.results.put((job, None, exc))
+                    return
+                self.hooks.answered(slot, job.item, outcome)
+                if outcome.throttled:
+                    self.pacer.throttled()
+                elif outcome.status == "sent":
+                    self.pacer.accepted()
+                self.results.put((job, outcome, None))
+        finally:
+            relay.close()
+            self.results.put(("exit", slot, None))
+
+    def take_unstarted(self) -> list[Job]:
+        """Jobs no worker has picked up yet: they go back to the ledger as not attempted."""
+        jobs = []
+        while True:
+            try:
+                job = self.inbox.get_nowait()
+            except queue.Empty:
+                return jobs
+            if job is not None:
+                jobs.append(job)
+
+    def close(self) -> None:
+        self.stop_event.set()
+        for _ in self.threads:
+            self.inbox.put(None)

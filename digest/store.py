@@ -150,6 +150,44 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m003_preferences(db: sqlite_utils.Database) -> None:
+    # The subscriber's preferred local time of day ("HH:MM") for their digest; NULL = the edition's time.
+    db.execute("ALTER TABLE subscribers ADD COLUMN send_at TEXT")
+
+
+@migrations()
+def m004_feeds(db: sqlite_utils.Database) -> None:
+    # Per-feed HTTP validators (ETag, Last-Modified) so an unchanged feed costs a 304, plus the last
+    # outcome so `digest schedule list` can show a feed that keeps failing.
+    db.executescript("""
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        modified TEXT,
+        checked_at TEXT,
+        ok_at TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        entries INTEGER NOT NULL DEFAULT 0
+    );
+    """)
+
+
+@migrations()
+def m004_schedule(db: sqlite_utils.Database) -> None:
+    # A slot the scheduler found empty (under min_items): closed, so the digest is not sent at some
+    # later hour of the day when news arrives; the items roll over to the next slot.
+    db.executescript("""
+    CREATE TABLE empty_slots (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        edition_key TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, edition_key)
+    );
+    """)
+
+
 # ---- the store -----------------------------------------------------------------------------
 
 
@@ -387,6 +425,52 @@ class Store:
             self.conn.executemany("UPDATE articles SET cluster_id = ? WHERE id = ?",
                                   [(c, a) for a, c in assignments.items()])
 
+    # ---- editors, re-summarizing and clusters (issue 3: `digest articles edit/resummarize/show`) ----
+
+    def machine_summaries(self, ids: Iterable[int] | None = None) -> list[dict]:
+        """id, title, body, what the machine wrote (headline, summary, sentences) and whether an
+        editor overrode it (has_override), in id order; all articles when `ids` is None.
+        An unknown id is an error naming it, before anything is read."""
+        sql = ("SELECT id, title, body, headline, summary, summary_sentences,"
+               " (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles")
+        if ids is None:
+            rows = self.q(sql + " ORDER BY id")
+        else:
+            wanted = sorted(set(ids))
+            rows = []
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                rows += self.q(sql + f" WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
+            missing = sorted(set(wanted) - {r["id"] for r in rows})
+            if missing:
+                raise NotFound(f"Article {', '.join(map(str, missing))} does not exist.",
+                               "List them with `digest articles list`.")
+        return [{**dict(r), "sentences": json.loads(r["summary_sentences"]), "has_override": bool(r["has_override"])}
+                for r in rows]
+
+    def set_summaries(self, rows: list[tuple[int, str, str, list[int]]]) -> None:
+        """(id, headline, summary, sentences) written in one transaction; editor overrides are separate
+        columns and stay as they are."""
+        with self.transaction():
+            self.conn.executemany("UPDATE articles SET headline = ?, summary = ?, summary_sentences = ? WHERE id = ?",
+                                  [(h, s, json.dumps(sent), i) for i, h, s, sent in rows])
+
+    def cluster_candidates(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[sqlite3.Row]:
+        """id, title, body of the articles ingested after `since`, plus the given ids (an edited
+        re-ingest keeps its first ingest time), in id order."""
+        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?", [ts(since)])}
+        older = sorted(set(ids) - set(rows))
+        for i in range(0, len(older), 500):
+            chunk = older[i:i + 500]
+            rows.update((r["id"], r) for r in self.q(
+                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        return [rows[k] for k in sorted(rows)]
+
+    def cluster_members(self, cluster_id: int) -> list[Article]:
+        """Every article in one cluster, in id order."""
+        return [self._article(r) for r in self.q(self._ARTICLE_SQL + " WHERE a.cluster_id = ? ORDER BY a.id",
+                                                 [cluster_id])]
+
     # ---- subscribers --------------------------------------------------------------------
 
     _SUB_SQL = """
@@ -543,3 +627,430 @@ class Store:
     def release_lease(self, name: str, owner: str) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
+    # ---- sending: delivery ledger, claims, leases, bounces (owner: sending, issue 5) -------------
+    # States: pending -> sending (claimed by the one lease holder) -> sent | deferred | bounced |
+    # failed | uncertain. Every method here is one transaction over a batch of rows.
+
+    _CLAIM_SQL = """
+        SELECT d.id, d.subscriber_id, d.mix, d.since, d.until, d.message_id, d.attempts, d.created_at,
+               s.email, s.name
+        FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"""
+
+    def claim_deliveries(self, edition_id: int, status: str, after_id: int, limit: int,
+                         due: dt.datetime | None = None) -> list[sqlite3.Row]:
+        """Mark the next `limit` rows (by id, after `after_id`) in `status` as 'sending' and return them.
+
+        The (edition_id, status) index hands them over in id order, so each batch costs its own size.
+        For 'deferred', only rows whose next attempt is due by `due`.
+        """
+        sql = self._CLAIM_SQL + " WHERE d.edition_id = ? AND d.status = ? AND d.id > ?"
+        params: list = [edition_id, status, after_id]
+        if due is not None:
+            sql += " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
+            params.append(ts(due))
+        with self.transaction():
+            rows = self.q(sql + " ORDER BY d.id LIMIT ?", [*params, limit])
+            self._set_sending([r["id"] for r in rows])
+        return rows
+
+    def claim_ids(self, ids: list[int]) -> list[sqlite3.Row]:
+        """Claim deferred rows again for a retry within the run."""
+        with self.transaction():
+            rows = self.q(self._CLAIM_SQL + f" WHERE d.status = 'deferred' AND d.id IN ({_marks(ids)})", ids)
+            self._set_sending([r["id"] for r in rows])
+        return rows
+
+    def _set_sending(self, ids: list[int]) -> None:
+        if ids:
+            self.conn.execute(f"UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ({_marks(ids)})",
+                              [ts(now()), *ids])
+
+    def unclaim(self, ids: list[int]) -> None:
+        """Claimed but never handed to the relay: back to the queue, no attempt counted."""
+        for chunk in _chunks(ids, 5000):
+            with self.transaction():
+                self.conn.execute(
+                    "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,"
+                    f" updated_at = ? WHERE status = 'sending' AND id IN ({_marks(chunk)})", [ts(now()), *chunk])
+
+    def release_claims(self, edition_id: int) -> int:
+        """After the journal is replayed, a row still 'sending' never reached the relay's final dot."""
+        with self.transaction():
+            return self.conn.execute(
+                "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,"
+                " updated_at = ? WHERE edition_id = ? AND status = 'sending'", (ts(now()), edition_id)).rowcount
+
+    def record_outcomes(self, outcomes: list[tuple], *, soft_bounce_limit: int = 3, from_status: str = "sending",
+                        attempt: int = 1) -> None:
+        """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft).
+
+        Only rows still 'sending' change, so replaying a journal twice is harmless. A bounce marks the
+        subscriber 'bounced'; a soft bounce (temporary failures until the deadline, a full mailbox)
+        counts on subscribers.soft_bounces and suppresses them at `soft_bounce_limit`; a delivery
+        resets the count.
+        """
+        if not outcomes:
+            return
+        stamp = ts(now())
+        with self.transaction():
+            changed = []
+            for did, status, reply, next_at, soft in outcomes:
+                n = self.conn.execute(
+                    "UPDATE deliveries SET status = ?, last_reply = ?, updated_at = ?, attempts = attempts + ?,"
+                    " next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+                    " WHERE id = ? AND status = ?",
+                    (status, reply, stamp, attempt, ts(next_at), status, stamp, did, from_status)).rowcount
+                if n:
+                    changed.append((did, status, soft))
+            sent = [d for d, s, _ in changed if s == "sent"]
+            for chunk in _chunks(sent, 5000):
+                self.conn.execute(
+                    "UPDATE subscribers SET soft_bounces = 0 WHERE soft_bounces > 0 AND id IN"
+                    f" (SELECT subscriber_id FROM deliveries WHERE id IN ({_marks(chunk)}))", chunk)
+            for did, status, soft in changed:
+                if status == "bounced":
+                    self.conn.execute(
+                        "UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE status = 'active'"
+                        " AND id = (SELECT subscriber_id FROM deliveries WHERE id = ?)", (stamp, did))
+                elif soft:
+                    self.conn.execute(
+                        "UPDATE subscribers SET soft_bounces = soft_bounces + 1, updated_at = ?,"
+                        " status = CASE WHEN status = 'active' AND soft_bounces + 1 >= ? THEN 'suppressed'"
+                        " ELSE status END WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?)",
+                        (stamp, soft_bounce_limit, did))
+
+    def expire_deferred(self, edition_id: int, planned_before: dt.datetime, *, soft_bounce_limit: int = 3) -> int:
+        """Deferred rows planned before the cut-off have run out of time: failed, and a soft bounce."""
+        rows = self.q("SELECT id, last_reply, attempts FROM deliveries WHERE edition_id = ? AND status = 'deferred'"
+                      " AND created_at < ?", [edition_id, ts(planned_before)])
+        self.record_outcomes([(r["id"], "failed", f"gave up after {r['attempts']} attempts; last reply: "
+                               f"{r['last_reply'] or '-'}", None, True) for r in rows],
+                             soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0)
+        return len(rows)
+
+    def requeue_uncertain(self, edition_id: int) -> int:
+        """The operator asked: uncertain deliveries go out again (the recipient may get two copies)."""
+        with self.transaction():
+            return self.conn.execute(
+                "UPDATE deliveries SET status = 'pending', updated_at = ?, next_attempt_at = NULL"
+                " WHERE edition_id = ? AND status = 'uncertain'", (ts(now()), edition_id)).rowcount
+
+    def count_due(self, edition_id: int, due: dt.datetime) -> int:
+        return self.q("SELECT count(*) FROM deliveries WHERE edition_id = ? AND (status = 'pending' OR"
+                      " (status = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))",
+                      [edition_id, ts(due)])[0][0]
+
+    def edition_id(self, key: str) -> int | None:
+        rows = self.q("SELECT id FROM editions WHERE key = ?", [key])
+        return rows[0]["id"] if rows else None
+
+    def iter_deliveries(self, *, status: str | None = None, edition_key: str | None = None,
+                        batch: int = 1000) -> Iterator[sqlite3.Row]:
+        """The ledger, newest edition first, streamed in batches (a list of 100,000 never sits in memory)."""
+        where, params = [], []
+        if status:
+            where.append("d.status = ?")
+            params.append(status)
+        if edition_key:
+            where.append("e.key = ?")
+            params.append(edition_key)
+        sql = ("SELECT d.id, e.key AS edition, s.email, s.name, d.status, d.attempts, d.last_reply, d.message_id,"
+               " d.mix, d.next_attempt_at, d.created_at, d.updated_at, d.sent_at FROM deliveries d"
+               " JOIN subscribers s ON s.id = d.subscriber_id JOIN editions e ON e.id = d.edition_id"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.date DESC, d.id")
+        cur = self.conn.execute(sql, params)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def renew_lease(self, name: str, owner: str, seconds: float) -> bool:
+        """Extend our lease; False if it is no longer ours (it expired and someone else took it)."""
+        with self.transaction():
+            return self.conn.execute("UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ?",
+                                     (ts(now() + dt.timedelta(seconds=seconds)), name, owner)).rowcount == 1
+
+    def lease_holder(self, name: str) -> tuple[str, dt.datetime] | None:
+        rows = self.q("SELECT owner, expires_at FROM leases WHERE name = ?", [name])
+        return (rows[0]["owner"], parse_ts(rows[0]["expires_at"])) if rows else None
+
+    def break_lease(self, name: str, owner: str) -> None:
+        """Remove a lease whose holder is known to be dead (compare-and-delete: only that holder's)."""
+        self.release_lease(name, owner)
+
+    # ---- end of the sending block ----------------------------------------------------------------
+
+    # ---- list admin and subscriber self-service (issue 6: topics/subscribers CLI, web app) ------
+
+    def topic_usage(self, name: str) -> dict:
+        """What removing a topic would touch: subscribers (all, active) and articles."""
+        topic = self.topic(name)
+        row = self.conn.execute("""
+            SELECT (SELECT count(*) FROM subscriptions WHERE topic_id = :t) AS subscribers,
+                   (SELECT count(*) FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
+                     WHERE x.topic_id = :t AND s.status = 'active') AS active,
+                   (SELECT count(*) FROM article_topics WHERE topic_id = :t) AS articles""",
+            {"t": topic.id}).fetchone()
+        return {"topic": topic, "subscribers": row["subscribers"], "active": row["active"], "articles": row["articles"]}
+
+    def rename_topic(self, old: str, new: str) -> Topic:
+        """Rename a topic; the old name stays an alias, so articles labelled with it still land here."""
+        topic = self.topic(old)
+        new = " ".join(new.split())
+        if not new:
+            raise DigestError("A topic needs a name.", "Example: digest topics rename World International")
+        slug = slugify(new)
+        clash = self.q("SELECT name FROM topics WHERE (name = ? OR slug = ?) AND id != ?", [new, slug, topic.id])
+        if clash:
+            raise DigestError(f'A topic named "{clash[0]["name"]}" already exists (slug "{slug}").',
+                              "Pick another name, or remove that topic first.")
+        with self.transaction():
+            self.conn.execute("UPDATE topics SET name = ?, slug = ? WHERE id = ?", (new, slug, topic.id))
+            self.conn.execute("INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
+                              " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id", (new, topic.id))
+        return self.topic(new)
+
+    def remove_topic(self, name: str) -> dict:
+        """Delete a topic with its aliases, subscriptions and article links; returns its usage before."""
+        usage = self.topic_usage(name)
+        with self.transaction():
+            self.conn.execute("DELETE FROM topics WHERE id = ?", (usage["topic"].id,))
+        return usage
+
+    def topic_ids(self) -> dict[str, tuple[int, str]]:
+        """Every way to name a topic (name, slug, alias), lower-cased -> (id, name): for bulk lookups."""
+        out: dict[str, tuple[int, str]] = {}
+        for r in self.q("SELECT a.alias AS key, t.id, t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
+                        " UNION ALL SELECT slug, id, name FROM topics UNION ALL SELECT name, id, name FROM topics"):
+            out[r["key"].lower()] = (r["id"], r["name"])
+        return out
+
+    def set_subscriber_fields(self, subscriber_id: int, **fields) -> None:
+        """Set any of name, frequency, timezone, send_at (a value of None clears it; absent keys are kept)."""
+        allowed = {"name", "frequency", "timezone", "send_at"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown subscriber fields: {unknown}")
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = :{k}" for k in fields)
+        with self.transaction():
+            self.conn.execute(f"UPDATE subscribers SET {sets}, updated_at = :now WHERE id = :id",
+                              {**fields, "now": ts(now()), "id": subscriber_id})
+
+    def subscribe_topics(self, subscriber_id: int, topic_ids: Iterable[int], *, replace: bool = False) -> None:
+        """Add topics to a subscription (or, with replace, make them the whole subscription)."""
+        with self.transaction():
+            if replace:
+                self.conn.execute("DELETE FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,))
+            self.conn.executemany("INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)",
+                                  [(subscriber_id, t) for t in topic_ids])
+            self.conn.execute("UPDATE subscribers SET updated_at = ? WHERE id = ?", (ts(now()), subscriber_id))
+
+    def unsubscribe_topics(self, subscriber_id: int, topic_ids: Iterable[int]) -> int:
+        """Drop topics from a subscription; returns how many topics are left."""
+        with self.transaction():
+            self.conn.executemany("DELETE FROM subscriptions WHERE subscriber_id = ? AND topic_id = ?",
+                                  [(subscriber_id, t) for t in topic_ids])
+            self.conn.execute("UPDATE subscribers SET updated_at = ? WHERE id = ?", (ts(now()), subscriber_id))
+            return self.q("SELECT count(*) FROM subscriptions WHERE subscriber_id = ?", [subscriber_id])[0][0]
+
+    def set_status(self, subscriber_id: int, status: str, *, only_from: Iterable[str] | None = None) -> bool:
+        """Change a subscriber's status (optionally only from the given statuses); True if it changed."""
+        if status not in SUBSCRIBER_STATUSES:
+            raise ValueError(status)
+        sql = "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ? AND status != ?"
+        params: list = [status, ts(now()), subscriber_id, status]
+        if only_from is not None:
+            froms = list(only_from)
+            sql += f" AND status IN ({', '.join('?' for _ in froms)})"
+            params += froms
+        with self.transaction():
+            return self.conn.execute(sql, params).rowcount > 0
+
+    def remove_subscriber(self, subscriber_id: int) -> int:
+        """Delete a subscriber with their subscriptions and delivery records; returns deliveries removed."""
+        with self.transaction():
+            n = self.q("SELECT count(*) FROM deliveries WHERE subscriber_id = ?", [subscriber_id])[0][0]
+            self.conn.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+        return n
+
+    def suppress_address(self, email: str) -> str:
+        """Never mail this address again, even one not on any list yet (an import will skip it)."""
+        stamp = ts(now())
+        with self.transaction():
+            cur = self.conn.execute("UPDATE subscribers SET status = 'suppressed', updated_at = ? WHERE email = ?",
+                                    (stamp, email))
+            if cur.rowcount:
+                return "updated"
+            self.conn.execute("INSERT INTO subscribers (email, status, created_at, updated_at)"
+                              " VALUES (?, 'suppressed', ?, ?)", (email, stamp, stamp))
+            return "added"
+
+    def send_at(self, subscriber_id: int) -> str | None:
+        rows = self.q("SELECT send_at FROM subscribers WHERE id = ?", [subscriber_id])
+        return rows[0]["send_at"] if rows else None
+
+    def subscriber_deliveries(self, subscriber_id: int, last: int = 5) -> tuple[dict[str, int], list[sqlite3.Row]]:
+        """Delivery counts by status and the most recent deliveries (edition key, status, sent_at, reply)."""
+        counts = {r["status"]: r["n"] for r in self.q(
+            "SELECT status, count(*) AS n FROM deliveries WHERE subscriber_id = ? GROUP BY status", [subscriber_id])}
+        recent = self.q(
+            "SELECT e.key AS edition_key, d.status, d.sent_at, d.last_reply, d.mix FROM deliveries d"
+            " JOIN editions e ON e.id = d.edition_id WHERE d.subscriber_id = ? ORDER BY d.id DESC LIMIT ?",
+            [subscriber_id, last])
+        return counts, recent
+
+    def export_rows(self, topic_id: int | None = None, status: str | None = None) -> Iterator[dict]:
+        """Every subscriber as a CSV row dict, streamed from one cursor (no list in memory)."""
+        where, params = [], []
+        if topic_id is not None:
+            where.append("s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = ?)")
+            params.append(topic_id)
+        if status:
+            where.append("s.status = ?")
+            params.append(status)
+        cur = self.conn.execute(
+            "SELECT s.email, s.name, s.status, s.frequency, s.timezone,"
+            " (SELECT group_concat(t.name, char(31)) FROM subscriptions x JOIN topics t ON t.id = x.topic_id"
+            "   WHERE x.subscriber_id = s.id) AS topic_names FROM subscribers s"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.email, s.id", params)
+        for r in cur:
+            topics = sorted(r["topic_names"].split("\x1f"), key=str.lower) if r["topic_names"] else []
+            yield {"email": r["email"], "name": r["name"], "topics": ";".join(topics), "frequency": r["frequency"],
+                   "timezone": r["timezone"], "status": r["status"]}
+
+    OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
+
+    def import_batch(self, rows: list[dict], *, dry_run: bool = False) -> dict[str, int]:
+        """Add or merge one batch of CSV rows in one transaction, with a handful of executemany calls.
+
+        rows: dicts with email, name, topic_ids, frequency, timezone, status ("active" unless the row
+        records an opt-out), unique by address. An address that opted out is never re-subscribed
+        ("skipped"); a row may record an opt-out for an address that had not.
+        """
+        counts = {"added": 0, "updated": 0, "skipped": 0}
+        stamp = ts(now())
+        with (contextlib.nullcontext() if dry_run else self.transaction()):
+            existing = self._ids_by_email([r["email"] for r in rows])
+            new, updates, subs = [], [], []
+            for r in rows:
+                found = existing.get(_email_key(r["email"]))
+                if found is None:
+                    new.append(r)
+                    continue
+                sid, current = found
+                if current in self.OPTED_OUT:
+                    counts["skipped"] += 1
+                    continue
+                status = r["status"] if r["status"] in self.OPTED_OUT else (
+                    "active" if "active" in (current, r["status"]) else "pending")
+                updates.append((r["name"], status, r["frequency"], r["timezone"], stamp, sid))
+                subs += [(sid, t) for t in r["topic_ids"]]
+            counts["added"], counts["updated"] = len(new), len(updates)
+            if dry_run:
+                return counts
+            self.conn.executemany(
+                "INSERT INTO subscribers (email, name, status, frequency, timezone, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(r["email"], r["name"], r["status"], r["frequency"] or "daily", r["timezone"], stamp, stamp)
+                 for r in new])
+            self.conn.executemany(
+                "UPDATE subscribers SET name = coalesce(?, name), status = ?, frequency = coalesce(?, frequency),"
+                " timezone = coalesce(?, timezone), updated_at = ? WHERE id = ?", updates)
+            added = self._ids_by_email([r["email"] for r in new])
+            subs += [(added[_email_key(r["email"])][0], t) for r in new for t in r["topic_ids"]]
+            self.conn.executemany("INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)", subs)
+        return counts
+
+    def _ids_by_email(self, emails: list[str]) -> dict[str, tuple[int, str]]:
+        out: dict[str, tuple[int, str]] = {}
+        for i in range(0, len(emails), 500):
+            chunk = emails[i:i + 500]
+            for r in self.q(f"SELECT id, email, status FROM subscribers WHERE email IN ({', '.join('?' * len(chunk))})",
+                            chunk):
+                out[_email_key(r["email"])] = (r["id"], r["status"])
+        return out
+
+    def sent_editions(self, key: str | None = None, limit: int = 100) -> list[sqlite3.Row]:
+        """Editions with at least one sent message, newest first: id, key, frequency, date, until (window end)."""
+        return self.q(
+            "SELECT e.id, e.key, e.frequency, e.date, max(d.until) AS until FROM editions e"
+            " JOIN deliveries d ON d.edition_id = e.id AND d.status = 'sent'"
+            + (" WHERE e.key = ?" if key else "") + " GROUP BY e.id ORDER BY e.date DESC, e.key DESC LIMIT ?",
+            [key, limit] if key else [limit])
+
+    # ---- scheduler and feeds (issue 7: digest/scheduler.py, digest/feeds.py) ---------------------
+
+    def subscriber_columns(self) -> set[str]:
+        return {r["name"] for r in self.q("PRAGMA table_info(subscribers)")}
+
+    def schedule_candidates(self) -> list[tuple[Subscriber, str | None]]:
+        """Active subscribers with at least one topic, each with their preferred time of day (or None)."""
+        send_at = "s.send_at" if "send_at" in self.subscriber_columns() else "NULL"
+        sql = self._SUB_SQL.replace("SELECT s.*,", f"SELECT s.*, {send_at} AS pref_send_at,", 1)
+        rows = self.q(sql + " WHERE s.status = 'active'"
+                      " AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id) ORDER BY s.id")
+        return [(self._subscriber(r), r["pref_send_at"]) for r in rows]
+
+    def handled_slots(self, keys: Iterable[str]) -> set[tuple[int, str]]:
+        """(subscriber id, edition key) already dealt with in these editions: a delivery row (any status)
+        or a slot found empty."""
+        keys = sorted(set(keys))
+        out: set[tuple[int, str]] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            out |= {(r[0], r[1]) for r in self.q(
+                "SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions e ON e.id = d.edition_id"
+                f" WHERE e.key IN ({marks}) UNION SELECT subscriber_id, edition_key FROM empty_slots"
+                f" WHERE edition_key IN ({marks})", chunk + chunk)}
+        return out
+
+    def close_empty_slots(self, subscriber_ids: Iterable[int], key: str, at: dt.datetime) -> None:
+        with self.transaction():
+            self.conn.executemany("INSERT OR IGNORE INTO empty_slots (subscriber_id, edition_key, checked_at)"
+                                  " VALUES (?, ?, ?)", [(sid, key, ts(at)) for sid in subscriber_ids])
+
+    def editions_with_pending(self) -> list[sqlite3.Row]:
+        """Editions with deliveries planned but never attempted (an interrupted send): id, key, frequency, date."""
+        return self.q("SELECT e.id, e.key, e.frequency, e.date FROM editions e WHERE EXISTS"
+                      " (SELECT 1 FROM deliveries d WHERE d.edition_id = e.id AND d.status = 'pending')"
+                      " ORDER BY e.date, e.id")
+
+    def feed_state(self, url: str) -> sqlite3.Row | None:
+        rows = self.q("SELECT * FROM feeds WHERE url = ?", [url])
+        return rows[0] if rows else None
+
+    def feed_states(self) -> list[sqlite3.Row]:
+        return self.q("SELECT * FROM feeds ORDER BY url")
+
+    def record_feed(self, url: str, *, at: dt.datetime, error: str | None = None, etag: str | None = None,
+                    modified: str | None = None, entries: int = 0, keep_validators: bool = False) -> None:
+        """Write down one fetch: its validators on success (kept on a 304 or an error), or its error."""
+        stamp = ts(at)
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", (url,))
+            if error is not None:
+                self.conn.execute("UPDATE feeds SET checked_at = ?, last_error = ?, failures = failures + 1"
+                                  " WHERE url = ?", (stamp, error, url))
+            elif keep_validators:
+                self.conn.execute("UPDATE feeds SET checked_at = ?, ok_at = ?, last_error = NULL, failures = 0"
+                                  " WHERE url = ?", (stamp, stamp, url))
+            else:
+                self.conn.execute("UPDATE feeds SET checked_at = ?, ok_at = ?, last_error = NULL, failures = 0,"
+                                  " etag = ?, modified = ?, entries = ? WHERE url = ?",
+                                  (stamp, stamp, etag, modified, entries, url))
+
+
+def _email_key(email: str) -> str:
+    """The address as the email column compares it (COLLATE NOCASE folds ASCII letters only)."""
+    return email.encode("utf-8", "surrogateescape").lower().decode("utf-8", "surrogateescape")
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _chunks(values: list, size: int):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]

@@ -152,6 +152,8 @@ def _eligible(sentence: str) -> bool:
     s = sentence.strip()
     if len(s.split()) < 4 or not _ENDS_CLEANLY.search(s):
         return False                      # headings, names, captions without a full stop
+    if s.count("“") != s.count("”"):
+        return False                      # the tail or head of a quote split into sentences
     if _BOILERPLATE.search(s) or _BYLINE.match(s):
         return False
     return True
@@ -274,11 +276,13 @@ _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*:\s+(?=\S)"
 _CUTS = (
     r"\s+[—–-]+\s+|[—–]|:\s+|;\s+|,\s+|\s+\|\s+",
     r"\s+(?=(?:once|as|after|while|when|amid|despite|but|because|following|until|before|since|"
-    r"though|although|unless|whereas|if|so|which|who|where|that|according|marking|saying)\b)",
+    r"though|although|unless|whereas|if|so|which|who|where|that|according|marking|saying|ahead of)\b)",
     r"\s+(?=(?:with|in|on|at|for|over|under|from|by|to|into|against|during|and|or|than|of)\b)",
 )
 _CUT_PENALTY = 12       # characters a weaker boundary must win by to be preferred
-_DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS)) + r"))+$", re.IGNORECASE)
+# Words a headline cannot end on; particles stay ("Miners Walk Out", "Talks Break Down").
+_DANGLING = re.compile(r"(?:\s+(?:" + "|".join(sorted(STOPWORDS - {"out", "up", "down", "off"})) + r"))+$",
+                       re.IGNORECASE)
 
 
 def _tidy(text: str) -> str:
@@ -379,7 +383,8 @@ def headline_from_body(body: str) -> str:
     said = _SAYS_THAT.match(s)
     if said and len(s) - said.end() > 25:      # "Macron says 26 nations ..." -> "26 nations ..."
         s = s[said.end():]
-    s = _ROLE.sub("", _surnames(_tidy(s), body))
+    s = _APPOSITIVE.sub(r"\1 ", _TIME.sub("", s))
+    s = _DESCRIPTOR.sub(_drop_descriptor, _ROLE.sub("", _surnames(_tidy(s), body)))
     return _shorten([(s[:1].upper() + s[1:], 0.0)])
 
 
@@ -388,6 +393,29 @@ _ROLE = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){0,3}(?:boss|coach|manager|midfield
                    r"winger|goalkeeper|captain|chairman|chief|star|singer|rapper|actor|actress|"
                    r"director|president|minister|secretary|champion|player)\s+(?=[A-Z])")
 _NAME_PAIR = re.compile(r"(?<!and )(?<!& )(?<!of )\b([A-Z][a-z]+) ([A-Z][a-z'’-]+)\b(?! [A-Z])")
+# "at US media giant TimeWarner" -> "at TimeWarner": the same for firms, clubs, shows and bands,
+# anywhere in the sentence (see _drop_descriptor for when it is left alone).
+_DESCRIPTOR = re.compile(
+    r"\b(?:[A-Z][\w'’-]*\s+)?(?:[a-z][\w'’-]*\s+){0,2}(?:giant|firm|group|"
+    r"company|maker|chain|retailer|bank|carrier|airline|operator|winemaker|brewer|club|side|team|band|"
+    r"festival|comedy|film|show|soap|drama|singer|star|rapper|actor|actress|director|boss|chief|executive|"
+    r"minister|champion|player|coach|manager|striker|midfielder|defender|winger|goalkeeper|captain|"
+    r"chairman|conglomerate|network|broadcaster|regulator|watchdog|developer|publisher|studio)\s+(?=[A-Z])")
+# Times headlines leave out: "on Tuesday", "last week", "in October".
+_TIME = re.compile(r"\s*\b(?:(?:on|last|this|next|earlier this|later this)\s+(?:Monday|Tuesday|Wednesday|"
+                   r"Thursday|Friday|Saturday|Sunday|week|month|year|weekend)|(?:in|during)\s+(?:January|"
+                   r"February|March|April|May|June|July|August|September|October|November|December)"
+                   r"(?:\s+\d{4})?|yesterday|today)\b(?!\s*['’]s)", re.IGNORECASE)
+# "McDonald's, the world's largest restaurant chain, is to ..." -> "McDonald's is to ...".
+_APPOSITIVE = re.compile(r"^((?:[A-Z][\w'’.&-]*\s*){1,4}),\s+[^,]{3,70},\s+")
+
+
+def _drop_descriptor(m: re.Match) -> str:
+    """Keep the descriptor after a capitalised word ('Premiership side Chelsea', 'Real Madrid star
+    Beckham' mid-sentence): dropping it there would glue two names together."""
+    before = m.string[:m.start()].rstrip()
+    last = before.rsplit(None, 1)[-1] if before else ""
+    return m.group(0) if last[:1].isupper() else ""
 
 
 def _surnames(sentence: str, body: str) -> str:

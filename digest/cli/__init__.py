@@ -46,8 +46,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import articles, demo, deliver, preview, subscribers, topics
-    for module in (articles, demo, deliver, preview, subscribers, topics):
+    from . import articles, deliveries, demo, deliver, preview, schedule, serve, subscribers, topics
+    for module in (articles, deliveries, demo, deliver, preview, schedule, serve, subscribers, topics):
         module.register(cli)
 
 

@@ -80,27 +80,98 @@ def articles_list(app: App, topic: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def articles_show(app: App, article_id: int, as_json: bool) -> None:
-    """Show one article: headline, blurb, where each sentence came from, and the parts kept apart.
+    """Show one article: headline, blurb, where each sentence came from, its cluster (the other
+    reports of the same story, with their sources) and the parts kept out of the body.
 
     Example: digest articles show 3
     """
     a = app.store.article(article_id)
+    others = [o for o in app.store.cluster_members(a.cluster_id) if o.id != a.id] if a.cluster_id else []
+    [machine] = app.store.machine_summaries([a.id])
+    sentences = summarize.split_sentences(a.body)
+    picked = [i for i in machine["sentences"] if 0 <= i < len(sentences)]
     if as_json:
         echo_json({**article_json(a), "body": a.body, "caption": a.caption, "sources": a.sources,
-                   "author": a.author, "bio": a.bio})
+                   "author": a.author, "bio": a.bio,
+                   "machine": {"headline": machine["headline"], "summary": machine["summary"],
+                               "sentences": [{"index": i + 1, "text": sentences[i]} for i in picked]},
+                   "cluster_articles": [{"id": o.id, "headline": o.headline, "source": o.source, "url": o.url}
+                                        for o in others]})
         return
     click.echo(f"#{a.id}  {a.title}")
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
+    if a.headline_override:
+        click.echo(f"          machine's, not printed while the editor's is set: {machine['headline']}")
     click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
-    sentences = summarize.split_sentences(a.body)
-    for i in app.store.article_sentences(a.id):
-        if 0 <= i < len(sentences):
-            click.echo(f"  from sentence {i + 1}: {sentences[i]}")
+    if a.summary_override:
+        click.echo("          machine's, not printed while the editor's is set:")
+    for i in picked:
+        click.echo(f"  from sentence {i + 1} of {len(sentences)}: {sentences[i]}")
     for label, value in (("Caption", a.caption), ("Sources", a.sources), ("Author", a.author), ("Bio", a.bio),
-                         ("URL", a.url), ("Cluster", a.cluster_id)):
+                         ("URL", a.url)):
         if value:
             click.echo(f"{label + ':':9} {value}")
+    if others:
+        click.echo(f"Cluster:  #{a.cluster_id}, the same story in {len(others) + 1} articles; also:")
+        for o in others:
+            click.echo(f"  #{o.id}  {o.headline}  ({o.source or o.url or 'our newsroom'})")
+    else:
+        click.echo("Cluster:  none (no other article tells this story)")
+
+
+@articles_group.command(name="edit")
+@click.argument("article_id", type=int)
+@click.option("--headline", help=f"The headline to print instead of the machine's. Keep it within "
+                                 f"{summarize.HEADLINE_MAX} characters (longer is stored, with a warning). "
+                                 "An empty string goes back to the machine's.")
+@click.option("--summary", help="The blurb to print instead of the machine's. An empty string goes back to "
+                                "the machine's.")
+@click.option("--clear", is_flag=True, help="Drop both overrides: the digest prints what the machine wrote.")
+@pass_app
+def articles_edit(app: App, article_id: int, headline: str | None, summary: str | None, clear: bool) -> None:
+    """Override the machine's headline or summary of one article.
+
+    Overrides are what the digest prints from then on; they survive `digest articles resummarize`
+    and re-ingesting the article. A headline over 60 characters is kept but warned about: long
+    headlines wrap in narrow mail clients and get cut in the subject line.
+
+    Example: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
+    """
+    if clear and (headline is not None or summary is not None):
+        raise click.UsageError("--clear drops both overrides; give it alone, or use --headline/--summary.")
+    if not clear and headline is None and summary is None:
+        raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT or --clear.")
+    if clear:
+        headline = summary = ""
+    headline = " ".join(headline.split()) if headline is not None else None
+    summary = " ".join(summary.split()) if summary is not None else None
+    app.store.set_override(article_id, headline=headline, summary=summary)
+    if headline and len(headline) > summarize.HEADLINE_MAX:
+        say(f"Warning: the headline of article {article_id} is {len(headline)} characters, over "
+            f"{summarize.HEADLINE_MAX}; it is saved, but may wrap or be cut in the subject line.")
+    a = app.store.article(article_id)
+    click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
+    click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
+
+
+@articles_group.command(name="resummarize")
+@click.argument("article_ids", nargs=-1, type=int)
+@click.option("--all", "all_articles", is_flag=True, help="Every article in the store.")
+@pass_app
+def articles_resummarize(app: App, article_ids: tuple[int, ...], all_articles: bool) -> None:
+    """Rewrite the machine's headlines and summaries (e.g. after an upgrade), with word weights
+    from the whole store. Editor overrides are never touched and stay what the digest prints.
+
+    Example: digest articles resummarize --all
+    """
+    if all_articles == bool(article_ids):
+        raise click.UsageError("Give article ids or --all (not both).")
+    report = pipeline.resummarize(app.store, None if all_articles else article_ids)
+    say(f"Resummarized {report.checked} articles: {len(report.changed)} changed, "
+        f"{report.checked - len(report.changed)} unchanged"
+        + (f"; {len(report.overridden)} of the changed keep their editor's override "
+           f"({', '.join(map(str, report.overridden))})" if report.overridden else ""))
 
 
 def register(cli: click.Group) -> None:

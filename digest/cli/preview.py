@@ -1,50 +1,103 @@
-"""`digest preview`: exactly what a subscriber or a topic mix would receive."""
+"""`digest preview`: exactly what a subscriber or a topic mix would receive, with a lint summary;
+`digest preview --serve`: every current edition in a local web page (digest.preview_server)."""
 
 from __future__ import annotations
 
 import sys
+import tempfile
+import webbrowser
 from pathlib import Path
 
 import click
 
 from .. import pipeline
-from ..message import message_id
-from .app import App, pass_app
+from ..errors import DigestError
+from .app import App, pass_app, say
+
+SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
 
 
 @click.command(name="preview")
 @click.option("--topic", "topics", multiple=True, help="Preview this topic mix (repeatable; default: all topics).")
 @click.option("--subscriber", "email", help="Preview what this subscriber would receive.")
-@click.option("--format", "fmt", type=click.Choice(["html", "text", "eml"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "text", "eml"]),
+              help="What to write.  [default: text; html with --open]")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+@click.option("--open", "open_browser", is_flag=True,
+              help="Open the preview in the default browser (set BROWSER to choose one).")
 @click.option("--frequency", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
+@click.option("--serve", is_flag=True, help="Serve every topic mix on a local web page, re-rendered on each reload.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8040, show_default=True,
+              help="Port for --serve on 127.0.0.1 (0: any free port).")
 @pass_app
-def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: str, out: str | None,
-                    frequency: str) -> None:
+def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: str | None, out: str | None,
+                    open_browser: bool, frequency: str, serve: bool, port: int) -> None:
     """Render the current edition for a topic mix or a subscriber, without sending anything.
+
+    The lint summary on stderr gives the HTML size against Gmail's 102 KiB clipping limit and
+    one line per problem (relative links, images without alt, a missing text part).
+    With --serve, a local web server lists every topic mix and shows each as HTML, as text and
+    at phone width; templates are re-read on every request, so edits show on reload.
 
     Example: digest preview --topic Europe --topic World --format html --out /tmp/digest.html
     """
-    body, sub = pipeline.groups_for_preview(app.store, app.cfg, topics=list(topics), email=email, frequency=frequency)
-    sid = sub.id if sub else 0
-    to = sub.email if sub else "preview@" + app.cfg.domain
-    data = pipeline.personal_message(app.cfg, body, subscriber_id=sid, email=to, name=sub.name if sub else None,
-                                     message_id=message_id(body.view.edition_key, sid, app.cfg.domain))
-    if fmt == "eml":
-        content: bytes = data
-    else:
-        from email import message_from_bytes, policy
-        msg = message_from_bytes(data, policy=policy.default)
-        part = msg.get_body(preferencelist=("html",) if fmt == "html" else ("plain",))
-        content = part.get_content().encode("utf-8")
-    n = sum(len(s.items) for s in body.view.sections)
-    click.echo(f"{body.view.subject}  ({n} items; topics: {', '.join(body.view.topics)})", err=True)
-    if out:
+    if serve:
+        if topics or email or fmt or out or open_browser:
+            raise click.UsageError("--serve shows every topic mix; drop --topic, --subscriber, --format, --out "
+                                   "and --open.")
+        _serve(app, port, frequency)
+        return
+    fmt = fmt or ("html" if open_browser else "text")
+    p = pipeline.preview_message(app.store, app.cfg, topics=list(topics), email=email, frequency=frequency)
+    content = p.eml if fmt == "eml" else (p.html if fmt == "html" else p.text or "").encode("utf-8")
+    n = sum(len(s.items) for s in p.body.view.sections)
+    say(f"{p.body.view.subject}  ({n} items; topics: {', '.join(p.body.view.topics)})")
+    _lint(p)
+    if open_browser:
+        _open(content, out, fmt)
+    elif out:
         Path(out).write_bytes(content)
-        click.echo(f"Wrote {out}", err=True)
+        say(f"Wrote {out}")
     else:
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
+
+
+def _lint(p: pipeline.Preview) -> None:
+    from ..preview_server import summary
+    for warning in p.lint.warnings:
+        say(f"lint: warning: {warning}")
+    say(f"lint: {summary(p.lint)}")
+
+
+def _open(content: bytes, out: str | None, fmt: str) -> None:
+    if out:
+        path = Path(out)
+        path.write_bytes(content)
+    else:
+        # Not deleted afterwards: the browser reads the file after we return.
+        with tempfile.NamedTemporaryFile(prefix="digest-preview-", suffix=SUFFIX[fmt], delete=False) as f:
+            f.write(content)
+            path = Path(f.name)
+    say(f"Wrote {path}")
+    uri = path.resolve().as_uri()
+    if not webbrowser.open(uri):
+        raise DigestError(f"No browser could be started to show {path}.",
+                          "Set BROWSER to a browser command, or open the file yourself.")
+
+
+def _serve(app: App, port: int, frequency: str) -> None:
+    import logging
+    from ..preview_server import PreviewServer
+    if not app.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request is noise; -v shows it
+    server = PreviewServer(app.cfg, port=port, frequency=frequency)
+    say(f"Preview of every topic mix at {server.url} (templates re-read on every reload; Ctrl-C to stop)")
+    try:
+        server.serve_forever()     # werkzeug returns from here on Ctrl-C
+    except KeyboardInterrupt:
+        pass
+    say("Preview server stopped.")
 
 
 def register(cli: click.Group) -> None:

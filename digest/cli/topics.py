@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .app import App, echo_json, pass_app, table
+from ..errors import DigestError
+from .app import App, echo_json, pass_app, say, table
 
 
 @click.group(name="topics")
@@ -19,7 +20,7 @@ def topics_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def topics_list(app: App, as_json: bool) -> None:
-    """List topics with their aliases, subscriber and article counts.
+    """List topics with their aliases, active subscriber and article counts.
 
     Example: digest topics list --json
     """
@@ -43,7 +44,64 @@ def topics_add(app: App, name: str, aliases: tuple[str, ...]) -> None:
     Example: digest topics add Europe --alias "Eastern Europe"
     """
     topic = app.store.add_topic(name, aliases)
-    click.echo(f"Topic {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}", err=True)
+    say(f"Topic {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
+
+
+@topics_group.command(name="show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def topics_show(app: App, name: str, as_json: bool) -> None:
+    """Show one topic: slug, aliases, subscribers (active and all) and articles.
+
+    Example: digest topics show "Eastern Europe"
+    """
+    usage = app.store.topic_usage(name)
+    t = usage["topic"]
+    data = {"name": t.name, "slug": t.slug, "aliases": t.aliases, "active_subscribers": usage["active"],
+            "subscribers": usage["subscribers"], "articles": usage["articles"]}
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"topic:        {t.name}")
+    click.echo(f"slug:         {t.slug}")
+    click.echo(f"aliases:      {', '.join(t.aliases) or '-'}")
+    click.echo(f"subscribers:  {usage['active']} active ({usage['subscribers']} in all)")
+    click.echo(f"articles:     {usage['articles']}")
+
+
+@topics_group.command(name="rename")
+@click.argument("old")
+@click.argument("new")
+@pass_app
+def topics_rename(app: App, old: str, new: str) -> None:
+    """Rename a topic; subscriptions and articles follow, and the old name stays an alias.
+
+    Example: digest topics rename World International
+    """
+    before = app.store.topic(old).name
+    topic = app.store.rename_topic(old, new)
+    say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
+
+
+@topics_group.command(name="remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really remove it, unsubscribing everyone from this topic.")
+@pass_app
+def topics_remove(app: App, name: str, yes: bool) -> None:
+    """Remove a topic with its aliases; its subscribers lose it (guarded by --yes).
+
+    Example: digest topics remove Politics --yes
+    """
+    usage = app.store.topic_usage(name)
+    t = usage["topic"]
+    if not yes and (usage["subscribers"] or usage["articles"]):
+        raise DigestError(f"Topic {t.name} has {usage['subscribers']} subscribers ({usage['active']} active) who "
+                          f"would lose it, and {usage['articles']} articles filed under it.",
+                          f'Pass --yes to remove it: digest topics remove "{t.name}" --yes')
+    app.store.remove_topic(t.name)
+    say(f"Removed topic {t.name}: {usage['subscribers']} subscribers lost it; "
+        f"{usage['articles']} articles are no longer filed under it.")
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,354 @@
+"""How close `digest send` gets to the relay's own speed.
+
+Run from the repository root:  .venv/bin/python benchmarks/send.py [--subscribers N] [--connections C]
+                                [--receiver auto|postfix|aiosmtpd] [--json FILE]
+
+Builds a database of N subscribers (default 100,000) over three topics (five topic mixes), starts its
+own receiver on 127.0.0.1 (a private Postfix instance whose every transport is `discard`, so nothing
+can leave the machine; aiosmtpd in a subprocess when Postfix is not installed), and measures in the
+same run:
+  ceiling  pre-built digest-sized messages over C reused smtplib connections (sendmail per message)
+  digest   `digest send` end to end in a child process: plan, render once per mix, build, send over C
+           connections, record in the ledger; its CPU time and peak RSS come from wait4().
+Prints both rates, their ratio, client CPU per message and peak RSS; --json FILE writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MIXES = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
+NAMES = ["Ada Lovelace", "Zoë O'Brien", "山田 太郎", "Smith, John", "", "Grace Hopper", "Jean-Luc Picard"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"receiver did not start on 127.0.0.1:{port}")
+
+
+# ---- receivers ------------------------------------------------------------------------------
+
+class Postfix:
+    """A private Postfix instance in a temp dir: listens on 127.0.0.1:port, discards everything."""
+
+    name = "postfix (discard transport)"
+
+    def __init__(self, folder: Path, port: int):
+        self.conf, self.port = folder / "postfix", port
+        queue, data = folder / "pfqueue", folder / "pfdata"
+        for d in (self.conf, queue, data):
+            d.mkdir(parents=True, exist_ok=True)
+        shutil.chown(data, "postfix")
+        (self.conf / "main.cf").write_text(f"""
+compatibility_level = 3.6
+queue_directory = {queue}
+data_directory = {data}
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = bench.localdomain
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+# Nothing leaves this machine: every transport discards.
+default_transport = discard
+relay_transport = discard
+local_transport = discard
+virtual_transport = discard
+alias_maps =
+alias_database =
+notify_classes =
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = permit_mynetworks, reject
+smtpd_client_connection_count_limit = 0
+smtpd_client_message_rate_limit = 0
+default_process_limit = 64
+message_size_limit = 10240000
+""")
+        master = Path("/etc/postfix/master.cf").read_text().splitlines()
+        out = []
+        for line in master:
+            if line.startswith("smtp ") and " inet " in f" {line} ":
+                line = f"127.0.0.1:{port} inet n - n - - smtpd"
+            out.append(line)
+        (self.conf / "master.cf").write_text("\n".join(out) + "\n")
+        subprocess.run(["postconf", "-c", str(self.conf), "-F", "*/*/chroot = n"], check=True,
+                       capture_output=True)
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("postfix")) and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()
+
+    def start(self) -> None:
+        r = subprocess.run(["postfix", "-c", str(self.conf), "start"], capture_output=True, text=True)
+        if r.returncode:
+            raise SystemExit(f"postfix did not start: {r.stderr or r.stdout}")
+        wait_port(self.port)
+
+    def stop(self) -> None:
+        subprocess.run(["postfix", "-c", str(self.conf), "stop"], capture_output=True)
+
+
+class Aiosmtpd:
+    name = "aiosmtpd (digest.sink, in a subprocess, nothing written)"
+
+    def __init__(self, folder: Path, port: int):
+        self.port, self.proc = port, None
+
+    def start(self) -> None:
+        code = ("import time; from digest.sink import Sink; Sink(port=%d).start(); time.sleep(10**6)" % self.port)
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+        wait_port(self.port)
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+# ---- setup ----------------------------------------------------------------------------------
+
+def build_db(folder: Path, n: int) -> dict[str, str]:
+    from digest import config, pipeline
+    from digest.store import Store
+    env = {**os.environ, "DIGEST_DB": str(folder / "bench.db"), "DIGEST_SECRET": "bench-secret-" + "x" * 20,
+           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
+    cfg = config.load(env=env)
+    store = Store.open(cfg.db)
+    store.init()
+    store.ensure_default_topics()
+    pipeline.ingest_paths(store, [ROOT / "seeds"])
+    rows = "".join(f'reader{i:06d}@example.org,"{NAMES[i % len(NAMES)]}",{MIXES[i % len(MIXES)]}\n' for i in range(n))
+    report = pipeline.import_subscribers(store, ("email,name,topics\n" + rows).encode(), "bench.csv")
+    store.close()
+    if getattr(report, "errors", None):
+        raise SystemExit(f"subscriber import failed: {report.errors[:3]}")
+    return env
+
+
+def sample_messages(env: dict[str, str]) -> list[bytes]:
+    """One real digest per topic mix, built the way digest builds them: the ceiling sends these."""
+    from digest import config, message, pipeline
+    from digest.store import Store
+    cfg = config.load(env=env)
+    store = Store.open(cfg.db)
+    out = []
+    for i, mix in enumerate(MIXES):
+        body, _ = pipeline.groups_for_preview(store, cfg, topics=mix.split(";"))
+        group = pipeline._Group(body, pipeline.prepare_group(cfg, body))
+        out.append(pipeline.fast_message(cfg, group, subscriber_id=i + 1, email=f"reader{i:06d}@example.org",
+                                         name=NAMES[i], message_id=message.message_id("bench", i, cfg.domain),
+                                         date="Wed, 25 Nov 2026 07:00:00 +0000"))
+    store.close()
+    return out
+
+
+# ---- the two measurements -------------------------------------------------------------------
+
+def ceiling(port: int, connections: int, messages: list[bytes], count: int) -> float:
+    """Pre-built bytes, reused connections, smtplib.sendmail: the most a Python client could hope for."""
+    counter = iter(range(count))
+    lock = threading.Lock()
+
+    def work():
+        smtp = smtplib.SMTP("127.0.0.1", port, local_hostname="news.example.com")
+        try:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                smtp.sendmail("digest@news.example.com", [f"ceiling{i:06d}@example.org"], messages[i % len(messages)])
+        finally:
+            smtp.quit()
+
+    threads = [threading.Thread(target=work) for _ in range(connections)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return count / (time.perf_counter() - start)
+
+
+def digest_send(env: dict[str, str], port: int, connections: int) -> dict:
+    """`digest send` in a child process: wall time, and its CPU and peak RSS from wait4()."""
+    env = {**env, "DIGEST_SMTP_URL": f"smtp://127.0.0.1:{port}", "DIGEST_CONNECTIONS": str(connections)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status:
+        raise SystemExit(f"digest send failed ({status}): {out[-2000:]!r}")
+    child = json.loads(out)
+    child.update(wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mb=child["vm_hwm_mb"])
+    return child
+
+
+def child() -> None:
+    """Runs in the child: the same calls `digest send --yes --quiet` makes, with timings."""
+    from digest import config, pipeline
+    from digest.store import Store
+    cfg = config.load()
+    store = Store.open(cfg.db)
+    t0, c0 = time.perf_counter(), time.process_time()
+    plan = pipeline.plan_edition(store, cfg)
+    t1, c1 = time.perf_counter(), time.process_time()
+    rss_after_plan = vm_hwm()
+    tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+    t2, c2 = time.perf_counter(), time.process_time()
+    print(json.dumps({"planned": plan.created, "sent": tally.sent, "failed": tally.failed + tally.deferred,
+                      "plan_s": t1 - t0, "plan_cpu_s": c1 - c0, "send_s": t2 - t1, "send_cpu_s": c2 - c1,
+                      "bookkeeping_s": tally.bookkeeping, "rss_after_plan_mb": rss_after_plan,
+                      "vm_hwm_mb": vm_hwm(), "throttles": tally.throttles}))
+
+
+def vm_hwm() -> float:
+    """This process's own peak RSS (MB). Not ru_maxrss: Linux carries that across fork and exec, so a
+    child would report the parent's peak from building the database."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sign_cost(env: dict[str, str], messages: list[bytes], n: int = 200) -> float | None:
+    """ms per message that DKIM signing adds (dkimpy, RSA 2048), or None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    from digest import message
+    with tempfile.TemporaryDirectory() as d:
+        key = Path(d) / "k.pem"
+        subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+        signer = message.Signer(key.read_bytes(), "bench", "news.example.com")
+        start = time.process_time()
+        for i in range(n):
+            signer.sign(messages[i % len(messages)])
+        return (time.process_time() - start) / n * 1000
+
+
+def build_cost(env: dict[str, str], n: int = 2000) -> tuple[float, float]:
+    """ms per message: the fast builder versus the stdlib oracle, same body, same subscriber."""
+    from digest import config, message, pipeline
+    from digest.store import Store
+    cfg = config.load(env=env)
+    store = Store.open(cfg.db)
+    body, _ = pipeline.groups_for_preview(store, cfg, topics=["Europe", "World"])
+    store.close()
+    group = pipeline._Group(body, pipeline.prepare_group(cfg, body))
+    start = time.process_time()
+    for i in range(n):
+        pipeline.fast_message(cfg, group, subscriber_id=i, email=f"r{i}@example.org", name=NAMES[i % len(NAMES)],
+                              message_id=message.message_id("b", i, cfg.domain), date="Wed, 25 Nov 2026 07:00:00 +0000")
+    fast = (time.process_time() - start) / n * 1000
+    m = max(1, n // 20)
+    start = time.process_time()
+    for i in range(m):
+        pipeline.personal_message(cfg, body, subscriber_id=i, email=f"r{i}@example.org", name=NAMES[i % len(NAMES)],
+                                  message_id=message.message_id("b", i, cfg.domain))
+    return fast, (time.process_time() - start) / m * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--subscribers", type=int, default=100_000)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--ceiling-messages", type=int, default=20_000,
+                    help="messages for the ceiling run (the rate is steady long before 100,000)")
+    ap.add_argument("--receiver", choices=["auto", "postfix", "aiosmtpd"], default="auto")
+    ap.add_argument("--json", dest="json_out", metavar="FILE")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child()
+        return
+
+    folder = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    folder.chmod(0o755)          # Postfix daemons run as the postfix user and must reach their queue
+    use_postfix = args.receiver == "postfix" or (args.receiver == "auto" and Postfix.available())
+    port = free_port()
+    receiver = Postfix(folder, port) if use_postfix else Aiosmtpd(folder, port)
+    if not use_postfix:
+        print("Postfix is not available here: falling back to aiosmtpd.", file=sys.stderr)
+    try:
+        t = time.perf_counter()
+        env = build_db(folder, args.subscribers)
+        print(f"setup: {args.subscribers:,} subscribers in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        messages = sample_messages(env)
+        fast_ms, stdlib_ms = build_cost(env)
+        dkim_ms = sign_cost(env, messages)
+        receiver.start()
+        n_ceiling = min(args.subscribers, args.ceiling_messages)
+        ceil = ceiling(port, args.connections, messages, n_ceiling)
+        print(f"ceiling: {ceil:,.0f} msgs/s over {args.connections} connections ({n_ceiling:,} messages)",
+              file=sys.stderr)
+        d = digest_send(env, port, args.connections)
+    finally:
+        receiver.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    if d["sent"] != args.subscribers:
+        print(f"warning: sent {d['sent']} of {args.subscribers}", file=sys.stderr)
+    rate = d["sent"] / d["wall"]
+    result = {
+        "receiver": receiver.name, "connections": args.connections, "subscribers": args.subscribers,
+        "ceiling_msgs_per_s": round(ceil, 1), "digest_msgs_per_s": round(rate, 1),
+        "ratio": round(rate / ceil, 3), "client_cpu_ms_per_msg": round(d["cpu"] / d["sent"] * 1000, 3),
+        "peak_rss_mb": round(d["peak_rss_mb"], 1),
+        "detail": {
+            "digest_wall_s": round(d["wall"], 2), "plan_s": round(d["plan_s"], 2), "send_s": round(d["send_s"], 2),
+            "send_only_msgs_per_s": round(d["sent"] / d["send_s"], 1),
+            "peak_rss_after_plan_mb": round(d["rss_after_plan_mb"], 1),
+            "send_cpu_ms_per_msg": round(d["send_cpu_s"] / d["sent"] * 1000, 3),
+            "bookkeeping_share_of_send": round(d["bookkeeping_s"] / d["send_s"], 4),
+            "fast_build_ms": round(fast_ms, 4), "stdlib_build_ms": round(stdlib_ms, 3),
+            "dkim_sign_ms": round(dkim_ms, 3) if dkim_ms else None, "message_kb": round(
+                sum(map(len, messages)) / len(messages) / 1024, 1), "throttles": d["throttles"],
+        },
+    }
+    print(f"receiver:        {result['receiver']}")
+    print(f"subscribers:     {args.subscribers:,} over {args.connections} connections")
+    print(f"ceiling:         {ceil:,.0f} msgs/s  (pre-built bytes, smtplib, same connections)")
+    print(f"digest:          {rate:,.0f} msgs/s  end to end ({d['wall']:.1f}s, of which plan {d['plan_s']:.1f}s); "
+          f"send phase alone {result['detail']['send_only_msgs_per_s']:,.0f} msgs/s")
+    print(f"ratio:           {result['ratio']:.2f}  (target >= 0.7)")
+    print(f"client CPU:      {result['client_cpu_ms_per_msg']:.3f} ms/msg end to end, "
+          f"{result['detail']['send_cpu_ms_per_msg']:.3f} in the send phase  (target <= 1)")
+    print(f"peak RSS:        {result['peak_rss_mb']:.0f} MB  (target <= 120; {d['rss_after_plan_mb']:.0f} MB "
+          "already at the end of planning)")
+    print(f"bookkeeping:     {result['detail']['bookkeeping_share_of_send']:.1%} of send time  (target < 5%)")
+    print(f"build:           fast {fast_ms:.3f} ms/msg vs stdlib {stdlib_ms:.2f} ms/msg; "
+          f"DKIM signing adds {dkim_ms:.2f} ms/msg" if dkim_ms else "")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

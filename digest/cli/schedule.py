@@ -1,0 +1,85 @@
+"""`digest schedule ...`: run the scheduler (daemon or one pass) and show its jobs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import scheduler
+from ..errors import DigestError
+from ..store import Store
+from .app import App, echo_json, pass_app, say, table
+
+
+@click.group(name="schedule")
+def schedule_group() -> None:
+    """Run digest unattended: ingest on an interval, send each digest at each subscriber's local time.
+
+    Example: digest --config digest.toml schedule run
+    """
+
+
+@schedule_group.command(name="run")
+@click.option("--once", is_flag=True, help="Run whatever is due now, then exit (for cron, backfills, tests).")
+@click.option("--now", "now_text", metavar="ISO-8601",
+              help="With --once: act as the scheduler would at this instant (no offset = UTC). Ingest stamps it too.")
+@pass_app
+def schedule_run(app: App, once: bool, now_text: str | None) -> None:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT (then finish the message in flight, exit 0).
+
+    Each job run is logged to stderr. A second scheduler on the same database stands by (or, with
+    --once, exits 4). With --once, exits 3 when some messages were deferred, bounced or failed.
+
+    Example: digest schedule run --once --now 2026-11-25T07:00:00+01:00
+    """
+    if now_text and not once:
+        raise click.UsageError("--now needs --once (the daemon always runs on the real clock).")
+    cfg = app.cfg
+    settings = scheduler.load_settings(cfg)
+    logging.getLogger("digest").setLevel(logging.DEBUG if app.verbose else logging.INFO)
+    sched = scheduler.Scheduler(cfg, settings)
+    if not once:
+        sched.run_forever()
+        return
+    report = sched.run_once(scheduler.parse_now(now_text) if now_text else None)
+    t = report.tally
+    say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred}, "
+        f"bounced {t.bounced}, failed {t.failed}, uncertain {t.uncertain}"
+        + (" (stopped early)" if report.stopped else ""))
+    sys.exit(0 if t.ok else 3)
+
+
+@schedule_group.command(name="list")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Compute next run times from this instant.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@pass_app
+def schedule_list(app: App, now_text: str | None, as_json: bool) -> None:
+    """Show every job with its trigger and next run time, and the next digest slots; starts nothing.
+
+    Example: digest schedule list --json
+    """
+    cfg = app.cfg
+    settings = scheduler.load_settings(cfg)
+    at = scheduler.parse_now(now_text) if now_text else scheduler.wall_clock()
+    try:
+        store: Store | None = app.store
+    except DigestError:     # no database yet: the jobs are still worth showing
+        store = None
+    info = scheduler.describe(cfg, settings, at, store)
+    if as_json:
+        echo_json(info)
+        return
+    say(f"Configuration: {settings.source or '(none found: built-in defaults)'}")
+    table(["job", "trigger", "next run (UTC)", "what"],
+          [[j["id"], j["trigger"], j["next_run"] or "-", j["description"]] for j in info["jobs"]])
+    if info["slots"]:
+        click.echo()
+        table(["frequency", "timezone", "send at", "subscribers", "next slot (UTC)", "edition"],
+              [[s["frequency"], s["timezone"], s["send_at"], s["subscribers"], s["next_slot"], s["edition"]]
+               for s in info["slots"]])
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(schedule_group)

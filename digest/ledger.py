@@ -1,0 +1,197 @@
+"""Record stage: the delivery ledger's crash safety. A per-connection journal, replay, and the send lease.
+
+Exactly once, per recipient, is kept by three things together:
+
+1. Claims. The sender marks rows 'sending' a batch at a time (one transaction per few hundred
+   rows) before it hands them to a connection. 'sending' means "claimed by the lease holder", not
+   "on the wire": most claimed rows are still waiting in memory.
+2. The journal. Each connection appends to its own file (O_APPEND, one write() per event, no
+   user-space buffer, so a SIGKILL loses nothing already written): `D <id>` after the message
+   content is written and before the final dot, `R <id> <status> <soft> <reply>` right after the
+   relay answers. That is two small syscalls a message instead of a database commit; outcomes
+   reach the database in batches of `batch` rows or every half second.
+3. Replay. At the start of a run, holding the lease, the journals of the edition are replayed onto
+   the rows still 'sending': an `R` gives the row its recorded outcome; a `D` with no `R` after it
+   is the message whose final dot may have reached the relay while its answer never reached us:
+   'uncertain'. A connection sends one message at a time, so there is at most one per connection.
+   Every other 'sending' row never reached the final dot and goes back to the queue.
+
+Replay only touches rows still 'sending', so running it twice is harmless; the journal files are
+removed once the database holds everything they said. The lease (a row in `leases`, renewed while
+sending) keeps a second `digest send` off the edition; a lease whose holder process is gone (same
+host, pid not running) or has expired is taken over.
+Durability: kill -9 loses nothing. A power cut may lose the last moments of the journal and of the
+WAL (synchronous=NORMAL), as any mail queue without fsync per message would.
+May import: store, errors, send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LockedError
+from .send import Hooks, Outcome
+from .store import Store, now
+
+UNCERTAIN_REPLY = "the sender stopped after the final dot, before the relay answered: delivered or not, unknown"
+
+
+def journal_dir(store: Store) -> Path | None:
+    """Beside the database (`digest.db.outbox/`); None for an in-memory database."""
+    if store.path in ("", ":memory:"):
+        return None
+    return Path(store.path + ".outbox")
+
+
+class Journal(Hooks):
+    """One append-only file per connection for one run of one edition."""
+
+    def __init__(self, folder: Path | None, edition_id: int, connections: int):
+        self.paths: list[Path] = []
+        self.fds: list[int] = []
+        if folder is None:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        for slot in range(connections):
+            path = folder / f"e{edition_id}-{run}-{slot}.log"
+            self.paths.append(path)
+            self.fds.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+
+    def in_flight(self, slot: int, item) -> None:
+        if self.fds:
+            os.write(self.fds[slot], b"D %d\n" % item.id)
+
+    def answered(self, slot: int, item, outcome: Outcome) -> None:
+        if self.fds:
+            soft = 1 if outcome.soft else 0
+            os.write(self.fds[slot], f"R {item.id} {outcome.status} {soft} {outcome.text}\n".encode("utf-8", "replace"))
+
+    def close(self, *, remove: bool) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+        if remove:
+            for path in self.paths:
+                path.unlink(missing_ok=True)
+
+
+def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple], list[Path]]:
+    """delivery id -> ("D",) or ("R", status, reply, soft): the last event written for it."""
+    events: dict[int, tuple] = {}
+    files = sorted(folder.glob(f"e{edition_id}-*.log")) if folder and folder.is_dir() else []
+    for path in files:
+        # A line without its newline is a write() that never completed: for a D, the final dot was
+        # never sent (it goes out after the write returns); a torn R leaves its D standing: uncertain.
+        for line in path.read_bytes().decode("utf-8", "replace").split("\n")[:-1]:
+            parts = line.split(" ", 4)
+            try:
+                did = int(parts[1])
+            except (IndexError, ValueError):
+                continue
+            if parts[0] == "D":
+                events[did] = ("D",)
+            elif parts[0] == "R" and len(parts) >= 4:
+                events[did] = ("R", parts[2], parts[4] if len(parts) > 4 else "", parts[3] == "1")
+    return events, files
+
+
+@dataclass
+class Recovery:
+    replayed: int = 0          # outcomes recorded from the journal
+    uncertain: int = 0         # messages that were in flight when a sender died
+    released: int = 0          # claimed rows that never reached the relay, back in the queue
+    expired: int = 0           # deferred past the deadline: failed
+    requeued_uncertain: int = 0
+
+
+def recover(store: Store, edition_id: int, folder: Path | None, *, soft_bounce_limit: int,
+            deadline: float, resend_uncertain: bool = False) -> Recovery:
+    """Bring the ledger of one edition back to the truth after whatever happened to the last run."""
+    rec = Recovery()
+    events, files = read_journals(folder, edition_id)
+    outcomes = []
+    for did, ev in events.items():
+        if ev[0] == "D":
+            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False))
+            rec.uncertain += 1
+        else:
+            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3]))
+    rec.replayed = len(outcomes) - rec.uncertain
+    store.record_outcomes(outcomes, soft_bounce_limit=soft_bounce_limit)
+    rec.released = store.release_claims(edition_id)
+    for path in files:      # the database now holds everything they said
+        path.unlink(missing_ok=True)
+    rec.expired = store.expire_deferred(edition_id, now() - dt.timedelta(seconds=deadline),
+                                        soft_bounce_limit=soft_bounce_limit)
+    if resend_uncertain:
+        rec.requeued_uncertain = store.requeue_uncertain(edition_id)
+    return rec
+
+
+# ---- the lease ------------------------------------------------------------------------------
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _holder_is_dead(owner: str) -> bool:
+    """Only provable on this host: the pid is not running any more."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Lease:
+    """`with Lease(store, "send:daily-2026-11-25", 60):` or LockedError naming the holder."""
+
+    def __init__(self, store: Store, name: str, seconds: float):
+        self.store, self.name, self.seconds = store, name, seconds
+        self.owner = _owner()
+        self._renewed = 0.0
+
+    def acquire(self) -> "Lease":
+        holder = self.store.acquire_lease(self.name, self.owner, int(max(1, self.seconds)))
+        if holder and _holder_is_dead(holder):
+            self.store.break_lease(self.name, holder)
+            holder = self.store.acquire_lease(self.name, self.owner, int(max(1, self.seconds)))
+        if holder:
+            held = self.store.lease_holder(self.name)
+            until = held[1].strftime("%H:%M:%S UTC") if held else "soon"
+            raise LockedError(f"Another `digest send` ({holder}) is sending {self.name.partition(':')[2]} "
+                              f"right now; its lease runs until {until}.",
+                              "Wait for it to finish. If that process died on another host, the lease "
+                              "expires by itself and the next `digest send` resumes where it stopped.")
+        self._renewed = time.monotonic()
+        return self
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self._renewed < self.seconds / 3:
+            return
+        if not self.store.renew_lease(self.name, self.owner, self.seconds):
+            raise LockedError(f"Lost the lease on {self.name.partition(':')[2]}: another sender took it over.",
+                              "This run stopped after recording what it sent; the other sender carries on.")
+        self._renewed = time.monotonic()
+
+    def release(self) -> None:
+        self.store.release_lease(self.name, self.owner)
+
+    def __enter__(self) -> "Lease":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()

@@ -1,0 +1,195 @@
+"""`digest preview --serve`: a local web server that shows the current edition of every topic mix.
+
+The index lists every distinct mix of the active subscribers plus each single topic; each mix is
+shown as the HTML a client gets, as its plain-text twin and inside a 375 px frame (phone width).
+Every request opens the store and renders again: render.environment builds a fresh Jinja
+environment per call, so an edit to templates/ (or the DIGEST_TEMPLATES dir) shows on reload.
+It binds to 127.0.0.1 only, because previews carry subscriber data.
+May import: pipeline, store, config, errors, lint (and flask/werkzeug).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from urllib.parse import urlencode
+
+from flask import Flask, Response, render_template_string, request
+from markupsafe import escape
+from werkzeug.serving import make_server
+
+from . import pipeline
+from .config import Config
+from .errors import DigestError, NotFound
+from .lint import CLIP_BYTES, LintReport
+from .store import Store
+
+HOST = "127.0.0.1"
+PHONE_WIDTH = 375
+
+
+def summary(report: LintReport) -> str:
+    """`23.4 KiB of 102 KiB, 0 warnings`: the figure an editor watches as stories are added."""
+    n = len(report.warnings)
+    return (f"{report.size_bytes / 1024:.1f} KiB of {CLIP_BYTES // 1024} KiB, "
+            f"{n} warning{'' if n == 1 else 's'}")
+
+
+# The server's own pages (not e-mail templates: these never reach a reader, so they live here).
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:0;padding:16px 24px;color:#1a1f24;background:#f6f8fa}
+a{color:#0a58ca} table{border-collapse:collapse;background:#fff} th,td{padding:6px 12px;border:1px solid #d8dee4;text-align:left}
+nav{margin:0 0 12px} nav a{margin-right:12px} .lint{margin:0 0 12px;padding:8px 12px;background:#fff;border:1px solid #d8dee4}
+.warn{color:#a4161a} pre{background:#fff;border:1px solid #d8dee4;padding:12px;overflow:auto}
+iframe{width:{{ phone }}px;height:80vh;border:1px solid #8a949e;background:#fff}
+</style></head><body>
+{% if mix %}<nav><a href="/">All mixes</a>
+<a href="{{ link('html') }}">HTML</a><a href="{{ link('text') }}">Text</a><a href="{{ link('phone') }}">Phone ({{ phone }} px)</a>
+<a href="{{ link('eml') }}">.eml</a></nav>
+<h1>{{ mix }}</h1>
+<p>{{ preview.body.view.subject }} &middot; {{ items }} stories</p>
+<div class="lint"><strong>lint:</strong> <span id="lint-summary">{{ lint_summary }}</span>
+{% for w in preview.lint.warnings %}<div class="warn">{{ w }}</div>{% endfor %}</div>
+{% endif %}
+{{ content|safe }}
+</body></html>
+"""
+
+_INDEX = """<h1>{{ newsletter }}: current editions</h1>
+<p>Every topic mix of the active subscribers, then each single topic. Pages are rendered on every
+request from {{ dirs }}: edit a template and reload.</p>
+<table id="mixes"><tr><th>topic mix</th><th>subscribers</th><th>stories</th><th>views</th></tr>
+{% for m in mixes %}<tr class="mix" data-mix="{{ m.mix }}"><td>{{ m.mix }}</td><td>{{ m.subscribers }}</td>
+<td>{{ m.stories }}</td><td><a href="{{ link(m.mix, 'html') }}">HTML</a> &middot;
+<a href="{{ link(m.mix, 'text') }}">text</a> &middot; <a href="{{ link(m.mix, 'phone') }}">phone</a></td></tr>
+{% else %}<tr><td colspan="4">No topics yet: run <code>digest init</code> and <code>digest articles ingest</code>.</td></tr>
+{% endfor %}</table>
+"""
+
+
+def _link(mix: str, view: str) -> str:
+    return f"/{view}?" + urlencode({"mix": mix})
+
+
+def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
+    app = Flask(__name__)
+
+    def store() -> Store:
+        return Store.open(cfg.db, create=False)
+
+    def preview_of(mix: str) -> pipeline.Preview:
+        if not mix:
+            raise NotFound("No topic mix given.", "Pick one on the index page, e.g. /html?mix=Europe%2BWorld.")
+        s = store()
+        try:
+            return pipeline.preview_message(s, cfg, topics=pipeline.select.mix_topics(mix), frequency=frequency)
+        finally:
+            s.close()
+
+    def page(title: str, content: str = "", mix: str | None = None, preview=None) -> str:
+        return render_template_string(
+            _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
+            link=lambda view: _link(mix, view),
+            lint_summary=summary(preview.lint) if preview else "",
+            items=sum(len(s.items) for s in preview.body.view.sections) if preview else 0)
+
+    @app.after_request
+    def no_cache(resp: Response) -> Response:
+        # A reload must show the template as it is now, never a browser-cached copy.
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.errorhandler(DigestError)
+    def digest_error(exc: DigestError):
+        status = 404 if isinstance(exc, NotFound) else 400
+        return page("Error", f"<p class='warn'>Error: {_esc(str(exc))}</p><p><a href='/'>All mixes</a></p>"), status
+
+    @app.get("/")
+    def index():
+        s = store()
+        try:
+            mixes = pipeline.preview_mixes(s, cfg, frequency=frequency)
+        finally:
+            s.close()
+        dirs = (f"{cfg.templates_dir} then " if cfg.templates_dir else "") + "the built-in templates/"
+        body = render_template_string(_INDEX, mixes=mixes, newsletter=cfg.newsletter, dirs=dirs, link=_link)
+        return page(f"{cfg.newsletter}: preview", body)
+
+    @app.get("/html")
+    def html_view():
+        # Exactly the HTML part a client decodes, with no preview chrome around it.
+        return Response(preview_of(request.args.get("mix", "")).html, mimetype="text/html")
+
+    @app.get("/text")
+    def text_view():
+        mix = request.args.get("mix", "")
+        p = preview_of(mix)
+        return page(f"{mix}: text", f"<pre id='text'>{_esc(p.text or '')}</pre>", mix, p)
+
+    @app.get("/phone")
+    def phone_view():
+        mix = request.args.get("mix", "")
+        p = preview_of(mix)
+        frame = f"<iframe id='phone' title='{_esc(mix)} at {PHONE_WIDTH} px' src='{_esc(_link(mix, 'html'))}'></iframe>"
+        return page(f"{mix}: phone", frame, mix, p)
+
+    @app.get("/eml")
+    def eml_view():
+        mix = request.args.get("mix", "")
+        name = pipeline.select.mix_key(pipeline.select.mix_topics(mix)).replace("+", "-").lower() or "digest"
+        return Response(preview_of(mix).eml, mimetype="message/rfc822",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.eml"'})
+
+    return app
+
+
+def _esc(value: str) -> str:
+    return str(escape(value))
+
+
+class PreviewServer:
+    """`with PreviewServer(cfg, port=0) as srv:` serves in a background thread at `srv.url`;
+    `PreviewServer(cfg, port).serve_forever()` serves in the foreground."""
+
+    def __init__(self, cfg: Config, *, port: int = 8040, frequency: str = "daily"):
+        Store.open(cfg.db, create=False).close()    # a missing database fails here, not on the first page
+        # Bind here rather than in werkzeug, which prints and exits on a busy port instead of raising.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # restart right after Ctrl-C
+        try:
+            sock.bind((HOST, port))
+            sock.listen(64)
+        except OSError as exc:
+            sock.close()
+            raise DigestError(f"Cannot listen on {HOST}:{port} ({exc.strerror}).",
+                              "Pass --port with another number, or --port 0 for any free port.") from None
+        try:
+            self._server = make_server(HOST, port, create_app(cfg, frequency=frequency), threaded=True,
+                                       fd=sock.fileno())
+        finally:
+            sock.close()   # werkzeug serves on its own duplicate of the descriptor
+        self.port = self._server.socket.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}/"
+        self._thread: threading.Thread | None = None
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> "PreviewServer":
+        # A short poll interval so that leaving the block (shutdown) takes milliseconds, not half a second.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join()

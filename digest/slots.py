@@ -1,0 +1,146 @@
+"""Slots: when each subscriber's digest is due, computed in their own local time.
+
+A subscriber's slot is their local send time (their own `send_at`, else the configured one) on
+every day (daily) or on the configured weekday (weekly), in their timezone (else the configured
+one). Slots are built as local wall-clock times with zoneinfo and only then turned into UTC, so a
+07:00 Europe/Berlin subscriber gets 07:00 on both sides of a clock change. A slot is named by its
+LOCAL date: one edition key per local day, which is what makes it "once" across restarts.
+Pure functions over plain values; the clock is always an argument. May import: models, errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+
+from .errors import ConfigError
+from .models import Subscriber
+
+UTC = dt.timezone.utc
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FREQUENCIES = ("daily", "weekly")
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+@dataclass(frozen=True)
+class Slot:
+    frequency: str
+    day: dt.date            # the subscriber's local date of the slot: the edition's date
+    at: dt.datetime         # the instant, in UTC
+
+    @property
+    def key(self) -> str:
+        # Same format as pipeline.edition_key: the editions the scheduler and `digest send` write agree.
+        return f"{self.frequency}-{self.day.isoformat()}"
+
+
+def parse_time(value: str) -> dt.time | None:
+    """"07:00" or "07:00:30" -> time; None when it is not a time of day."""
+    m = _TIME.match(str(value))
+    if not m:
+        return None
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return dt.time(h, mi, s)
+
+
+def parse_weekday(value: str) -> int | None:
+    v = str(value).strip().lower()
+    for i, name in enumerate(WEEKDAYS):
+        if v == name or (len(v) >= 3 and name.startswith(v)):
+            return i
+    return None
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(str(name).strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@dataclass
+class DigestSchedule:
+    """The [digest] table: defaults for subscribers who did not choose."""
+    send_at: dt.time = dt.time(7, 0)
+    timezone: str = "UTC"
+    weekly_on: int = 0                  # Monday
+    min_items: int = 1
+
+    @classmethod
+    def from_table(cls, table: dict, *, default_timezone: str = "UTC", where: str = "digest.toml") -> "DigestSchedule":
+        """Validate the [digest] table; every error names the setting and how to fix it."""
+        table = dict(table or {})
+        known = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds"}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting `{unknown[0]}` in [digest].",
+                              f"Known settings: {', '.join(sorted(known))}.")
+        out = cls(timezone=default_timezone)
+        if "send_at" in table:
+            t = parse_time(table["send_at"]) if isinstance(table["send_at"], str) else None
+            if t is None:
+                raise ConfigError(f"{where}: [digest] send_at = {table['send_at']!r} is not a time of day.",
+                                  'Use "HH:MM" in 24-hour form, e.g. send_at = "07:00".')
+            out.send_at = t
+        tz = table.get("timezone", default_timezone)
+        if zone(tz) is None:
+            raise ConfigError(f"{where}: [digest] timezone = {tz!r} is not a known timezone.",
+                              'Use an Area/City name, e.g. timezone = "Europe/Berlin", or "UTC".')
+        out.timezone = str(tz).strip()
+        if "weekly_on" in table:
+            day = parse_weekday(table["weekly_on"])
+            if day is None:
+                raise ConfigError(f"{where}: [digest] weekly_on = {table['weekly_on']!r} is not a weekday.",
+                                  f"Use one of: {', '.join(WEEKDAYS)}.")
+            out.weekly_on = day
+        if "min_items" in table:
+            n = table["min_items"]
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ConfigError(f"{where}: [digest] min_items = {n!r} is not a whole number >= 0.",
+                                  "An edition with fewer items than this is not sent, e.g. min_items = 1.")
+            out.min_items = n
+        return out
+
+    def slot_for(self, sub: Subscriber, send_at: str | None, now: dt.datetime) -> Slot | None:
+        """The subscriber's most recent slot at or before `now` (None for a frequency we do not schedule)."""
+        if sub.frequency not in FREQUENCIES:
+            return None
+        tz = zone(sub.timezone) if sub.timezone else None
+        at = parse_time(send_at) if send_at else None
+        return latest_slot(sub.frequency, tz or zone(self.timezone), at or self.send_at, self.weekly_on, now)
+
+
+def _instant(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    # fold=0: an ambiguous time (clocks going back) means its first occurrence; a time that does not
+    # exist (clocks going forward) maps to the instant the same number of minutes after the jump.
+    return dt.datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def _matches(frequency: str, day: dt.date, weekly_on: int) -> bool:
+    return frequency == "daily" or day.weekday() == weekly_on
+
+
+def latest_slot(frequency: str, tz: dt.tzinfo, at: dt.time, weekly_on: int, now: dt.datetime) -> Slot:
+    """The most recent slot at or before `now`."""
+    day = now.astimezone(tz).date() + dt.timedelta(days=1)   # +1: an eastern zone may already be "tomorrow"
+    while True:
+        if _matches(frequency, day, weekly_on):
+            instant = _instant(day, at, tz)
+            if instant <= now:
+                return Slot(frequency, day, instant)
+        day -= dt.timedelta(days=1)
+
+
+def next_slot(frequency: str, tz: dt.tzinfo, at: dt.time, weekly_on: int, now: dt.datetime) -> Slot:
+    """The first slot strictly after `now`."""
+    day = now.astimezone(tz).date() - dt.timedelta(days=1)
+    while True:
+        if _matches(frequency, day, weekly_on):
+            instant = _instant(day, at, tz)
+            if instant > now:
+                return Slot(frequency, day, instant)
+        day += dt.timedelta(days=1)

@@ -1,0 +1,122 @@
+"""`digest preview --serve` in headless Chromium: the index lists the mixes, every view renders,
+the phone view does not scroll sideways at 375 px, and a template edit shows on reload.
+
+Screenshots of a digest at 375 and 700 px are kept in test-artifacts/ (gitignored) for review.
+Skipped when /usr/bin/chromium is missing (CI installs Debian's `chromium` first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from conftest import ROOT
+from digest import config
+from digest.preview_server import PHONE_WIDTH, PreviewServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed at /usr/bin/chromium "
+                                                     "(apt-get install chromium; .ci/run does this)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    # Nothing may leave the machine: only the preview server on 127.0.0.1 answers.
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
+                  else route.abort())
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+@pytest.fixture
+def server(seeded):
+    with PreviewServer(config.load(), port=0) as srv:
+        yield srv
+
+
+@pytest.mark.slow
+def test_index_lists_mixes_and_every_view_renders(server, page):
+    page.goto(server.url)
+    rows = page.locator("tr.mix")
+    listed = {rows.nth(i).get_attribute("data-mix"): int(rows.nth(i).locator("td").nth(2).inner_text())
+              for i in range(rows.count())}
+    assert "Europe+Politics+World" in listed and "Europe" in listed and len(listed) == rows.count()
+
+    # The links work (one mix by clicking), then every mix's text and phone views; the phone
+    # view's frame is the HTML view itself.
+    first = page.locator("tr.mix").first
+    first.get_by_role("link", name="HTML").click()
+    assert page.locator("h1.title").inner_text() == "The Digest"
+    page.go_back()
+    first.get_by_role("link", name="phone").click()
+    assert page.locator("iframe#phone").count() == 1
+
+    for mix, stories in listed.items():
+        page.goto(server.url + "text?" + urlencode({"mix": mix}))
+        assert "Unsubscribe:" in page.locator("pre#text").inner_text()
+        assert page.locator("#lint-summary").inner_text().endswith(", 0 warnings")
+
+        page.goto(server.url + "phone?" + urlencode({"mix": mix}))
+        frame = page.frame_locator("iframe#phone")
+        assert frame.locator("h1.title").inner_text() == "The Digest"
+        assert frame.locator("h3.headline").count() == stories
+        assert frame.get_by_role("link", name="Unsubscribe").count() == 1
+        email = page.frames[1]
+        assert email.evaluate("window.innerWidth") == PHONE_WIDTH
+        scroll = email.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= PHONE_WIDTH, f"{mix}: the digest scrolls sideways at {PHONE_WIDTH} px ({scroll} px wide)"
+
+
+def test_screenshots_at_phone_and_desktop_width(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = server.url + "html?mix=Europe%2BPolitics%2BWorld"
+    for width in (375, 700):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # The 600 px column fills a phone and sits centred, at most 600 px, on a wider screen.
+        column = page.locator("table.container").bounding_box()["width"]
+        assert column == (width if width < 480 else 600)
+        shot = ARTIFACTS / f"digest-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+
+
+def test_a_template_edit_shows_on_reload(seeded, tmp_path, monkeypatch, page):
+    folder = tmp_path / "my-templates"
+    folder.mkdir()
+    monkeypatch.setenv("DIGEST_TEMPLATES", str(folder))
+    builtin = (ROOT / "templates" / "_header.html").read_text(encoding="utf-8")
+    with PreviewServer(config.load(), port=0) as srv:
+        page.goto(srv.url + "phone?mix=World")
+        frame = page.frame_locator("iframe#phone")
+        assert frame.locator("h1.title").inner_text() == "The Digest"
+
+        (folder / "_header.html").write_text(builtin.replace("{{ view.newsletter }}", "The Evening Wire"),
+                                             encoding="utf-8")
+        page.reload()
+        assert frame.locator("h1.title").inner_text() == "The Evening Wire"
+
+        (folder / "_header.html").unlink()       # back to the built-in template, again without a restart
+        page.reload()
+        assert frame.locator("h1.title").inner_text() == "The Digest"
