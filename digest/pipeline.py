@@ -909,6 +909,9 @@ def ingest_sources(store: Store, folders: Iterable[Path], feed_specs: Iterable, 
         report.errors += got.errors
         report.feeds += 1
         store.record_feed(spec.url, at=at, etag=got.etag, modified=got.modified, entries=len(got.entries))
+    if report.added or report.updated:
+        # The same story from a watched folder and a feed is one item, as with `articles ingest`.
+        cluster_recent(store, at=at, touched=report.added + report.updated)
     return report
 
 
