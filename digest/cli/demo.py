@@ -45,10 +45,13 @@ def demo_command(app: App, out_dir: str) -> None:
         click.echo(f"Error: {err.message}", err=True)
     say(f"Database {cfg.db}; articles from {seeds}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged")
-    imported = 0
+    added = 0
     for csv_file in sorted(lists.glob("*.csv")):
-        imported += _import(store, csv_file)
-    say(f"Subscribers from {lists}: {imported} added or updated; {len(store.subscribers(status='active'))} active")
+        imported = pipeline.import_subscribers(store, csv_file.read_bytes(), str(csv_file))
+        for err in imported.errors:
+            click.echo(f"Error: {err.message}", err=True)
+        added += imported.added
+    say(f"Subscribers from {lists}: {added} new; {len(store.subscribers(status='active'))} active")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sink = None
@@ -86,23 +89,6 @@ def _merge(total: pipeline.Tally, part: pipeline.Tally) -> None:
         mine["articles"] = max(mine["articles"], stats["articles"])
         mine["recipients"] += stats["recipients"]
         mine["sent"] += stats["sent"]
-
-
-def _import(store, csv_file: Path) -> int:
-    from .. import subscribers as lists
-    from ..errors import DigestError, ParseError
-    n = 0
-    for row in lists.read_csv(csv_file.read_bytes(), str(csv_file)):
-        if isinstance(row, ParseError):
-            click.echo(f"Error: {row.message}", err=True)
-            continue
-        try:
-            if store.upsert_subscriber(row.email, name=row.name, topics=row.topics, frequency=row.frequency,
-                                       timezone=row.timezone, resubscribe=False) != "skipped":
-                n += 1
-        except DigestError as exc:
-            click.echo(f"Error: {csv_file}:{row.line}: {exc.message}", err=True)
-    return n
 
 
 def _previews(store, cfg, plan, out: Path) -> None:
