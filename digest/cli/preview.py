@@ -12,6 +12,7 @@ import click
 
 from .. import pipeline
 from ..errors import DigestError
+from .. import tokens
 from .app import App, pass_app, say
 
 SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
@@ -41,6 +42,10 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
 
     Example: digest preview --topic Europe --topic World --format html --out /tmp/digest.html
     """
+    if not app.cfg.secret:
+        # A preview is never sent, so its links may carry demo-signed tokens; say so rather than refuse.
+        app.cfg.secret = tokens.DEMO_SECRET
+        say("Note: DIGEST_SECRET is not set; links in this preview are signed with the demo secret.")
     if serve:
         if topics or email or fmt or out or open_browser:
             raise click.UsageError("--serve shows every topic mix; drop --topic, --subscriber, --format, --out "
