@@ -130,47 +130,89 @@ def local_today(cfg: Config, at: dt.datetime) -> dt.date:
     return at.astimezone(zoneinfo.ZoneInfo(cfg.timezone)).date()
 
 
+PLAN_BATCH = 2000       # subscribers per planning step: one query reads them, one transaction writes their rows
+EMPTY_SAMPLE = 100      # Plan.empty_ids keeps at most this many ids; skipped_empty counts them all
+
+
 @dataclass
 class Plan:
-    """An edition ready to send: its id and key, and the delivery rows written for it."""
+    """An edition ready to send: its id and key, and how many delivery rows were written for it."""
     edition_id: int
     key: str
     date: dt.date
     created: int
     skipped_empty: int
-    empty_ids: list[int] = field(default_factory=list)    # subscribers under min_items
+    # The first EMPTY_SAMPLE subscribers under min_items, for messages: an edition of 100,000 must
+    # not carry 100,000 ids. The scheduler closes empty slots batch by batch instead (_Planner).
+    empty_ids: list[int] = field(default_factory=list)
+
+
+class _Planner:
+    """Plans one edition a batch of subscribers at a time, so memory follows the batch, not the list.
+
+    Per batch: one query for the watermarks, one transaction for the delivery rows (and, for the
+    scheduler, the empty slots). Articles are counted once per (mix, since) for the whole edition.
+    """
+
+    def __init__(self, store: Store, cfg: Config, *, frequency: str, day: dt.date, at: dt.datetime,
+                 min_items: int, close_empty: bool = False):
+        self.store, self.cfg, self.at, self.close_empty = store, cfg, at, close_empty
+        self.floor = max(min_items, 1)
+        key = edition_key(frequency, day)
+        self.plan = Plan(store.edition(key, frequency, day), key, day, 0, 0)
+        self.counts: dict[tuple[str, dt.datetime], int] = {}
+
+    def add(self, subs: list[Subscriber]) -> None:
+        plan, marks = self.plan, self.store.watermarks(sub.id for sub in subs)
+        rows, empty = [], []
+        for sub in subs:
+            since, until = select.window(sub, marks.get(sub.id), self.at)
+            mix = select.mix_key(sub.topics)
+            n = self.counts.get((mix, since))
+            if n is None:
+                n = self.counts[(mix, since)] = self.store.count_articles_between(sub.topics, since, until)
+            if n < self.floor:
+                empty.append(sub.id)
+                continue
+            rows.append(dict(edition_id=plan.edition_id, subscriber_id=sub.id, mix=mix, since=since, until=until,
+                             message_id=message.message_id(plan.key, sub.id, self.cfg.domain)))
+        plan.created += self.store.plan_batch(rows, empty_ids=empty, at=self.at,
+                                              empty_key=plan.key if self.close_empty else None)
+        plan.skipped_empty += len(empty)
+        plan.empty_ids.extend(empty[:max(0, EMPTY_SAMPLE - len(plan.empty_ids))])
 
 
 def plan_edition(store: Store, cfg: Config, *, frequency: str = "daily", at: dt.datetime | None = None,
-                 subscribers: list[Subscriber] | None = None, min_items: int = 1,
+                 subscribers: Iterable[Subscriber] | None = None, min_items: int = 1,
                  day: dt.date | None = None) -> Plan:
     """Write a pending delivery row for every due subscriber whose digest would not be empty.
 
     The window (since, until) is fixed in the row, so a resumed send renders exactly what the
     interrupted one would have. `day` names the edition (the scheduler passes the subscribers'
-    local date of their slot); by default it is today in the configured timezone.
+    local date of their slot); by default it is today in the configured timezone. Due subscribers
+    are read from the store PLAN_BATCH at a time and their rows written batch by batch: a list of
+    100,000 is never in memory at once.
     """
     at = at or now()
-    day = day or local_today(cfg, at)
-    key = edition_key(frequency, day)
-    edition_id = store.edition(key, frequency, day)
-    due = subscribers if subscribers is not None else store.due_subscribers(edition_id, frequency)
-    rows, empty, empty_ids = [], 0, []
-    counts: dict[tuple, int] = {}
-    for sub in due:
-        since, until = select.window(sub, store.watermark(sub.id), at)
-        mix = select.mix_key(sub.topics)
-        n = counts.get((mix, since))
-        if n is None:
-            n = counts[(mix, since)] = len(store.articles_between(sub.topics, since, until))
-        if n < max(min_items, 1):
-            empty += 1
-            empty_ids.append(sub.id)
-            continue
-        rows.append(dict(edition_id=edition_id, subscriber_id=sub.id, mix=mix, since=since, until=until,
-                         message_id=message.message_id(key, sub.id, cfg.domain)))
-    created = store.create_deliveries(rows)
-    return Plan(edition_id, key, day, created, empty, empty_ids)
+    planner = _Planner(store, cfg, frequency=frequency, day=day or local_today(cfg, at), at=at, min_items=min_items)
+    if subscribers is None:
+        batches = store.iter_due_subscribers(planner.plan.edition_id, frequency, batch=PLAN_BATCH)
+    else:
+        batches = _batches(subscribers, PLAN_BATCH)
+    for batch in batches:
+        planner.add(batch)
+    return planner.plan
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # ---- render ---------------------------------------------------------------------------------
@@ -956,25 +998,34 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
         plan = Plan(row["id"], row["key"], dt.date.fromisoformat(row["date"]), 0, 0)
         _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
         report.resumed.append(row["key"])
-    slotted = [(sub, schedule.slot_for(sub, send_at, at)) for sub, send_at in store.schedule_candidates()]
-    slotted = [(sub, slot) for sub, slot in slotted if slot is not None]
-    done = store.handled_slots({slot.key for _, slot in slotted})
-    groups: dict[tuple[dt.date, str], list[Subscriber]] = {}
-    for sub, slot in slotted:
-        if (sub.id, slot.key) not in done:
-            groups.setdefault((slot.day, slot.frequency), []).append(sub)
-    for (day, frequency), subs in sorted(groups.items()):
+    # Plan every due slot first, a batch of candidates at a time (memory follows the batch), then
+    # send edition by edition. A stop mid-planning leaves pending rows: the next pass resumes them above.
+    planners: dict[tuple[dt.date, str], _Planner] = {}
+    for batch in store.iter_schedule_candidates(batch=PLAN_BATCH):
         if stop():
             report.stopped = True
             break
-        report.due += len(subs)
-        plan = plan_edition(store, cfg, frequency=frequency, at=at, day=day, subscribers=subs,
-                            min_items=schedule.min_items)
+        slotted = [(sub, slot) for sub, send_at in batch if (slot := schedule.slot_for(sub, send_at, at)) is not None]
+        done = store.handled_slots_among([sub.id for sub, _ in slotted], {slot.key for _, slot in slotted})
+        groups: dict[tuple[dt.date, str], list[Subscriber]] = {}
+        for sub, slot in slotted:
+            if (sub.id, slot.key) not in done:
+                groups.setdefault((slot.day, slot.frequency), []).append(sub)
+        for (day, frequency), subs in sorted(groups.items()):
+            report.due += len(subs)
+            if (day, frequency) not in planners:
+                # close_empty: an empty slot is closed, its items roll over to the next slot, not to some hour of today
+                planners[(day, frequency)] = _Planner(store, cfg, frequency=frequency, day=day, at=at,
+                                                      min_items=schedule.min_items, close_empty=True)
+            planners[(day, frequency)].add(subs)
+    for _, planner in sorted(planners.items(), key=lambda kv: kv[0]):
+        plan = planner.plan
         report.planned += plan.created
         report.empty += plan.skipped_empty
-        if plan.empty_ids:      # closed: the items roll over to the next slot, not to some hour of today
-            store.close_empty_slots(plan.empty_ids, plan.key, at)
-        if plan.created:
+        if plan.created and not report.stopped:
+            if stop():
+                report.stopped = True
+                continue
             _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
             report.editions.append(plan.key)
     report.stopped = report.stopped or stop()

@@ -382,10 +382,11 @@ def describe(cfg: Config, settings: Settings, at: dt.datetime, store: Store | No
     slots = []
     groups: dict[tuple, int] = {}
     if store is not None:
-        for sub, send_at in store.schedule_candidates():
-            key = (sub.frequency, sub.timezone or d.timezone,
-                   (parse_time(send_at) if send_at else None) or d.send_at)
-            groups[key] = groups.get(key, 0) + 1
+        for batch in store.iter_schedule_candidates():
+            for sub, send_at in batch:
+                key = (sub.frequency, sub.timezone or d.timezone,
+                       (parse_time(send_at) if send_at else None) or d.send_at)
+                groups[key] = groups.get(key, 0) + 1
     else:
         groups = {("daily", d.timezone, d.send_at): 0, ("weekly", d.timezone, d.send_at): 0}
     for (frequency, tz, send_at), count in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):

@@ -561,15 +561,10 @@ class Store:
         return parse_ts(row[0][0]) if row else None
 
     def due_subscribers(self, edition_id: int, frequency: str | None = None) -> list[Subscriber]:
-        """Active subscribers with at least one topic and no delivery row yet in this edition."""
-        sql = self._SUB_SQL + """ WHERE s.status = 'active'
-              AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)
-              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id)"""
-        params: list = [edition_id]
-        if frequency:
-            sql += " AND s.frequency = ?"
-            params.append(frequency)
-        return [self._subscriber(r) for r in self.q(sql + " ORDER BY s.id", params)]
+        """Active subscribers with at least one topic and no delivery row yet in this edition.
+
+        All of them in one list: for small lists and tests. Planning uses iter_due_subscribers."""
+        return [sub for batch in self.iter_due_subscribers(edition_id, frequency) for sub in batch]
 
     def create_deliveries(self, rows: list[dict]) -> int:
         """Write the ledger rows for one edition before anything is sent. Idempotent per (edition, subscriber)."""
@@ -984,28 +979,6 @@ class Store:
     def subscriber_columns(self) -> set[str]:
         return {r["name"] for r in self.q("PRAGMA table_info(subscribers)")}
 
-    def schedule_candidates(self) -> list[tuple[Subscriber, str | None]]:
-        """Active subscribers with at least one topic, each with their preferred time of day (or None)."""
-        send_at = "s.send_at" if "send_at" in self.subscriber_columns() else "NULL"
-        sql = self._SUB_SQL.replace("SELECT s.*,", f"SELECT s.*, {send_at} AS pref_send_at,", 1)
-        rows = self.q(sql + " WHERE s.status = 'active'"
-                      " AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id) ORDER BY s.id")
-        return [(self._subscriber(r), r["pref_send_at"]) for r in rows]
-
-    def handled_slots(self, keys: Iterable[str]) -> set[tuple[int, str]]:
-        """(subscriber id, edition key) already dealt with in these editions: a delivery row (any status)
-        or a slot found empty."""
-        keys = sorted(set(keys))
-        out: set[tuple[int, str]] = set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            marks = ", ".join("?" * len(chunk))
-            out |= {(r[0], r[1]) for r in self.q(
-                "SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions e ON e.id = d.edition_id"
-                f" WHERE e.key IN ({marks}) UNION SELECT subscriber_id, edition_key FROM empty_slots"
-                f" WHERE edition_key IN ({marks})", chunk + chunk)}
-        return out
-
     def close_empty_slots(self, subscriber_ids: Iterable[int], key: str, at: dt.datetime) -> None:
         with self.transaction():
             self.conn.executemany("INSERT OR IGNORE INTO empty_slots (subscriber_id, edition_key, checked_at)"
@@ -1040,6 +1013,88 @@ class Store:
                 self.conn.execute("UPDATE feeds SET checked_at = ?, ok_at = ?, last_error = NULL, failures = 0,"
                                   " etag = ?, modified = ?, entries = ? WHERE url = ?",
                                   (stamp, stamp, etag, modified, entries, url))
+
+    # ---- planning in bounded memory (issue 5: 100,000 subscribers, never all in memory) -------
+    # Each batch is its own keyset query (id > the last id seen, LIMIT n) rather than one cursor held
+    # open: the caller writes the batch's delivery rows between batches, and a fresh query per batch
+    # never reads a half-written table through a statement that outlived a COMMIT.
+
+    _DUE_WHERE = """ WHERE s.id > ? AND s.status = 'active'
+              AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)"""
+
+    def iter_due_subscribers(self, edition_id: int, frequency: str | None = None, *,
+                             batch: int = 2000) -> Iterator[list[Subscriber]]:
+        """due_subscribers in id order, `batch` at a time."""
+        sql = self._SUB_SQL + self._DUE_WHERE + \
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id)"
+        if frequency:
+            sql += " AND s.frequency = ?"
+        last = 0
+        while True:
+            rows = self.q(sql + " ORDER BY s.id LIMIT ?",
+                          [last, edition_id, *([frequency] if frequency else []), batch])
+            if rows:
+                yield [self._subscriber(r) for r in rows]
+            if len(rows) < batch:
+                return
+            last = rows[-1]["id"]
+
+    def count_due_subscribers(self, edition_id: int, frequency: str | None = None) -> int:
+        """len(due_subscribers(...)) without loading them."""
+        sql = "SELECT count(*) FROM subscribers s" + self._DUE_WHERE + \
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id)"
+        return self.q(sql + (" AND s.frequency = ?" if frequency else ""),
+                      [0, edition_id, *([frequency] if frequency else [])])[0][0]
+
+    def iter_schedule_candidates(self, *, batch: int = 2000) -> Iterator[list[tuple[Subscriber, str | None]]]:
+        """schedule_candidates in id order, `batch` at a time."""
+        send_at = "s.send_at" if "send_at" in self.subscriber_columns() else "NULL"
+        sql = self._SUB_SQL.replace("SELECT s.*,", f"SELECT s.*, {send_at} AS pref_send_at,", 1)
+        last = 0
+        while True:
+            rows = self.q(sql + self._DUE_WHERE + " ORDER BY s.id LIMIT ?", [last, batch])
+            if rows:
+                yield [(self._subscriber(r), r["pref_send_at"]) for r in rows]
+            if len(rows) < batch:
+                return
+            last = rows[-1]["id"]
+
+    def watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, dt.datetime]:
+        """watermark() for a batch in one query; subscribers never sent anything are absent."""
+        rows = self.q("SELECT subscriber_id, max(until) FROM deliveries WHERE status = 'sent'"
+                      " AND subscriber_id IN (SELECT value FROM json_each(?)) GROUP BY subscriber_id",
+                      [json.dumps(list(subscriber_ids))])
+        return {r[0]: parse_ts(r[1]) for r in rows}
+
+    def count_articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime) -> int:
+        """len(articles_between(...)) without loading the articles."""
+        rows = self.q(
+            f"""SELECT count(*) FROM articles a WHERE a.id IN (
+                SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN
+                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?""",
+            [*topics, ts(since) or "", ts(until)])
+        return rows[0][0]
+
+    def handled_slots_among(self, subscriber_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:
+        """handled_slots restricted to these subscribers: what a batch of candidates needs, not the whole list."""
+        ids, keys = json.dumps(list(subscriber_ids)), json.dumps(sorted(set(keys)))
+        return {(r[0], r[1]) for r in self.q(
+            "SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions e ON e.id = d.edition_id"
+            " WHERE d.subscriber_id IN (SELECT value FROM json_each(?)) AND e.key IN (SELECT value FROM json_each(?))"
+            " UNION SELECT subscriber_id, edition_key FROM empty_slots"
+            " WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND edition_key IN (SELECT value FROM json_each(?))",
+            [ids, keys, ids, keys])}
+
+    def plan_batch(self, rows: list[dict], *, empty_ids: Iterable[int] = (), empty_key: str | None = None,
+                   at: dt.datetime | None = None) -> int:
+        """One batch of planning in one transaction: its delivery rows (create_deliveries) and, for the
+        scheduler, its empty slots closed (close_empty_slots). Returns the rows created."""
+        with self.transaction():
+            created = self.create_deliveries(rows) if rows else 0
+            empty_ids = list(empty_ids)
+            if empty_key and empty_ids:
+                self.close_empty_slots(empty_ids, empty_key, at or now())
+        return created
 
 
 def _email_key(email: str) -> str:

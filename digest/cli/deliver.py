@@ -116,7 +116,7 @@ def _count_pending(app: App, frequency: str) -> int:
     key = pipeline.edition_key(frequency, pipeline.local_today(app.cfg, pipeline.now()))
     edition_id = app.store.edition_id(key)
     waiting = app.store.count_due(edition_id, pipeline.now()) if edition_id else 0
-    due = len(app.store.due_subscribers(edition_id if edition_id else -1, frequency))
+    due = app.store.count_due_subscribers(edition_id if edition_id else -1, frequency)
     return waiting + due
 
 
@@ -125,16 +125,17 @@ def _dry_run(app: App, frequency: str) -> None:
     at = pipeline.now()
     key = pipeline.edition_key(frequency, pipeline.local_today(cfg, at))
     rows = store.q("SELECT id FROM editions WHERE key = ?", [key])
-    due = store.due_subscribers(rows[0]["id"] if rows else -1, frequency)
+    # Streamed: a count and one window per topic mix, never the whole list in memory.
     mixes: dict[str, list] = {}
-    for sub in due:
-        since, until = pipeline.select.window(sub, store.watermark(sub.id), at)
-        mixes.setdefault(pipeline.select.mix_key(sub.topics), []).append((sub, since, until))
+    for batch in store.iter_due_subscribers(rows[0]["id"] if rows else -1, frequency):
+        marks = store.watermarks(s.id for s in batch)
+        for sub in batch:
+            since, until = pipeline.select.window(sub, marks.get(sub.id), at)
+            entry = mixes.setdefault(pipeline.select.mix_key(sub.topics), [0, since, until])
+            entry[0] += 1
     out = []
-    for mix, subs in sorted(mixes.items()):
-        _, since, until = subs[0]
-        n = len(store.articles_between(pipeline.select.mix_topics(mix), since, until))
-        out.append([mix, n, len(subs)])
+    for mix, (count, since, until) in sorted(mixes.items()):
+        out.append([mix, store.count_articles_between(pipeline.select.mix_topics(mix), since, until), count])
     table(["topic mix", "articles", "recipients"], out)
     say(f"Dry run of edition {key}: nothing sent, nothing recorded.")
 
