@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from .errors import ConfigError, DigestError
 
@@ -28,11 +28,14 @@ class BadToken(DigestError):
     """The token is forged, altered, for another purpose, or expired."""
 
 
-def _serializer(secret: str | None, purpose: str) -> URLSafeTimedSerializer:
+def _serializer(secret: str | None, purpose: str) -> URLSafeSerializer:
+    """Timed (timestamp inside) only where a token expires. The links that never expire are
+    deterministic, so every copy of a subscriber's message carries the same URL."""
     if not secret:
         raise ConfigError("DIGEST_SECRET is not set.",
                           "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")
-    return URLSafeTimedSerializer(secret, salt=f"digest.{purpose}")
+    cls = URLSafeTimedSerializer if purpose in MAX_AGE or purpose == "csrf" else URLSafeSerializer
+    return cls(secret, salt=f"digest.{purpose}")
 
 
 def make(secret: str | None, purpose: str, subscriber_id: int) -> str:
@@ -44,7 +47,11 @@ def read(secret: str | None, purpose: str, token: str, max_age: int | None = Non
     if max_age is None:
         max_age = MAX_AGE.get(purpose)
     try:
-        value = _serializer(secret, purpose).loads(token, max_age=max_age)
+        serializer = _serializer(secret, purpose)
+        if isinstance(serializer, URLSafeTimedSerializer):
+            value = serializer.loads(token, max_age=max_age)
+        else:
+            value = serializer.loads(token)
     except SignatureExpired:
         raise BadToken("This link has expired.") from None
     except BadSignature:
