@@ -173,6 +173,45 @@ def test_headline_from_body_skips_byline():
     assert "Jane Doe" not in h and "bridge" in h
 
 
+
+@pytest.mark.parametrize("body, expected", [
+    # "X has said it will Y" reads as "X to Y" in a headline.
+    ("General Motors, the world's largest car maker, has confirmed that it will build a new "
+     "Cadillac at its Saab factory in Sweden. Work starts next year.", "General Motors to build new Cadillac"),
+    # Auxiliaries and possessive pronouns go; the verb and its object stay.
+    ("Airline easyJet has cut its profit forecast for 2005. Shares fell.", "Airline easyJet cut profit forecast"),
+    ("Argentina is set to close its $102.6bn debt restructuring. Bondholders agreed.",
+     "Argentina to close $102.6bn debt restructuring"),
+])
+def test_headline_from_body_uses_headline_style(body, expected):
+    h = make_headline(None, body)
+    assert h.startswith(expected)
+    assert len(h) <= 60
+    assert not re.search(r"\b(?:of|the|to|and|a|in|has|its)$", h, re.IGNORECASE)
+
+
+def test_headline_from_body_drops_a_tail_the_article_never_returns_to():
+    body = ("Lufthansa may sue federal agencies for damages after the arrival of the presidential jet. "
+            "Lufthansa said the agencies had cost it money. The agencies declined to comment.")
+    assert make_headline(None, body) == "Lufthansa may sue federal agencies"
+
+
+def test_headline_from_body_tells_news_in_the_present():
+    assert make_headline(None, "Shares in Google have fallen 6.7% after staff sold stock. More.") \
+        .startswith("Google shares fall 6.7%")
+    assert make_headline(None, "Profits at Barclays rose 20% to a record. Barclays said more.") \
+        .startswith("Profits at Barclays rise 20%")
+    assert make_headline(None, "Chelsea won the Carling Cup on Sunday. It was a final.") == "Chelsea wins Carling Cup"
+    assert "won't" in make_headline(None, "2004 won't be remembered as a great year for Irish athletics. More.")
+
+
+def test_headline_from_body_names_the_he_of_the_lead():
+    body = ("He will not quit as Scotland coach even if his side slump again on Saturday. "
+            "\"I am staying,\" Williams said. Williams took over in 2003.")
+    assert make_headline(None, body) == "Williams will not quit as Scotland coach"
+    # With nobody quoted there is no one to name: the lead is left as it is.
+    assert make_headline(None, "He quit on Monday. The club thanked him.").startswith("He quit")
+
 # ---- edition helpers ------------------------------------------------------------------------------
 
 def test_edition_subject():
