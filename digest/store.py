@@ -985,9 +985,10 @@ class Store:
                                   " VALUES (?, ?, ?)", [(sid, key, ts(at)) for sid in subscriber_ids])
 
     def editions_with_pending(self) -> list[sqlite3.Row]:
-        """Editions with deliveries planned but never attempted (an interrupted send): id, key, frequency, date."""
+        """Editions with deliveries still to finish: planned but never attempted (an interrupted send)
+        or deferred by the relay and awaiting a retry. id, key, frequency, date."""
         return self.q("SELECT e.id, e.key, e.frequency, e.date FROM editions e WHERE EXISTS"
-                      " (SELECT 1 FROM deliveries d WHERE d.edition_id = e.id AND d.status = 'pending')"
+                      " (SELECT 1 FROM deliveries d WHERE d.edition_id = e.id AND d.status IN ('pending', 'deferred'))"
                       " ORDER BY e.date, e.id")
 
     def feed_state(self, url: str) -> sqlite3.Row | None:
@@ -1019,8 +1020,13 @@ class Store:
     # open: the caller writes the batch's delivery rows between batches, and a fresh query per batch
     # never reads a half-written table through a statement that outlived a COMMIT.
 
+    # A subscriber with a delivery still pending or deferred (awaiting a retry) is not planned into a
+    # new edition: two digests over the same window could both arrive. The next edition starts
+    # where that one ends (sent) or where the last sent one ended (failed).
     _DUE_WHERE = """ WHERE s.id > ? AND s.status = 'active'
-              AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)"""
+              AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)
+              AND NOT EXISTS (SELECT 1 FROM deliveries u WHERE u.subscriber_id = s.id
+                              AND u.status IN ('pending', 'deferred', 'sending'))"""
 
     def iter_due_subscribers(self, edition_id: int, frequency: str | None = None, *,
                              batch: int = 2000) -> Iterator[list[Subscriber]]:

@@ -215,3 +215,42 @@ def test_deliveries_list_shows_the_ledger_as_a_table_or_json(run, faulty):
     assert len(ledger(run, edition=key)) == len(rows)
     r = run("deliveries", "list", "--edition", "daily-1999-01-01")
     assert r.exit_code == 1 and 'Edition "daily-1999-01-01" does not exist' in r.stderr and key in r.stderr
+
+
+def test_a_delivery_deferred_yesterday_is_retried_by_todays_run_and_sent_once(run, faulty):
+    add(run, "later@example.org")
+    faulty(fail_rcpt=[("^later@", 451)])
+    r = run("send", "--yes")
+    assert r.exit_code == 3 and "deferred 1" in r.stderr, r
+    # Make that edition yesterday's: today's `digest send` is a new edition, and must still retry it.
+    store = Store.open(config.load().db)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    with store.transaction():
+        store.conn.execute("UPDATE editions SET key = ?, date = ?", (f"daily-{yesterday}", yesterday.isoformat()))
+        store.conn.execute("UPDATE deliveries SET next_attempt_at = NULL")   # its back-off has long passed
+    store.close()
+    sink = faulty()   # the relay accepts everyone now
+    r = run("send", "--yes")
+    assert r.exit_code == 0, r
+    assert f"Edition daily-{yesterday}: retried deferred deliveries: sent 1" in r.stderr
+    assert len(received(sink, "later@example.org")) == 1          # once, not again in today's edition
+    rows = [d for d in ledger(run) if d["email"] == "later@example.org"]
+    assert [d["status"] for d in rows] == ["sent"]
+
+
+def test_a_subscriber_still_deferred_is_not_planned_into_a_second_edition(run, faulty):
+    add(run, "later@example.org")
+    sink = faulty(fail_rcpt=[("^later@", 451)])
+    assert run("send", "--yes").exit_code == 3
+    store = Store.open(config.load().db)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    with store.transaction():
+        store.conn.execute("UPDATE editions SET key = ?, date = ?", (f"daily-{yesterday}", yesterday.isoformat()))
+    store.close()
+    # The relay still refuses: yesterday's copy stays deferred, and today's edition does not plan a
+    # second digest over the same window for that subscriber.
+    r = run("send", "--yes")
+    assert r.exit_code == 3, r
+    rows = [d for d in ledger(run) if d["email"] == "later@example.org"]
+    assert [(d["edition"], d["status"]) for d in rows] == [(f"daily-{yesterday}", "deferred")]
+    assert received(sink, "later@example.org") == []

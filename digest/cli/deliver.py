@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
@@ -56,9 +57,21 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
         return
     if not yes and (pending := _count_pending(app, frequency)):
         click.confirm(f"Send to {pending} subscribers through {cfg.smtp().name}?", abort=True, err=True)
-    plan = pipeline.plan_edition(store, cfg, frequency=frequency)
+    # Earlier editions with deliveries still deferred (or planned and interrupted) are retried first,
+    # up to their deadline, whatever day the next run is on; today's edition is planned after them,
+    # so its windows start where those deliveries ended.
+    today = pipeline.edition_key(frequency, pipeline.local_today(cfg, pipeline.now()))
+    earlier = [pipeline.Plan(r["id"], r["key"], dt.date.fromisoformat(r["date"]), 0, 0)
+               for r in store.editions_with_pending() if r["key"] != today and r["frequency"] == frequency]
+    earlier_ok = True
     with _progress(quiet) as progress:
         try:
+            for old in earlier:
+                retried = pipeline.send_edition(store, cfg, old, relay, progress=progress)
+                say(f"Edition {old.key}: retried deferred deliveries: sent {retried.sent}, "
+                    f"still deferred {retried.deferred}, failed {retried.failed}")
+                earlier_ok = earlier_ok and retried.ok
+            plan = pipeline.plan_edition(store, cfg, frequency=frequency)
             tally = pipeline.send_edition(store, cfg, plan, relay, progress=progress,
                                           resend_uncertain=resend_uncertain)
         except RelayError as exc:
@@ -68,7 +81,7 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     if tally.sent == 0 and tally.ok:
         say(f"Edition {plan.key}: nothing to send (already sent to {tally.skipped}).")
     print_tally(tally)
-    sys.exit(0 if tally.ok else 3)
+    sys.exit(0 if tally.ok and earlier_ok else 3)
 
 
 def _test_send(app: App, relay, to: str, topics: list[str], frequency: str) -> None:
