@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from digest import pipeline
+from digest.pipeline import editions
 from test_schedule import World, utc
 
 EMAILS = [f"reader{i}@example.org" for i in range(5)]
@@ -17,8 +18,8 @@ EMAILS = [f"reader{i}@example.org" for i in range(5)]
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
-    monkeypatch.setattr(pipeline, "PLAN_BATCH", 2)
-    monkeypatch.setattr(pipeline, "EMPTY_SAMPLE", 2)
+    monkeypatch.setattr(editions, "PLAN_BATCH", 2)
+    monkeypatch.setattr(editions, "EMPTY_SAMPLE", 2)
 
 
 def test_every_subscriber_gets_one_digest_per_slot_across_batches(tmp_path, sink):

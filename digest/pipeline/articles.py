@@ -1,0 +1,100 @@
+"""Ingest stage of the pipeline: read articles, summarize and store them, and cluster one story
+told by several sources (issue 3); also re-summarizes stored articles.
+
+May import the stage modules (ingest, summarize, cluster), config/errors/models/store; nothing
+else in digest.pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import ingest, summarize
+from .. import cluster as clusters   # one story told once (issue 3)
+from ..errors import ParseError
+from ..store import Store, now
+
+@dataclass
+class IngestReport:
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+
+def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime | None = None) -> IngestReport:
+    """Read, summarize and store every article under `paths`; a bad file is reported, never fatal."""
+    report = IngestReport()
+    aliases = store.alias_map()
+    vocabulary = set(aliases)
+    df = summarize.DocFreq.from_texts(store.all_bodies())
+    for path in ingest.expand_paths(list(paths)):
+        for item in ingest.read_path(path, vocabulary):
+            if isinstance(item, ParseError):
+                report.errors.append(item)
+                continue
+            store_article(store, item, aliases, df, at=at, report=report)
+    if report.added or report.updated:
+        cluster_recent(store, at=at, touched=report.added + report.updated)
+    return report
+
+
+def store_article(store: Store, art, aliases: dict[str, str], df: summarize.DocFreq, *,
+                  at: dt.datetime | None, report: IngestReport) -> int:
+    guid, checksum = ingest.identity(art)
+    df.add(art.body)
+    s = summarize.summarize(art.title, art.body, df=df)
+    topics = ingest.map_topics(art.labels, aliases)
+    article_id, outcome = store.upsert_article(art, guid=guid, checksum=checksum, topics=topics,
+                                               headline=s.headline, summary=s.summary, sentences=s.sentences, at=at)
+    getattr(report, outcome).append(article_id)
+    return article_id
+
+
+CLUSTER_DAYS = 14       # how far back a new article looks for other reports of its story
+
+
+def cluster_recent(store: Store, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
+                   days: int = CLUSTER_DAYS) -> dict[int, int | None]:
+    """Group the articles of the last `days` (plus `touched`, e.g. an old article just edited) by
+    story and write their cluster ids: the smallest article id of a group, None when alone.
+    Older articles keep the cluster they had: a story is only news for a couple of weeks."""
+    since = (at or now()) - dt.timedelta(days=days)
+    docs = [clusters.Doc(r["id"], r["title"], r["body"]) for r in store.cluster_candidates(since, touched)]
+    assignments: dict[int, int | None] = {}
+    for group in clusters.cluster(docs):
+        for article_id in group:
+            assignments[article_id] = group[0] if len(group) > 1 else None
+    if assignments:
+        store.set_clusters(assignments)
+    return assignments
+
+
+@dataclass
+class ResummaryReport:
+    checked: int = 0
+    changed: list[int] = field(default_factory=list)
+    overridden: list[int] = field(default_factory=list)   # changed underneath an editor's override
+
+
+def resummarize(store: Store, ids: Iterable[int] | None = None) -> ResummaryReport:
+    """Rewrite the machine's headline and summary of `ids` (all articles when None) with document
+    frequencies from the whole store, in one transaction. Editor overrides live in their own
+    columns and are never touched, so the digest keeps printing them."""
+    rows = store.machine_summaries(ids)
+    df = summarize.DocFreq.from_texts(store.all_bodies())
+    report, writes = ResummaryReport(), []
+    for row in rows:
+        s = summarize.summarize(row["title"], row["body"], df=df)
+        report.checked += 1
+        if (s.headline, s.summary, s.sentences) != (row["headline"], row["summary"], row["sentences"]):
+            writes.append((row["id"], s.headline, s.summary, s.sentences))
+            report.changed.append(row["id"])
+            if row["has_override"]:
+                report.overridden.append(row["id"])
+    if writes:
+        store.set_summaries(writes)
+    return report

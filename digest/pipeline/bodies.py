@@ -1,0 +1,128 @@
+"""Render stage of the pipeline: the view of one topic mix (stories, sections, subject), its
+rendered Body shared by every subscriber of that mix and window, and one subscriber's message
+built from it the plain (stdlib) way.
+
+May import select, summarize, render, message, tokens, config/errors/models/store, and
+.editions; not delivery, preview, lists or schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .. import message, render, select, summarize, tokens
+from ..config import Config
+from ..errors import DigestError
+from ..models import Article, EditionView, ItemView, Rendered, SectionView, Subscriber
+from ..store import Store, now
+from .editions import edition_key, local_today
+
+def article_url(cfg: Config, art: Article) -> str:
+    return art.url or f"{cfg.base_url}/articles/{art.id}"
+
+
+def _score(a: Article, at: dt.datetime, sources: int) -> float:
+    return summarize.article_score(
+        age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
+        words=len(a.body.split()), sources=sources)
+
+
+def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, list[Article], float]]:
+    """One (lead, others, score) per story: the articles of one cluster become one story, led by
+    its best-scored member; the score counts every source carrying it. Best story first."""
+    groups: dict[object, list[Article]] = {}
+    for a in articles:
+        groups.setdefault(a.cluster_id if a.cluster_id is not None else ("alone", a.id), []).append(a)
+    stories = []
+    for members in groups.values():
+        ranked = sorted(members, key=lambda a: (-_score(a, at, len(members)), a.id))
+        stories.append((ranked[0], ranked[1:], _score(ranked[0], at, len(members))))
+    return sorted(stories, key=lambda s: (-s[2], s[0].id))
+
+
+def _source_name(a: Article) -> str:
+    """Who else carries the story: the publication, else the link's domain, else us."""
+    from urllib.parse import urlsplit
+    domain = urlsplit(a.url).hostname if a.url else None
+    return a.source or (domain.removeprefix("www.") if domain else None) or "Our newsroom"
+
+
+def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
+                 at: dt.datetime | None = None) -> EditionView:
+    """The digest of one topic mix: each story once, in the section of its lead article (members of
+    one cluster may carry different topics), sections in mix order, stories by score within them.
+    The subject and preheader come from the best-scored stories of the whole edition."""
+    at = at or now()
+    stories = _stories(articles, at)
+    items = {lead.id: ItemView(headline=lead.headline, summary=lead.summary, url=article_url(cfg, lead),
+                               source=lead.source, published=(lead.published or lead.ingested_at),
+                               also=[(_source_name(o), article_url(cfg, o)) for o in others])
+             for lead, others, _ in stories}
+    # select.sections keeps the order it is given, so passing leads best-first orders each section.
+    placed = select.sections(mix, [lead for lead, _, _ in stories])
+    sections = [SectionView(topic=topic, slug=_slug(topic), items=[items[a.id] for a in leads])
+                for topic, leads in placed]
+    shown = {a.id for _, leads in placed for a in leads}
+    top = [items[lead.id] for lead, _, _ in stories if lead.id in shown]
+    return EditionView(
+        newsletter=cfg.newsletter, edition_key=key, date=day,
+        subject=summarize.edition_subject([i.headline for i in top]) if top else f"{cfg.newsletter}: {day}",
+        preheader=summarize.preheader([i.summary for i in top]),
+        sections=sections, topics=select.mix_topics(mix), base_url=cfg.base_url,
+        postal_address=cfg.postal_address)
+
+
+def _slug(name: str) -> str:
+    from ..store import slugify
+    return slugify(name)
+
+
+@dataclass
+class Body:
+    """One rendered body, shared by every subscriber of a topic mix and window."""
+    mix: str
+    view: EditionView
+    rendered: Rendered
+    articles: list[Article]
+
+
+def render_group(store: Store, cfg: Config, key: str, day: dt.date, mix: str, since: dt.datetime | None,
+                 until: dt.datetime) -> Body:
+    topics = select.mix_topics(mix)
+    arts = store.articles_between(topics, since, until)
+    view = edition_view(cfg, key, day, mix, arts, at=until)
+    rendered = render.render_mix(view, template_dirs=[cfg.templates_dir] if cfg.templates_dir else None)
+    return Body(mix, view, rendered, arts)
+
+
+def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str, name: str | None,
+                     message_id: str, test: bool = False, date: dt.datetime | None = None) -> bytes:
+    unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", subscriber_id)
+    prefs = tokens.url(cfg.base_url, cfg.secret, "preferences", subscriber_id)
+    html, text = render.personalize(body.rendered, unsubscribe_url=unsub, preferences_url=prefs,
+                                    email=email, name=name)
+    env = message.Envelope(sender=cfg.sender, to_email=email, to_name=name, subject=body.rendered.subject,
+                           message_id=message_id, date=date or now(), list_id=cfg.list_id,
+                           unsubscribe_url=unsub, unsubscribe_mailto=cfg.unsubscribe_mailto, test=test)
+    return message.to_bytes(message.build(env, html=html, text=text))
+
+
+def groups_for_preview(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
+                       frequency: str = "daily", at: dt.datetime | None = None) -> tuple[Body, Subscriber | None]:
+    """What a subscriber (or a topic mix) would receive in the edition due now."""
+    at = at or now()
+    day = local_today(cfg, at)
+    sub = None
+    if email:
+        sub = store.subscriber(email)
+        mix_list = sub.topics
+        since, until = select.window(sub, store.watermark(sub.id), at)
+    else:
+        names = [store.topic(t).name for t in topics] if topics else [t.name for t in store.topics()]
+        mix_list = names
+        since, until = at - select.FIRST_WINDOW[frequency], at
+    if not mix_list:
+        raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
+    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until)
+    return body, sub

@@ -1,0 +1,389 @@
+"""Send and record stages (owner: sending, issue 5; design in digest/ledger.py and digest/send.py):
+send an edition's deliveries exactly once over parallel connections and record every outcome,
+send one test message, and build each subscriber's message from its group's prepared body.
+
+May import send, ledger, message, tokens, config/errors/models/store, and .editions and .bodies;
+not preview, lists or schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import queue
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from pathlib import Path
+
+from .. import ledger   # the record stage's journal, replay and lease (issue 5)
+from .. import message, tokens
+from .. import send as send_mod
+from ..config import Config
+from ..errors import ConfigError, DigestError, NotFound, RelayError
+from ..models import PLACEHOLDERS
+from ..send import Outcome, Relay
+from ..store import Store, now, parse_ts
+from .bodies import Body, groups_for_preview, personal_message, render_group
+from .editions import Plan
+
+@dataclass
+class Tally:
+    sent: int = 0
+    skipped: int = 0             # already sent before this run
+    deferred: int = 0            # left for a later run (temporary failures, or not reached before a stop)
+    bounced: int = 0
+    failed: int = 0
+    uncertain: int = 0           # in flight when a sender died; see `digest deliveries list --status uncertain`
+    by_mix: dict[str, dict] = field(default_factory=dict)
+    retried: int = 0             # retries within this run
+    throttles: int = 0           # times the relay asked us to slow down
+    slowest_rate: float = 0.0    # the lowest rate the pacer fell to (msgs/s), 0 = never throttled
+    recovered: int = 0           # outcomes replayed from a previous run's journal
+    stopped: bool = False        # should_stop() ended the run early
+    elapsed: float = 0.0         # seconds in the send loop
+    bookkeeping: float = 0.0     # of which, seconds in ledger transactions (claims and outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.deferred or self.bounced or self.failed or self.uncertain)
+
+
+class _Row:
+    """One claimed delivery on its way through the pool."""
+    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries")
+
+    def __init__(self, r, group):
+        self.id, self.subscriber_id, self.email, self.name = r["id"], r["subscriber_id"], r["email"], r["name"]
+        self.message_id, self.attempts, self.created_at = r["message_id"], r["attempts"], parse_ts(r["created_at"])
+        self.group, self.tries = group, 0
+
+
+@dataclass
+class _Group:
+    body: Body
+    prepared: message.Prepared
+
+
+class _DateHeader:
+    """format_datetime once a second, not once a message."""
+
+    def __init__(self):
+        self.second, self.value = -1, ""
+
+    def __call__(self) -> str:
+        t = int(time.time())
+        if t != self.second:
+            self.value = format_datetime(dt.datetime.fromtimestamp(t, dt.timezone.utc))
+            self.second = t
+        return self.value
+
+
+def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> message.Prepared:
+    return message.prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
+                           html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
+                           unsubscribe_mailto=cfg.unsubscribe_mailto, test=test)
+
+
+def fast_message(cfg: Config, group: _Group, *, subscriber_id: int, email: str, name: str | None, message_id: str,
+                 date: str, signer: message.Signer | None = None, test: bool = False) -> bytes:
+    """One subscriber's message from the group's prepared body; the stdlib builds the rare one it cannot."""
+    unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", subscriber_id)
+    prefs = tokens.url(cfg.base_url, cfg.secret, "preferences", subscriber_id)
+    values = {PLACEHOLDERS["unsubscribe_url"]: unsub, PLACEHOLDERS["preferences_url"]: prefs,
+              PLACEHOLDERS["email"]: email, PLACEHOLDERS["name"]: name or ""}
+    data = group.prepared.build(to_email=email, to_name=name, message_id=message_id, date=date,
+                                unsubscribe_url=unsub, values=values)
+    if data is None:
+        data = personal_message(cfg, group.body, subscriber_id=subscriber_id, email=email, name=name,
+                                message_id=message_id, test=test)
+    return signer.sign(data) if signer else data
+
+
+def signer_for(cfg: Config) -> message.Signer | None:
+    """A DKIM signer when DIGEST_DKIM_KEY names a key, else None."""
+    if not cfg.dkim_key:
+        return None
+    try:
+        key = Path(cfg.dkim_key).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"DKIM key {cfg.dkim_key}: {exc.strerror}.",
+                          "Point DIGEST_DKIM_KEY at a PEM RSA private key, or unset it to send unsigned.") from None
+    return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain)
+
+
+class _EditionSender:
+    """One run of send_edition: claims rows in batches, feeds the pool, retries, records in batches."""
+
+    def __init__(self, store: Store, cfg: Config, plan: Plan, settings: send_mod.SendSettings, lease: ledger.Lease,
+                 tally: Tally, should_stop, progress, on_message):
+        self.store, self.cfg, self.plan, self.s, self.lease, self.tally = store, cfg, plan, settings, lease, tally
+        self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
+        self.groups: dict[tuple, _Group] = {}
+        self.buffer: list[tuple] = []
+        self.unclaimed: list[int] = []
+        self.retry: list[tuple[float, int, _Row]] = []
+        self.cursor = {"deferred": 0, "pending": 0}
+        self.feed: list[_Row] = []
+        self.outstanding = 0
+        self.done = 0
+        self.last_flush = self.last_progress = time.monotonic()
+        self.date = _DateHeader()
+        self.signer: message.Signer | None = None
+        self.relay_error: DigestError | None = None
+
+    def _group(self, r) -> _Group:
+        key = (r["mix"], r["since"], r["until"])
+        if key not in self.groups:
+            body = render_group(self.store, self.cfg, self.plan.key, self.plan.date, r["mix"],
+                                parse_ts(r["since"]), parse_ts(r["until"]))
+            self.groups[key] = _Group(body, prepare_group(self.cfg, body))
+        return self.groups[key]
+
+    def _db(self, fn, *args, **kw):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kw)
+        finally:
+            self.tally.bookkeeping += time.perf_counter() - t
+
+    def _claim(self) -> bool:
+        """Refill the in-memory feed with the next batch: due deferred rows first, then pending ones."""
+        for status in ("deferred", "pending"):
+            if self.cursor[status] is None:
+                continue
+            rows = self._db(self.store.claim_deliveries, self.plan.edition_id, status, self.cursor[status],
+                            self.s.batch, due=now() if status == "deferred" else None)
+            if not rows:
+                self.cursor[status] = None
+                continue
+            self.cursor[status] = rows[-1]["id"]
+            self.feed.extend(_Row(r, self._group(r)) for r in rows)
+            self.feed.reverse()          # popped from the end, so sent in id order
+            return True
+        return False
+
+    def _job(self, row: _Row) -> send_mod.Job:
+        cfg, group, date, signer = self.cfg, row.group, self.date, self.signer
+        return send_mod.Job(row, row.email, lambda: fast_message(
+            cfg, group, subscriber_id=row.subscriber_id, email=row.email, name=row.name,
+            message_id=row.message_id, date=date(), signer=signer))
+
+    def _submit(self, pool: send_mod.Pool, row: _Row) -> None:
+        pool.submit(self._job(row))
+        self.outstanding += 1
+
+    def _flush(self, force: bool = False) -> None:
+        if not force and len(self.buffer) < self.s.batch and time.monotonic() - self.last_flush < 0.5:
+            return
+        buffer, unclaimed, self.buffer, self.unclaimed = self.buffer, self.unclaimed, [], []
+        self._db(self.store.record_outcomes, buffer, soft_bounce_limit=self.s.soft_bounce_limit)
+        if unclaimed:
+            self._db(self.store.unclaim, unclaimed)
+        self.last_flush = time.monotonic()
+
+    def _feed(self, pool: send_mod.Pool, window: int) -> None:
+        t = time.monotonic()
+        due = []
+        while self.retry and self.retry[0][0] <= t and self.outstanding + len(due) < window:
+            due.append(heapq.heappop(self.retry)[2])
+        if due:
+            self._flush(force=True)     # their 'deferred' must be written before they are claimed again
+            claimed = {r["id"] for r in self._db(self.store.claim_ids, [r.id for r in due])}
+            for row in due:
+                if row.id in claimed:
+                    self.tally.retried += 1
+                    self._submit(pool, row)
+        while self.outstanding < window and (self.feed or self._claim()):
+            self._submit(pool, self.feed.pop())
+
+    def _outcome(self, row: _Row, outcome: send_mod.Outcome) -> None:
+        t = self.tally
+        status, soft, next_at = outcome.status, outcome.soft, None
+        reply = outcome.text
+        if status == "deferred":
+            row.tries += 1
+            delay = self.s.backoff(row.attempts + row.tries)
+            next_at = now() + dt.timedelta(seconds=delay)
+            if next_at > row.created_at + dt.timedelta(seconds=self.s.retry_deadline):
+                status, soft, next_at = "failed", True, None
+                reply = f"gave up after {row.attempts + row.tries} attempts; last reply: {reply}"
+            elif row.tries < self.s.retry_attempts and not self.stopping:
+                heapq.heappush(self.retry, (time.monotonic() + delay, row.id, row))
+                self.buffer.append((row.id, status, reply, next_at, False))
+                return
+        self.buffer.append((row.id, status, reply, next_at, soft))
+        self.done += 1
+        if status != "deferred":
+            setattr(t, status, getattr(t, status) + 1)
+        stats = t.by_mix.setdefault(row.group.body.mix, {"articles": len(row.group.body.articles),
+                                                         "recipients": 0, "sent": 0})
+        stats["recipients"] += 1
+        stats["sent"] += status == "sent"
+        if self.on_message:
+            self.on_message(outcome)
+
+    def run(self, first_relay: send_mod.Relay, relay_factory: Callable[[], Relay], journal: ledger.Journal,
+            pacer: send_mod.Pacer) -> None:
+        self.stopping = False
+        window = self.s.connections * 4
+        pool = send_mod.Pool(relay_factory, self.s.connections, self.cfg.sender_address, pacer, journal,
+                             first=first_relay)
+        alive = self.s.connections
+        try:
+            while True:
+                if not self.stopping and self.should_stop and self.should_stop():
+                    self.stopping = self.tally.stopped = True
+                if self.stopping:
+                    self._return_unstarted(pool)
+                else:
+                    self._feed(pool, window)
+                if self.outstanding == 0 and (self.stopping or not self.retry):
+                    break
+                self.lease.renew_if_due()
+                self._report()
+                wait = 0.2 if self.outstanding else max(0.0, min(0.2, self.retry[0][0] - time.monotonic()))
+                try:
+                    job, outcome, err = pool.results.get(timeout=wait)
+                except queue.Empty:
+                    self._flush()
+                    continue
+                if job == "exit":
+                    alive -= 1
+                    if alive == 0:
+                        self.stopping = True
+                        self.relay_error = self.relay_error or RelayError(
+                            "Every connection to the SMTP relay was lost.", "Check that the relay is running.")
+                    continue
+                self.outstanding -= 1
+                if err is not None:     # this worker's connection could not be reopened: not attempted
+                    self.relay_error = err
+                    if alive > 1:
+                        self._submit(pool, job.item)
+                    else:
+                        self.unclaimed.append(job.item.id)
+                    continue
+                self._outcome(job.item, outcome)
+                self._flush()
+        finally:
+            self._return_unstarted(pool)
+            pool.close()
+            self._drain(pool)
+            self.unclaimed.extend(r.id for r in self.feed)
+            self.feed = []
+            self._flush(force=True)
+            self.tally.throttles, self.tally.slowest_rate = pacer.throttles, pacer.lowest
+            self._report(final=True)
+
+    def _return_unstarted(self, pool: send_mod.Pool) -> None:
+        jobs = pool.take_unstarted()
+        self.outstanding -= len(jobs)
+        self.unclaimed.extend(j.item.id for j in jobs)
+
+    def _drain(self, pool: send_mod.Pool) -> None:
+        """Wait for the messages still in flight (the relay's timeout bounds this) and record them."""
+        deadline = time.monotonic() + (self.cfg.smtp().timeout if self.cfg.smtp() else 30) + 5
+        self.stopping = True
+        while self.outstanding > 0 and time.monotonic() < deadline:
+            try:
+                job, outcome, err = pool.results.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if job == "exit":
+                continue
+            self.outstanding -= 1
+            if err is not None:
+                self.unclaimed.append(job.item.id)
+            else:
+                self._outcome(job.item, outcome)
+
+    def _report(self, final: bool = False) -> None:
+        if self.progress and (final or time.monotonic() - self.last_progress > 0.1):
+            self.progress(self.done, self.total)
+            self.last_progress = time.monotonic()
+
+
+def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[[], Relay], *,
+                 should_stop: Callable[[], bool] | None = None,
+                 progress: Callable[[int, int], None] | None = None,
+                 resend_uncertain: bool = False, settings: send_mod.SendSettings | None = None,
+                 on_message: Callable[[Outcome], None] | None = None) -> Tally:
+    """Send every due delivery of the edition exactly once and record each outcome.
+
+    Holds the edition's lease (LockedError if another sender has it), first replays what a killed
+    run left behind (digest/ledger.py), then sends over `connections` parallel connections. A row is
+    marked sent only after the relay accepted the message. `should_stop` is checked between messages:
+    when it returns True the messages in flight are finished and recorded and the rest stay queued.
+    `progress(done, total)` is called a few times a second. A relay that cannot be reached raises
+    RelayError before anything is claimed; one lost for good mid-run raises it after recording.
+    """
+    s = settings or send_mod.SendSettings.from_config(cfg)
+    tally = Tally()
+    started = time.monotonic()
+    with ledger.Lease(store, f"send:{plan.key}", s.lease_seconds) as lease:
+        folder = ledger.journal_dir(store)
+        rec = ledger.recover(store, plan.edition_id, folder, soft_bounce_limit=s.soft_bounce_limit,
+                             deadline=s.retry_deadline, resend_uncertain=resend_uncertain)
+        tally.recovered = rec.replayed + rec.uncertain
+        tally.failed += rec.expired         # ran out of time since the last run: this run's news
+        tally.skipped = store.delivery_counts(plan.edition_id).get("sent", 0)
+        total = store.count_due(plan.edition_id, now())
+        if total:
+            signer = signer_for(cfg)
+            first = relay_factory().open()      # RelayError here: nothing claimed, nothing marked
+            sender = _EditionSender(store, cfg, plan, s, lease, tally, should_stop, progress, on_message)
+            sender.signer = signer
+            sender.total = total
+            journal = ledger.Journal(folder, plan.edition_id, s.connections)
+            pacer = send_mod.Pacer(s.rate)
+            try:
+                sender.run(first, relay_factory, journal, pacer)
+            finally:
+                # Keep the journal if a message may still be in flight: the next run must see its D line.
+                journal.close(remove=sender.outstanding == 0)
+            if sender.relay_error and (sender.outstanding or store.count_due(plan.edition_id, now())):
+                counts = store.delivery_counts(plan.edition_id)
+                _finish(tally, counts, started)
+                sender.relay_error.tally = tally
+                raise sender.relay_error
+        _finish(tally, store.delivery_counts(plan.edition_id), started)
+    return tally
+
+
+def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
+    tally.deferred = counts.get("deferred", 0) + counts.get("pending", 0) + counts.get("sending", 0)
+    tally.uncertain = counts.get("uncertain", 0)
+    tally.elapsed = time.monotonic() - started
+
+
+def send_test(store: Store, cfg: Config, relay_factory: Callable[[], Relay], to: str, *,
+              topics: list[str] | None = None, frequency: str = "daily") -> Outcome:
+    """Send the edition due now (for `topics`, or every topic) to one address, marked as a test.
+
+    Nothing is recorded: no delivery row, no watermark, no lease. The links in it point at the
+    subscriber with that address if there is one, else at nobody (subscriber 0).
+    """
+    body, _ = groups_for_preview(store, cfg, topics=topics, frequency=frequency)
+    try:
+        sid = store.subscriber(to).id
+    except NotFound:
+        sid = 0
+    group = _Group(body, prepare_group(cfg, body, test=True))
+    mid = message.message_id(f"{body.view.edition_key}-test-{uuid.uuid4().hex[:8]}", sid, cfg.domain)
+    data = fast_message(cfg, group, subscriber_id=sid, email=to, name=None, message_id=mid,
+                        date=_DateHeader()(), signer=signer_for(cfg), test=True)
+    relay = relay_factory().open()
+    try:
+        return relay.send(cfg.sender_address, to, data)
+    finally:
+        relay.close()
+
+
+def relay_for(cfg: Config) -> Callable[[], Relay]:
+    settings = cfg.smtp()
+    if settings is None:
+        raise DigestError("No SMTP relay is configured.",
+                          "Set DIGEST_SMTP_URL, e.g. smtp://user:pass@mail.example.com:587?starttls=true.")
+    return lambda: Relay(settings, local_hostname=cfg.domain)

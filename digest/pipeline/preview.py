@@ -1,0 +1,80 @@
+"""The editor's preview (owner: preview; `digest preview` and digest/preview_server.py): the real
+message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
+Nothing is sent or recorded.
+
+May import lint, message, select, config/models/store, and .editions and .bodies; not delivery,
+lists or schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .. import lint as lint_mod   # the preview's lint summary
+from .. import message, select
+from ..config import Config
+from ..models import Subscriber
+from ..store import Store, now
+from .bodies import Body, edition_view, groups_for_preview, personal_message
+from .editions import edition_key, local_today
+
+@dataclass
+class Preview:
+    """One message exactly as it would be sent (bytes), its two parts as a client decodes them,
+    and the lint report for those parts."""
+    body: Body
+    subscriber: Subscriber | None
+    eml: bytes
+    html: str
+    text: str | None
+    lint: lint_mod.LintReport
+
+
+def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
+                    frequency: str = "daily", at: dt.datetime | None = None) -> Preview:
+    """Build the real message for a subscriber or a topic mix (nothing is sent or recorded) and lint
+    the parts read back from it, so the preview judges what the reader's client would get."""
+    from email import message_from_bytes, policy
+    body, sub = groups_for_preview(store, cfg, topics=topics, email=email, frequency=frequency, at=at)
+    sid = sub.id if sub else 0
+    data = personal_message(cfg, body, subscriber_id=sid, email=sub.email if sub else "preview@" + cfg.domain,
+                            name=sub.name if sub else None,
+                            message_id=message.message_id(body.view.edition_key, sid, cfg.domain))
+    msg = message_from_bytes(data, policy=policy.default)
+    html_part, text_part = msg.get_body(preferencelist=("html",)), msg.get_body(preferencelist=("plain",))
+    html = html_part.get_content() if html_part is not None else ""
+    text = text_part.get_content() if text_part is not None else None
+    return Preview(body, sub, data, html, text, lint_mod.lint(html, text))
+
+
+@dataclass
+class MixInfo:
+    """A topic mix the preview lists: how many active subscribers get exactly it, and how many
+    stories its edition due now would show (a story told by several sources counts once)."""
+    mix: str
+    topics: list[str]
+    subscribers: int
+    stories: int
+
+
+def preview_mixes(store: Store, cfg: Config, *, frequency: str = "daily",
+                  at: dt.datetime | None = None) -> list[MixInfo]:
+    """Every distinct mix of the active subscribers (most subscribed first), then each single
+    topic that is not already one of them."""
+    at = at or now()
+    counts: dict[str, int] = {}
+    for sub in store.subscribers(status="active"):
+        if sub.topics:
+            key = select.mix_key(sub.topics)
+            counts[key] = counts.get(key, 0) + 1
+    mixes = sorted(counts, key=lambda k: (-counts[k], k.lower()))
+    mixes += [t.name for t in store.topics() if t.name not in counts]
+    since, day = at - select.FIRST_WINDOW[frequency], local_today(cfg, at)
+    out = []
+    for m in mixes:
+        # The edition's view, without rendering it: cheap enough for every mix on one page.
+        view = edition_view(cfg, edition_key(frequency, day), day, m,
+                            store.articles_between(select.mix_topics(m), since, at), at=at)
+        out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), sum(len(s.items) for s in view.sections)))
+    return out
