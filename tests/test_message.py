@@ -6,12 +6,11 @@ import datetime as dt
 import email.header
 import email.utils
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from conftest import SHARED, parse
-from digest import config, message, pipeline, render, tokens
+from digest import config, message, pipeline, tokens
 from digest.models import PLACEHOLDERS
 from digest.store import Store
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import parse
 from digest import config, pipeline, scheduler, slots
-from digest.errors import ConfigError, LockedError
+from digest.errors import LockedError
 from digest.store import Store
 
 UTC = dt.timezone.utc
