@@ -67,3 +67,13 @@ def table(headers: list[str], rows: list[list]) -> None:
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
     sys.stdout.flush()
+
+
+def finish(errors: list, summary: str) -> None:
+    """The end of a command that processes many rows: one `Error:` line per bad row, then the
+    summary; exit 1 if any row failed (the good ones were processed all the same)."""
+    for err in errors:
+        click.echo(f"Error: {err.message}", err=True)
+    say(summary)
+    if errors:
+        sys.exit(1)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
 from .. import pipeline, summarize
-from .app import App, echo_json, pass_app, say, table
+from .app import App, echo_json, finish, pass_app, say, table
 
 
 @click.command(name="init")
@@ -49,12 +48,8 @@ def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
     Example: digest articles ingest seeds/ incoming/extra.jsonl
     """
     report = pipeline.ingest_paths(app.store, paths)
-    for err in report.errors:
-        click.echo(f"Error: {err.message}", err=True)
-    say(f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(report.errors)} failed")
-    if report.errors:
-        sys.exit(1)
+    finish(report.errors, f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
+                          f"{len(report.unchanged)} unchanged, {len(report.errors)} failed")
 
 
 @articles_group.command(name="list")

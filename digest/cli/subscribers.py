@@ -11,7 +11,7 @@ from .. import pipeline
 from .. import subscribers as lists
 from ..errors import DigestError, ParseError, RelayError
 from ..store import SUBSCRIBER_STATUSES
-from .app import App, echo_json, pass_app, say, table
+from .app import App, echo_json, finish, pass_app, say, table
 
 OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
 
@@ -263,13 +263,10 @@ def subscribers_import(app: App, file: str, dry_run: bool) -> None:
     Example: digest subscribers import subscribers/newsroom.csv --dry-run
     """
     report = pipeline.import_subscribers(app.store, Path(file).read_bytes(), file, dry_run=dry_run)
-    for err in report.errors:
-        click.echo(f"Error: {err.message}", err=True)
     verb = "would import" if dry_run else "imported"
-    say(f"{file}: {verb} {report.added} new, {report.updated} updated, {report.skipped} skipped (opted out), "
-        f"{report.merged} duplicates merged, {len(report.errors)} failed")
-    if report.errors:
-        sys.exit(1)
+    finish(report.errors, f"{file}: {verb} {report.added} new, {report.updated} updated, "
+                          f"{report.skipped} skipped (opted out), {report.merged} duplicates merged, "
+                          f"{len(report.errors)} failed")
 
 
 @subscribers_group.command(name="export")

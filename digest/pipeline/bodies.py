@@ -15,7 +15,7 @@ from .. import message, render, select, summarize, tokens
 from ..config import Config
 from ..errors import DigestError
 from ..models import Article, EditionView, ItemView, Rendered, SectionView, Subscriber
-from ..store import Store, now
+from ..store import Store, now, slugify
 from .editions import edition_key, local_today
 
 def article_url(cfg: Config, art: Article) -> str:
@@ -61,7 +61,7 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
              for lead, others, _ in stories}
     # select.sections keeps the order it is given, so passing leads best-first orders each section.
     placed = select.sections(mix, [lead for lead, _, _ in stories])
-    sections = [SectionView(topic=topic, slug=_slug(topic), items=[items[a.id] for a in leads])
+    sections = [SectionView(topic=topic, slug=slugify(topic), items=[items[a.id] for a in leads])
                 for topic, leads in placed]
     shown = {a.id for _, leads in placed for a in leads}
     top = [items[lead.id] for lead, _, _ in stories if lead.id in shown]
@@ -71,11 +71,6 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
         preheader=summarize.preheader([i.summary for i in top]),
         sections=sections, topics=select.mix_topics(mix), base_url=cfg.base_url,
         postal_address=cfg.postal_address)
-
-
-def _slug(name: str) -> str:
-    from ..store import slugify
-    return slugify(name)
 
 
 @dataclass
