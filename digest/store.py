@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import unicodedata
@@ -188,6 +189,75 @@ def m004_schedule(db: sqlite_utils.Database) -> None:
     """)
 
 
+def schema_version() -> int:
+    """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
+    private). A database records its own in PRAGMA user_version."""
+    return len(migrations._migrations)
+
+
+def _check_path(path: Path, *, create: bool) -> None:
+    """The mistakes in DIGEST_DB that sqlite3 reports only as "unable to open database file"."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise DigestError(f"Cannot open database {path}: {exc.strerror}.",
+                          "Check that you may read and write the file and its folders.") from None
+    if path.is_dir():
+        raise DigestError(f"Database {path} is a folder, not a database file.",
+                          f"Set DIGEST_DB (or `db` in digest.toml) to a file, e.g. {path / 'digest.db'}.")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise DigestError(f"Database {path} cannot be {'created' if create else 'found'}: the folder "
+                              f"{path.parent} does not exist.",
+                              "Create the folder first, or set DIGEST_DB to a path in an existing folder.")
+        if not create:
+            raise NotFound(f"Database {path} does not exist.", "Run `digest init` first.")
+
+
+def database_error(exc: sqlite3.Error, path: str) -> DigestError:
+    """One sentence for a fault of the database file itself (the CLI prints it as one `Error:` line).
+
+    A statement that fails this way was inside a transaction that SQLite rolled back, so the
+    database holds what the last completed step wrote and nothing of the failed one.
+    """
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    folder = Path(path).resolve().parent
+    if code.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return DigestError(f"Database {path} is read-only ({text}); nothing was changed.",
+                           f"digest needs to write the file and the -wal and -shm files beside it in {folder}: "
+                           "check the permissions, or that the disk is not mounted read-only.")
+    if code == "SQLITE_FULL" or "disk is full" in text:
+        return DigestError(f"Database {path}: the disk is full ({text}); the step that failed wrote nothing.",
+                           f"Free space on the disk that holds {folder}, then run the command again.")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
+        return DigestError(f"Database {path} is not a digest database, or it is damaged ({text}).",
+                           "Check DIGEST_DB; restore a backup, or try `sqlite3 FILE .recover` on a copy.")
+    if code == "SQLITE_CANTOPEN" or "unable to open" in text:
+        if _read_only_folder(folder):
+            return DigestError(f"Cannot open database {path}: the file system of {folder} is read-only ({text}).",
+                               "digest writes the -wal and -shm files beside the database: move it to a "
+                               "writable disk.")
+        return DigestError(f"Cannot open database {path} ({text}).",
+                           f"Check that {folder} exists and that you may read and write in it.")
+    if code == "SQLITE_BUSY" or "locked" in text:
+        return DigestError(f"Database {path} is locked by another process ({text}); nothing was changed.",
+                           "Wait for the other digest command to finish and try again.")
+    if code == "SQLITE_IOERR" or "disk I/O error" in text:
+        return DigestError(f"Database {path}: a disk I/O error ({text}); the step that failed wrote nothing.",
+                           "Check the disk (space, permissions, hardware) and run the command again.")
+    return DigestError(f"Database {path}: {text}.", "Run again with -v for the details.")
+
+
+def _read_only_folder(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
 # ---- the store -----------------------------------------------------------------------------
 
 
@@ -201,16 +271,46 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+        """Open (with create, also make) the database at `path`. Every way this can fail (a missing
+        folder, a folder, a file that is not SQLite, a read-only or full disk, a newer schema)
+        raises a DigestError naming the file, never a bare sqlite3 error."""
         path = str(path)
-        if not create and path != ":memory:" and not Path(path).exists():
-            raise NotFound(f"Database {path} does not exist.", "Run `digest init` first.")
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return cls(conn, path)
+        if path != ":memory:":
+            _check_path(Path(path), create=create)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise database_error(exc, path) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(conn, path)
+            store.check_schema()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise database_error(exc, path) from None
+        except DigestError:
+            conn.close()
+            raise
+        return store
+
+    def check_schema(self) -> None:
+        """Refuse a database written by a newer digest: its migrations are ones we do not know, and
+        running ours over it (or writing rows it does not expect) could damage it."""
+        ours = schema_version()
+        theirs = self.q("PRAGMA user_version")[0][0]
+        known = {m.name for m in migrations._migrations}
+        applied = migrations.applied(self.db)
+        unknown = [m.name for m in applied if m.name not in known]
+        if theirs > ours or unknown:
+            raise DigestError(
+                f"Database {self.path} has schema version {theirs or len(applied)}"
+                + (f" (with migration {', '.join(unknown)})" if unknown else "")
+                + f", newer than this digest understands ({ours}); it was left untouched.",
+                "Upgrade digest to the version that wrote it, or point DIGEST_DB at a database made by this one.")
 
     def close(self) -> None:
         self.conn.close()
@@ -219,6 +319,8 @@ class Store:
         """Apply pending migrations; returns their names."""
         pending = [m.name for m in migrations.pending(self.db)]
         migrations.apply(self.db)
+        # The schema's version number, so an older digest opening this file knows it is newer.
+        self.conn.execute(f"PRAGMA user_version = {schema_version()}")
         return pending
 
     def needs_migration(self) -> bool:
@@ -233,11 +335,13 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException:
+            # SQLite may already have rolled back on its own (a full disk, an I/O error); a second
+            # ROLLBACK would then raise and hide the error that matters.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def q(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, tuple(params)).fetchall()
@@ -896,7 +1000,8 @@ class Store:
         return counts, recent
 
     def export_rows(self, topic_id: int | None = None, status: str | None = None) -> Iterator[dict]:
-        """Every subscriber as a CSV row dict, streamed from one cursor (no list in memory)."""
+        """Every subscriber as a CSV row dict (every field an admin or subscriber can set), streamed
+        from one cursor (no list in memory)."""
         where, params = [], []
         if topic_id is not None:
             where.append("s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = ?)")
@@ -905,57 +1010,59 @@ class Store:
             where.append("s.status = ?")
             params.append(status)
         cur = self.conn.execute(
-            "SELECT s.email, s.name, s.status, s.frequency, s.timezone,"
+            "SELECT s.email, s.name, s.status, s.frequency, s.timezone, s.send_at,"
             " (SELECT group_concat(t.name, char(31)) FROM subscriptions x JOIN topics t ON t.id = x.topic_id"
             "   WHERE x.subscriber_id = s.id) AS topic_names FROM subscribers s"
             + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.email, s.id", params)
         for r in cur:
             topics = sorted(r["topic_names"].split("\x1f"), key=str.lower) if r["topic_names"] else []
             yield {"email": r["email"], "name": r["name"], "topics": ";".join(topics), "frequency": r["frequency"],
-                   "timezone": r["timezone"], "status": r["status"]}
+                   "timezone": r["timezone"], "send_at": r["send_at"], "status": r["status"]}
 
     OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
 
-    def import_batch(self, rows: list[dict], *, dry_run: bool = False) -> dict[str, int]:
-        """Add or merge one batch of CSV rows in one transaction, with a handful of executemany calls.
+    def import_state(self, emails: list[str]) -> dict[str, dict]:
+        """What is on file for these addresses (keyed as _email_key folds them): id, status, name,
+        frequency, timezone, send_at and topic_ids (a set). Addresses not on file are absent."""
+        out: dict[str, dict] = {}
+        for chunk in _chunks(emails, 500):
+            for r in self.q(
+                    "SELECT s.id, s.email, s.status, s.name, s.frequency, s.timezone, s.send_at,"
+                    " (SELECT group_concat(topic_id) FROM subscriptions x WHERE x.subscriber_id = s.id) AS topic_ids"
+                    f" FROM subscribers s WHERE s.email IN ({_marks(chunk)})", chunk):
+                out[_email_key(r["email"])] = {
+                    **{k: r[k] for k in ("id", "status", "name", "frequency", "timezone", "send_at")},
+                    "topic_ids": {int(t) for t in r["topic_ids"].split(",")} if r["topic_ids"] else set()}
+        return out
 
-        rows: dicts with email, name, topic_ids, frequency, timezone, status ("active" unless the row
-        records an opt-out), unique by address. An address that opted out is never re-subscribed
-        ("skipped"); a row may record an opt-out for an address that had not.
-        """
-        counts = {"added": 0, "updated": 0, "skipped": 0}
+    def apply_import(self, changes: list) -> None:
+        """Write one batch of planned import changes (digest.subscribers.Change) with a handful of
+        executemany calls, in one transaction (the caller's, when it holds one)."""
         stamp = ts(now())
-        with (contextlib.nullcontext() if dry_run else self.transaction()):
-            existing = self._ids_by_email([r["email"] for r in rows])
-            new, updates, subs = [], [], []
-            for r in rows:
-                found = existing.get(_email_key(r["email"]))
-                if found is None:
-                    new.append(r)
-                    continue
-                sid, current = found
-                if current in self.OPTED_OUT:
-                    counts["skipped"] += 1
-                    continue
-                status = r["status"] if r["status"] in self.OPTED_OUT else (
-                    "active" if "active" in (current, r["status"]) else "pending")
-                updates.append((r["name"], status, r["frequency"], r["timezone"], stamp, sid))
-                subs += [(sid, t) for t in r["topic_ids"]]
-            counts["added"], counts["updated"] = len(new), len(updates)
-            if dry_run:
-                return counts
+        new = [c for c in changes if c.action == "add"]
+        updates = [c for c in changes if c.action == "update"]
+        with self.transaction():
             self.conn.executemany(
-                "INSERT INTO subscribers (email, name, status, frequency, timezone, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r["email"], r["name"], r["status"], r["frequency"] or "daily", r["timezone"], stamp, stamp)
-                 for r in new])
+                "INSERT INTO subscribers (email, name, status, frequency, timezone, send_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.email, c.values["name"], c.values["status"], c.values["frequency"], c.values["timezone"],
+                  c.values["send_at"], stamp, stamp) for c in new])
+            # One statement for every update: a flag per column says whether this row sets it.
+            cols = ("name", "status", "frequency", "timezone", "send_at")
             self.conn.executemany(
-                "UPDATE subscribers SET name = coalesce(?, name), status = ?, frequency = coalesce(?, frequency),"
-                " timezone = coalesce(?, timezone), updated_at = ? WHERE id = ?", updates)
-            added = self._ids_by_email([r["email"] for r in new])
-            subs += [(added[_email_key(r["email"])][0], t) for r in new for t in r["topic_ids"]]
+                "UPDATE subscribers SET " + ", ".join(f"{k} = CASE WHEN :set_{k} THEN :{k} ELSE {k} END" for k in cols)
+                + ", updated_at = :now WHERE id = :id",
+                [{"id": c.subscriber_id, "now": stamp,
+                  **{k: c.values.get(k) for k in cols}, **{f"set_{k}": k in c.values for k in cols}}
+                 for c in updates if c.values])
+            self.conn.executemany("DELETE FROM subscriptions WHERE subscriber_id = ?",
+                                  [(c.subscriber_id,) for c in updates if c.replace_topics])
+            added = self._ids_by_email([c.email for c in new])
+            subs = [(added[_email_key(c.email)][0], t) for c in new for t in c.topics]
+            subs += [(c.subscriber_id, t) for c in updates for t in c.topics]
             self.conn.executemany("INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)", subs)
-        return counts
+            self.conn.executemany("UPDATE subscribers SET updated_at = ? WHERE id = ?",
+                                  [(stamp, c.subscriber_id) for c in updates if c.topics and not c.values])
 
     def _ids_by_email(self, emails: list[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
