@@ -354,10 +354,15 @@ class Store:
                 if not self.q("SELECT 1 FROM topics WHERE name = ?", [name]):
                     self.add_topic(name, aliases)
 
-    def add_topic(self, name: str, aliases: Iterable[str] = ()) -> Topic:
+    def add_topic(self, name: str, aliases: Iterable[str] = (), *,
+                  move: bool = False) -> tuple[Topic, list[tuple[str, str]]]:
+        """Add a topic, or aliases to an existing one. An alias (or the new name) that already maps
+        to another topic is refused, naming that topic, unless `move`; another topic's own name
+        can never be taken. Returns the topic and the (alias, topic it came from) pairs moved."""
         name = " ".join(name.split())
         if not name:
             raise DigestError("A topic needs a name.", "Example: digest topics add Science")
+        moved: list[tuple[str, str]] = []
         with self.transaction():
             row = self.q("SELECT id FROM topics WHERE name = ?", [name])
             if row:
@@ -371,13 +376,35 @@ class Store:
                 ).lastrowid
             for alias in [name, *aliases]:
                 alias = " ".join(alias.split())
-                if alias:
-                    self.conn.execute(
-                        "INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
-                        " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id",
-                        (alias, topic_id),
-                    )
-        return self.topic(name)
+                if not alias:
+                    continue
+                holder = self.q("SELECT t.id, t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
+                                " WHERE a.alias = ?", [alias])
+                if holder and holder[0]["id"] != topic_id:
+                    other = holder[0]["name"]
+                    if other.lower() == alias.lower():
+                        raise DigestError(f'"{alias}" is the name of the topic {other}; it cannot be an alias of '
+                                          f"{name}.", f'Rename or remove the topic {other} first.')
+                    if not move:
+                        raise DigestError(f'The alias "{alias}" belongs to the topic {other}.',
+                                          f'Pass --move to move it from {other} to {name}.')
+                    moved.append((alias, other))
+                self.conn.execute(
+                    "INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
+                    " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id",
+                    (alias, topic_id),
+                )
+        return self.topic(name), moved
+
+    def file_articles(self, topic_id: int) -> int:
+        """File under a topic the stored articles whose labels match one of its names (after a
+        new topic or alias); returns how many were not filed there before."""
+        keys = {a["alias"].lower() for a in self.q("SELECT alias FROM topic_aliases WHERE topic_id = ?", [topic_id])}
+        ids = [(r["id"], topic_id) for r in self.conn.execute("SELECT id, labels FROM articles")
+               if any(str(label).lower() in keys for label in json.loads(r["labels"]))]
+        with self.transaction():
+            return self.conn.executemany(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?, ?)", ids).rowcount
 
     def topics(self) -> list[Topic]:
         rows = self.q("SELECT id, name, slug FROM topics ORDER BY name")
@@ -902,6 +929,12 @@ class Store:
         if clash:
             raise DigestError(f'A topic named "{clash[0]["name"]}" already exists (slug "{slug}").',
                               "Pick another name, or remove that topic first.")
+        holder = self.q("SELECT t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
+                        " WHERE a.alias = ? AND t.id != ?", [new, topic.id])
+        if holder:
+            raise DigestError(f'"{new}" is an alias of the topic {holder[0]["name"]}.',
+                              f'Pick another name, or move the alias first: digest topics add "{topic.name}" '
+                              f'--alias "{new}" --move')
         with self.transaction():
             self.conn.execute("UPDATE topics SET name = ?, slug = ? WHERE id = ?", (new, slug, topic.id))
             self.conn.execute("INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
