@@ -6,7 +6,10 @@ Formats:
   name and a bio. Caption, sources and bio are kept apart from the body.
 - JSON Lines (.jsonl): one article object per line (title, body, labels|topics, url, source,
   published, caption, sources, author, bio).
-May import: models, errors.
+- RSS and Atom files (.xml, .rss, .atom, or any file whose content opens a feed): read by
+  digest.feeds, one article per entry.
+May import: models, errors, and feeds (for feed files, imported where it is used: feeds may
+import this module).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from .errors import ParseError
 from .models import ParsedArticle
 
-SUFFIXES = {".txt", ".jsonl", ".json"}
+SUFFIXES = {".txt", ".jsonl", ".json", ".xml", ".rss", ".atom"}   # the last three: feeds (digest.feeds)
 
 # Multi-word category labels we know even before an admin adds them as aliases; a label line is
 # split on single spaces, so these tell "Eastern Europe" from "Eastern" + "Europe".
@@ -140,6 +143,20 @@ def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[Parsed
         raw = path.read_bytes()
     except OSError as exc:
         yield ParseError(f"{path}: cannot read ({exc.strerror})")
+        return
+    from . import feeds
+    if path.suffix.lower() in feeds.SUFFIXES or feeds.looks_like_feed(raw[:512]):
+        try:
+            articles, errors = feeds.parse(raw, origin=str(path))
+        except ParseError as exc:
+            yield exc
+            return
+        yield from articles
+        yield from errors
+        return
+    if raw[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html")):
+        yield ParseError(f"{path}: a web page (HTML), not an article file or a feed",
+                         "Save the article as text, or give the address of the site's RSS or Atom feed.")
         return
     try:
         text = raw.decode("utf-8-sig")

@@ -189,6 +189,14 @@ def m004_schedule(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m005_articles_removed(db: sqlite_utils.Database) -> None:
+    # `digest articles remove` hides an article from every later digest and listing, but keeps the
+    # row: an edition already sent keeps it in its archive, and a feed that still carries it cannot
+    # bring it back.
+    db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")
+
+
 def schema_version() -> int:
     """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
     private). A database records its own in PRAGMA user_version."""
@@ -400,7 +408,7 @@ class Store:
         """File under a topic the stored articles whose labels match one of its names (after a
         new topic or alias); returns how many were not filed there before."""
         keys = {a["alias"].lower() for a in self.q("SELECT alias FROM topic_aliases WHERE topic_id = ?", [topic_id])}
-        ids = [(r["id"], topic_id) for r in self.conn.execute("SELECT id, labels FROM articles")
+        ids = [(r["id"], topic_id) for r in self.conn.execute("SELECT id, labels FROM articles WHERE removed_at IS NULL")
                if any(str(label).lower() in keys for label in json.loads(r["labels"]))]
         with self.transaction():
             return self.conn.executemany(
@@ -442,7 +450,8 @@ class Store:
             SELECT t.name,
               (SELECT count(*) FROM subscriptions s JOIN subscribers u ON u.id = s.subscriber_id
                 WHERE s.topic_id = t.id AND u.status = 'active') AS subs,
-              (SELECT count(*) FROM article_topics a WHERE a.topic_id = t.id) AS arts
+              (SELECT count(*) FROM article_topics a JOIN articles r ON r.id = a.article_id
+                WHERE a.topic_id = t.id AND r.removed_at IS NULL) AS arts
             FROM topics t""")
         return {r["name"]: (r["subs"], r["arts"]) for r in rows}
 
@@ -450,14 +459,17 @@ class Store:
 
     def upsert_article(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str],
                        headline: str, summary: str, sentences: list[int], at: dt.datetime | None = None) -> tuple[int, str]:
-        """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged").
+        """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
+        "removed"): an article an admin removed is not brought back by ingesting it again.
 
         An edited re-ingest keeps its id and first ingest time, so it is neither a second article
         nor a second appearance in a digest.
         """
         stamp = ts(at or now())
         with self.transaction():
-            row = self.q("SELECT id, checksum FROM articles WHERE guid = ?", [guid])
+            row = self.q("SELECT id, checksum, removed_at FROM articles WHERE guid = ?", [guid])
+            if row and row[0]["removed_at"]:
+                return row[0]["id"], "removed"
             values = dict(
                 checksum=checksum, title=art.title, body=art.body, labels=json.dumps(art.labels),
                 caption=art.caption, sources=art.sources, author=art.author, bio=art.bio, url=art.url,
@@ -507,6 +519,9 @@ class Store:
         rows = self.q(self._ARTICLE_SQL + " WHERE a.id = ?", [article_id])
         if not rows:
             raise NotFound(f"Article {article_id} does not exist.", "List them with `digest articles list`.")
+        if rows[0]["removed_at"]:
+            raise NotFound(f"Article {article_id} was removed on {rows[0]['removed_at'][:10]}.",
+                           "List the others with `digest articles list`.")
         return self._article(rows[0])
 
     def article_sentences(self, article_id: int) -> list[int]:
@@ -517,25 +532,27 @@ class Store:
         if topic:
             tid = self.topic(topic).id
             rows = self.q(self._ARTICLE_SQL + " WHERE a.id IN (SELECT article_id FROM article_topics WHERE topic_id = ?)"
-                          " ORDER BY a.ingested_at, a.id", [tid])
+                          " AND a.removed_at IS NULL ORDER BY a.ingested_at, a.id", [tid])
         else:
-            rows = self.q(self._ARTICLE_SQL + " ORDER BY a.ingested_at, a.id")
+            rows = self.q(self._ARTICLE_SQL + " WHERE a.removed_at IS NULL ORDER BY a.ingested_at, a.id")
         return [self._article(r) for r in rows]
 
     def articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime) -> list[Article]:
-        """Articles in any of `topics` that entered the store in (since, until]: the selection window."""
+        """Articles in any of `topics` that entered the store in (since, until] and were not removed
+        by `until`: the selection window. An article removed after an edition's cutoff stays in that
+        edition (its archive shows what was sent); every later window leaves it out."""
         marks = ", ".join("?" for _ in topics)
         rows = self.q(
             self._ARTICLE_SQL + f""" WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN ({marks}))
-              AND a.ingested_at > ? AND a.ingested_at <= ?
+              AND a.ingested_at > ? AND a.ingested_at <= ? AND (a.removed_at IS NULL OR a.removed_at > ?)
             ORDER BY a.ingested_at, a.id""",
-            [*topics, ts(since) or "", ts(until)],
+            [*topics, ts(since) or "", ts(until), ts(until)],
         )
         return [self._article(r) for r in rows]
 
     def all_bodies(self) -> Iterator[str]:
-        for r in self.conn.execute("SELECT body FROM articles"):
+        for r in self.conn.execute("SELECT body FROM articles WHERE removed_at IS NULL"):
             yield r[0]
 
     def set_summary(self, article_id: int, headline: str, summary: str, sentences: list[int]) -> None:
@@ -589,18 +606,60 @@ class Store:
     def cluster_candidates(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[sqlite3.Row]:
         """id, title, body of the articles ingested after `since`, plus the given ids (an edited
         re-ingest keeps its first ingest time), in id order."""
-        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?", [ts(since)])}
+        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?"
+                                           " AND removed_at IS NULL", [ts(since)])}
         older = sorted(set(ids) - set(rows))
         for i in range(0, len(older), 500):
             chunk = older[i:i + 500]
             rows.update((r["id"], r) for r in self.q(
-                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND removed_at IS NULL", chunk))
         return [rows[k] for k in sorted(rows)]
 
     def cluster_members(self, cluster_id: int) -> list[Article]:
         """Every article in one cluster, in id order."""
-        return [self._article(r) for r in self.q(self._ARTICLE_SQL + " WHERE a.cluster_id = ? ORDER BY a.id",
-                                                 [cluster_id])]
+        return [self._article(r) for r in self.q(self._ARTICLE_SQL + " WHERE a.cluster_id = ?"
+                                                 " AND a.removed_at IS NULL ORDER BY a.id", [cluster_id])]
+
+    # ---- removing articles (`digest articles remove`) ------------------------------------------
+
+    def removal_preview(self, ids: Iterable[int]) -> list[dict]:
+        """id, title, removed_at and the keys of the sent editions that carried it, per article,
+        in id order. An unknown id is an error naming it, before anything is changed."""
+        wanted = sorted(set(ids))
+        rows = []
+        for chunk in _chunks(wanted, 500):
+            rows += self.q(f"SELECT id, title, ingested_at, removed_at FROM articles WHERE id IN ({_marks(chunk)})"
+                           " ORDER BY id", chunk)
+        missing = sorted(set(wanted) - {r["id"] for r in rows})
+        if missing:
+            raise NotFound(f"Article {', '.join(map(str, missing))} does not exist.",
+                           "List them with `digest articles list`; nothing was removed.")
+        # The distinct (edition, mix, window) of the sent deliveries: an article was sent in an
+        # edition when it entered the store inside a window and one of its topics is in the mix.
+        windows = self.q("SELECT DISTINCT e.key, d.mix, d.since, d.until FROM deliveries d"
+                         " JOIN editions e ON e.id = d.edition_id WHERE d.status = 'sent'")
+        out = []
+        for r in rows:
+            topics = set(self.article_topic_names(r["id"]))
+            sent = sorted({w["key"] for w in windows
+                           if (w["since"] or "") < r["ingested_at"] <= w["until"] and topics & set(w["mix"].split("+"))})
+            out.append({"id": r["id"], "title": r["title"], "removed_at": r["removed_at"], "editions": sent})
+        return out
+
+    def article_topic_names(self, article_id: int) -> list[str]:
+        return [r[0] for r in self.q("SELECT t.name FROM article_topics x JOIN topics t ON t.id = x.topic_id"
+                                     " WHERE x.article_id = ?", [article_id])]
+
+    def remove_articles(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+        """Hide articles from every later digest and listing, in one transaction; returns how many
+        were not removed already. The rows stay: a sent edition's archive still shows them, and
+        ingesting one again does not bring it back."""
+        ids = sorted(set(ids))
+        with self.transaction():
+            return sum(self.conn.execute(f"UPDATE articles SET removed_at = ? WHERE removed_at IS NULL"
+                                         f" AND id IN ({_marks(chunk)})", [ts(at or now()), *chunk]).rowcount
+                       for chunk in _chunks(ids, 500))
 
     # ---- subscribers --------------------------------------------------------------------
 
@@ -914,7 +973,8 @@ class Store:
             SELECT (SELECT count(*) FROM subscriptions WHERE topic_id = :t) AS subscribers,
                    (SELECT count(*) FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
                      WHERE x.topic_id = :t AND s.status = 'active') AS active,
-                   (SELECT count(*) FROM article_topics WHERE topic_id = :t) AS articles""",
+                   (SELECT count(*) FROM article_topics x JOIN articles a ON a.id = x.article_id
+                     WHERE x.topic_id = :t AND a.removed_at IS NULL) AS articles""",
             {"t": topic.id}).fetchone()
         return {"topic": topic, "subscribers": row["subscribers"], "active": row["active"], "articles": row["articles"]}
 
@@ -1217,8 +1277,9 @@ class Store:
         rows = self.q(
             f"""SELECT count(*) FROM articles a WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN
-                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?""",
-            [*topics, ts(since) or "", ts(until)])
+                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?
+                AND (a.removed_at IS NULL OR a.removed_at > ?)""",
+            [*topics, ts(since) or "", ts(until), ts(until)])
         return rows[0][0]
 
     def handled_slots_among(self, subscriber_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:
