@@ -181,3 +181,129 @@ def test_a_feed_file_dropped_into_a_watched_folder_is_read_as_a_feed(db, tmp_pat
         store.close()
     assert len(report.added) == 2 and (folder / "done" / "wire.rss").exists()
     assert sorted(a["title"] for a in articles(db)) == ["Parliament Passes the Budget", "Ports Reopen After the Storm"]
+
+
+# ---- JSON Lines with wrong types (issue 15, item 9) -------------------------------------------------
+
+TEXT = ("title", "body", "content", "url", "source", "caption", "sources", "author", "bio", "published")
+LABELS = ("labels", "topics", "categories")
+WRONG = [5, -1.5, True, False, [], ["a"], {"a": 1}, [1, 2], {"": None}]
+
+
+def _hostile_lines(rng, n: int) -> tuple[list[str], dict[int, str], int]:
+    """JSON Lines, the errors expected at each bad line number (a fragment of the message), and how
+    many lines are good articles."""
+    lines, bad, good = [], {}, 0
+    for i in range(n):
+        art = {"title": f"Harbour story number {i} for the desk", "labels": rng.choice([["World"], "World;Europe", []]),
+               "body": f"Story {i} begins here. The harbour reopened on day {i} after the storm. Crews worked."}
+        for name in rng.sample(["url", "source", "caption", "author", "bio", "published"], rng.randint(0, 3)):
+            art[name] = {"url": f"https://example.org/{i}", "published": "2026-11-20T08:00:00Z"}.get(name, f"{name} {i}")
+        kind = rng.random()
+        if kind < 0.45:
+            text = json.dumps(art)
+            good += 1
+        elif kind < 0.75:
+            name = rng.choice(TEXT + LABELS)
+            art[name] = rng.choice([w for w in WRONG if not (name in LABELS and isinstance(w, list)
+                                                            and all(isinstance(x, str) for x in w))])
+            text = json.dumps(art)
+            bad[len(lines) + 1] = f'field "{name}" must be a string'
+        else:
+            text, why = rng.choice([
+                ("[1, 2, 3]", "expected a JSON object per line"), ('"just a string"', "expected a JSON object"),
+                ("null", "expected a JSON object"), ("{not json", "invalid JSON"), ("[" * 5000, "invalid JSON"),
+                ("1" * 5000, "invalid JSON"), ('{"title": "\\ud800 cut", "body": "text"}', 'field "title" is not valid'),
+                ('{"title": "No body"}', "no body text"), ('{"body": "No title here."}', "no title found"),
+                ('{"title": "Bad date", "body": "Text.", "published": "yesterday"}', 'field "published" is not an ISO'),
+                ('{"title": "Far date", "body": "Text.", "published": "9999-12-31T23:59:59-05:00"}',
+                 'field "published" is not an ISO'),
+            ])
+            bad[len(lines) + 1] = why
+        lines.append(text)
+        if rng.random() < 0.05:
+            lines.append("")            # blank lines are skipped, and still counted
+    return lines, bad, good
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_json_lines_with_wrong_types_name_file_line_and_field_and_the_rest_is_ingested(db, tmp_path, seed):
+    import random
+    lines, bad, good = _hostile_lines(random.Random(seed), 150)
+    f = tmp_path / f"hostile-{seed}.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    r = db("articles", "ingest", f)                      # an uncaught exception fails the test here
+    assert r.exit_code == 1
+    errors = {int(ln.split(":")[2]): ln for ln in r.stderr.splitlines() if ln.startswith(f"Error: {f}:")}
+    assert set(errors) == set(bad), r
+    for n, fragment in bad.items():
+        assert fragment in errors[n], (n, lines[n - 1][:120], errors[n])
+    assert f"Ingested: {good} added, 0 updated, 0 unchanged, {len(bad)} failed" in r.stderr
+    assert len(articles(db)) == good
+
+
+def test_a_wrong_type_is_named_exactly(db, tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"title": ["not", "a", "string"], "body": "Text."}) + "\n"
+                 + json.dumps({"title": "Fine", "body": "The harbour reopened on Monday. Crews cheered."}) + "\n"
+                 + json.dumps({"title": "Labels", "body": "Text here.", "labels": ["World", 3]}) + "\n")
+    r = db("articles", "ingest", f)
+    assert f'Error: {f}:1: field "title" must be a string (got a list)' in r.stderr
+    assert f'Error: {f}:3: field "labels" must be a string or a list of strings (got a list)' in r.stderr
+    assert "Ingested: 1 added" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---- titles with no letters (issue 15, item 12) ----------------------------------------------------
+
+def test_titles_with_no_letters_do_not_overwrite_each_other(db, tmp_path):
+    f = tmp_path / "x.jsonl"
+    rows = [("???", "The council met on Monday. It voted to close the bridge."),
+            ("!!!", "Fans filled the square on Sunday. The team won the cup."),
+            ("2026", "The year in review begins with the floods. Then came the vote."),
+            ("—", "A short note from the desk. Nothing else happened.")]
+    f.write_text("".join(json.dumps({"title": t, "body": b, "labels": ["World"]}) + "\n" for t, b in rows))
+    r = db("articles", "ingest", f)
+    assert r.exit_code == 0 and "Ingested: 4 added" in r.stderr, r
+    assert sorted(a["title"] for a in articles(db)) == sorted(t for t, _ in rows)
+    assert "0 added, 0 updated, 4 unchanged" in db("articles", "ingest", f).stderr    # still one article each
+
+
+# ---- the article's date comes from its own text (issue 12, item 11) ------------------------------
+
+DATED = """World Politics
+
+Runoff Set After a Tight First Round
+
+Runoff Set After a Tight First Round
+{caption}
+{stamp}
+{dateline}Voters in the district will return to the polls in two weeks after no candidate won a majority.
+
+Turnout was the highest in a decade, officials said.
+"""
+
+
+@pytest.mark.parametrize("stamp, dateline, caption, expected", [
+    ("Published Nov. 21, 2026", "", "Voters queue outside a school, Nov. 17, 2026 (A. Photo / Desk)", "2026-11-21"),
+    ("", "HARLOW FALLS, Nov. 22 (Wire) — ", "Voters queue outside a school, Nov. 17, 2026 (A. Photo / Desk)",
+     "2026-11-22"),
+    ("", "", "Voters queue outside a school, Nov. 17, 2026 (A. Photo / Desk)", "2026-11-17"),
+    ("", "", "Voters queue outside a school (A. Photo / Desk)", "2026-11-10"),       # the file's name
+])
+def test_an_articles_date_comes_from_its_own_text_first(db, tmp_path, stamp, dateline, caption, expected):
+    f = tmp_path / "2026-11-10-runoff.txt"
+    f.write_text(DATED.format(stamp=stamp, dateline=dateline, caption=caption))
+    assert db("articles", "ingest", f).exit_code == 0
+    [art] = articles(db)
+    assert art["published"][:10] == expected
+    shown = json.loads(db("articles", "show", art["id"], "--json").stdout)
+    assert "Published" not in shown["body"] and shown["body"].startswith((dateline or "Voters").strip()[:6])
+
+
+def test_a_json_article_without_a_date_takes_its_datelines(db, tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"title": "Grain terminal hit", "labels": ["World"],
+                             "body": "ODESA, Ukraine, Nov. 24, 2026 — A drone attack damaged a grain terminal. "
+                                     "Firefighters worked through the night."}) + "\n")
+    assert db("articles", "ingest", f).exit_code == 0
+    assert articles(db)[0]["published"][:10] == "2026-11-24"
