@@ -324,7 +324,15 @@ class Store:
         self.conn.close()
 
     def init(self) -> list[str]:
-        """Apply pending migrations; returns their names."""
+        """Apply pending migrations; returns their names. A SQLite file that holds another
+        program's tables is refused rather than filled with ours."""
+        if not migrations.applied(self.db):
+            theirs = [r[0] for r in self.q("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                           " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            if theirs:
+                raise DigestError(f"Database {self.path} is a SQLite file of another program (tables: "
+                                  f"{', '.join(theirs[:5])}{', ...' if len(theirs) > 5 else ''}); it was left alone.",
+                                  "Set DIGEST_DB to a new file for digest.")
         pending = [m.name for m in migrations.pending(self.db)]
         migrations.apply(self.db)
         # The schema's version number, so an older digest opening this file knows it is newer.

@@ -60,6 +60,16 @@ def test_a_file_that_is_not_sqlite_is_one_error_and_left_alone(run, tmp_path, mo
     assert notes.read_text() == "my shopping list\n" * 200
 
 
+def test_another_programs_sqlite_file_is_left_alone(run, tmp_path, monkeypatch):
+    other = tmp_path / "photos.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT)")
+    monkeypatch.setenv("DIGEST_DB", str(other))
+    assert_one_error(run("init"), "a SQLite file of another program (tables: albums)")
+    with sqlite3.connect(other) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["albums"]
+
+
 def test_a_damaged_database_is_one_error(run, tmp_path):
     assert run("init").exit_code == 0
     assert run("articles", "ingest", SEEDS).exit_code == 0

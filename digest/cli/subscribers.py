@@ -185,9 +185,10 @@ def subscribers_subscribe(app: App, email: str, topics: tuple[str, ...], resubsc
     if sub.status in OPTED_OUT and not resubscribe:
         raise DigestError(f"{sub.email} is {sub.status}; subscribing would mail someone who opted out.",
                           "Pass --resubscribe if they asked to come back.")
-    app.store.subscribe_topics(sub.id, ids)
-    if sub.status in OPTED_OUT:
-        app.store.set_status(sub.id, "active")
+    with app.store.transaction():
+        app.store.subscribe_topics(sub.id, ids)
+        if sub.status in OPTED_OUT:
+            app.store.set_status(sub.id, "active")
     sub = app.store.subscriber_by_id(sub.id)
     say(f"{sub.email} ({sub.status}): {', '.join(sub.topics)}")
 
@@ -204,13 +205,16 @@ def subscribers_unsubscribe(app: App, email: str, topics: tuple[str, ...]) -> No
     Example: digest subscribers unsubscribe ada@example.org Politics
     """
     sub = _find(app, email)
+    ids = _topic_ids(app, topics)
+    with app.store.transaction():      # dropping the last topic and unsubscribing happen together
+        left = app.store.unsubscribe_topics(sub.id, ids) if topics else 0
+        changed = not left and app.store.set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
+    if left:
+        say(f"{sub.email}: {', '.join(app.store.subscriber_by_id(sub.id).topics)}")
+        return
     if topics:
-        left = app.store.unsubscribe_topics(sub.id, _topic_ids(app, topics))
-        if left:
-            say(f"{sub.email}: {', '.join(app.store.subscriber_by_id(sub.id).topics)}")
-            return
         say(f"{sub.email} has no topics left.")
-    if app.store.set_status(sub.id, "unsubscribed", only_from=("active", "pending")):
+    if changed:
         say(f"Unsubscribed {sub.email}.")
     else:
         say(f"{sub.email} was already {app.store.subscriber_by_id(sub.id).status}; nothing changed.")

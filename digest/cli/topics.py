@@ -48,11 +48,12 @@ def topics_add(app: App, name: str, aliases: tuple[str, ...], move: bool) -> Non
 
     Example: digest topics add Europe --alias "Eastern Europe"
     """
-    topic, moved = app.store.add_topic(name, aliases, move=move)
+    with app.store.transaction():      # the topic and its articles, together
+        topic, moved = app.store.add_topic(name, aliases, move=move)
+        n = app.store.file_articles(topic.id)
     for alias, other in moved:
         say(f'Moved the alias "{alias}" from {other} to {topic.name}.')
     say(f"Topic {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
-    n = app.store.file_articles(topic.id)
     say(_filed(n, topic.name) if n else f"No stored article was waiting for {topic.name}: none has a matching label "
                                          "that is not filed under it already.")
 
@@ -94,9 +95,10 @@ def topics_rename(app: App, old: str, new: str) -> None:
     Example: digest topics rename World International
     """
     before = app.store.topic(old).name
-    topic = app.store.rename_topic(old, new)
+    with app.store.transaction():
+        topic = app.store.rename_topic(old, new)
+        n = app.store.file_articles(topic.id)
     say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
-    n = app.store.file_articles(topic.id)
     if n:
         say(_filed(n, topic.name))
 
