@@ -171,7 +171,7 @@ def test_a_new_topic_or_alias_files_the_stored_articles_whose_labels_match(db, t
     r = db("topics", "add", "Science")
     assert r.exit_code == 0 and "Filed 2 stored articles under Science" in r.stderr
     r = db("topics", "add", "Science", "--alias", "Space")
-    assert r.exit_code == 0 and "Filed 1 stored article under Science" in r.stderr
+    assert r.exit_code == 0 and "Filed 1 stored article under Science: its" in r.stderr
     listed = json.loads(db("articles", "list", "--topic", "Science", "--json").stdout)
     assert sorted(a["title"] for a in listed) == ["Probe 0 reaches orbit", "Probe 1 reaches orbit",
                                                   "Probe 2 reaches orbit"]

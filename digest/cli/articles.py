@@ -70,9 +70,12 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
     """
     found = app.store.removal_preview(article_ids)
     for a in found:
+        sent = a["editions"]
         state = f"removed already on {a['removed_at'][:10]}" if a["removed_at"] else (
-            f"sent in {', '.join(a['editions'])}: stays in that archive" if a["editions"] else "never sent")
-        say(f"#{a['id']}  {a['title'][:70]}  ({state})")
+            f"sent in {', '.join(sent)}: stays in {'that archive' if len(sent) == 1 else 'those archives'}"
+            if sent else "never sent")
+        title = a["title"] if len(a["title"]) <= 70 else a["title"][:69].rsplit(" ", 1)[0] + " …"
+        say(f"#{a['id']}  {title}  ({state})")
     live = [a["id"] for a in found if not a["removed_at"]]
     if not live:
         say("Nothing to remove.")

@@ -59,7 +59,8 @@ def topics_add(app: App, name: str, aliases: tuple[str, ...], move: bool) -> Non
 
 
 def _filed(n: int, topic: str) -> str:
-    return f"Filed {n} stored article{'' if n == 1 else 's'} under {topic}: their category labels match it."
+    return (f"Filed 1 stored article under {topic}: its category labels match it." if n == 1 else
+            f"Filed {n} stored articles under {topic}: their category labels match it.")
 
 
 @topics_group.command(name="show")
