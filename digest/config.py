@@ -76,6 +76,7 @@ ENV = {
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "connections", "DIGEST_RATE": "rate",
 }
+PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
 TOML = {"db", "smtp_url", "from", "base_url", "newsletter", "postal_address", "templates_dir", "dkim_selector",
         "dkim_domain", "unsubscribe_mailto", "timezone", "connections", "rate"}
 
@@ -88,9 +89,14 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         path = "digest.toml"
     if path is not None:
         _apply_file(cfg, Path(path))
+    templates_from = f"{cfg.source}: templates_dir" if cfg.templates_dir else None
     for var, attr in ENV.items():
         if env.get(var):
             _set(cfg, attr, env[var], var)
+            if attr == "templates_dir":
+                templates_from = var
+    if cfg.templates_dir:
+        _check_templates(cfg.templates_dir, templates_from)
     if cfg.smtp_url:
         parse_smtp_url(cfg.smtp_url)   # fail early on a malformed URL
     cfg.base_url = cfg.base_url.rstrip("/")
@@ -112,12 +118,33 @@ def _apply_file(cfg: Config, path: Path) -> None:
         if key not in TOML:
             raise ConfigError(f"{path}: unknown setting `{key}`.", f"Known settings: {', '.join(sorted(TOML))}.")
         _set(cfg, "sender" if key == "from" else key, value, f"{path}: {key}")
+        if key in PATH_KEYS:
+            setattr(cfg, key, _beside(path, getattr(cfg, key)))
     smtp_url = general.get("smtp_url")
     if smtp_url and urllib.parse.urlsplit(str(smtp_url)).password:
         raise ConfigError(f"{path}: smtp_url holds a password.",
                           "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
     cfg.sections = {k: v for k, v in data.items() if isinstance(v, dict)}
     cfg.source = str(path)
+
+
+def _beside(config_file: Path, value: str) -> str:
+    """A path written in digest.toml means a path next to that file, wherever digest is run from
+    (as [ingest] folders and feeds always have); an absolute path stays as it is."""
+    if not value or value == ":memory:" or Path(value).is_absolute():
+        return value
+    return str(config_file.parent / value)
+
+
+def _check_templates(folder: str, where: str | None) -> None:
+    """A templates folder that is not there is a mistake to report, not a reason to fall back
+    silently to the built-in look."""
+    path = Path(folder)
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a folder"
+        raise ConfigError(f"{where or 'templates_dir'}: the templates folder {folder} {what}.",
+                          "Point it at a folder of template overrides (for example a copy of "
+                          "templates/digest.html), or unset it to use the built-in templates.")
 
 
 def _set(cfg: Config, attr: str, value, where: str) -> None:

@@ -30,6 +30,18 @@ from .models import ParsedArticle
 
 USER_AGENT = f"digest/{__version__} (+feed reader)"
 TIMEOUT = 20.0
+SUFFIXES = {".xml", ".rss", ".atom"}
+_FEED_START = (b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")
+
+
+def looks_like_feed(head: bytes) -> bool:
+    """Whether a file's first bytes open an RSS or Atom document (whatever the file is called)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(_FEED_START)
+
+
+def is_url(location: str) -> bool:
+    return urllib.parse.urlsplit(str(location)).scheme in ("http", "https")
 
 
 @dataclass
@@ -40,7 +52,7 @@ class FeedSpec:
 
     @property
     def is_remote(self) -> bool:
-        return urllib.parse.urlsplit(self.url).scheme in ("http", "https")
+        return is_url(self.url)
 
 
 @dataclass

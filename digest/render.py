@@ -1,7 +1,7 @@
 """Render stage: an EditionView in, a Rendered (inlined HTML + wrapped plain text) out.
 
 Pure: plain values in, plain values out; no database, no network, no clock. Imports only from
-digest.models. Rendering and CSS inlining happen once per topic mix (`render_mix`); per subscriber
+digest.models, and digest.resources to find the built-in templates. Rendering and CSS inlining happen once per topic mix (`render_mix`); per subscriber
 only the PLACEHOLDERS markers are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
@@ -22,9 +22,9 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from premailer import Premailer
 
+from digest import resources
 from digest.models import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TEXT_WIDTH = 78
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -59,7 +59,7 @@ def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str 
 def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environment:
     """Configured dirs are searched first, the built-in templates/ last, so an owner can override
     any single file (or add topics/<slug>.html) without copying the rest."""
-    search = [str(d) for d in (template_dirs or [])] + [str(BUILTIN_TEMPLATES)]
+    search = [str(d) for d in (template_dirs or [])] + [str(resources.folder("templates"))]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"),

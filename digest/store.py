@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import unicodedata
@@ -188,6 +189,83 @@ def m004_schedule(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m005_articles_removed(db: sqlite_utils.Database) -> None:
+    # `digest articles remove` hides an article from every later digest and listing, but keeps the
+    # row: an edition already sent keeps it in its archive, and a feed that still carries it cannot
+    # bring it back.
+    db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")
+
+
+def schema_version() -> int:
+    """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
+    private). A database records its own in PRAGMA user_version."""
+    return len(migrations._migrations)
+
+
+def _check_path(path: Path, *, create: bool) -> None:
+    """The mistakes in DIGEST_DB that sqlite3 reports only as "unable to open database file"."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise DigestError(f"Cannot open database {path}: {exc.strerror}.",
+                          "Check that you may read and write the file and its folders.") from None
+    if path.is_dir():
+        raise DigestError(f"Database {path} is a folder, not a database file.",
+                          f"Set DIGEST_DB (or `db` in digest.toml) to a file, e.g. {path / 'digest.db'}.")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise DigestError(f"Database {path} cannot be {'created' if create else 'found'}: the folder "
+                              f"{path.parent} does not exist.",
+                              "Create the folder first, or set DIGEST_DB to a path in an existing folder.")
+        if not create:
+            raise NotFound(f"Database {path} does not exist.", "Run `digest init` first.")
+
+
+def database_error(exc: sqlite3.Error, path: str) -> DigestError:
+    """One sentence for a fault of the database file itself (the CLI prints it as one `Error:` line).
+
+    A statement that fails this way was inside a transaction that SQLite rolled back, so the
+    database holds what the last completed step wrote and nothing of the failed one.
+    """
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    folder = Path(path).resolve().parent
+    if code.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return DigestError(f"Database {path} is read-only ({text}); nothing was changed.",
+                           f"digest needs to write the file and the -wal and -shm files beside it in {folder}: "
+                           "check the permissions, or that the disk is not mounted read-only.")
+    if code == "SQLITE_FULL" or "disk is full" in text:
+        return DigestError(f"Database {path}: the disk is full ({text}); the step that failed wrote nothing.",
+                           f"Free space on the disk that holds {folder}, then run the command again.")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text or "malformed" in text:
+        return DigestError(f"Database {path} is not a digest database, or it is damaged ({text}).",
+                           "Check DIGEST_DB; restore a backup, or try `sqlite3 FILE .recover` on a copy.")
+    if code == "SQLITE_CANTOPEN" or "unable to open" in text:
+        if _read_only_folder(folder):
+            return DigestError(f"Cannot open database {path}: the file system of {folder} is read-only ({text}).",
+                               "digest writes the -wal and -shm files beside the database: move it to a "
+                               "writable disk.")
+        return DigestError(f"Cannot open database {path} ({text}).",
+                           f"Check that {folder} exists and that you may read and write in it.")
+    if code == "SQLITE_BUSY" or "locked" in text:
+        return DigestError(f"Database {path} is locked by another process ({text}); nothing was changed.",
+                           "Wait for the other digest command to finish and try again.")
+    if code == "SQLITE_IOERR" or "disk I/O error" in text:
+        return DigestError(f"Database {path}: a disk I/O error ({text}); the step that failed wrote nothing.",
+                           "Check the disk (space, permissions, hardware) and run the command again.")
+    return DigestError(f"Database {path}: {text}.", "Run again with -v for the details.")
+
+
+def _read_only_folder(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
 # ---- the store -----------------------------------------------------------------------------
 
 
@@ -201,24 +279,64 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+        """Open (with create, also make) the database at `path`. Every way this can fail (a missing
+        folder, a folder, a file that is not SQLite, a read-only or full disk, a newer schema)
+        raises a DigestError naming the file, never a bare sqlite3 error."""
         path = str(path)
-        if not create and path != ":memory:" and not Path(path).exists():
-            raise NotFound(f"Database {path} does not exist.", "Run `digest init` first.")
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return cls(conn, path)
+        if path != ":memory:":
+            _check_path(Path(path), create=create)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise database_error(exc, path) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(conn, path)
+            store.check_schema()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise database_error(exc, path) from None
+        except DigestError:
+            conn.close()
+            raise
+        return store
+
+    def check_schema(self) -> None:
+        """Refuse a database written by a newer digest: its migrations are ones we do not know, and
+        running ours over it (or writing rows it does not expect) could damage it."""
+        ours = schema_version()
+        theirs = self.q("PRAGMA user_version")[0][0]
+        known = {m.name for m in migrations._migrations}
+        applied = migrations.applied(self.db)
+        unknown = [m.name for m in applied if m.name not in known]
+        if theirs > ours or unknown:
+            raise DigestError(
+                f"Database {self.path} has schema version {theirs or len(applied)}"
+                + (f" (with migration {', '.join(unknown)})" if unknown else "")
+                + f", newer than this digest understands ({ours}); it was left untouched.",
+                "Upgrade digest to the version that wrote it, or point DIGEST_DB at a database made by this one.")
 
     def close(self) -> None:
         self.conn.close()
 
     def init(self) -> list[str]:
-        """Apply pending migrations; returns their names."""
+        """Apply pending migrations; returns their names. A SQLite file that holds another
+        program's tables is refused rather than filled with ours."""
+        if not migrations.applied(self.db):
+            theirs = [r[0] for r in self.q("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                           " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            if theirs:
+                raise DigestError(f"Database {self.path} is a SQLite file of another program (tables: "
+                                  f"{', '.join(theirs[:5])}{', ...' if len(theirs) > 5 else ''}); it was left alone.",
+                                  "Set DIGEST_DB to a new file for digest.")
         pending = [m.name for m in migrations.pending(self.db)]
         migrations.apply(self.db)
+        # The schema's version number, so an older digest opening this file knows it is newer.
+        self.conn.execute(f"PRAGMA user_version = {schema_version()}")
         return pending
 
     def needs_migration(self) -> bool:
@@ -233,11 +351,13 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException:
+            # SQLite may already have rolled back on its own (a full disk, an I/O error); a second
+            # ROLLBACK would then raise and hide the error that matters.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def q(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, tuple(params)).fetchall()
@@ -250,10 +370,15 @@ class Store:
                 if not self.q("SELECT 1 FROM topics WHERE name = ?", [name]):
                     self.add_topic(name, aliases)
 
-    def add_topic(self, name: str, aliases: Iterable[str] = ()) -> Topic:
+    def add_topic(self, name: str, aliases: Iterable[str] = (), *,
+                  move: bool = False) -> tuple[Topic, list[tuple[str, str]]]:
+        """Add a topic, or aliases to an existing one. An alias (or the new name) that already maps
+        to another topic is refused, naming that topic, unless `move`; another topic's own name
+        can never be taken. Returns the topic and the (alias, topic it came from) pairs moved."""
         name = " ".join(name.split())
         if not name:
             raise DigestError("A topic needs a name.", "Example: digest topics add Science")
+        moved: list[tuple[str, str]] = []
         with self.transaction():
             row = self.q("SELECT id FROM topics WHERE name = ?", [name])
             if row:
@@ -267,13 +392,35 @@ class Store:
                 ).lastrowid
             for alias in [name, *aliases]:
                 alias = " ".join(alias.split())
-                if alias:
-                    self.conn.execute(
-                        "INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
-                        " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id",
-                        (alias, topic_id),
-                    )
-        return self.topic(name)
+                if not alias:
+                    continue
+                holder = self.q("SELECT t.id, t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
+                                " WHERE a.alias = ?", [alias])
+                if holder and holder[0]["id"] != topic_id:
+                    other = holder[0]["name"]
+                    if other.lower() == alias.lower():
+                        raise DigestError(f'"{alias}" is the name of the topic {other}; it cannot be an alias of '
+                                          f"{name}.", f'Rename or remove the topic {other} first.')
+                    if not move:
+                        raise DigestError(f'The alias "{alias}" belongs to the topic {other}.',
+                                          f'Pass --move to move it from {other} to {name}.')
+                    moved.append((alias, other))
+                self.conn.execute(
+                    "INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
+                    " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id",
+                    (alias, topic_id),
+                )
+        return self.topic(name), moved
+
+    def file_articles(self, topic_id: int) -> int:
+        """File under a topic the stored articles whose labels match one of its names (after a
+        new topic or alias); returns how many were not filed there before."""
+        keys = {a["alias"].lower() for a in self.q("SELECT alias FROM topic_aliases WHERE topic_id = ?", [topic_id])}
+        ids = [(r["id"], topic_id) for r in self.conn.execute("SELECT id, labels FROM articles WHERE removed_at IS NULL")
+               if any(str(label).lower() in keys for label in json.loads(r["labels"]))]
+        with self.transaction():
+            return self.conn.executemany(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?, ?)", ids).rowcount
 
     def topics(self) -> list[Topic]:
         rows = self.q("SELECT id, name, slug FROM topics ORDER BY name")
@@ -311,7 +458,8 @@ class Store:
             SELECT t.name,
               (SELECT count(*) FROM subscriptions s JOIN subscribers u ON u.id = s.subscriber_id
                 WHERE s.topic_id = t.id AND u.status = 'active') AS subs,
-              (SELECT count(*) FROM article_topics a WHERE a.topic_id = t.id) AS arts
+              (SELECT count(*) FROM article_topics a JOIN articles r ON r.id = a.article_id
+                WHERE a.topic_id = t.id AND r.removed_at IS NULL) AS arts
             FROM topics t""")
         return {r["name"]: (r["subs"], r["arts"]) for r in rows}
 
@@ -319,14 +467,17 @@ class Store:
 
     def upsert_article(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str],
                        headline: str, summary: str, sentences: list[int], at: dt.datetime | None = None) -> tuple[int, str]:
-        """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged").
+        """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
+        "removed"): an article an admin removed is not brought back by ingesting it again.
 
         An edited re-ingest keeps its id and first ingest time, so it is neither a second article
         nor a second appearance in a digest.
         """
         stamp = ts(at or now())
         with self.transaction():
-            row = self.q("SELECT id, checksum FROM articles WHERE guid = ?", [guid])
+            row = self.q("SELECT id, checksum, removed_at FROM articles WHERE guid = ?", [guid])
+            if row and row[0]["removed_at"]:
+                return row[0]["id"], "removed"
             values = dict(
                 checksum=checksum, title=art.title, body=art.body, labels=json.dumps(art.labels),
                 caption=art.caption, sources=art.sources, author=art.author, bio=art.bio, url=art.url,
@@ -376,6 +527,9 @@ class Store:
         rows = self.q(self._ARTICLE_SQL + " WHERE a.id = ?", [article_id])
         if not rows:
             raise NotFound(f"Article {article_id} does not exist.", "List them with `digest articles list`.")
+        if rows[0]["removed_at"]:
+            raise NotFound(f"Article {article_id} was removed on {rows[0]['removed_at'][:10]}.",
+                           "List the others with `digest articles list`.")
         return self._article(rows[0])
 
     def article_sentences(self, article_id: int) -> list[int]:
@@ -386,25 +540,27 @@ class Store:
         if topic:
             tid = self.topic(topic).id
             rows = self.q(self._ARTICLE_SQL + " WHERE a.id IN (SELECT article_id FROM article_topics WHERE topic_id = ?)"
-                          " ORDER BY a.ingested_at, a.id", [tid])
+                          " AND a.removed_at IS NULL ORDER BY a.ingested_at, a.id", [tid])
         else:
-            rows = self.q(self._ARTICLE_SQL + " ORDER BY a.ingested_at, a.id")
+            rows = self.q(self._ARTICLE_SQL + " WHERE a.removed_at IS NULL ORDER BY a.ingested_at, a.id")
         return [self._article(r) for r in rows]
 
     def articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime) -> list[Article]:
-        """Articles in any of `topics` that entered the store in (since, until]: the selection window."""
+        """Articles in any of `topics` that entered the store in (since, until] and were not removed
+        by `until`: the selection window. An article removed after an edition's cutoff stays in that
+        edition (its archive shows what was sent); every later window leaves it out."""
         marks = ", ".join("?" for _ in topics)
         rows = self.q(
             self._ARTICLE_SQL + f""" WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN ({marks}))
-              AND a.ingested_at > ? AND a.ingested_at <= ?
+              AND a.ingested_at > ? AND a.ingested_at <= ? AND (a.removed_at IS NULL OR a.removed_at > ?)
             ORDER BY a.ingested_at, a.id""",
-            [*topics, ts(since) or "", ts(until)],
+            [*topics, ts(since) or "", ts(until), ts(until)],
         )
         return [self._article(r) for r in rows]
 
     def all_bodies(self) -> Iterator[str]:
-        for r in self.conn.execute("SELECT body FROM articles"):
+        for r in self.conn.execute("SELECT body FROM articles WHERE removed_at IS NULL"):
             yield r[0]
 
     def set_summary(self, article_id: int, headline: str, summary: str, sentences: list[int]) -> None:
@@ -458,18 +614,60 @@ class Store:
     def cluster_candidates(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[sqlite3.Row]:
         """id, title, body of the articles ingested after `since`, plus the given ids (an edited
         re-ingest keeps its first ingest time), in id order."""
-        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?", [ts(since)])}
+        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?"
+                                           " AND removed_at IS NULL", [ts(since)])}
         older = sorted(set(ids) - set(rows))
         for i in range(0, len(older), 500):
             chunk = older[i:i + 500]
             rows.update((r["id"], r) for r in self.q(
-                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND removed_at IS NULL", chunk))
         return [rows[k] for k in sorted(rows)]
 
     def cluster_members(self, cluster_id: int) -> list[Article]:
         """Every article in one cluster, in id order."""
-        return [self._article(r) for r in self.q(self._ARTICLE_SQL + " WHERE a.cluster_id = ? ORDER BY a.id",
-                                                 [cluster_id])]
+        return [self._article(r) for r in self.q(self._ARTICLE_SQL + " WHERE a.cluster_id = ?"
+                                                 " AND a.removed_at IS NULL ORDER BY a.id", [cluster_id])]
+
+    # ---- removing articles (`digest articles remove`) ------------------------------------------
+
+    def removal_preview(self, ids: Iterable[int]) -> list[dict]:
+        """id, title, removed_at and the keys of the sent editions that carried it, per article,
+        in id order. An unknown id is an error naming it, before anything is changed."""
+        wanted = sorted(set(ids))
+        rows = []
+        for chunk in _chunks(wanted, 500):
+            rows += self.q(f"SELECT id, title, ingested_at, removed_at FROM articles WHERE id IN ({_marks(chunk)})"
+                           " ORDER BY id", chunk)
+        missing = sorted(set(wanted) - {r["id"] for r in rows})
+        if missing:
+            raise NotFound(f"Article {', '.join(map(str, missing))} does not exist.",
+                           "List them with `digest articles list`; nothing was removed.")
+        # The distinct (edition, mix, window) of the sent deliveries: an article was sent in an
+        # edition when it entered the store inside a window and one of its topics is in the mix.
+        windows = self.q("SELECT DISTINCT e.key, d.mix, d.since, d.until FROM deliveries d"
+                         " JOIN editions e ON e.id = d.edition_id WHERE d.status = 'sent'")
+        out = []
+        for r in rows:
+            topics = set(self.article_topic_names(r["id"]))
+            sent = sorted({w["key"] for w in windows
+                           if (w["since"] or "") < r["ingested_at"] <= w["until"] and topics & set(w["mix"].split("+"))})
+            out.append({"id": r["id"], "title": r["title"], "removed_at": r["removed_at"], "editions": sent})
+        return out
+
+    def article_topic_names(self, article_id: int) -> list[str]:
+        return [r[0] for r in self.q("SELECT t.name FROM article_topics x JOIN topics t ON t.id = x.topic_id"
+                                     " WHERE x.article_id = ?", [article_id])]
+
+    def remove_articles(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+        """Hide articles from every later digest and listing, in one transaction; returns how many
+        were not removed already. The rows stay: a sent edition's archive still shows them, and
+        ingesting one again does not bring it back."""
+        ids = sorted(set(ids))
+        with self.transaction():
+            return sum(self.conn.execute(f"UPDATE articles SET removed_at = ? WHERE removed_at IS NULL"
+                                         f" AND id IN ({_marks(chunk)})", [ts(at or now()), *chunk]).rowcount
+                       for chunk in _chunks(ids, 500))
 
     # ---- subscribers --------------------------------------------------------------------
 
@@ -783,7 +981,8 @@ class Store:
             SELECT (SELECT count(*) FROM subscriptions WHERE topic_id = :t) AS subscribers,
                    (SELECT count(*) FROM subscriptions x JOIN subscribers s ON s.id = x.subscriber_id
                      WHERE x.topic_id = :t AND s.status = 'active') AS active,
-                   (SELECT count(*) FROM article_topics WHERE topic_id = :t) AS articles""",
+                   (SELECT count(*) FROM article_topics x JOIN articles a ON a.id = x.article_id
+                     WHERE x.topic_id = :t AND a.removed_at IS NULL) AS articles""",
             {"t": topic.id}).fetchone()
         return {"topic": topic, "subscribers": row["subscribers"], "active": row["active"], "articles": row["articles"]}
 
@@ -798,6 +997,12 @@ class Store:
         if clash:
             raise DigestError(f'A topic named "{clash[0]["name"]}" already exists (slug "{slug}").',
                               "Pick another name, or remove that topic first.")
+        holder = self.q("SELECT t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
+                        " WHERE a.alias = ? AND t.id != ?", [new, topic.id])
+        if holder:
+            raise DigestError(f'"{new}" is an alias of the topic {holder[0]["name"]}.',
+                              f'Pick another name, or move the alias first: digest topics add "{topic.name}" '
+                              f'--alias "{new}" --move')
         with self.transaction():
             self.conn.execute("UPDATE topics SET name = ?, slug = ? WHERE id = ?", (new, slug, topic.id))
             self.conn.execute("INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
@@ -896,7 +1101,8 @@ class Store:
         return counts, recent
 
     def export_rows(self, topic_id: int | None = None, status: str | None = None) -> Iterator[dict]:
-        """Every subscriber as a CSV row dict, streamed from one cursor (no list in memory)."""
+        """Every subscriber as a CSV row dict (every field an admin or subscriber can set), streamed
+        from one cursor (no list in memory)."""
         where, params = [], []
         if topic_id is not None:
             where.append("s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = ?)")
@@ -905,57 +1111,59 @@ class Store:
             where.append("s.status = ?")
             params.append(status)
         cur = self.conn.execute(
-            "SELECT s.email, s.name, s.status, s.frequency, s.timezone,"
+            "SELECT s.email, s.name, s.status, s.frequency, s.timezone, s.send_at,"
             " (SELECT group_concat(t.name, char(31)) FROM subscriptions x JOIN topics t ON t.id = x.topic_id"
             "   WHERE x.subscriber_id = s.id) AS topic_names FROM subscribers s"
             + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.email, s.id", params)
         for r in cur:
             topics = sorted(r["topic_names"].split("\x1f"), key=str.lower) if r["topic_names"] else []
             yield {"email": r["email"], "name": r["name"], "topics": ";".join(topics), "frequency": r["frequency"],
-                   "timezone": r["timezone"], "status": r["status"]}
+                   "timezone": r["timezone"], "send_at": r["send_at"], "status": r["status"]}
 
     OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
 
-    def import_batch(self, rows: list[dict], *, dry_run: bool = False) -> dict[str, int]:
-        """Add or merge one batch of CSV rows in one transaction, with a handful of executemany calls.
+    def import_state(self, emails: list[str]) -> dict[str, dict]:
+        """What is on file for these addresses (keyed as _email_key folds them): id, status, name,
+        frequency, timezone, send_at and topic_ids (a set). Addresses not on file are absent."""
+        out: dict[str, dict] = {}
+        for chunk in _chunks(emails, 500):
+            for r in self.q(
+                    "SELECT s.id, s.email, s.status, s.name, s.frequency, s.timezone, s.send_at,"
+                    " (SELECT group_concat(topic_id) FROM subscriptions x WHERE x.subscriber_id = s.id) AS topic_ids"
+                    f" FROM subscribers s WHERE s.email IN ({_marks(chunk)})", chunk):
+                out[_email_key(r["email"])] = {
+                    **{k: r[k] for k in ("id", "status", "name", "frequency", "timezone", "send_at")},
+                    "topic_ids": {int(t) for t in r["topic_ids"].split(",")} if r["topic_ids"] else set()}
+        return out
 
-        rows: dicts with email, name, topic_ids, frequency, timezone, status ("active" unless the row
-        records an opt-out), unique by address. An address that opted out is never re-subscribed
-        ("skipped"); a row may record an opt-out for an address that had not.
-        """
-        counts = {"added": 0, "updated": 0, "skipped": 0}
+    def apply_import(self, changes: list) -> None:
+        """Write one batch of planned import changes (digest.subscribers.Change) with a handful of
+        executemany calls, in one transaction (the caller's, when it holds one)."""
         stamp = ts(now())
-        with (contextlib.nullcontext() if dry_run else self.transaction()):
-            existing = self._ids_by_email([r["email"] for r in rows])
-            new, updates, subs = [], [], []
-            for r in rows:
-                found = existing.get(_email_key(r["email"]))
-                if found is None:
-                    new.append(r)
-                    continue
-                sid, current = found
-                if current in self.OPTED_OUT:
-                    counts["skipped"] += 1
-                    continue
-                status = r["status"] if r["status"] in self.OPTED_OUT else (
-                    "active" if "active" in (current, r["status"]) else "pending")
-                updates.append((r["name"], status, r["frequency"], r["timezone"], stamp, sid))
-                subs += [(sid, t) for t in r["topic_ids"]]
-            counts["added"], counts["updated"] = len(new), len(updates)
-            if dry_run:
-                return counts
+        new = [c for c in changes if c.action == "add"]
+        updates = [c for c in changes if c.action == "update"]
+        with self.transaction():
             self.conn.executemany(
-                "INSERT INTO subscribers (email, name, status, frequency, timezone, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r["email"], r["name"], r["status"], r["frequency"] or "daily", r["timezone"], stamp, stamp)
-                 for r in new])
+                "INSERT INTO subscribers (email, name, status, frequency, timezone, send_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.email, c.values["name"], c.values["status"], c.values["frequency"], c.values["timezone"],
+                  c.values["send_at"], stamp, stamp) for c in new])
+            # One statement for every update: a flag per column says whether this row sets it.
+            cols = ("name", "status", "frequency", "timezone", "send_at")
             self.conn.executemany(
-                "UPDATE subscribers SET name = coalesce(?, name), status = ?, frequency = coalesce(?, frequency),"
-                " timezone = coalesce(?, timezone), updated_at = ? WHERE id = ?", updates)
-            added = self._ids_by_email([r["email"] for r in new])
-            subs += [(added[_email_key(r["email"])][0], t) for r in new for t in r["topic_ids"]]
+                "UPDATE subscribers SET " + ", ".join(f"{k} = CASE WHEN :set_{k} THEN :{k} ELSE {k} END" for k in cols)
+                + ", updated_at = :now WHERE id = :id",
+                [{"id": c.subscriber_id, "now": stamp,
+                  **{k: c.values.get(k) for k in cols}, **{f"set_{k}": k in c.values for k in cols}}
+                 for c in updates if c.values])
+            self.conn.executemany("DELETE FROM subscriptions WHERE subscriber_id = ?",
+                                  [(c.subscriber_id,) for c in updates if c.replace_topics])
+            added = self._ids_by_email([c.email for c in new])
+            subs = [(added[_email_key(c.email)][0], t) for c in new for t in c.topics]
+            subs += [(c.subscriber_id, t) for c in updates for t in c.topics]
             self.conn.executemany("INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)", subs)
-        return counts
+            self.conn.executemany("UPDATE subscribers SET updated_at = ? WHERE id = ?",
+                                  [(stamp, c.subscriber_id) for c in updates if c.topics and not c.values])
 
     def _ids_by_email(self, emails: list[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
@@ -1077,8 +1285,9 @@ class Store:
         rows = self.q(
             f"""SELECT count(*) FROM articles a WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN
-                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?""",
-            [*topics, ts(since) or "", ts(until)])
+                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?
+                AND (a.removed_at IS NULL OR a.removed_at > ?)""",
+            [*topics, ts(since) or "", ts(until), ts(until)])
         return rows[0][0]
 
     def handled_slots_among(self, subscriber_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:

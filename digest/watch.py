@@ -1,7 +1,7 @@
 """Watched folders: which files are new, and where they go once read. No database here.
 
-A new file is any article file (the seed .txt format, JSON Lines .jsonl/.json) in the folder or
-below it, except under its `done/` and `failed/` subfolders and except hidden files. Writers
+A new file is any article file (the seed .txt format, JSON Lines .jsonl/.json, an RSS or Atom
+file .xml/.rss/.atom) in the folder or below it, except under its `done/` and `failed/` subfolders and except hidden files. Writers
 should write to a hidden or differently-suffixed name (`.x.txt`, `x.txt.part`) and rename it into
 place, so a half-written file is never read. After ingest a file moves to `done/` (or to
 `failed/` when not one article in it could be read), keeping its relative path; a name already

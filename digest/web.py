@@ -7,26 +7,24 @@ a signed CSRF token tied to the form, its subscriber and a nonce cookie; the RFC
 POST is exempt by design (mail clients send it without a page) but still needs the signed URL.
 Pages are plain HTML that works without JavaScript. The app opens its own store connection per
 request, so waitress's threads never share one.
-May import: config, errors, pipeline, store, subscribers, tokens.
+May import: config, errors, pipeline, resources, store, subscribers, tokens.
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from itertools import groupby
-from pathlib import Path
 
 import jinja2
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from . import pipeline, tokens
+from . import pipeline, resources, tokens
 from . import subscribers as lists
 from .config import Config
 from .errors import ConfigError, DigestError, NotFound, ParseError
 from .store import Store, now
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 COOKIE = "digest_csrf"
 OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
 PRIVATE_PREFIXES = ("/u/", "/p/", "/c/", "/subscribe")
@@ -49,7 +47,7 @@ def create_app(cfg: Config, *, demo: bool = False) -> Flask:
     finally:
         probe.close()
     web = cfg.sections.get("web", {})
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
+    app = Flask(__name__, template_folder=str(resources.folder("templates") / "web"), static_folder=None)
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=bool(web.get("allow_subscribe", False)),
                       MAX_CONTENT_LENGTH=64 * 1024)

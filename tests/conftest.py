@@ -41,6 +41,7 @@ def isolated(tmp_path, monkeypatch):
 class Result:
     def __init__(self, r):
         self.exit_code, self.stdout, self.stderr = r.exit_code, r.stdout, r.stderr
+        self.stdout_bytes = r.stdout_bytes     # r.stdout turns CRLF into LF
         self.exception = r.exception
 
     def __repr__(self):

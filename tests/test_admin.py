@@ -137,3 +137,43 @@ def test_add_with_confirm_needs_a_relay(db):
     r = db("subscribers", "add", "new@example.org", "--topic", "World", "--confirm")
     assert r.exit_code == 1 and "DIGEST_SMTP_URL" in r.stderr
     assert db("subscribers", "show", "new@example.org").exit_code == 1   # nothing written
+
+
+# ---- aliases belong to one topic; a new topic or alias files the stored articles (issue 12, item 5) ----
+
+def test_an_alias_of_another_topic_is_refused_unless_moved(db):
+    r = db("topics", "add", "Europe", "--alias", "Africa")
+    assert r.exit_code == 1
+    assert 'The alias "Africa" belongs to the topic World' in r.stderr and "--move" in r.stderr
+    topics = {t["name"]: t for t in json.loads(db("topics", "list", "--json").stdout)}
+    assert "Africa" in topics["World"]["aliases"] and "Africa" not in topics["Europe"]["aliases"]
+    r = db("topics", "add", "Africa")                                    # a new topic named like an alias
+    assert r.exit_code == 1 and "belongs to the topic World" in r.stderr
+    assert "Africa" not in [t["name"] for t in json.loads(db("topics", "list", "--json").stdout)]
+    r = db("topics", "add", "Europe", "--alias", "World")                # another topic's own name
+    assert r.exit_code == 1 and '"World" is the name of the topic World' in r.stderr
+    r = db("topics", "rename", "Politics", "Africa")
+    assert r.exit_code == 1 and '"Africa" is an alias of the topic World' in r.stderr
+
+    r = db("topics", "add", "Europe", "--alias", "Africa", "--move")
+    assert r.exit_code == 0 and 'Moved the alias "Africa" from World to Europe' in r.stderr
+    topics = {t["name"]: t for t in json.loads(db("topics", "list", "--json").stdout)}
+    assert "Africa" in topics["Europe"]["aliases"] and "Africa" not in topics["World"]["aliases"]
+
+
+def test_a_new_topic_or_alias_files_the_stored_articles_whose_labels_match(db, tmp_path):
+    f = tmp_path / "science.jsonl"
+    f.write_text("\n".join(json.dumps({"title": f"Probe {i} reaches orbit", "body": f"The probe {i} reached orbit "
+                                       "on Tuesday after a six-month flight. Engineers cheered.",
+                                       "labels": labels}) for i, labels in
+                           enumerate([["Science"], ["Space", "World"], ["science"], ["Politics"]])) + "\n")
+    assert db("articles", "ingest", f).exit_code == 0
+    r = db("topics", "add", "Science")
+    assert r.exit_code == 0 and "Filed 2 stored articles under Science" in r.stderr
+    r = db("topics", "add", "Science", "--alias", "Space")
+    assert r.exit_code == 0 and "Filed 1 stored article under Science: its" in r.stderr
+    listed = json.loads(db("articles", "list", "--topic", "Science", "--json").stdout)
+    assert sorted(a["title"] for a in listed) == ["Probe 0 reaches orbit", "Probe 1 reaches orbit",
+                                                  "Probe 2 reaches orbit"]
+    r = db("topics", "add", "Science", "--alias", "Space")
+    assert "No stored article was waiting for Science" in r.stderr

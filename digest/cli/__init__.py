@@ -7,12 +7,14 @@ without a database. Only here do DigestErrors become `Error: ...` lines and exit
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 
 import click
 
 from .. import __version__
 from ..errors import DigestError
+from ..store import database_error
 from .app import App
 
 
@@ -23,10 +25,22 @@ class DigestGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DigestError as exc:
-            if isinstance(ctx.obj, App) and ctx.obj.verbose:
-                raise
-            click.echo(f"Error: {exc.message}" + (f" {exc.hint}" if exc.hint else ""), err=True)
-            ctx.exit(exc.exit_code)
+            self._fail(ctx, exc)
+        except sqlite3.Error as exc:
+            # A fault of the database file met mid-command (read-only, full disk, damaged): the
+            # transaction it hit was rolled back; say which file and what to do.
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            path = app.cfg.db if app is not None and app._cfg is not None else "(DIGEST_DB)"
+            self._fail(ctx, database_error(exc, path), cause=exc)
+
+    @staticmethod
+    def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None):
+        if isinstance(ctx.obj, App) and ctx.obj.verbose:
+            if cause is not None:
+                raise exc from cause
+            raise exc
+        click.echo(f"Error: {exc.message}" + (f" {exc.hint}" if exc.hint else ""), err=True)
+        ctx.exit(exc.exit_code)
 
 
 @click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})

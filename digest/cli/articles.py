@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import pipeline, summarize
+from ..errors import DigestError
 from .app import App, echo_json, finish, pass_app, say, table
 
 
@@ -37,19 +38,53 @@ def article_json(a) -> dict:
 
 
 @articles_group.command(name="ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True)
 @pass_app
 def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
-    """Ingest article files or folders (page-as-text .txt, JSON Lines .jsonl).
+    """Ingest article files, folders or feeds: page-as-text .txt, JSON Lines .jsonl, RSS and Atom
+    files (.xml, .rss, .atom, or recognised by their content), and the http(s) URL of a feed,
+    fetched once.
 
-    A file that cannot be parsed is named on stderr; the others are still ingested, and the
-    command exits 1.
+    A file, entry or feed that cannot be read is named on stderr; the others are still ingested,
+    and the command exits 1. An article removed with `digest articles remove` stays removed.
 
-    Example: digest articles ingest seeds/ incoming/extra.jsonl
+    Example: digest articles ingest seeds/ incoming/extra.jsonl https://example.org/world.xml
     """
     report = pipeline.ingest_paths(app.store, paths)
+    removed = f", {len(report.removed)} removed earlier (left out)" if report.removed else ""
     finish(report.errors, f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
-                          f"{len(report.unchanged)} unchanged, {len(report.errors)} failed")
+                          f"{len(report.unchanged)} unchanged{removed}, {len(report.errors)} failed")
+
+
+@articles_group.command(name="remove")
+@click.argument("article_ids", nargs=-1, required=True, type=int)
+@click.option("--yes", is_flag=True, help="Really remove them.")
+@pass_app
+def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
+    """Remove articles: they leave every later digest, preview and listing.
+
+    An article already sent stays in the archive of the editions that carried it, and ingesting it
+    again does not bring it back. Without --yes, says what would be removed and removes nothing.
+
+    Example: digest articles remove 16 17 --yes
+    """
+    found = app.store.removal_preview(article_ids)
+    for a in found:
+        sent = a["editions"]
+        state = f"removed already on {a['removed_at'][:10]}" if a["removed_at"] else (
+            f"sent in {', '.join(sent)}: stays in {'that archive' if len(sent) == 1 else 'those archives'}"
+            if sent else "never sent")
+        title = a["title"] if len(a["title"]) <= 70 else a["title"][:69].rsplit(" ", 1)[0] + " …"
+        say(f"#{a['id']}  {title}  ({state})")
+    live = [a["id"] for a in found if not a["removed_at"]]
+    if not live:
+        say("Nothing to remove.")
+        return
+    if not yes:
+        raise DigestError(f"Would remove {len(live)} article{'' if len(live) == 1 else 's'} from every later digest.",
+                          f"Pass --yes to remove: digest articles remove {' '.join(map(str, article_ids))} --yes")
+    n = app.store.remove_articles(live)
+    say(f"Removed {n} article{'' if n == 1 else 's'}.")
 
 
 @articles_group.command(name="list")

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import click
 
-from .. import pipeline, tokens
+from .. import pipeline, resources, tokens
 from ..sink import Sink
 from .app import App, pass_app, say, table
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def _find(name: str) -> Path:
-    """seeds/ and subscribers/ from the working directory, else from the source checkout."""
+    """seeds/ and subscribers/ from the working directory, else the ones digest ships."""
     here = Path(name)
-    return here if here.is_dir() else ROOT / name
+    return here if here.is_dir() else resources.folder(name)
 
 
 @click.command(name="demo")

@@ -185,9 +185,10 @@ def subscribers_subscribe(app: App, email: str, topics: tuple[str, ...], resubsc
     if sub.status in OPTED_OUT and not resubscribe:
         raise DigestError(f"{sub.email} is {sub.status}; subscribing would mail someone who opted out.",
                           "Pass --resubscribe if they asked to come back.")
-    app.store.subscribe_topics(sub.id, ids)
-    if sub.status in OPTED_OUT:
-        app.store.set_status(sub.id, "active")
+    with app.store.transaction():
+        app.store.subscribe_topics(sub.id, ids)
+        if sub.status in OPTED_OUT:
+            app.store.set_status(sub.id, "active")
     sub = app.store.subscriber_by_id(sub.id)
     say(f"{sub.email} ({sub.status}): {', '.join(sub.topics)}")
 
@@ -204,13 +205,16 @@ def subscribers_unsubscribe(app: App, email: str, topics: tuple[str, ...]) -> No
     Example: digest subscribers unsubscribe ada@example.org Politics
     """
     sub = _find(app, email)
+    ids = _topic_ids(app, topics)
+    with app.store.transaction():      # dropping the last topic and unsubscribing happen together
+        left = app.store.unsubscribe_topics(sub.id, ids) if topics else 0
+        changed = not left and app.store.set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
+    if left:
+        say(f"{sub.email}: {', '.join(app.store.subscriber_by_id(sub.id).topics)}")
+        return
     if topics:
-        left = app.store.unsubscribe_topics(sub.id, _topic_ids(app, topics))
-        if left:
-            say(f"{sub.email}: {', '.join(app.store.subscriber_by_id(sub.id).topics)}")
-            return
         say(f"{sub.email} has no topics left.")
-    if app.store.set_status(sub.id, "unsubscribed", only_from=("active", "pending")):
+    if changed:
         say(f"Unsubscribed {sub.email}.")
     else:
         say(f"{sub.email} was already {app.store.subscriber_by_id(sub.id).status}; nothing changed.")
@@ -252,21 +256,65 @@ def subscribers_suppress(app: App, email: str) -> None:
 
 @subscribers_group.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check every row and report, write nothing.")
+@click.option("--dry-run", is_flag=True, help="Check every row and print what each would change; write nothing.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace values already on file (topics, frequency, time, timezone, name) with the file's. "
+                   "An address that opted out is still never re-subscribed.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the changes as JSON.")
 @pass_app
-def subscribers_import(app: App, file: str, dry_run: bool) -> None:
-    """Import a CSV: email,name,topics,frequency,timezone[,status]; topics separated by ";".
+def subscribers_import(app: App, file: str, dry_run: bool, overwrite: bool, as_json: bool) -> None:
+    """Import a CSV: email,name,topics,frequency,timezone,send_at[,status]; topics separated by ";".
 
-    Every bad row is named with its line number; the good rows are imported; exit 1 if any failed.
-    An address that unsubscribed, bounced or was suppressed is never re-subscribed by an import.
+    New addresses are added; for an address already on file, only empty fields are filled. What a
+    subscriber chose (topics, frequency, time, timezone) is kept unless you pass --overwrite, and
+    an address that unsubscribed, bounced or was suppressed is never re-subscribed. --dry-run
+    prints, row by row, what would change. Every bad row is named with its line number; the good
+    rows are imported; exit 1 if any failed.
 
     Example: digest subscribers import subscribers/newsroom.csv --dry-run
     """
-    report = pipeline.import_subscribers(app.store, Path(file).read_bytes(), file, dry_run=dry_run)
+    report = pipeline.import_subscribers(app.store, Path(file).read_bytes(), file, dry_run=dry_run,
+                                         overwrite=overwrite)
+    if dry_run:
+        _print_changes(app, report.changes, as_json)
     verb = "would import" if dry_run else "imported"
-    finish(report.errors, f"{file}: {verb} {report.added} new, {report.updated} updated, "
-                          f"{report.skipped} skipped (opted out), {report.merged} duplicates merged, "
-                          f"{len(report.errors)} failed")
+    kept = ""
+    if report.kept:
+        kept = (f"; {report.kept} {'row differs' if report.kept == 1 else 'rows differ'} from values on file "
+                "(a subscriber's own choices), which "
+                + ("would be kept; --overwrite replaces them" if dry_run
+                   else "were kept; --dry-run lists them, --overwrite replaces them"))
+    finish(report.errors, f"{file}: {verb} {report.added} new, {report.updated} updated, {report.unchanged} "
+                          f"unchanged, {report.skipped} skipped (opted out), {report.merged} duplicates merged, "
+                          f"{len(report.errors)} failed{kept}")
+
+
+def _print_changes(app: App, changes: list, as_json: bool) -> None:
+    """The rows of a dry run that would change something, or that differ from what is kept."""
+    names = {tid: name for tid, name in app.store.topic_ids().values()}
+    topics = lambda ids: ", ".join(names.get(t, str(t)) for t in ids) or "-"  # noqa: E731
+    shown = lambda v: topics(v) if isinstance(v, (list, set, tuple)) else (v or "-")  # noqa: E731
+    rows = []
+    for c in changes:
+        if c.action == "unchanged" and not c.kept:
+            continue
+        if c.action == "add":
+            what = [f"topics {topics(c.topics)}"] + [f"{k} {v}" for k, v in c.values.items() if v and k != "status"]
+            if c.values["status"] != "active":
+                what.append(f"status {c.values['status']}")
+        elif c.action == "skip":
+            what = [f"{c.reason}: an import never subscribes an address that opted out"]
+        else:
+            what = [f"{k} -> {shown(v)}" for k, v in c.values.items()]
+            if c.topics:
+                what.append(("topics -> " if c.replace_topics else "topics + ") + topics(c.topics))
+            what += [f"kept {k} {shown(old)} (file: {shown(new)})" for k, (old, new) in c.kept.items()]
+        rows.append({"line": c.line, "email": c.email, "action": c.action, "changes": what})
+    if as_json:
+        echo_json(rows)
+    elif rows:
+        table(["line", "email", "action", "changes"], [[r["line"], r["email"], r["action"], "; ".join(r["changes"])]
+                                                      for r in rows])
 
 
 @subscribers_group.command(name="export")

@@ -37,14 +37,30 @@ def topics_list(app: App, as_json: bool) -> None:
 @topics_group.command(name="add")
 @click.argument("name")
 @click.option("--alias", "aliases", multiple=True, help="A category label that maps to this topic (repeatable).")
+@click.option("--move", is_flag=True, help="Move an alias that belongs to another topic to this one.")
 @pass_app
-def topics_add(app: App, name: str, aliases: tuple[str, ...]) -> None:
-    """Add a topic, or add aliases to an existing one.
+def topics_add(app: App, name: str, aliases: tuple[str, ...], move: bool) -> None:
+    """Add a topic, or add aliases to an existing one, and file under it the stored articles whose
+    category labels match.
+
+    An alias that already belongs to another topic is refused, naming that topic, unless you pass
+    --move (articles already filed under the other topic stay there too).
 
     Example: digest topics add Europe --alias "Eastern Europe"
     """
-    topic = app.store.add_topic(name, aliases)
+    with app.store.transaction():      # the topic and its articles, together
+        topic, moved = app.store.add_topic(name, aliases, move=move)
+        n = app.store.file_articles(topic.id)
+    for alias, other in moved:
+        say(f'Moved the alias "{alias}" from {other} to {topic.name}.')
     say(f"Topic {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
+    say(_filed(n, topic.name) if n else f"No stored article was waiting for {topic.name}: none has a matching label "
+                                         "that is not filed under it already.")
+
+
+def _filed(n: int, topic: str) -> str:
+    return (f"Filed 1 stored article under {topic}: its category labels match it." if n == 1 else
+            f"Filed {n} stored articles under {topic}: their category labels match it.")
 
 
 @topics_group.command(name="show")
@@ -80,8 +96,12 @@ def topics_rename(app: App, old: str, new: str) -> None:
     Example: digest topics rename World International
     """
     before = app.store.topic(old).name
-    topic = app.store.rename_topic(old, new)
+    with app.store.transaction():
+        topic = app.store.rename_topic(old, new)
+        n = app.store.file_articles(topic.id)
     say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
+    if n:
+        say(_filed(n, topic.name))
 
 
 @topics_group.command(name="remove")

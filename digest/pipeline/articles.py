@@ -1,8 +1,8 @@
 """Ingest stage of the pipeline: read articles, summarize and store them, and cluster one story
 told by several sources (issue 3); also re-summarizes stored articles.
 
-May import the stage modules (ingest, summarize, cluster), config/errors/models/store; nothing
-else in digest.pipeline.
+May import the stage modules (ingest, feeds, summarize, cluster), config/errors/models/store;
+nothing else in digest.pipeline.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import ingest, summarize
+from .. import feeds, ingest, summarize
 from .. import cluster as clusters   # one story told once (issue 3)
 from ..errors import ParseError
 from ..store import Store, now
@@ -22,16 +22,28 @@ class IngestReport:
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)      # removed by an admin earlier: not brought back
     errors: list[ParseError] = field(default_factory=list)
 
 
 def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime | None = None) -> IngestReport:
-    """Read, summarize and store every article under `paths`; a bad file is reported, never fatal."""
+    """Read, summarize and store every article under `paths` (files, folders, or the http(s) URL of
+    a feed, fetched once); a bad file, entry or feed is reported, never fatal."""
     report = IngestReport()
     aliases = store.alias_map()
     vocabulary = set(aliases)
     df = summarize.DocFreq.from_texts(store.all_bodies())
-    for path in ingest.expand_paths(list(paths)):
+    paths = [str(p) for p in paths]
+    for url in [p for p in paths if feeds.is_url(p)]:
+        try:
+            got = feeds.fetch(feeds.FeedSpec(url))
+        except ParseError as exc:
+            report.errors.append(exc)
+            continue
+        for art in got.entries or []:
+            store_article(store, art, aliases, df, at=at, report=report)
+        report.errors += got.errors
+    for path in ingest.expand_paths([p for p in paths if not feeds.is_url(p)]):
         for item in ingest.read_path(path, vocabulary):
             if isinstance(item, ParseError):
                 report.errors.append(item)

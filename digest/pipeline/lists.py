@@ -7,6 +7,7 @@ May import subscribers, render, message, select, tokens, config/errors/models/st
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -23,17 +24,23 @@ from .delivery import relay_for
 class ImportReport:
     added: int = 0
     updated: int = 0
+    unchanged: int = 0
     skipped: int = 0       # opted out before (unsubscribed, bounced, suppressed): never re-subscribed
     merged: int = 0        # rows that repeated an address already in the file
+    kept: int = 0          # rows whose values differ from what is on file, which was kept (no --overwrite)
     errors: list[ParseError] = field(default_factory=list)
+    changes: list = field(default_factory=list)    # per row, what it does or would do (subscribers.Change)
 
 
-def import_subscribers(store: Store, data: bytes, origin: str, *, dry_run: bool = False,
+def import_subscribers(store: Store, data: bytes, origin: str, *, dry_run: bool = False, overwrite: bool = False,
                        batch: int = 5000) -> ImportReport:
-    """Validate every CSV row, merge repeated addresses, and write the good rows in batches.
+    """Validate every CSV row, merge repeated addresses, and plan each row against what is on file
+    (lists.plan_import: add, fill empty fields, keep a subscriber's own choices unless `overwrite`,
+    never re-subscribe an opt-out); then write it all in one transaction, unless `dry_run`.
 
-    Topic names are resolved against one pre-loaded map, and each batch is one transaction of a few
-    executemany calls, so 100,000 rows take seconds; a bad row is reported and never stops the rest.
+    Topic names are resolved against one pre-loaded map, and each batch is read and written with a
+    few executemany calls, so 100,000 rows take seconds; a bad row is reported and never stops the
+    rest. The whole import is one transaction: a fault (a full disk) leaves the list as it was.
     """
     from .. import subscribers as lists
     from ..store import _email_key
@@ -59,21 +66,30 @@ def import_subscribers(store: Store, data: bytes, origin: str, *, dry_run: bool 
             report.merged += 1
             _merge_row(merged[key], row, ids)
         else:
-            merged[key] = {"email": row.email, "name": row.name, "topic_ids": ids, "frequency": row.frequency,
-                           "timezone": row.timezone, "status": row.status}
+            merged[key] = {"line": row.line, "email": row.email, "name": row.name, "topic_ids": ids,
+                           "frequency": row.frequency, "timezone": row.timezone, "send_at": row.send_at,
+                           "status": row.status}
     rows = list(merged.values())
-    for i in range(0, len(rows), batch):
-        counts = store.import_batch(rows[i:i + batch], dry_run=dry_run)
-        report.added += counts["added"]
-        report.updated += counts["updated"]
-        report.skipped += counts["skipped"]
+    with contextlib.nullcontext() if dry_run else store.transaction():
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
+            on_file = store.import_state([r["email"] for r in part])
+            changes = [lists.plan_import(on_file.get(_email_key(r["email"])), r, overwrite=overwrite) for r in part]
+            if not dry_run:
+                store.apply_import(changes)
+            for c in changes:
+                count = {"add": "added", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}[c.action]
+                setattr(report, count, getattr(report, count) + 1)
+                report.kept += bool(c.kept)
+            if dry_run:
+                report.changes += changes
     return report
 
 
 def _merge_row(into: dict, row, ids: dict[int, None]) -> None:
     """A repeated address: topics are unioned, later non-empty values win, and an opt-out sticks."""
     into["topic_ids"].update(ids)
-    for attr in ("name", "frequency", "timezone"):
+    for attr in ("name", "frequency", "timezone", "send_at"):
         if getattr(row, attr):
             into[attr] = getattr(row, attr)
     if into["status"] not in ("unsubscribed", "bounced", "suppressed"):
