@@ -301,7 +301,14 @@ class Signer:
     """Adds a DKIM-Signature (relaxed/relaxed, rsa-sha256) covering DKIM_HEADERS to finished bytes."""
 
     def __init__(self, private_key_pem: bytes, selector: str, domain: str):
+        """ValueError when the key is not a PEM RSA private key (PKCS#1 or PKCS#8)."""
         import dkim   # imported here: only a configured key pays for it
+        import dkim.crypto
+        try:
+            dkim.crypto.parse_pem_private_key(private_key_pem)
+        except (dkim.crypto.UnparsableKeyError, dkim.crypto.ASN1FormatError, ValueError, IndexError) as exc:
+            raise ValueError(f"not a PEM RSA private key ({' '.join(str(exc).split()) or type(exc).__name__})") \
+                from None
         self._dkim = dkim
         self.key, self.selector, self.domain = private_key_pem, selector.encode(), domain.encode()
 

@@ -237,6 +237,9 @@ class Scheduler:
         r = pipeline.run_due(self.store, self.cfg, self.settings.digest, at, self.relay_factory,
                              should_stop=self.should_stop)
         t = r.tally
+        for mix, report in sorted(t.lint.items()):
+            for warning in report.warnings:
+                log.warning("lint: %s: %s", mix, warning)
         if r.due or r.resumed or t.sent or not t.ok:
             log.info("digest at %s: %d due, %d sent, %d under min_items (skipped until their next slot), deferred %d, bounced %d, "
                      "failed %d, uncertain %d%s%s%s", _fmt(at), r.due, t.sent, r.empty, t.deferred, t.bounced,
@@ -273,6 +276,11 @@ class Scheduler:
         if store.needs_migration():
             store.close()
             raise NotFound(f"Database {self.cfg.db} needs migrating.", "Run `digest init`.")
+        try:
+            pipeline.preflight(store, self.cfg)     # a configuration fault stops us here, before any tick
+        except DigestError:
+            store.close()
+            raise
         self.store = store
         self.lease = Lease(self.cfg.db, seconds=self.lease_seconds)
 

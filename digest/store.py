@@ -724,6 +724,43 @@ class Store:
                              soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0)
         return len(rows)
 
+    def due_groups(self, edition_id: int, due: dt.datetime) -> list[sqlite3.Row]:
+        """The distinct bodies (mix, window) that the edition's due rows (count_due) need."""
+        return self.q("SELECT DISTINCT mix, since, until FROM deliveries WHERE edition_id = ? AND (status = 'pending'"
+                      " OR (status = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))"
+                      " ORDER BY mix, since, until", [edition_id, ts(due)])
+
+    # A failed delivery goes back to the queue only while the subscriber is active and no later delivery's
+    # window overlaps its own: a later digest that started from the same watermark already carries these
+    # stories, and sending both would show some twice. A later first digest (no watermark: the last day
+    # only) may start after this one ended; then the two are disjoint and this one is sent.
+    _REQUEUEABLE = """EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id AND s.status = 'active')
+              AND NOT EXISTS (SELECT 1 FROM deliveries l WHERE l.subscriber_id = d.subscriber_id AND l.id > d.id
+                              AND (l.since IS NULL OR l.since < d.until))"""
+
+    def requeue_failed(self, edition_id: int) -> tuple[int, int]:
+        """The operator asked (`send --retry-failed`): the edition's failed deliveries go back to the queue,
+        with a fresh retry deadline. Returns (requeued, left failed)."""
+        stamp = ts(now())
+        with self.transaction():
+            requeued = self.conn.execute(
+                "UPDATE deliveries AS d SET status = 'pending', next_attempt_at = NULL, created_at = ?, updated_at = ?,"
+                " last_reply = 'requeued by --retry-failed; was: ' || coalesce(d.last_reply, '-')"
+                " WHERE d.edition_id = ? AND d.status = 'failed' AND " + self._REQUEUEABLE,
+                (stamp, stamp, edition_id)).rowcount
+            left = self.q("SELECT count(*) FROM deliveries WHERE edition_id = ? AND status = 'failed'",
+                          [edition_id])[0][0]
+        return requeued, left
+
+    def failed_counts(self, edition_key: str | None = None) -> list[sqlite3.Row]:
+        """Editions with failed deliveries: key, frequency, date, failed, requeueable (see requeue_failed)."""
+        return self.q(
+            "SELECT e.id, e.key, e.frequency, e.date, count(*) AS failed,"
+            f" sum(CASE WHEN {self._REQUEUEABLE} THEN 1 ELSE 0 END) AS requeueable"
+            " FROM editions e JOIN deliveries d ON d.edition_id = e.id AND d.status = 'failed'"
+            + (" WHERE e.key = ?" if edition_key else "") + " GROUP BY e.id ORDER BY e.date, e.id",
+            [edition_key] if edition_key else [])
+
     def requeue_uncertain(self, edition_id: int) -> int:
         """The operator asked: uncertain deliveries go out again (the recipient may get two copies)."""
         with self.transaction():

@@ -52,6 +52,7 @@ def demo_command(app: App, out_dir: str) -> None:
             click.echo(f"Error: {err.message}", err=True)
         added += imported.added
     say(f"Subscribers from {lists}: {added} new; {len(store.subscribers(status='active'))} active")
+    pipeline.preflight(store, cfg, demo=True)    # secret, DKIM key, templates: one error before anything is sent
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sink = None

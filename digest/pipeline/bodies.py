@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .. import message, render, select, summarize, tokens
 from ..config import Config
-from ..errors import DigestError
+from ..errors import ConfigError, DigestError
 from ..models import Article, EditionView, ItemView, Rendered, SectionView, Subscriber
 from ..store import Store, now, slugify
 from .editions import edition_key, local_today
@@ -87,8 +87,26 @@ def render_group(store: Store, cfg: Config, key: str, day: dt.date, mix: str, si
     topics = select.mix_topics(mix)
     arts = store.articles_between(topics, since, until)
     view = edition_view(cfg, key, day, mix, arts, at=until)
-    rendered = render.render_mix(view, template_dirs=[cfg.templates_dir] if cfg.templates_dir else None)
-    return Body(mix, view, rendered, arts)
+    return Body(mix, view, render_view(cfg, view), arts)
+
+
+def render_view(cfg: Config, view: EditionView) -> Rendered:
+    """render.render_mix with the configured templates; a template that is missing or broken is a
+    ConfigError naming the file, never a traceback."""
+    import jinja2
+    dirs = [cfg.templates_dir] if cfg.templates_dir else []
+    try:
+        return render.render_mix(view, template_dirs=dirs or None)
+    except jinja2.TemplateNotFound as exc:
+        search = ", ".join(str(d) for d in [*dirs, render.BUILTIN_TEMPLATES])
+        raise ConfigError(f"Template {exc.name} was not found (searched {search}).",
+                          "Restore it, or point DIGEST_TEMPLATES (templates_dir) at a folder that has it.") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"Template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}.",
+                          "Fix the template; `digest preview` shows the result.") from exc
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"The templates could not be rendered: {exc.message or type(exc).__name__}.",
+                          "Fix the template; `digest -v preview` shows where.") from exc
 
 
 def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str, name: str | None,

@@ -109,6 +109,11 @@ class DueReport:
 def _add_tally(into: Tally, t: Tally) -> None:
     for name in ("sent", "skipped", "deferred", "bounced", "failed", "uncertain"):
         setattr(into, name, getattr(into, name) + getattr(t, name))
+    for reply, n in t.reasons.items():
+        into.reasons[reply] = into.reasons.get(reply, 0) + n
+    for mix, report in t.lint.items():
+        if mix not in into.lint or report.size_bytes > into.lint[mix].size_bytes:
+            into.lint[mix] = report
     for mix, stats in t.by_mix.items():
         mine = into.by_mix.setdefault(mix, {"articles": stats["articles"], "recipients": 0, "sent": 0})
         mine["recipients"] += stats["recipients"]
@@ -133,7 +138,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
             report.stopped = True
             return report
         plan = Plan(row["id"], row["key"], dt.date.fromisoformat(row["date"]), 0, 0)
-        _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
+        _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message,
+                                                      force=True))
         report.resumed.append(row["key"])
     # Plan every due slot first, a batch of candidates at a time (memory follows the batch), then
     # send edition by edition. A stop mid-planning leaves pending rows: the next pass resumes them above.
@@ -163,7 +169,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
             if stop():
                 report.stopped = True
                 continue
-            _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
+            _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message,
+                                                      force=True))
             report.editions.append(plan.key)
     report.stopped = report.stopped or stop()
     return report
