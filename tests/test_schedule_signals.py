@@ -126,3 +126,20 @@ def test_sigterm_or_sigint_at_any_moment_exits_0_with_nothing_half_done(run, tmp
     assert len(ids) == len(set(ids)) > 0
     assert store.deliveries(status=("pending", "sending", "deferred")) == []
     store.close()
+
+
+def test_a_scheduler_killed_hard_does_not_block_the_next_once(run, tmp_path, service, sink):
+    """kill -9 leaves the lease behind; its process is gone, so `--once` takes over at once (issue 15, item 12)."""
+    daemon = Daemon(tmp_path, service)
+    wait_for(lambda: "scheduler started" in daemon.log(), what="the scheduler to hold its lease")
+    daemon.proc.kill()
+    daemon.proc.wait(30)
+    store = Store.open(tmp_path / "digest.db")
+    assert store.lease_holder("scheduler") is not None, "the dead scheduler's lease is still there"
+    store.close()
+    readers(tmp_path / "digest.db", "late")
+    once = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", "--once"], cwd=tmp_path, env=service,
+                          capture_output=True, text=True, timeout=120)
+    assert once.returncode == 0, once.stderr
+    assert "whose process is gone, is taken over" in once.stderr
+    assert {r[0] for r, _ in sink.messages} >= {f"late{i:02d}@example.org" for i in range(60)}
