@@ -120,13 +120,23 @@ def _add_tally(into: Tally, t: Tally) -> None:
         mine["sent"] += stats["sent"]
 
 
+def _before_sign_up(sub: Subscriber, slot) -> bool:
+    """A weekly subscriber's first digest is their first slot after they signed up, not the one before
+    (which could be six days old: a "weekly" at once, then another on weekly_on). A daily subscriber
+    who signs up after today's slot does get today's digest at the next tick: it covers the last day,
+    as their first slot would, and waiting up to 24 hours for it would help nobody."""
+    return slot.frequency == "weekly" and sub.created_at is not None and slot.at < sub.created_at
+
+
 def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory: Callable[[], Relay], *,
             should_stop: Callable[[], bool] | None = None,
             on_message: Callable[[Outcome], None] | None = None) -> DueReport:
     """Send every subscriber whose slot (schedule: a slots.DigestSchedule) is due at `at`, once.
 
     Due = their most recent slot at or before `at` has no delivery row yet and was not found empty
-    (under min_items: that slot is closed, the items roll over to the next). So after days of
+    (under min_items: that slot is closed, the items roll over to the next), and, for a weekly
+    subscriber, came after they signed up (_before_sign_up). A digest Gmail would clip is sent all
+    the same (force; there is nobody to ask) and its lint warning logged. So after days of
     downtime only the latest slot is sent, and its window starts at the subscriber's watermark:
     one digest covers the whole gap. Interrupted sends are finished first, so a new window never
     overlaps one that was planned but not yet sent.
@@ -148,7 +158,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
         if stop():
             report.stopped = True
             break
-        slotted = [(sub, slot) for sub, send_at in batch if (slot := schedule.slot_for(sub, send_at, at)) is not None]
+        slotted = [(sub, slot) for sub, send_at in batch if (slot := schedule.slot_for(sub, send_at, at)) is not None
+                   and not _before_sign_up(sub, slot)]
         done = store.handled_slots_among([sub.id for sub, _ in slotted], {slot.key for _, slot in slotted})
         groups: dict[tuple[dt.date, str], list[Subscriber]] = {}
         for sub, slot in slotted:
