@@ -243,18 +243,22 @@ def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | No
     at = pipeline.now()
     key = pipeline.edition_key(frequency, pipeline.local_today(cfg, at))
     edition_id = store.edition_id(key)
-    # Streamed: one count per (topic mix, window), never the whole list in memory.
+    # Streamed: one count per (topic mix, window), never the whole list in memory. Windows as plan_edition cuts them.
+    until_seq = store.ingest_seq()
     mixes: dict[str, list[int]] = {}
     counts: dict[tuple, int] = {}
     empty = 0
     for batch in store.iter_due_subscribers(edition_id or -1, frequency):
-        marks = store.watermarks(s.id for s in batch)
+        marks, seqs = store.watermarks(s.id for s in batch), store.seq_watermarks(s.id for s in batch)
         for sub in batch:
             since, until = pipeline.select.window(sub, marks.get(sub.id), at)
+            since_seq = seqs.get(sub.id)
+            since_seq = since_seq if since_seq is not None else store.seq_after(since)
             mix = pipeline.select.mix_key(sub.topics)
-            n = counts.get((mix, since))
+            n = counts.get((mix, since_seq))
             if n is None:
-                n = counts[(mix, since)] = store.count_articles_between(sub.topics, since, until)
+                n = counts[(mix, since_seq)] = store.count_articles_between(sub.topics, since, until,
+                                                                            since_seq=since_seq, until_seq=until_seq)
             if n == 0:
                 empty += 1
                 continue

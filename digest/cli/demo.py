@@ -101,7 +101,8 @@ def _previews(store, cfg, plan, out: Path) -> None:
             continue
         seen.add(key)
         body = pipeline.render_group(store, cfg, plan.key, plan.date, row["mix"],
-                                     pipeline.parse_ts(row["since"]), pipeline.parse_ts(row["until"]))
+                                     pipeline.parse_ts(row["since"]), pipeline.parse_ts(row["until"]),
+                                     since_seq=row["since_seq"], until_seq=row["until_seq"])
         html, _ = pipeline.render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/preview",
                                               preferences_url=f"{cfg.base_url}/p/preview", email="", name=None)
         (out / f"preview-{row['mix'].replace('+', '-').lower()}.html").write_text(html, encoding="utf-8")

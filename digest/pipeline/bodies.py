@@ -83,9 +83,11 @@ class Body:
 
 
 def render_group(store: Store, cfg: Config, key: str, day: dt.date, mix: str, since: dt.datetime | None,
-                 until: dt.datetime) -> Body:
+                 until: dt.datetime, *, since_seq: int | None = None, until_seq: int | None = None) -> Body:
+    """The body of one topic mix over one window: by ingest sequence when the delivery fixed one
+    (store.articles_between), else by ingest time; `until` also dates the stories' recency."""
     topics = select.mix_topics(mix)
-    arts = store.articles_between(topics, since, until)
+    arts = store.articles_between(topics, since, until, since_seq=since_seq, until_seq=until_seq)
     view = edition_view(cfg, key, day, mix, arts, at=until)
     return Body(mix, view, render_view(cfg, view), arts)
 
@@ -127,15 +129,19 @@ def groups_for_preview(store: Store, cfg: Config, *, topics: list[str] | None = 
     at = at or now()
     day = local_today(cfg, at)
     sub = None
+    seqs: dict = {}
     if email:
         sub = store.subscriber(email)
         mix_list = sub.topics
         since, until = select.window(sub, store.watermark(sub.id), at)
+        # The window the next send would plan: from their last digest, by ingest sequence.
+        mark = store.seq_watermarks([sub.id]).get(sub.id)
+        seqs = {"since_seq": mark if mark is not None else store.seq_after(since), "until_seq": store.ingest_seq()}
     else:
         names = [store.topic(t).name for t in topics] if topics else [t.name for t in store.topics()]
         mix_list = names
         since, until = at - select.FIRST_WINDOW[frequency], at
     if not mix_list:
         raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
-    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until)
+    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until, **seqs)
     return body, sub

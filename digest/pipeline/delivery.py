@@ -159,10 +159,11 @@ class _EditionSender:
         self.unbuilt: list[_Row] = []
 
     def _group(self, r) -> _Group:
-        key = (r["mix"], r["since"], r["until"])
+        key = (r["mix"], r["since"], r["until"], r["since_seq"], r["until_seq"])
         if key not in self.groups:
             body = render_group(self.store, self.cfg, self.plan.key, self.plan.date, r["mix"],
-                                parse_ts(r["since"]), parse_ts(r["until"]))
+                                parse_ts(r["since"]), parse_ts(r["until"]), since_seq=r["since_seq"],
+                                until_seq=r["until_seq"])
             self.groups[key] = _Group(body, prepare_group(self.cfg, body))
         return self.groups[key]
 
