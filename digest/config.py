@@ -135,7 +135,7 @@ def secret_bits(secret: str) -> int:
 def check_secret(secret: str | None) -> None:
     """ConfigError unless DIGEST_SECRET is set and holds at least SECRET_MIN_BITS of entropy."""
     if not secret:
-        raise ConfigError("DIGEST_SECRET is not set: it signs the unsubscribe and preferences links.", SECRET_HINT)
+        raise ConfigError("DIGEST_SECRET is not set.", SECRET_HINT)
     bits = secret_bits(secret)
     if bits < SECRET_MIN_BITS:
         raise ConfigError(f"DIGEST_SECRET is too weak: about {bits} bits of entropy, and links signed with it could "
