@@ -7,8 +7,11 @@ May import: errors.
 
 from __future__ import annotations
 
+import math
 import os
+import string
 import tomllib
+from collections import Counter
 import urllib.parse
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -101,6 +104,48 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         parse_smtp_url(cfg.smtp_url)   # fail early on a malformed URL
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
+
+
+SECRET_MIN_BITS = 256          # 32 random bytes: `openssl rand -hex 32`
+SECRET_HINT = ("Make one with `openssl rand -hex 32` (or `python3 -c 'import secrets; print(secrets.token_hex(32))'`), "
+               "put it in the environment of every digest process, and keep it: it signs every unsubscribe link.")
+_BASE64 = set(string.ascii_letters + string.digits + "+/=-_")
+
+
+def secret_bits(secret: str) -> int:
+    """A generous estimate of the entropy of a secret, in bits.
+
+    Each character counts the bits of the smallest usual alphabet the whole secret is drawn from
+    (hex digits 4, base64 6, printable ASCII 6.6, anything else 8 a byte), but no more than 1.5 times
+    the secret's own per-character Shannon entropy: a long run of one character is not random,
+    while 64 random hex digits (`openssl rand -hex 32`) count their full 256 bits.
+    """
+    if not secret:
+        return 0
+    chars = set(secret)
+    if chars <= set(string.digits):
+        per, n = math.log2(10), len(secret)
+    elif chars <= set(string.hexdigits):
+        per, n = 4.0, len(secret)
+    elif chars <= _BASE64:
+        per, n = 6.0, len(secret)
+    elif all(" " <= c <= "~" for c in secret):
+        per, n = math.log2(95), len(secret)
+    else:
+        per, n = 8.0, len(secret.encode("utf-8"))
+    counts = Counter(secret)
+    shannon = -sum(c / len(secret) * math.log2(c / len(secret)) for c in counts.values())
+    return int(n * min(per, 1.5 * shannon))
+
+
+def check_secret(secret: str | None) -> None:
+    """ConfigError unless DIGEST_SECRET is set and holds at least SECRET_MIN_BITS of entropy."""
+    if not secret:
+        raise ConfigError("DIGEST_SECRET is not set.", SECRET_HINT)
+    bits = secret_bits(secret)
+    if bits < SECRET_MIN_BITS:
+        raise ConfigError(f"DIGEST_SECRET is too weak: about {bits} bits of entropy, and links signed with it could "
+                          f"be forged; at least {SECRET_MIN_BITS} bits (32 random bytes) are needed.", SECRET_HINT)
 
 
 def _apply_file(cfg: Config, path: Path) -> None:

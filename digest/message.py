@@ -3,7 +3,8 @@
 multipart/alternative with the text part first and the HTML part second, UTF-8, a deterministic
 Message-ID per (edition, subscriber), List-Id, List-Unsubscribe (https, plus mailto when
 configured) and List-Unsubscribe-Post for RFC 8058 one-click. Nothing from article or subscriber
-data can put a CR or LF into a header.
+data can put a control character into a header, directly or through an RFC 2047 encoded-word
+(header_text).
 
 Two builders that must agree. `build` uses the stdlib `email` package (about 4 ms a message) and
 is the oracle. `prepare` does the expensive part once per topic mix: it quoted-printable encodes
@@ -19,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import email.errors
 import email.policy
 import hashlib
 import html as htmlmod
@@ -43,9 +45,48 @@ class Envelope:
     test: bool = False          # a test send: subject prefixed, marked in a header
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?[^?]*\?=")
+
+
 def one_line(value: str | None) -> str:
-    """Collapse every run of whitespace, CR and LF included, to one space: no header injection."""
-    return " ".join((value or "").split())
+    """Every control character (NUL, CR, LF, ...) out and whitespace collapsed to one space: a value
+    can neither add a header nor end the header block."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())
+
+
+def _decode_words(value: str) -> str:
+    """Each RFC 2047 encoded-word decoded as a mail client would show it; a word in an unknown
+    charset or with a broken payload is left as written (and defused by header_text)."""
+    from email.header import decode_header
+
+    def one(m: re.Match) -> str:
+        try:
+            (data, charset), = decode_header(m.group(0))
+            return data.decode(charset or "ascii", "replace") if isinstance(data, bytes) else data
+        except (LookupError, ValueError, UnicodeError, binascii.Error, email.errors.HeaderParseError):
+            return m.group(0)
+    return _ENCODED_WORD.sub(one, value)
+
+
+def header_text(value: str | None) -> str:
+    """A header value built from data (a headline, a name, a topic): safe whatever the Python version.
+
+    The stdlib decodes RFC 2047 encoded-words in a value it is given and, on some versions
+    (CVE-2024-6923, e.g. 3.11.7), folds a decoded CR LF out raw: `=?utf-8?q?=0D=0ABcc:...?=` becomes a
+    real Bcc header. So the words are decoded here first and control characters removed from the
+    result, again while the result still holds a word (one inside another), and any "=?" left is
+    broken with a zero-width space so the stdlib has nothing to decode.
+    """
+    text = one_line(value)
+    for _ in range(5):
+        if not _ENCODED_WORD.search(text):
+            break
+        decoded = one_line(_decode_words(text))
+        if decoded == text:
+            break
+        text = decoded
+    return text.replace("=?", "=\u200b?")
 
 
 def message_id(edition_key: str, subscriber_id: int, domain: str) -> str:
@@ -55,7 +96,7 @@ def message_id(edition_key: str, subscriber_id: int, domain: str) -> str:
 
 
 def subject_of(env: Envelope) -> str:
-    return ("[TEST] " if env.test else "") + one_line(env.subject)
+    return ("[TEST] " if env.test else "") + header_text(env.subject)
 
 
 def unsubscribe_header(url: str, mailto: str | None) -> str:
@@ -65,12 +106,12 @@ def unsubscribe_header(url: str, mailto: str | None) -> str:
 def build(env: Envelope, *, html: str, text: str) -> EmailMessage:
     msg = EmailMessage(policy=email.policy.SMTP)
     name, addr = parseaddr(env.sender)
-    msg["From"] = Address(one_line(name), addr_spec=addr)
-    msg["To"] = Address(one_line(env.to_name), addr_spec=one_line(env.to_email))
+    msg["From"] = Address(header_text(name), addr_spec=one_line(addr))
+    msg["To"] = Address(header_text(env.to_name), addr_spec=one_line(env.to_email))
     msg["Subject"] = subject_of(env)
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = env.message_id
-    msg["List-Id"] = one_line(env.list_id)
+    msg["List-Id"] = header_text(env.list_id)
     msg["List-Unsubscribe"] = unsubscribe_header(env.unsubscribe_url, env.unsubscribe_mailto)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["MIME-Version"] = "1.0"
@@ -135,10 +176,10 @@ def to_header(name: str | None, addr: str) -> str | None:
     addr = one_line(addr)
     if not _ADDR.match(addr):
         return None
-    name = one_line(name)
+    name = header_text(name)
     if not name:
         return f"To: {addr}\r\n"
-    if _ASCII_PRINTABLE.match(name) and "=?" not in name:
+    if _ASCII_PRINTABLE.match(name):
         phrase = name if _PLAIN_NAME.match(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         line = f"To: {phrase} <{addr}>\r\n"
         if len(line) <= _MAX_HEADER + 2:
@@ -150,9 +191,9 @@ def _fixed_headers(*, sender: str, subject: str, list_id: str) -> tuple[bytes, b
     """The headers every message of a mix shares, folded by the stdlib: From, Subject, List-Id."""
     msg = EmailMessage(policy=email.policy.SMTP)
     name, addr = parseaddr(sender)
-    msg["From"] = Address(one_line(name), addr_spec=addr)
+    msg["From"] = Address(header_text(name), addr_spec=one_line(addr))
     msg["Subject"] = subject
-    msg["List-Id"] = one_line(list_id)
+    msg["List-Id"] = header_text(list_id)
     fold = email.policy.SMTP.fold_binary
     return fold("From", msg["From"]), fold("Subject", msg["Subject"]), fold("List-Id", msg["List-Id"])
 
@@ -175,7 +216,7 @@ class Prepared:
     def __init__(self, *, sender: str, subject: str, list_id: str, html: str, text: str,
                  markers: list[str], unsubscribe_mailto: str | None = None, test: bool = False):
         self.sender, self.list_id, self.test = sender, list_id, test
-        self.subject = ("[TEST] " if test else "") + one_line(subject)
+        self.subject = ("[TEST] " if test else "") + header_text(subject)
         self.unsubscribe_mailto = unsubscribe_mailto
         self._marker = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
         self._from, self._subject, self._list_id = _fixed_headers(
@@ -260,7 +301,14 @@ class Signer:
     """Adds a DKIM-Signature (relaxed/relaxed, rsa-sha256) covering DKIM_HEADERS to finished bytes."""
 
     def __init__(self, private_key_pem: bytes, selector: str, domain: str):
+        """ValueError when the key is not a PEM RSA private key (PKCS#1 or PKCS#8)."""
         import dkim   # imported here: only a configured key pays for it
+        import dkim.crypto
+        try:
+            dkim.crypto.parse_pem_private_key(private_key_pem)
+        except (dkim.crypto.UnparsableKeyError, dkim.crypto.ASN1FormatError, ValueError, IndexError) as exc:
+            raise ValueError(f"not a PEM RSA private key ({' '.join(str(exc).split()) or type(exc).__name__})") \
+                from None
         self._dkim = dkim
         self.key, self.selector, self.domain = private_key_pem, selector.encode(), domain.encode()
 

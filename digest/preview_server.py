@@ -50,7 +50,7 @@ iframe{width:{{ phone }}px;height:80vh;border:1px solid #8a949e;background:#fff}
 <a href="{{ link('html') }}">HTML</a><a href="{{ link('text') }}">Text</a><a href="{{ link('phone') }}">Phone ({{ phone }} px)</a>
 <a href="{{ link('eml') }}">.eml</a></nav>
 <h1>{{ mix }}</h1>
-<p>{{ preview.body.view.subject }} &middot; {{ items }} stories</p>
+<p>{{ preview.body.view.subject }} &middot; {{ items }} {{ "story" if items == 1 else "stories" }}</p>
 <div class="lint"><strong>lint:</strong> <span id="lint-summary">{{ lint_summary }}</span>
 {% for w in preview.lint.warnings %}<div class="warn">{{ w }}</div>{% endfor %}</div>
 {% endif %}

@@ -8,11 +8,13 @@ window starts at their watermark. Both jobs run on one worker thread, so an inge
 never interleave.
 
 Only one scheduler works on a database at a time: it holds the "scheduler" lease (renewed by a
-thread of its own); a second one stands by (daemon) or exits with a clear message (--once).
-SIGTERM/SIGINT stop it cleanly: the message in flight is finished and recorded, then exit 0.
+thread of its own); a second one stands by (daemon) or exits with a clear message (--once). A
+holder on this host whose process is gone is taken over at once, not after the lease expires.
+SIGTERM/SIGINT stop it cleanly at any moment (the handlers go in first): the message in flight is
+finished and recorded, then exit 0.
 
 Settings come from digest.toml's [ingest] and [digest] tables, validated here.
-May import: config, errors, feeds, pipeline, slots, store.
+May import: config, errors, feeds, ledger (whether a lease holder is alive), pipeline, slots, store.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -37,6 +40,7 @@ from . import pipeline
 from .config import Config
 from .errors import ConfigError, DigestError, LockedError, NotFound
 from .feeds import FeedSpec
+from .ledger import _holder_is_dead as holder_is_dead   # the send lease's test: same host, pid not running
 from .slots import WEEKDAYS, DigestSchedule, next_slot, parse_time, zone
 from .store import Store
 from .store import now as wall_clock
@@ -141,6 +145,12 @@ class Lease:
         """Take or renew the lease; returns the other holder when it is not ours."""
         with self._lock:
             holder = self.store.acquire_lease(LEASE_NAME, self.owner, self.seconds)
+            if holder and holder_is_dead(holder):
+                # A scheduler on this host that died hard (kill -9, OOM) left its lease behind: its pid is
+                # gone, so nobody need wait up to LEASE_SECONDS for it to expire.
+                log.warning("the scheduler lease of %s, whose process is gone, is taken over", holder)
+                self.store.break_lease(LEASE_NAME, holder)
+                holder = self.store.acquire_lease(LEASE_NAME, self.owner, self.seconds)
         was, self.held = self.held, holder is None
         if was and not self.held:
             log.error("lost the scheduler lease to %s; standing by", holder)
@@ -191,12 +201,11 @@ class Scheduler:
         self.settings = settings
         self.clock = clock
         self.lease_seconds = lease_seconds
-        self.stopping = threading.Event()
+        self.stopping = _Flag()
         self.busy = threading.Lock()        # held while a job works, so shutdown can wait for it
         self.store: Store | None = None
         self.lease: Lease | None = None
         self.relay_factory = None
-        self._sched: BlockingScheduler | None = None
 
     # -- jobs --
 
@@ -237,6 +246,9 @@ class Scheduler:
         r = pipeline.run_due(self.store, self.cfg, self.settings.digest, at, self.relay_factory,
                              should_stop=self.should_stop)
         t = r.tally
+        for mix, report in sorted(t.lint.items()):
+            for warning in report.warnings:
+                log.warning("lint: %s: %s", mix, warning)
         if r.due or r.resumed or t.sent or not t.ok:
             log.info("digest at %s: %d due, %d sent, %d under min_items (skipped until their next slot), deferred %d, bounced %d, "
                      "failed %d, uncertain %d%s%s%s", _fmt(at), r.due, t.sent, r.empty, t.deferred, t.bounced,
@@ -273,6 +285,11 @@ class Scheduler:
         if store.needs_migration():
             store.close()
             raise NotFound(f"Database {self.cfg.db} needs migrating.", "Run `digest init`.")
+        try:
+            pipeline.preflight(store, self.cfg)     # a configuration fault stops us here, before any tick
+        except DigestError:
+            store.close()
+            raise
         self.store = store
         self.lease = Lease(self.cfg.db, seconds=self.lease_seconds)
 
@@ -282,27 +299,37 @@ class Scheduler:
         if self.store is not None:
             self.store.close()
 
-    def run_once(self, at: dt.datetime | None = None) -> pipeline.DueReport:
-        """Ingest, then send whatever is due at `at` (default: now), exactly as the daemon would; then return."""
-        at = at or self.clock()
-        self._open()
-        try:
-            holder = self.lease.try_acquire()
-            if holder:
-                raise LockedError(f"Another scheduler ({holder}) is working on {self.cfg.db}; this run did nothing.",
-                                  "Wait for it to finish (or stop it) and run again; every due digest is sent once.")
-            self.lease.start()
-            with _signals(self.request_stop):
+    def run_once(self, at: dt.datetime | None = None, *, early: list[int] | None = None) -> pipeline.DueReport:
+        """Ingest, then send whatever is due at `at` (default: now), exactly as the daemon would; then return.
+
+        The stop handlers go in first, so a SIGTERM/SIGINT at any moment ends the run cleanly (exit 0
+        from the CLI): before the lease, nothing is done; after, the message in flight is recorded.
+        `early`: signals the CLI caught before we could (see digest/cli/__init__.py).
+        """
+        with _signals(self.request_stop, early):
+            at = at or self.clock()
+            if self.stopping.is_set():
+                return pipeline.DueReport(stopped=True)
+            self._open()
+            try:
+                holder = self.lease.try_acquire()
+                if holder:
+                    raise LockedError(f"Another scheduler ({holder}) is working on {self.cfg.db}; this run did "
+                                      "nothing.", "Wait for it to finish (or stop it) and run again; every due "
+                                      "digest is sent once.")
+                self.lease.start()
                 if self.settings.has_ingest and not self.should_stop():
                     self.ingest(at)
+                if self.should_stop():
+                    return pipeline.DueReport(stopped=True)
                 return self.digest(at)
-        finally:
-            self._close()
+            finally:
+                self._close()
 
-    def build(self) -> BlockingScheduler:
+    def build(self) -> BackgroundScheduler:
         """The APScheduler instance with its jobs, not started (`digest schedule list` shows it)."""
-        sched = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
-                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        sched = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         start = self.clock()
         for job in self.jobs():
             # Both run once at start: a scheduler that was down catches up at once, not at the next tick.
@@ -310,49 +337,81 @@ class Scheduler:
                           next_run_time=start)
         return sched
 
-    def run_forever(self) -> None:
-        """Run until SIGTERM/SIGINT; returns after the job in flight has finished and been recorded."""
-        self._open()
-        try:
-            holder = self.lease.try_acquire()
-            if holder:
-                log.warning("another scheduler (%s) holds the lease on %s; standing by to take over if it stops",
-                            holder, self.cfg.db)
-            self.lease.start()
-            self._sched = self.build()
-            for job in self.jobs():
-                log.info("job %s: %s", job.id, job.description)
-            with _signals(self.request_stop):
+    def run_forever(self, *, early: list[int] | None = None) -> None:
+        """Run until SIGTERM/SIGINT; returns after the job in flight has finished and been recorded.
+
+        The handlers go in before anything else and only set an Event; this (main) thread is the one
+        that notices it and shuts the jobs down, so a stop at any moment, even before the scheduler
+        has started, ends the same way: nothing half-done, exit 0.
+        """
+        with _signals(self.request_stop, early):
+            if self.stopping.is_set():
+                log.info("scheduler stopped before it started")
+                return
+            self._open()
+            try:
+                holder = self.lease.try_acquire()
+                if holder:
+                    log.warning("another scheduler (%s) holds the lease on %s; standing by to take over if it "
+                                "stops", holder, self.cfg.db)
+                self.lease.start()
+                sched = self.build()
+                for job in self.jobs():
+                    log.info("job %s: %s", job.id, job.description)
                 if not self.stopping.is_set():
                     log.info("scheduler started on %s (config: %s)", self.cfg.db, self.settings.source or "defaults")
-                    self._sched.start()
-                with self.busy:     # the job in flight finishes its message and records it
+                    sched.start()
+                    try:
+                        while not self.stopping.is_set():
+                            # Polled, not waited on: a handler that set an Event this thread waits on could
+                            # deadlock on the Event's own lock. A tenth of a second is a stop's latency.
+                            time.sleep(0.1)
+                    finally:
+                        sched.shutdown(wait=True)   # the job in flight finishes its message and records it
+                with self.busy:
                     pass
-            log.info("scheduler stopped")
-        finally:
-            self._close()
+                log.info("scheduler stopped")
+            finally:
+                self._close()
 
     def request_stop(self, signum: int | None = None, frame=None) -> None:
+        """The signal handler: only sets a flag; the jobs check it between messages, the main loop every 0.1 s."""
         if signum is not None:
             log.info("%s received: finishing the message in flight, then stopping", signal.Signals(signum).name)
         self.stopping.set()
-        sched = self._sched
-        if sched is not None and sched.running:
-            # wait=False: a signal handler must not block on the worker (it may need a lock we hold).
-            sched.shutdown(wait=False)
+
+
+class _Flag:
+    """threading.Event's set/is_set without its lock: a signal handler may set it while the code it
+    interrupted holds that lock (a second signal inside the first handler), which would deadlock."""
+
+    def __init__(self):
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
 
 
 class _signals:
-    """Route SIGTERM and SIGINT to `handler` while inside (only possible in the main thread)."""
+    """Route SIGTERM and SIGINT to `handler` while inside (only possible in the main thread).
 
-    def __init__(self, handler):
+    `early`: signals that arrived before we were installed; they are handed to `handler` at once.
+    """
+
+    def __init__(self, handler, early: list[int] | None = None):
         self.handler = handler
+        self.early = early
         self.saved: dict = {}
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 self.saved[sig] = signal.signal(sig, self.handler)
+        for sig in list(self.early or []):
+            self.handler(sig, None)
         return self
 
     def __exit__(self, *exc):

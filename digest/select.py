@@ -1,8 +1,10 @@
 """Select: which articles a subscriber's digest covers, and how subscribers share one body.
 
 A subscriber's window runs from the end of the last digest they were sent (their watermark, on
-ingest time, so a story that arrives late with an old date is still caught) to the edition's
-cutoff. A new subscriber's first window is the last day (daily) or week (weekly). Subscribers
+ingest order, so a story that arrives late with an old date is still caught) to the edition's
+cutoff. A new subscriber's first window is the last day (daily) or week (weekly). The times here
+name the window; the planner fixes it as ingest sequence numbers (store.ingest_seq), which a
+clock stepped back cannot reorder. Subscribers
 with the same topic mix and window share one rendered body: a Group.
 Pure functions over plain values. May import: models.
 """

@@ -197,6 +197,28 @@ def m005_articles_removed(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")
 
 
+
+@migrations()
+def m006_ingest_seq(db: sqlite_utils.Database) -> None:
+    # Windows by ingest order, not wall-clock time (issue 15): every article gets the next number of a
+    # counter that never goes back (not even when the newest article is deleted), and each delivery
+    # fixes the numbers its window runs between. A clock stepped back can no longer hide an article
+    # behind a watermark, and an article committed after a window was cut always falls in the next one.
+    db.executescript("""
+    ALTER TABLE articles ADD COLUMN seq INTEGER;
+    UPDATE articles SET seq = r.n FROM
+        (SELECT id, row_number() OVER (ORDER BY ingested_at, id) AS n FROM articles) AS r WHERE r.id = articles.id;
+    CREATE UNIQUE INDEX articles_seq ON articles(seq);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO counters (name, value) SELECT 'ingest_seq', coalesce(max(seq), 0) FROM articles;
+    ALTER TABLE deliveries ADD COLUMN since_seq INTEGER;
+    ALTER TABLE deliveries ADD COLUMN until_seq INTEGER;
+    UPDATE deliveries SET
+        until_seq = (SELECT coalesce(max(a.seq), 0) FROM articles a WHERE a.ingested_at <= deliveries.until),
+        since_seq = (SELECT coalesce(max(a.seq), 0) FROM articles a WHERE a.ingested_at <= deliveries.since);
+    """)
+
+
 def schema_version() -> int:
     """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
     private). A database records its own in PRAGMA user_version."""
@@ -493,7 +515,9 @@ class Store:
                 self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
             else:
                 outcome = "added"
-                values.update(guid=guid, ingested_at=stamp)
+                seq = self.conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'ingest_seq'"
+                                        " RETURNING value").fetchone()[0]
+                values.update(guid=guid, ingested_at=stamp, seq=seq)
                 cols = ", ".join(values)
                 article_id = self.conn.execute(
                     f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + k for k in values)})", values
@@ -545,19 +569,40 @@ class Store:
             rows = self.q(self._ARTICLE_SQL + " WHERE a.removed_at IS NULL ORDER BY a.ingested_at, a.id")
         return [self._article(r) for r in rows]
 
-    def articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime) -> list[Article]:
-        """Articles in any of `topics` that entered the store in (since, until] and were not removed
-        by `until`: the selection window. An article removed after an edition's cutoff stays in that
-        edition (its archive shows what was sent); every later window leaves it out."""
+    @staticmethod
+    def _window(since: dt.datetime | None, until: dt.datetime, since_seq: int | None,
+                until_seq: int | None) -> tuple[str, list]:
+        """The selection window as SQL: by ingest sequence where the delivery fixed one (every window
+        planned since m005), else by ingest time (the archive, a topic mix's preview)."""
+        lo = ("a.seq > ?", [since_seq]) if since_seq is not None else ("a.ingested_at > ?", [ts(since) or ""])
+        hi = ("a.seq <= ?", [until_seq]) if until_seq is not None else ("a.ingested_at <= ?", [ts(until)])
+        return f"{lo[0]} AND {hi[0]}", lo[1] + hi[1]
+
+    def articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
+                         since_seq: int | None = None, until_seq: int | None = None) -> list[Article]:
+        """Articles in any of `topics` that entered the store in the window: after `since_seq` up to
+        `until_seq` in ingest order when given, else in (since, until] of ingest time, and not removed
+        by `until`: an article removed after an edition's cutoff stays in that edition (its archive shows
+        what was sent); every later window leaves it out."""
         marks = ", ".join("?" for _ in topics)
+        window, params = self._window(since, until, since_seq, until_seq)
         rows = self.q(
             self._ARTICLE_SQL + f""" WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN ({marks}))
-              AND a.ingested_at > ? AND a.ingested_at <= ? AND (a.removed_at IS NULL OR a.removed_at > ?)
+              AND {window} AND (a.removed_at IS NULL OR a.removed_at > ?)
             ORDER BY a.ingested_at, a.id""",
-            [*topics, ts(since) or "", ts(until), ts(until)],
+            [*topics, *params, ts(until)],
         )
         return [self._article(r) for r in rows]
+
+    def ingest_seq(self) -> int:
+        """The sequence number of the last article stored: a window cut now ends here."""
+        return self.q("SELECT value FROM counters WHERE name = 'ingest_seq'")[0][0]
+
+    def seq_after(self, at: dt.datetime) -> int:
+        """The window start (exclusive) that takes every article ingested after `at`: a first digest's."""
+        row = self.q("SELECT min(seq) FROM articles WHERE ingested_at > ?", [ts(at)])[0][0]
+        return (row if row is not None else self.ingest_seq() + 1) - 1
 
     def all_bodies(self) -> Iterator[str]:
         for r in self.conn.execute("SELECT body FROM articles WHERE removed_at IS NULL"):
@@ -758,6 +803,13 @@ class Store:
         row = self.q("SELECT max(until) FROM deliveries WHERE subscriber_id = ? AND status = 'sent'", [subscriber_id])
         return parse_ts(row[0][0]) if row else None
 
+    def seq_watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, int]:
+        """The ingest sequence where each subscriber's last sent digest ended; never sent: absent."""
+        rows = self.q("SELECT subscriber_id, max(until_seq) FROM deliveries WHERE status = 'sent'"
+                      " AND until_seq IS NOT NULL AND subscriber_id IN (SELECT value FROM json_each(?))"
+                      " GROUP BY subscriber_id", [json.dumps(list(subscriber_ids))])
+        return {r[0]: r[1] for r in rows}
+
     def due_subscribers(self, edition_id: int, frequency: str | None = None) -> list[Subscriber]:
         """Active subscribers with at least one topic and no delivery row yet in this edition.
 
@@ -769,10 +821,11 @@ class Store:
         stamp = ts(now())
         with self.transaction():
             cur = self.conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (edition_id, subscriber_id, status, mix, since, until, message_id,"
-                " created_at, updated_at) VALUES (:edition_id, :subscriber_id, 'pending', :mix, :since, :until,"
-                " :message_id, :now, :now)",
-                [{**r, "since": ts(r["since"]), "until": ts(r["until"]), "now": stamp} for r in rows])
+                "INSERT OR IGNORE INTO deliveries (edition_id, subscriber_id, status, mix, since, until, since_seq,"
+                " until_seq, message_id, created_at, updated_at) VALUES (:edition_id, :subscriber_id, 'pending', :mix,"
+                " :since, :until, :since_seq, :until_seq, :message_id, :now, :now)",
+                [{"since_seq": None, "until_seq": None, **r, "since": ts(r["since"]), "until": ts(r["until"]),
+                  "now": stamp} for r in rows])
             return cur.rowcount
 
     def deliveries(self, edition_id: int | None = None, status: str | Iterable[str] | None = None) -> list[sqlite3.Row]:
@@ -826,7 +879,8 @@ class Store:
     # failed | uncertain. Every method here is one transaction over a batch of rows.
 
     _CLAIM_SQL = """
-        SELECT d.id, d.subscriber_id, d.mix, d.since, d.until, d.message_id, d.attempts, d.created_at,
+        SELECT d.id, d.subscriber_id, d.mix, d.since, d.until, d.since_seq, d.until_seq, d.message_id, d.attempts,
+               d.created_at,
                s.email, s.name
         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"""
 
@@ -921,6 +975,43 @@ class Store:
                                f"{r['last_reply'] or '-'}", None, True) for r in rows],
                              soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0)
         return len(rows)
+
+    def due_groups(self, edition_id: int, due: dt.datetime) -> list[sqlite3.Row]:
+        """The distinct bodies (mix, window) that the edition's due rows (count_due) need."""
+        return self.q("SELECT DISTINCT mix, since, until, since_seq, until_seq FROM deliveries WHERE edition_id = ?"
+                      " AND (status = 'pending' OR (status = 'deferred' AND (next_attempt_at IS NULL"
+                      " OR next_attempt_at <= ?))) ORDER BY mix, since, until", [edition_id, ts(due)])
+
+    # A failed delivery goes back to the queue only while the subscriber is active and no later delivery's
+    # window overlaps its own: a later digest that started from the same watermark already carries these
+    # stories, and sending both would show some twice. A later first digest (no watermark: the last day
+    # only) may start after this one ended; then the two are disjoint and this one is sent.
+    _REQUEUEABLE = """EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id AND s.status = 'active')
+              AND NOT EXISTS (SELECT 1 FROM deliveries l WHERE l.subscriber_id = d.subscriber_id AND l.id > d.id
+                              AND coalesce(l.since_seq < d.until_seq, l.since IS NULL OR l.since < d.until))"""
+
+    def requeue_failed(self, edition_id: int) -> tuple[int, int]:
+        """The operator asked (`send --retry-failed`): the edition's failed deliveries go back to the queue,
+        with a fresh retry deadline. Returns (requeued, left failed)."""
+        stamp = ts(now())
+        with self.transaction():
+            requeued = self.conn.execute(
+                "UPDATE deliveries AS d SET status = 'pending', next_attempt_at = NULL, created_at = ?, updated_at = ?,"
+                " last_reply = 'requeued by --retry-failed; was: ' || coalesce(d.last_reply, '-')"
+                " WHERE d.edition_id = ? AND d.status = 'failed' AND " + self._REQUEUEABLE,
+                (stamp, stamp, edition_id)).rowcount
+            left = self.q("SELECT count(*) FROM deliveries WHERE edition_id = ? AND status = 'failed'",
+                          [edition_id])[0][0]
+        return requeued, left
+
+    def failed_counts(self, edition_key: str | None = None) -> list[sqlite3.Row]:
+        """Editions with failed deliveries: key, frequency, date, failed, requeueable (see requeue_failed)."""
+        return self.q(
+            "SELECT e.id, e.key, e.frequency, e.date, count(*) AS failed,"
+            f" sum(CASE WHEN {self._REQUEUEABLE} THEN 1 ELSE 0 END) AS requeueable"
+            " FROM editions e JOIN deliveries d ON d.edition_id = e.id AND d.status = 'failed'"
+            + (" WHERE e.key = ?" if edition_key else "") + " GROUP BY e.id ORDER BY e.date, e.id",
+            [edition_key] if edition_key else [])
 
     def requeue_uncertain(self, edition_id: int) -> int:
         """The operator asked: uncertain deliveries go out again (the recipient may get two copies)."""
@@ -1280,14 +1371,16 @@ class Store:
                       [json.dumps(list(subscriber_ids))])
         return {r[0]: parse_ts(r[1]) for r in rows}
 
-    def count_articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime) -> int:
+    def count_articles_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
+                               since_seq: int | None = None, until_seq: int | None = None) -> int:
         """len(articles_between(...)) without loading the articles."""
+        window, params = self._window(since, until, since_seq, until_seq)
         rows = self.q(
             f"""SELECT count(*) FROM articles a WHERE a.id IN (
                 SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE t.name IN
-                ({_marks(topics)})) AND a.ingested_at > ? AND a.ingested_at <= ?
+                ({_marks(topics)})) AND {window}
                 AND (a.removed_at IS NULL OR a.removed_at > ?)""",
-            [*topics, ts(since) or "", ts(until), ts(until)])
+            [*topics, *params, ts(until)])
         return rows[0][0]
 
     def handled_slots_among(self, subscriber_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:

@@ -22,6 +22,8 @@ SEEDS = ROOT / "seeds"
 SUBSCRIBERS = ROOT / "subscribers"
 SHARED = ROOT.parent / "shared"
 SHARED_SEED = SHARED / "seeds" / "000_2db35636422c40cc.txt"
+# 64 hex digits, as `openssl rand -hex 32` makes them: a secret `digest send` accepts.
+TEST_SECRET = "5f0c9a7e3b18d2e46a9f1c07b3d58e2a6c4f9b1d07e3a5c8f2b6d4e19a0c7f35"
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +33,7 @@ def isolated(tmp_path, monkeypatch):
         if var.startswith("DIGEST_"):
             monkeypatch.delenv(var)
     monkeypatch.setenv("DIGEST_DB", str(tmp_path / "digest.db"))
-    monkeypatch.setenv("DIGEST_SECRET", "test-secret-" + "x" * 20)
+    monkeypatch.setenv("DIGEST_SECRET", TEST_SECRET)
     monkeypatch.setenv("DIGEST_BASE_URL", "https://news.example.com")
     monkeypatch.setenv("DIGEST_FROM", "The Digest <digest@news.example.com>")
     monkeypatch.chdir(tmp_path)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import SEEDS, parse
+from conftest import SEEDS, TEST_SECRET, parse
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_add_with_confirm_sends_a_link_that_activates(db, smtp_env):
     text = msg.get_body(("plain",)).get_content()
     link = next(w for w in text.split() if "/c/" in w)
     assert link.startswith("https://news.example.com/c/")
-    sid = tokens.read("test-secret-" + "x" * 20, "confirm", link.rsplit("/", 1)[1])
+    sid = tokens.read(TEST_SECRET, "confirm", link.rsplit("/", 1)[1])
     assert isinstance(sid, int)
     # Pending subscribers get no digest.
     assert db("subscribers", "list", "--status", "active", "--json").stdout.strip() == "[]"

@@ -48,8 +48,13 @@ class World:
         self.relay = pipeline.relay_for(self.cfg)
         self.n = 0
 
-    def subscribe(self, email, *, topics=("World",), frequency="daily", timezone=None, send_at=None):
-        self.store.upsert_subscriber(email, name=None, topics=list(topics), frequency=frequency, timezone=timezone)
+    def subscribe(self, email, *, topics=("World",), frequency="daily", timezone=None, send_at=None,
+                  signed_up="2026-01-01T00:00:00+00:00"):
+        """Signed up long before the simulated weeks (a weekly subscriber's first slot is after sign-up)."""
+        import time_machine
+        with time_machine.travel(signed_up, tick=False):
+            self.store.upsert_subscriber(email, name=None, topics=list(topics), frequency=frequency,
+                                         timezone=timezone)
         if send_at:
             self.store.set_subscriber_fields(self.store.subscriber(email).id, send_at=send_at)
 

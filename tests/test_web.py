@@ -14,10 +14,10 @@ import threading
 import httpx
 import pytest
 
-from conftest import SEEDS, parse
+from conftest import SEEDS, TEST_SECRET, parse
 from digest import config, tokens
 
-SECRET = "test-secret-" + "x" * 20
+SECRET = TEST_SECRET
 
 
 class Server:

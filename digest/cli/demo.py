@@ -49,6 +49,7 @@ def demo_command(app: App, out_dir: str) -> None:
             click.echo(f"Error: {err.message}", err=True)
         added += imported.added
     say(f"Subscribers from {lists}: {added} new; {len(store.subscribers(status='active'))} active")
+    pipeline.preflight(store, cfg, demo=True)    # secret, DKIM key, templates: one error before anything is sent
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sink = None
@@ -97,7 +98,8 @@ def _previews(store, cfg, plan, out: Path) -> None:
             continue
         seen.add(key)
         body = pipeline.render_group(store, cfg, plan.key, plan.date, row["mix"],
-                                     pipeline.parse_ts(row["since"]), pipeline.parse_ts(row["until"]))
+                                     pipeline.parse_ts(row["since"]), pipeline.parse_ts(row["until"]),
+                                     since_seq=row["since_seq"], until_seq=row["until_seq"])
         html, _ = pipeline.render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/preview",
                                               preferences_url=f"{cfg.base_url}/p/preview", email="", name=None)
         (out / f"preview-{row['mix'].replace('+', '-').lower()}.html").write_text(html, encoding="utf-8")

@@ -40,10 +40,11 @@ def schedule_run(app: App, once: bool, now_text: str | None) -> None:
     settings = scheduler.load_settings(cfg)
     logging.getLogger("digest").setLevel(logging.DEBUG if app.verbose else logging.INFO)
     sched = scheduler.Scheduler(cfg, settings)
+    from . import EARLY_STOPS        # a stop that came while we were starting up: honoured at once
     if not once:
-        sched.run_forever()
+        sched.run_forever(early=EARLY_STOPS)
         return
-    report = sched.run_once(scheduler.parse_now(now_text) if now_text else None)
+    report = sched.run_once(scheduler.parse_now(now_text) if now_text else None, early=EARLY_STOPS)
     t = report.tally
     say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred}, "
         f"bounced {t.bounced}, failed {t.failed}, uncertain {t.uncertain}"

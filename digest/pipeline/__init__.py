@@ -9,6 +9,7 @@ One module per part, each importing only the ones before it:
   editions   edition keys and planning (the delivery rows of an edition)
   bodies     the view and rendered body of one topic mix, and one plain personal message
   delivery   send and record an edition; test sends; the relay and DKIM signer
+  preflight  everything a message needs (secret, base URL, DKIM key, templates), checked before planning
   preview    the editor's preview
   lists      CSV import, confirmation mail, the web archive
   schedule   the scheduler's operations (watched folders and feeds, due slots)
@@ -26,10 +27,11 @@ from ..store import now, parse_ts
 from .articles import (CLUSTER_DAYS, IngestReport, ResummaryReport, cluster_recent, ingest_paths, resummarize,
                        store_article)
 from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
-from .delivery import Tally, _Group, fast_message, prepare_group, relay_for, send_edition, send_test, signer_for
+from .delivery import BuildError, ClippedError, Tally, _Group, fast_message, prepare_group, relay_for, send_edition, send_test, signer_for
 from .editions import Plan, edition_key, local_today, plan_edition
 from .lists import (CONFIRM_DAYS, ArchiveEntry, ImportReport, archive, archive_html, import_subscribers,
                     send_confirmation)
+from .preflight import preflight
 from .preview import MixInfo, Preview, preview_message, preview_mixes
 from .schedule import DueReport, SourcesReport, ingest_sources, run_due
 
@@ -38,10 +40,11 @@ __all__ = [
     "CLUSTER_DAYS", "IngestReport", "ResummaryReport", "cluster_recent", "ingest_paths", "resummarize",
     "store_article",
     "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group",
-    "Tally", "_Group", "fast_message", "prepare_group", "relay_for", "send_edition", "send_test", "signer_for",
+    "BuildError", "ClippedError", "Tally", "_Group", "fast_message", "prepare_group", "relay_for", "send_edition", "send_test", "signer_for",
     "Plan", "edition_key", "local_today", "plan_edition",
     "CONFIRM_DAYS", "ArchiveEntry", "ImportReport", "archive", "archive_html", "import_subscribers",
     "send_confirmation",
+    "preflight",
     "MixInfo", "Preview", "preview_message", "preview_mixes",
     "DueReport", "SourcesReport", "ingest_sources", "run_due",
 ]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .. import message, render, select, summarize, tokens
+from .. import message, render, resources, select, summarize, tokens
 from ..config import Config
-from ..errors import DigestError
+from ..errors import ConfigError, DigestError
 from ..models import Article, EditionView, ItemView, Rendered, SectionView, Subscriber
 from ..store import Store, now, slugify
 from .editions import edition_key, local_today
@@ -83,12 +83,32 @@ class Body:
 
 
 def render_group(store: Store, cfg: Config, key: str, day: dt.date, mix: str, since: dt.datetime | None,
-                 until: dt.datetime) -> Body:
+                 until: dt.datetime, *, since_seq: int | None = None, until_seq: int | None = None) -> Body:
+    """The body of one topic mix over one window: by ingest sequence when the delivery fixed one
+    (store.articles_between), else by ingest time; `until` also dates the stories' recency."""
     topics = select.mix_topics(mix)
-    arts = store.articles_between(topics, since, until)
+    arts = store.articles_between(topics, since, until, since_seq=since_seq, until_seq=until_seq)
     view = edition_view(cfg, key, day, mix, arts, at=until)
-    rendered = render.render_mix(view, template_dirs=[cfg.templates_dir] if cfg.templates_dir else None)
-    return Body(mix, view, rendered, arts)
+    return Body(mix, view, render_view(cfg, view), arts)
+
+
+def render_view(cfg: Config, view: EditionView) -> Rendered:
+    """render.render_mix with the configured templates; a template that is missing or broken is a
+    ConfigError naming the file, never a traceback."""
+    import jinja2
+    dirs = [cfg.templates_dir] if cfg.templates_dir else []
+    try:
+        return render.render_mix(view, template_dirs=dirs or None)
+    except jinja2.TemplateNotFound as exc:
+        search = ", ".join(str(d) for d in [*dirs, resources.folder("templates")])
+        raise ConfigError(f"Template {exc.name} was not found (searched {search}).",
+                          "Restore it, or point DIGEST_TEMPLATES (templates_dir) at a folder that has it.") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"Template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}.",
+                          "Fix the template; `digest preview` shows the result.") from exc
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"The templates could not be rendered: {exc.message or type(exc).__name__}.",
+                          "Fix the template; `digest -v preview` shows where.") from exc
 
 
 def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str, name: str | None,
@@ -109,15 +129,19 @@ def groups_for_preview(store: Store, cfg: Config, *, topics: list[str] | None = 
     at = at or now()
     day = local_today(cfg, at)
     sub = None
+    seqs: dict = {}
     if email:
         sub = store.subscriber(email)
         mix_list = sub.topics
         since, until = select.window(sub, store.watermark(sub.id), at)
+        # The window the next send would plan: from their last digest, by ingest sequence.
+        mark = store.seq_watermarks([sub.id]).get(sub.id)
+        seqs = {"since_seq": mark if mark is not None else store.seq_after(since), "until_seq": store.ingest_seq()}
     else:
         names = [store.topic(t).name for t in topics] if topics else [t.name for t in store.topics()]
         mix_list = names
         since, until = at - select.FIRST_WINDOW[frequency], at
     if not mix_list:
         raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
-    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until)
+    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until, **seqs)
     return body, sub

@@ -2,13 +2,18 @@
 send an edition's deliveries exactly once over parallel connections and record every outcome,
 send one test message, and build each subscriber's message from its group's prepared body.
 
-May import send, ledger, message, tokens, config/errors/models/store, and .editions and .bodies;
-not preview, lists or schedule.
+A message that cannot be built is never the recipient's fault (issue 12): its row goes back to the
+queue, nothing is marked failed, and the run ends with one BuildError. Every topic mix is linted
+before the relay is opened; a digest Gmail would clip is refused (ClippedError) unless forced.
+
+May import send, ledger, message, lint, render, tokens, config/errors/models/store, and .editions and
+.bodies; not preview, lists or schedule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
 import heapq
 import queue
 import time
@@ -19,7 +24,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from .. import ledger   # the record stage's journal, replay and lease (issue 5)
-from .. import message, tokens
+from .. import lint as lint_mod
+from .. import message, render, tokens
 from .. import send as send_mod
 from ..config import Config
 from ..errors import ConfigError, DigestError, NotFound, RelayError
@@ -43,6 +49,10 @@ class Tally:
     slowest_rate: float = 0.0    # the lowest rate the pacer fell to (msgs/s), 0 = never throttled
     recovered: int = 0           # outcomes replayed from a previous run's journal
     stopped: bool = False        # should_stop() ended the run early
+    requeued: int = 0            # failed deliveries put back in the queue by retry_failed
+    not_requeued: int = 0        # failed deliveries left alone: a later digest covers them, or the address left
+    lint: dict[str, lint_mod.LintReport] = field(default_factory=dict)   # per topic mix, its largest body
+    reasons: dict[str, int] = field(default_factory=dict)                # failed and bounced: reply -> count
     elapsed: float = 0.0         # seconds in the send loop
     bookkeeping: float = 0.0     # of which, seconds in ledger transactions (claims and outcomes)
 
@@ -51,14 +61,24 @@ class Tally:
         return not (self.deferred or self.bounced or self.failed or self.uncertain)
 
 
+class BuildError(DigestError):
+    """Messages could not be built: our fault, not the recipients'. Their rows wait in the queue."""
+
+
+class ClippedError(DigestError):
+    """A digest is too large for Gmail, which would clip it (and hide the unsubscribe link)."""
+
+
 class _Row:
     """One claimed delivery on its way through the pool."""
-    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries")
+    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
+                 "unbuilt")
 
     def __init__(self, r, group):
         self.id, self.subscriber_id, self.email, self.name = r["id"], r["subscriber_id"], r["email"], r["name"]
         self.message_id, self.attempts, self.created_at = r["message_id"], r["attempts"], parse_ts(r["created_at"])
         self.group, self.tries = group, 0
+        self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
 
 
 @dataclass
@@ -106,12 +126,15 @@ def signer_for(cfg: Config) -> message.Signer | None:
     """A DKIM signer when DIGEST_DKIM_KEY names a key, else None."""
     if not cfg.dkim_key:
         return None
+    hint = "Point DIGEST_DKIM_KEY at a PEM RSA private key (`openssl genrsa 2048`), or unset it to send unsigned."
     try:
         key = Path(cfg.dkim_key).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"DKIM key {cfg.dkim_key}: {exc.strerror}.",
-                          "Point DIGEST_DKIM_KEY at a PEM RSA private key, or unset it to send unsigned.") from None
-    return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain)
+        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY): {exc.strerror}.", hint) from None
+    try:
+        return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain)
+    except ValueError as exc:
+        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) is {exc}.", hint) from None
 
 
 class _EditionSender:
@@ -133,12 +156,14 @@ class _EditionSender:
         self.date = _DateHeader()
         self.signer: message.Signer | None = None
         self.relay_error: DigestError | None = None
+        self.unbuilt: list[_Row] = []
 
     def _group(self, r) -> _Group:
-        key = (r["mix"], r["since"], r["until"])
+        key = (r["mix"], r["since"], r["until"], r["since_seq"], r["until_seq"])
         if key not in self.groups:
             body = render_group(self.store, self.cfg, self.plan.key, self.plan.date, r["mix"],
-                                parse_ts(r["since"]), parse_ts(r["until"]))
+                                parse_ts(r["since"]), parse_ts(r["until"]), since_seq=r["since_seq"],
+                                until_seq=r["until_seq"])
             self.groups[key] = _Group(body, prepare_group(self.cfg, body))
         return self.groups[key]
 
@@ -160,16 +185,28 @@ class _EditionSender:
                 self.cursor[status] = None
                 continue
             self.cursor[status] = rows[-1]["id"]
-            self.feed.extend(_Row(r, self._group(r)) for r in rows)
+            try:
+                claimed = [_Row(r, self._group(r)) for r in rows]
+            except BaseException:
+                # A body that cannot be rendered (a template edited mid-run): this batch was never tried.
+                self._db(self.store.unclaim, [r["id"] for r in rows])
+                raise
+            self.feed.extend(claimed)
             self.feed.reverse()          # popped from the end, so sent in id order
             return True
         return False
 
     def _job(self, row: _Row) -> send_mod.Job:
         cfg, group, date, signer = self.cfg, row.group, self.date, self.signer
-        return send_mod.Job(row, row.email, lambda: fast_message(
-            cfg, group, subscriber_id=row.subscriber_id, email=row.email, name=row.name,
-            message_id=row.message_id, date=date(), signer=signer))
+
+        def build() -> bytes:
+            try:
+                return fast_message(cfg, group, subscriber_id=row.subscriber_id, email=row.email, name=row.name,
+                                    message_id=row.message_id, date=date(), signer=signer)
+            except Exception as exc:
+                row.unbuilt = exc      # read by _outcome: whatever the pool reports, it is our fault
+                raise
+        return send_mod.Job(row, row.email, build)
 
     def _submit(self, pool: send_mod.Pool, row: _Row) -> None:
         pool.submit(self._job(row))
@@ -201,6 +238,15 @@ class _EditionSender:
 
     def _outcome(self, row: _Row, outcome: send_mod.Outcome) -> None:
         t = self.tally
+        if row.unbuilt is not None:
+            if not isinstance(row.unbuilt, email.errors.MessageDefect):
+                # Our fault (configuration, templates, a bug), not the recipient's: back to the queue,
+                # no attempt counted, and the run ends with a BuildError.
+                self.unclaimed.append(row.id)
+                self.unbuilt.append(row)
+                return
+            # The stdlib refused the recipient's own address (a non-ASCII local part): theirs.
+            outcome = Outcome("failed", 0, f"the address {row.email} cannot be written in a message: {row.unbuilt}")
         status, soft, next_at = outcome.status, outcome.soft, None
         reply = outcome.text
         if status == "deferred":
@@ -218,6 +264,8 @@ class _EditionSender:
         self.done += 1
         if status != "deferred":
             setattr(t, status, getattr(t, status) + 1)
+        if status in ("failed", "bounced"):
+            t.reasons[reply] = t.reasons.get(reply, 0) + 1
         stats = t.by_mix.setdefault(row.group.body.mix, {"articles": len(row.group.body.articles),
                                                          "recipients": 0, "sent": 0})
         stats["recipients"] += 1
@@ -309,7 +357,8 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
                  should_stop: Callable[[], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  resend_uncertain: bool = False, settings: send_mod.SendSettings | None = None,
-                 on_message: Callable[[Outcome], None] | None = None) -> Tally:
+                 on_message: Callable[[Outcome], None] | None = None,
+                 retry_failed: bool = False, force: bool = False) -> Tally:
     """Send every due delivery of the edition exactly once and record each outcome.
 
     Holds the edition's lease (LockedError if another sender has it), first replays what a killed
@@ -318,6 +367,11 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
     when it returns True the messages in flight are finished and recorded and the rest stay queued.
     `progress(done, total)` is called a few times a second. A relay that cannot be reached raises
     RelayError before anything is claimed; one lost for good mid-run raises it after recording.
+
+    retry_failed: the edition's failed deliveries go back to the queue first, once (store.requeue_failed).
+    Every topic mix is rendered and linted before the relay is opened (Tally.lint); a body Gmail would
+    clip raises ClippedError, nothing claimed, unless `force`. Messages that cannot be built go back to
+    the queue and raise BuildError after the rest were sent and recorded.
     """
     s = settings or send_mod.SendSettings.from_config(cfg)
     tally = Tally()
@@ -328,13 +382,15 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
                              deadline=s.retry_deadline, resend_uncertain=resend_uncertain)
         tally.recovered = rec.replayed + rec.uncertain
         tally.failed += rec.expired         # ran out of time since the last run: this run's news
+        if retry_failed:
+            tally.requeued, tally.not_requeued = store.requeue_failed(plan.edition_id)
         tally.skipped = store.delivery_counts(plan.edition_id).get("sent", 0)
         total = store.count_due(plan.edition_id, now())
         if total:
-            signer = signer_for(cfg)
-            first = relay_factory().open()      # RelayError here: nothing claimed, nothing marked
             sender = _EditionSender(store, cfg, plan, s, lease, tally, should_stop, progress, on_message)
-            sender.signer = signer
+            _lint(sender, force)                # ClippedError here: nothing claimed, nothing marked
+            sender.signer = signer_for(cfg)
+            first = relay_factory().open()      # RelayError here: nothing claimed, nothing marked
             sender.total = total
             journal = ledger.Journal(folder, plan.edition_id, s.connections)
             pacer = send_mod.Pacer(s.rate)
@@ -343,13 +399,59 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
             finally:
                 # Keep the journal if a message may still be in flight: the next run must see its D line.
                 journal.close(remove=sender.outstanding == 0)
+            error = None
             if sender.relay_error and (sender.outstanding or store.count_due(plan.edition_id, now())):
-                counts = store.delivery_counts(plan.edition_id)
-                _finish(tally, counts, started)
-                sender.relay_error.tally = tally
-                raise sender.relay_error
+                error = sender.relay_error
+            elif sender.unbuilt:
+                error = _build_error(plan, sender.unbuilt)
+            if error is not None:
+                _finish(tally, store.delivery_counts(plan.edition_id), started)
+                error.tally = tally
+                raise error
         _finish(tally, store.delivery_counts(plan.edition_id), started)
     return tally
+
+
+def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:
+    """The lint report of one body as a subscriber's client would get it: the markers filled in with
+    links as long as real ones (a signed token is about 40 characters), so the size is what Gmail sees."""
+    token = "x" * 40
+    html, text = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/{token}",
+                                    preferences_url=f"{cfg.base_url}/p/{token}", email=f"reader@{cfg.domain}",
+                                    name=None)
+    return lint_mod.lint(html, text)
+
+
+def _lint(sender: "_EditionSender", force: bool) -> None:
+    """Render every body the due rows need (kept for the run) and lint it; refuse a clipped one unless forced."""
+    clipped = []
+    for r in sender.store.due_groups(sender.plan.edition_id, now()):
+        group = sender._group(r)
+        report = lint_body(sender.cfg, group.body)
+        mine = sender.tally.lint.get(group.body.mix)
+        if mine is None or report.size_bytes > mine.size_bytes:
+            sender.tally.lint[group.body.mix] = report
+        if report.size_bytes >= lint_mod.CLIP_BYTES:
+            clipped.append((group.body.mix, report.size_bytes))
+    if clipped and not force:
+        mix, size = max(clipped, key=lambda c: c[1])
+        err = ClippedError(f"Edition {sender.plan.key}: the digest for {mix} is {size / 1024:.1f} KiB of HTML "
+                           f"({len(clipped)} topic mix(es) too large); Gmail clips a message at 102 KiB and hides "
+                           "the rest, unsubscribe link included.",
+                           "Nothing was sent. Send fewer stories, trim the templates, or pass --force to send "
+                           "it anyway.")
+        err.tally = sender.tally
+        raise err
+
+
+def _build_error(plan: Plan, unbuilt: list[_Row]) -> BuildError:
+    first = unbuilt[0].unbuilt
+    reason = f"{type(first).__name__}: {first}" if str(first) else type(first).__name__
+    err = BuildError(f"Edition {plan.key}: {len(unbuilt)} message(s) could not be built ({reason}), first for "
+                     f"{unbuilt[0].email}. They are still queued; nothing was marked failed.",
+                     "Fix the cause (`digest -v send` shows the traceback) and run `digest send` again.")
+    err.__cause__ = first
+    return err
 
 
 def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
@@ -359,13 +461,20 @@ def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
 
 
 def send_test(store: Store, cfg: Config, relay_factory: Callable[[], Relay], to: str, *,
-              topics: list[str] | None = None, frequency: str = "daily") -> Outcome:
+              topics: list[str] | None = None, frequency: str = "daily",
+              force: bool = False) -> tuple[Outcome, lint_mod.LintReport]:
     """Send the edition due now (for `topics`, or every topic) to one address, marked as a test.
 
     Nothing is recorded: no delivery row, no watermark, no lease. The links in it point at the
-    subscriber with that address if there is one, else at nobody (subscriber 0).
+    subscriber with that address if there is one, else at nobody (subscriber 0). Linted first, as
+    send_edition does: a body Gmail would clip raises ClippedError unless `force`.
     """
     body, _ = groups_for_preview(store, cfg, topics=topics, frequency=frequency)
+    report = lint_body(cfg, body)
+    if report.size_bytes >= lint_mod.CLIP_BYTES and not force:
+        raise ClippedError(f"The test copy for {body.mix} is {report.size_bytes / 1024:.1f} KiB of HTML; Gmail clips "
+                           "a message at 102 KiB and hides the rest, unsubscribe link included.",
+                           "Nothing was sent. Send fewer stories, trim the templates, or pass --force.")
     try:
         sid = store.subscriber(to).id
     except NotFound:
@@ -376,7 +485,7 @@ def send_test(store: Store, cfg: Config, relay_factory: Callable[[], Relay], to:
                         date=_DateHeader()(), signer=signer_for(cfg), test=True)
     relay = relay_factory().open()
     try:
-        return relay.send(cfg.sender_address, to, data)
+        return relay.send(cfg.sender_address, to, data), report
     finally:
         relay.close()
 

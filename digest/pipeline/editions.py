@@ -55,21 +55,33 @@ class _Planner:
         self.floor = max(min_items, 1)
         key = edition_key(frequency, day)
         self.plan = Plan(store.edition(key, frequency, day), key, day, 0, 0)
-        self.counts: dict[tuple[str, dt.datetime], int] = {}
+        self.counts: dict[tuple[str, int], int] = {}
+        # Every window of this edition ends at the last article stored now, by ingest order (not by
+        # the clock, which may step back): one stored later falls in the next window, never in none.
+        self.until_seq = store.ingest_seq()
+        self.first_seq: dict[dt.datetime, int] = {}
 
     def add(self, subs: list[Subscriber]) -> None:
-        plan, marks = self.plan, self.store.watermarks(sub.id for sub in subs)
+        ids = [sub.id for sub in subs]
+        plan, marks, seqs = self.plan, self.store.watermarks(ids), self.store.seq_watermarks(ids)
         rows, empty = [], []
         for sub in subs:
             since, until = select.window(sub, marks.get(sub.id), self.at)
+            since_seq = seqs.get(sub.id)
+            if since_seq is None:       # a first digest: everything stored after its time window opened
+                if since not in self.first_seq:
+                    self.first_seq[since] = self.store.seq_after(since)
+                since_seq = self.first_seq[since]
             mix = select.mix_key(sub.topics)
-            n = self.counts.get((mix, since))
+            n = self.counts.get((mix, since_seq))
             if n is None:
-                n = self.counts[(mix, since)] = self.store.count_articles_between(sub.topics, since, until)
+                n = self.counts[(mix, since_seq)] = self.store.count_articles_between(
+                    sub.topics, since, until, since_seq=since_seq, until_seq=self.until_seq)
             if n < self.floor:
                 empty.append(sub.id)
                 continue
             rows.append(dict(edition_id=plan.edition_id, subscriber_id=sub.id, mix=mix, since=since, until=until,
+                             since_seq=since_seq, until_seq=self.until_seq,
                              message_id=message.message_id(plan.key, sub.id, self.cfg.domain)))
         plan.created += self.store.plan_batch(rows, empty_ids=empty, at=self.at,
                                               empty_key=plan.key if self.close_empty else None)

@@ -9,7 +9,7 @@ lists or schedule.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import lint as lint_mod   # the preview's lint summary
 from .. import message, select
@@ -29,6 +29,11 @@ class Preview:
     html: str
     text: str | None
     lint: lint_mod.LintReport
+    notes: list[str] = field(default_factory=list)    # why a subscriber would get nothing, said plainly
+
+    @property
+    def stories(self) -> int:
+        return sum(len(s.items) for s in self.body.view.sections)
 
 
 def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
@@ -45,7 +50,29 @@ def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = Non
     html_part, text_part = msg.get_body(preferencelist=("html",)), msg.get_body(preferencelist=("plain",))
     html = html_part.get_content() if html_part is not None else ""
     text = text_part.get_content() if text_part is not None else None
-    return Preview(body, sub, data, html, text, lint_mod.lint(html, text))
+    p = Preview(body, sub, data, html, text, lint_mod.lint(html, text))
+    if sub is not None:
+        p.notes = _notes(store, sub, p.stories)
+    return p
+
+
+def _notes(store: Store, sub: Subscriber, stories: int) -> list[str]:
+    """What the editor must know before reading a subscriber's preview as what they will get."""
+    notes = []
+    if sub.status != "active":
+        notes.append(f"{sub.email} is {sub.status}: no digest goes to them. This preview shows what their topics "
+                     "would hold.")
+    if stories == 0:
+        mark = store.watermark(sub.id)
+        if mark is not None:
+            _, recent = store.subscriber_deliveries(sub.id, last=1)
+            last = f" (edition {recent[0]['edition_key']})" if recent else ""
+            notes.append(f"{sub.email} has already been sent every article up to {mark:%Y-%m-%d %H:%M} UTC{last}; "
+                         "nothing new has arrived in their topics since, so no digest would be sent now.")
+        else:
+            notes.append(f"No article in {sub.email}'s topics arrived in the window of a first digest, so no "
+                         "digest would be sent now.")
+    return notes
 
 
 @dataclass

@@ -109,10 +109,23 @@ class DueReport:
 def _add_tally(into: Tally, t: Tally) -> None:
     for name in ("sent", "skipped", "deferred", "bounced", "failed", "uncertain"):
         setattr(into, name, getattr(into, name) + getattr(t, name))
+    for reply, n in t.reasons.items():
+        into.reasons[reply] = into.reasons.get(reply, 0) + n
+    for mix, report in t.lint.items():
+        if mix not in into.lint or report.size_bytes > into.lint[mix].size_bytes:
+            into.lint[mix] = report
     for mix, stats in t.by_mix.items():
         mine = into.by_mix.setdefault(mix, {"articles": stats["articles"], "recipients": 0, "sent": 0})
         mine["recipients"] += stats["recipients"]
         mine["sent"] += stats["sent"]
+
+
+def _before_sign_up(sub: Subscriber, slot) -> bool:
+    """A weekly subscriber's first digest is their first slot after they signed up, not the one before
+    (which could be six days old: a "weekly" at once, then another on weekly_on). A daily subscriber
+    who signs up after today's slot does get today's digest at the next tick: it covers the last day,
+    as their first slot would, and waiting up to 24 hours for it would help nobody."""
+    return slot.frequency == "weekly" and sub.created_at is not None and slot.at < sub.created_at
 
 
 def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory: Callable[[], Relay], *,
@@ -121,7 +134,9 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
     """Send every subscriber whose slot (schedule: a slots.DigestSchedule) is due at `at`, once.
 
     Due = their most recent slot at or before `at` has no delivery row yet and was not found empty
-    (under min_items: that slot is closed, the items roll over to the next). So after days of
+    (under min_items: that slot is closed, the items roll over to the next), and, for a weekly
+    subscriber, came after they signed up (_before_sign_up). A digest Gmail would clip is sent all
+    the same (force; there is nobody to ask) and its lint warning logged. So after days of
     downtime only the latest slot is sent, and its window starts at the subscriber's watermark:
     one digest covers the whole gap. Interrupted sends are finished first, so a new window never
     overlaps one that was planned but not yet sent.
@@ -133,7 +148,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
             report.stopped = True
             return report
         plan = Plan(row["id"], row["key"], dt.date.fromisoformat(row["date"]), 0, 0)
-        _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
+        _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message,
+                                                      force=True))
         report.resumed.append(row["key"])
     # Plan every due slot first, a batch of candidates at a time (memory follows the batch), then
     # send edition by edition. A stop mid-planning leaves pending rows: the next pass resumes them above.
@@ -142,7 +158,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
         if stop():
             report.stopped = True
             break
-        slotted = [(sub, slot) for sub, send_at in batch if (slot := schedule.slot_for(sub, send_at, at)) is not None]
+        slotted = [(sub, slot) for sub, send_at in batch if (slot := schedule.slot_for(sub, send_at, at)) is not None
+                   and not _before_sign_up(sub, slot)]
         done = store.handled_slots_among([sub.id for sub, _ in slotted], {slot.key for _, slot in slotted})
         groups: dict[tuple[dt.date, str], list[Subscriber]] = {}
         for sub, slot in slotted:
@@ -163,7 +180,8 @@ def run_due(store: Store, cfg: Config, schedule, at: dt.datetime, relay_factory:
             if stop():
                 report.stopped = True
                 continue
-            _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message))
+            _add_tally(report.tally, send_edition(store, cfg, plan, relay_factory, should_stop=stop, on_message=on_message,
+                                                      force=True))
             report.editions.append(plan.key)
     report.stopped = report.stopped or stop()
     return report
