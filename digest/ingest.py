@@ -5,7 +5,10 @@ Formats:
   photo caption, body paragraphs, a sources line ("... contributed to this report."), an author
   name and a bio. Caption, sources and bio are kept apart from the body.
 - JSON Lines (.jsonl): one article object per line (title, body, labels|topics, url, source,
-  published, caption, sources, author, bio).
+  published, caption, sources, author, bio). The title may be missing: the digest then writes a
+  headline from the lede.
+`source` is the outlet (a publication, a wire); `author` is the byline. Page-as-text names an
+author and no outlet, so its source stays empty: a reporter is never shown as another outlet.
 May import: models, errors.
 """
 
@@ -95,7 +98,7 @@ def parse_text(text: str, *, origin: str, vocabulary: set[str] = frozenset()) ->
     if not body:
         raise ParseError(f"{origin}: no body text after the title")
     return ParsedArticle(title=title, body=body, labels=labels, caption=caption, sources=sources,
-                         author=author, bio=bio, source=author, published=_date_from_name(origin), origin=origin)
+                         author=author, bio=bio, source=None, published=_date_from_name(origin), origin=origin)
 
 
 def _date_from_name(origin: str) -> dt.datetime | None:
@@ -113,10 +116,8 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
         raise ParseError(f"{origin}: expected a JSON object per line")
     title = str(obj.get("title") or "").strip()
     body = str(obj.get("body") or obj.get("content") or "").strip()
-    if not title:
-        raise ParseError(f"{origin}: no title found")
     if not body:
-        raise ParseError(f"{origin}: no body text")
+        raise ParseError(f"{origin}: no body text", "Give each line a `body` (the title is optional).")
     labels = obj.get("labels") or obj.get("topics") or obj.get("categories") or []
     if isinstance(labels, str):
         labels = [x.strip() for x in labels.split(";") if x.strip()]
@@ -131,7 +132,12 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
     return ParsedArticle(
         title=title, body=body, labels=[str(x) for x in labels], caption=obj.get("caption"),
         sources=obj.get("sources"), author=obj.get("author"), bio=obj.get("bio"), url=obj.get("url"),
-        source=obj.get("source") or obj.get("author"), published=published, origin=origin)
+        source=_text_or_none(obj.get("source")), published=published, origin=origin)
+
+
+def _text_or_none(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or None
 
 
 def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[ParsedArticle | ParseError]:
@@ -177,11 +183,15 @@ def expand_paths(paths: list[str | Path]) -> Iterator[Path]:
 
 
 def identity(art: ParsedArticle) -> tuple[str, str]:
-    """(guid, checksum): the guid finds the same article again (URL, else title); the checksum sees edits."""
+    """(guid, checksum): the guid finds the same article again (URL, else title, else the body's
+    first paragraph); the checksum sees edits."""
     if art.url:
         guid = "url:" + art.url.strip()
-    else:
+    elif art.title.strip():
         guid = "title:" + re.sub(r"\W+", " ", art.title.lower()).strip()
+    else:
+        lede = art.body.strip().split("\n", 1)[0]
+        guid = "lede:" + hashlib.sha256(re.sub(r"\W+", " ", lede.lower()).strip().encode()).hexdigest()[:32]
     content = json.dumps([art.title, art.body, art.labels, art.caption, art.sources, art.author, art.bio,
                           art.url, art.source, art.published.isoformat() if art.published else None])
     return guid, hashlib.sha256(content.encode()).hexdigest()
