@@ -94,7 +94,7 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
                    "cluster_articles": [{"id": o.id, "headline": o.headline, "source": o.source, "url": o.url}
                                         for o in others]})
         return
-    click.echo(f"#{a.id}  {a.title}")
+    click.echo(f"#{a.id}  {a.title or '(no title: the headline is written from the lede)'}")
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     if a.headline_override:
