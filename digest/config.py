@@ -36,6 +36,16 @@ class SmtpSettings:
 
 
 @dataclass
+class SummarySettings:
+    """[summary] and [cluster]: how long a blurb is, which site names a title may lose besides the
+    article's own outlet, and how far apart in time two reports of one story may be published."""
+    max_words: int = 55
+    max_sentences: int = 2
+    site_names: list[str] = field(default_factory=list)
+    cluster_window_hours: float = 48.0
+
+
+@dataclass
 class Config:
     db: str = "digest.db"
     smtp_url: str | None = None
@@ -54,6 +64,7 @@ class Config:
     rate: float = 0.0                 # messages per second, 0 = as fast as the relay takes them
     source: str | None = None         # the digest.toml that was read, if any
     sections: dict = field(default_factory=dict)   # the raw [ingest], [digest], ... tables
+    summary: SummarySettings = field(default_factory=SummarySettings)
 
     @property
     def sender_address(self) -> str:
@@ -98,6 +109,9 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             _set(cfg, attr, env[var], var)
             if attr == "templates_dir":
                 templates_from = var
+    for var, attr in SUMMARY_ENV.items():
+        if env.get(var):
+            _set_summary(cfg.summary, attr, env[var], var)
     if cfg.templates_dir:
         _check_templates(cfg.templates_dir, templates_from)
     if cfg.smtp_url:
@@ -171,6 +185,49 @@ def _apply_file(cfg: Config, path: Path) -> None:
                           "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
     cfg.sections = {k: v for k, v in data.items() if isinstance(v, dict)}
     cfg.source = str(path)
+    _apply_summary(cfg, path)
+
+
+SUMMARY_ENV = {"DIGEST_SUMMARY_MAX_WORDS": "max_words", "DIGEST_SUMMARY_MAX_SENTENCES": "max_sentences",
+               "DIGEST_CLUSTER_WINDOW_HOURS": "cluster_window_hours"}
+_SUMMARY_KEYS = {"summary": {"max_words": "max_words", "max_sentences": "max_sentences", "site_names": "site_names"},
+                 "cluster": {"window_hours": "cluster_window_hours"}}
+_SUMMARY_HINTS = {"max_words": "The blurb's word budget, e.g. max_words = 55.",
+                  "max_sentences": "Sentences in a blurb, the lede included, e.g. max_sentences = 2.",
+                  "cluster_window_hours": "Hours between two reports of one story, e.g. window_hours = 48.",
+                  "site_names": 'Site names a title may lose at its end, e.g. site_names = ["BBC News"].'}
+
+
+def _apply_summary(cfg: Config, path: Path) -> None:
+    """[summary] max_words, max_sentences, site_names and [cluster] window_hours, each checked."""
+    for table, keys in _SUMMARY_KEYS.items():
+        values = cfg.sections.get(table) or {}
+        unknown = sorted(set(values) - set(keys))
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting `{unknown[0]}` in [{table}].",
+                              f"Known settings: {', '.join(sorted(keys))}.")
+        for key, attr in keys.items():
+            if key in values:
+                _set_summary(cfg.summary, attr, values[key], f"{path}: [{table}] {key}")
+
+
+def _set_summary(settings: SummarySettings, attr: str, value, where: str) -> None:
+    if attr == "site_names":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{where} must be a list of names.", _SUMMARY_HINTS[attr])
+        settings.site_names = [v.strip() for v in value]
+        return
+    kind = type(getattr(settings, attr))
+    try:
+        number = kind(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number <= 0 or (kind is int and str(value).strip() not in (str(number), f"{number}.0")):
+        raise ConfigError(f"{where} = {value!r} is not a positive {'whole ' if kind is int else ''}number.",
+                          _SUMMARY_HINTS[attr])
+    setattr(settings, attr, number)
 
 
 def _beside(config_file: Path, value: str) -> str:

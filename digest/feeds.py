@@ -4,7 +4,9 @@
 and treats 304 as "nothing new"; for a local file the checksum of its bytes plays the ETag's
 part. A feed that cannot be fetched or parsed raises ParseError naming the feed and the reason;
 the caller logs it and tries again next time. Entries become articles: title, the content (or
-summary) stripped of HTML as the body, link as url, published, categories as labels.
+summary) stripped of HTML as the body, link as url, published, categories as labels; the feed's
+title is the outlet (`source`) and the entry's author the byline. An entry without a title is
+kept: the digest writes its headline from the lede.
 May import: models, errors, ingest.
 """
 
@@ -187,10 +189,8 @@ def entry_article(entry, *, origin: str, source: str | None, labels: list[str]) 
     content = next((c.get("value") for c in contents if "html" in (c.get("type") or "")), None) \
         or (contents[0].get("value") if contents else None)
     body = html_to_text(content or entry.get("summary") or entry.get("description"))
-    if not title:
-        raise ParseError("no title")
     if not body:
-        raise ParseError(f'"{title}" has no text (no content or summary)')
+        raise ParseError(f'"{title}" has no text (no content or summary)' if title else "no title and no text")
     tags = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
     found = [re.sub(r"\s+", " ", t).strip() for t in tags if t] + labels
     seen: set[str] = set()

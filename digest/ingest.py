@@ -5,9 +5,12 @@ Formats:
   photo caption, body paragraphs, a sources line ("... contributed to this report."), an author
   name and a bio. Caption, sources and bio are kept apart from the body.
 - JSON Lines (.jsonl): one article object per line (title, body, labels|topics, url, source,
-  published, caption, sources, author, bio).
+  published, caption, sources, author, bio). The title may be missing: the digest then writes a
+  headline from the lede.
 - RSS and Atom files (.xml, .rss, .atom, or any file whose content opens a feed): read by
   digest.feeds, one article per entry.
+`source` is the outlet (a publication, a wire); `author` is the byline. Page-as-text names an
+author and no outlet, so its source stays empty: a reporter is never shown as another outlet.
 May import: models, errors, and feeds (for feed files, imported where it is used: feeds may
 import this module).
 """
@@ -101,7 +104,7 @@ def parse_text(text: str, *, origin: str, vocabulary: set[str] = frozenset()) ->
     named = _date_from_name(origin)
     published = date_from_text(body, caption=caption, stamp=stamp, reference=named) or named
     return ParsedArticle(title=title, body=body, labels=labels, caption=caption, sources=sources,
-                         author=author, bio=bio, source=author, published=published, origin=origin)
+                         author=author, bio=bio, source=None, published=published, origin=origin)
 
 
 # ---- the article's date: its own text first (issue 12, item 11) ---------------------------------
@@ -250,10 +253,8 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
     _check_fields(obj, origin)
     title = (obj.get("title") or "").strip()
     body = (obj.get("body") or obj.get("content") or "").strip()
-    if not title:
-        raise ParseError(f"{origin}: no title found")
     if not body:
-        raise ParseError(f"{origin}: no body text")
+        raise ParseError(f"{origin}: no body text", "Give each line a `body` (the title is optional).")
     labels = obj.get("labels") or obj.get("topics") or obj.get("categories") or []
     if isinstance(labels, str):
         labels = [x.strip() for x in labels.split(";") if x.strip()]
@@ -271,7 +272,7 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
     return ParsedArticle(
         title=title, body=body, labels=[x.strip() for x in labels if x.strip()], caption=opt("caption"),
         sources=opt("sources"), author=opt("author"), bio=opt("bio"), url=opt("url"),
-        source=opt("source") or opt("author"), published=published, origin=origin)
+        source=opt("source"), published=published, origin=origin)
 
 
 def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[ParsedArticle | ParseError]:
@@ -337,13 +338,14 @@ def expand_paths(paths: list[str | Path]) -> Iterator[Path]:
 
 
 def identity(art: ParsedArticle) -> tuple[str, str]:
-    """(guid, checksum): the guid finds the same article again (URL, else title); the checksum sees edits."""
+    """(guid, checksum): the guid finds the same article again (URL, else title, else the body's
+    first paragraph); the checksum sees edits."""
     if art.url:
         guid = "url:" + art.url.strip()
     elif any(ch.isalpha() for ch in art.title):
         guid = "title:" + re.sub(r"\W+", " ", art.title.lower()).strip()
     else:
-        # A title with no letters ("???", "2026", "—") does not tell one article from another:
+        # No title, or one with no letters ("???", "2026", "—"), does not tell one article from another:
         # the title as written and the opening words of the body do.
         opening = " ".join(re.sub(r"\W+", " ", art.body.lower()).split()[:40])
         guid = "text:" + " ".join(art.title.split()) + " | " + opening

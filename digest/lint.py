@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 CLIP_BYTES = 102 * 1024      # Gmail shows "[Message clipped]" from here on
+LONG_HEADLINE = 100          # characters; an editor's title is never cut, so the preview says so
 NEAR_CLIP_BYTES = 90 * 1024
 _ABSOLUTE = re.compile(r"(?i)^(https?://|mailto:)")
 _MARKER = re.compile(r"%%[A-Z_]+%%")
@@ -44,9 +45,10 @@ def _short(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def lint(html: str, text: str | None, *, personalized: bool = True) -> LintReport:
-    """Warn about Gmail clipping, relative links, images without alt, a missing text part and
-    leftover template syntax or (once personalized) unsubstituted %%MARKERS%%."""
+def lint(html: str, text: str | None, *, personalized: bool = True, headlines: list[str] = ()) -> LintReport:
+    """Warn about Gmail clipping, relative links, images without alt, a missing text part,
+    leftover template syntax or (once personalized) unsubstituted %%MARKERS%%, and headlines
+    over LONG_HEADLINE characters (a warning only: the headline is printed as it is)."""
     size = len(html.encode("utf-8"))
     warnings: list[str] = []
     if size >= CLIP_BYTES:
@@ -78,4 +80,9 @@ def lint(html: str, text: str | None, *, personalized: bool = True) -> LintRepor
             if markers:
                 warnings.append(f"The {part} part still holds unsubstituted markers: {', '.join(markers)}; "
                                 "run render.personalize on it.")
+    for headline in headlines:
+        if len(headline) > LONG_HEADLINE:
+            warnings.append(f"Headline {_short(headline)!r} is {len(headline)} characters, over {LONG_HEADLINE}: "
+                            "it wraps to many lines on a phone; shorten it with `digest articles edit ID "
+                            "--headline TEXT` if you want.")
     return LintReport(size_bytes=size, warnings=warnings, ok=not warnings)

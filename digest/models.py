@@ -77,9 +77,10 @@ class ItemView:
     headline: str
     summary: str
     url: str                       # absolute URL ("Read more")
-    source: str | None = None
+    source: str | None = None      # the outlet (a publication, a wire, a feed's title)
     published: dt.date | dt.datetime | None = None
-    also: list[tuple[str, str]] = field(default_factory=list)   # (source name, absolute url)
+    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
+    author: str | None = None      # the byline ("By ..."), never an outlet
 
 
 @dataclass

@@ -63,6 +63,7 @@ class Settings:
     ingest_every: float                 # seconds
     folders: list[Path] = field(default_factory=list)
     feeds: list[FeedSpec] = field(default_factory=list)
+    folder_sources: dict[Path, str] = field(default_factory=dict)   # the outlet of a folder's articles
     digest: DigestSchedule = field(default_factory=DigestSchedule)
     tick_every: float = DEFAULT_TICK_SECONDS
 
@@ -94,9 +95,21 @@ def load_settings(cfg: Config) -> Settings:
     if "every_seconds" in ingest:
         every = _positive(ingest["every_seconds"], f"{where}: [ingest] every_seconds",
                           "Give the seconds between ingests, e.g. every_seconds = 30.")
-    folders = ingest.get("folders", [])
-    if isinstance(folders, str) or not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
-        raise ConfigError(f"{where}: [ingest] folders must be a list of paths.", 'Example: folders = ["incoming/"]')
+    folders, folder_sources = [], {}
+    raw_folders = ingest.get("folders", [])
+    if isinstance(raw_folders, str) or not isinstance(raw_folders, list):
+        raw_folders = [None]
+    for item in raw_folders:
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and set(item) <= {"path", "source"} \
+                and isinstance(item.get("source", ""), str):
+            folders.append(item["path"])
+            if item.get("source", "").strip():
+                folder_sources[(base / item["path"]).resolve()] = item["source"].strip()
+        elif isinstance(item, str):
+            folders.append(item)
+        else:
+            raise ConfigError(f"{where}: [ingest] folders must be a list of paths or {{path = ..., source = ...}}.",
+                              'Example: folders = ["incoming/", {path = "wires/", source = "Compass Wire"}]')
     feeds = []
     raw_feeds = ingest.get("feeds", [])
     if isinstance(raw_feeds, str) or not isinstance(raw_feeds, list):
@@ -119,7 +132,8 @@ def load_settings(cfg: Config) -> Settings:
         tick = _positive(table["check_every_seconds"], f"{where}: [digest] check_every_seconds",
                          "How often the digest job looks for due subscribers; the default is 60.")
     return Settings(source=str(Path(cfg.source).resolve()) if cfg.source else None, base_dir=base, ingest_every=every,
-                    folders=[(base / f).resolve() for f in folders], feeds=feeds, digest=schedule, tick_every=tick)
+                    folders=[(base / f).resolve() for f in folders], feeds=feeds, digest=schedule, tick_every=tick,
+                    folder_sources=folder_sources)
 
 
 # ---- the lease ----------------------------------------------------------------------------------
@@ -232,7 +246,8 @@ class Scheduler:
 
     def ingest(self, at: dt.datetime) -> pipeline.SourcesReport:
         s = self.settings
-        r = pipeline.ingest_sources(self.store, s.folders, s.feeds, at=at, base_dir=s.base_dir)
+        r = pipeline.ingest_sources(self.store, s.folders, s.feeds, at=at, base_dir=s.base_dir,
+                                    settings=self.cfg.summary, folder_sources=s.folder_sources)
         for err in r.errors:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:

@@ -219,6 +219,13 @@ def m006_ingest_seq(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m007_outlets_not_authors(db: sqlite_utils.Database) -> None:
+    # Page-as-text (and JSON Lines without a `source`) used to store the author as the outlet, so
+    # "Also reported by" named a reporter. The outlet is unknown for those rows: clear it.
+    db.execute("UPDATE articles SET source = NULL WHERE source IS NOT NULL AND source = author")
+
+
 def schema_version() -> int:
     """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
     private). A database records its own in PRAGMA user_version."""
@@ -629,10 +636,10 @@ class Store:
     # ---- editors, re-summarizing and clusters (issue 3: `digest articles edit/resummarize/show`) ----
 
     def machine_summaries(self, ids: Iterable[int] | None = None) -> list[dict]:
-        """id, title, body, what the machine wrote (headline, summary, sentences) and whether an
+        """id, title, body, source, what the machine wrote (headline, summary, sentences) and whether an
         editor overrode it (has_override), in id order; all articles when `ids` is None.
         An unknown id is an error naming it, before anything is read."""
-        sql = ("SELECT id, title, body, headline, summary, summary_sentences,"
+        sql = ("SELECT id, title, body, source, headline, summary, summary_sentences,"
                " (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles")
         if ids is None:
             rows = self.q(sql + " ORDER BY id")
@@ -656,18 +663,20 @@ class Store:
             self.conn.executemany("UPDATE articles SET headline = ?, summary = ?, summary_sentences = ? WHERE id = ?",
                                   [(h, s, json.dumps(sent), i) for i, h, s, sent in rows])
 
-    def cluster_candidates(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[sqlite3.Row]:
-        """id, title, body of the articles ingested after `since`, plus the given ids (an edited
-        re-ingest keeps its first ingest time), in id order."""
-        rows = {r["id"]: r for r in self.q("SELECT id, title, body FROM articles WHERE ingested_at > ?"
+    def cluster_candidates(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[dict]:
+        """id, title, body, published and ingested_at (datetimes) of the articles ingested after
+        `since`, plus the given ids (an edited re-ingest keeps its first ingest time), in id order."""
+        cols = "id, title, body, published, ingested_at"
+        rows = {r["id"]: r for r in self.q(f"SELECT {cols} FROM articles WHERE ingested_at > ?"
                                            " AND removed_at IS NULL", [ts(since)])}
         older = sorted(set(ids) - set(rows))
         for i in range(0, len(older), 500):
             chunk = older[i:i + 500]
             rows.update((r["id"], r) for r in self.q(
-                f"SELECT id, title, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})"
+                f"SELECT {cols} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})"
                 " AND removed_at IS NULL", chunk))
-        return [rows[k] for k in sorted(rows)]
+        return [{**dict(rows[k]), "published": parse_ts(rows[k]["published"]),
+                 "ingested_at": parse_ts(rows[k]["ingested_at"])} for k in sorted(rows)]
 
     def cluster_members(self, cluster_id: int) -> list[Article]:
         """Every article in one cluster, in id order."""

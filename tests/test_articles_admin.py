@@ -35,12 +35,12 @@ def test_feed_files_are_ingested_as_feeds_by_suffix_or_content(db, tmp_path):
     (tmp_path / "world.xml").write_text(RSS)
     (tmp_path / "desk.txt").write_text(ATOM)          # a feed saved under the wrong name
     r = db("articles", "ingest", tmp_path / "world.xml", tmp_path / "desk.txt")
-    assert r.exit_code == 1                            # the RSS has one entry without a title
+    assert r.exit_code == 1                            # the RSS has one entry with neither title nor text
     assert [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")] == [
-        f"Error: {tmp_path / 'world.xml'}: entry 3: no title"]
-    assert "Ingested: 3 added" in r.stderr
+        f"Error: {tmp_path / 'world.xml'}: entry 3: no title and no text"]
+    assert "Ingested: 4 added" in r.stderr             # the entry with text and no title is kept
     titles = sorted(a["title"] for a in articles(db))
-    assert titles == ["Parliament Passes the Budget", "Ports Reopen After the Storm",
+    assert titles == ["", "Parliament Passes the Budget", "Ports Reopen After the Storm",
                       "Rail Strike Ends in Two Countries"]
     assert not any(t.startswith("<") for t in titles)
     ports = next(a for a in articles(db) if a["title"].startswith("Ports"))
@@ -53,8 +53,8 @@ def test_two_feeds_never_overwrite_each_other(db, tmp_path):
     (folder / "a.rss").write_text(RSS)
     (folder / "b.atom").write_text(ATOM)
     (folder / "page.html").write_text("<!DOCTYPE html><html><body>hi</body></html>")   # not picked from a folder
-    assert "3 added" in db("articles", "ingest", folder).stderr
-    assert len(articles(db)) == 3
+    assert "4 added" in db("articles", "ingest", folder).stderr
+    assert len(articles(db)) == 4
 
 
 def test_a_web_page_is_refused_by_name(db, tmp_path):
@@ -179,8 +179,8 @@ def test_a_feed_file_dropped_into_a_watched_folder_is_read_as_a_feed(db, tmp_pat
         report = pipeline.ingest_sources(store, [folder], [])
     finally:
         store.close()
-    assert len(report.added) == 2 and (folder / "done" / "wire.rss").exists()
-    assert sorted(a["title"] for a in articles(db)) == ["Parliament Passes the Budget", "Ports Reopen After the Storm"]
+    assert len(report.added) == 3 and (folder / "done" / "wire.rss").exists()
+    assert sorted(a["title"] for a in articles(db)) == ["", "Parliament Passes the Budget", "Ports Reopen After the Storm"]
 
 
 # ---- JSON Lines with wrong types (issue 15, item 9) -------------------------------------------------
@@ -214,7 +214,7 @@ def _hostile_lines(rng, n: int) -> tuple[list[str], dict[int, str], int]:
                 ("[1, 2, 3]", "expected a JSON object per line"), ('"just a string"', "expected a JSON object"),
                 ("null", "expected a JSON object"), ("{not json", "invalid JSON"), ("[" * 5000, "invalid JSON"),
                 ("1" * 5000, "invalid JSON"), ('{"title": "\\ud800 cut", "body": "text"}', 'field "title" is not valid'),
-                ('{"title": "No body"}', "no body text"), ('{"body": "No title here."}', "no title found"),
+                ('{"title": "No body"}', "no body text"), ('{"body": "   "}', "no body text"),
                 ('{"title": "Bad date", "body": "Text.", "published": "yesterday"}', 'field "published" is not an ISO'),
                 ('{"title": "Far date", "body": "Text.", "published": "9999-12-31T23:59:59-05:00"}',
                  'field "published" is not an ISO'),

@@ -5,7 +5,9 @@ The articles are written for these tests (fictional events, realistic wire-style
 
 from __future__ import annotations
 
-from digest.cluster import Doc, cluster, similarity
+import datetime as dt
+
+from digest.cluster import Doc, boilerplate, cluster, paragraph_key, similarity
 
 # Two outlets, one event: a port strike on Odesa.
 ODESA_A = Doc(1, "Russian Drones Hit Odesa Grain Terminal, Injuring Four", """
@@ -118,7 +120,7 @@ def test_similarity_is_symmetric_and_bounded():
 
 
 def test_threshold_controls_grouping():
-    assert len(cluster(ALL, threshold=0.0)) == 1          # everything shares some word
+    assert len(cluster(ALL, threshold=0.001)) == 1        # everything shares some word
     assert len(cluster(ALL, threshold=1.01)) == len(ALL)  # nothing is that similar
 
 
@@ -135,3 +137,25 @@ def test_large_batch_uses_blocking_and_still_finds_rewrites():
     groups = cluster(filler + [ODESA_A, ODESA_B, SWAP])
     assert [1, 2] in groups
     assert [3] in groups
+
+
+def test_paragraphs_found_in_three_articles_are_boilerplate_and_weigh_nothing():
+    footer = "Compass Wire Service is an independent news agency. Its reports reach 200 newspapers."
+    ledes = ["Ports reopened in Gdansk after the storm.", "Farmers in Bavaria protested against diesel taxes.",
+             "A museum in Porto returned a stolen painting."]
+    bodies = [f"{lede}\n\n{footer}" for lede in ledes]
+    common = boilerplate(bodies)
+    assert paragraph_key(footer) in common and len(common) == 1
+    assert boilerplate(bodies[:2]) == set()                   # two copies may be one story told twice
+    a, b = (Doc(k, f"Title {k}", bodies[k]) for k in range(2))
+    assert similarity(a, b, common) < similarity(a, b) and similarity(a, b, common) < 0.1
+
+
+def test_reports_published_further_apart_than_the_window_are_never_one_story():
+    t = dt.datetime(2026, 11, 20, 6, tzinfo=dt.timezone.utc)
+    a = Doc(ODESA_A.id, ODESA_A.title, ODESA_A.body, t)
+    b = Doc(ODESA_B.id, ODESA_B.title, ODESA_B.body, t + dt.timedelta(hours=47))
+    assert [1, 2] in cluster([a, b, SWAP])
+    late = Doc(ODESA_B.id, ODESA_B.title, ODESA_B.body, t + dt.timedelta(hours=49))
+    assert cluster([a, late, SWAP]) == [[1], [2], [3]]
+    assert [1, 2] in cluster([a, late, SWAP], window=dt.timedelta(hours=72))

@@ -32,7 +32,8 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
     <category>Parliament</category>
     <description>The budget passed by a wide margin after a long debate in the chamber.</description>
   </item>
-  <item><title></title><description>An entry without a title.</description></item>
+  <item><title></title><description></description></item>
+  <item><link>https://wire.example/quake</link><description>A magnitude 6.1 earthquake struck off the coast of northern Chile on Tuesday, officials said. No damage was reported.</description></item>
 </channel></rss>
 """
 
@@ -73,9 +74,13 @@ def test_rss_and_atom_files_become_articles_with_topics(store, tmp_path):
     (tmp_path / "feeds" / "desk.atom").write_text(ATOM)
     specs = [FeedSpec("world.rss"), FeedSpec("feeds/desk.atom", ["World"])]
     r = pipeline.ingest_sources(store, [], specs, at=AT, base_dir=tmp_path)
-    assert (len(r.added), r.feeds, r.feed_errors) == (3, 2, [])
-    assert [e.message for e in r.errors] == ["world.rss: entry 3: no title"]
+    assert (len(r.added), r.feeds, r.feed_errors) == (4, 2, [])
+    assert [e.message for e in r.errors] == ["world.rss: entry 3: no title and no text"]
     arts = {a.title: a for a in store.articles()}
+    # An entry without a title is kept: its headline is written from the lede, attribution and all.
+    quake = arts[""]
+    assert quake.url == "https://wire.example/quake" and quake.source == "World Wire"
+    assert quake.headline == "Officials: Magnitude 6.1 earthquake struck off coast of northern Chile"
     ports = arts["Ports Reopen After the Storm"]
     assert ports.body == "Ports along the coast reopened on Tuesday.\n\nCrews cleared the channels overnight & ships began to move."
     assert (ports.url, ports.source, ports.topics) == ("https://wire.example/ports", "World Wire", ["World"])
@@ -136,7 +141,7 @@ def test_etag_and_last_modified_are_sent_back_and_a_304_reads_nothing(store):
         srv.docs["/desk.atom"] = (200, ATOM, {"Last-Modified": "Wed, 25 Nov 2026 05:00:00 GMT"})
         specs = [FeedSpec(srv.url + "/world.rss"), FeedSpec(srv.url + "/desk.atom")]
         first = pipeline.ingest_sources(store, [], specs, at=AT)
-        assert (first.feeds, len(first.added)) == (2, 3)
+        assert (first.feeds, len(first.added)) == (2, 4)
         assert store.feed_state(srv.url + "/world.rss")["etag"] == '"v1"'
         second = pipeline.ingest_sources(store, [], specs, at=AT + dt.timedelta(minutes=10))
         assert (second.feeds_unchanged, len(second.added), len(second.unchanged)) == (2, 0, 0)
@@ -149,7 +154,7 @@ def test_etag_and_last_modified_are_sent_back_and_a_304_reads_nothing(store):
                                                    "<description>The tax was dropped.</description></item><item>", 1),
                                   {"ETag": '"v2"'})
         third = pipeline.ingest_sources(store, [], specs, at=AT + dt.timedelta(minutes=20))
-        assert (len(third.added), len(third.unchanged), third.feeds) == (1, 2, 1)
+        assert (len(third.added), len(third.unchanged), third.feeds) == (1, 3, 1)
         assert store.feed_state(srv.url + "/world.rss")["etag"] == '"v2"'
 
 
@@ -163,7 +168,7 @@ def test_a_failing_feed_is_recorded_and_retried_and_never_stops_the_others(store
         specs = [FeedSpec(srv.url + "/broken"), FeedSpec(dead), FeedSpec("bad.xml"), FeedSpec("missing.rss"),
                  FeedSpec(srv.url + "/world.rss"), FeedSpec("desk.atom")]
         r = pipeline.ingest_sources(store, [], specs, at=AT, base_dir=tmp_path)
-        assert (r.feeds, len(r.added)) == (2, 3)
+        assert (r.feeds, len(r.added)) == (2, 4)
         reasons = [str(e) for e in r.feed_errors]
         assert len(reasons) == 4
         assert "/broken: the server answered 500" in reasons[0]

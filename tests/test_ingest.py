@@ -76,12 +76,16 @@ def test_json_lines_one_article_per_line_and_bad_lines_named(tmp_path):
     f = tmp_path / "feed.jsonl"
     good = {"title": "Ports reopen", "body": "Ports reopened on Monday after the strike ended.",
             "labels": ["World"], "url": "https://example.org/ports", "published": "2026-11-20T08:00:00Z"}
-    f.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"body": "no title"}) + "\n")
+    untitled = {"body": "Dockers in Antwerp voted to end their strike on Monday, the union said.", "source": "Port Wire"}
+    f.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"title": "No body"}) + "\n"
+                 + json.dumps(untitled) + "\n")
     items = list(read_path(f))
     assert items[0].title == "Ports reopen" and items[0].url == "https://example.org/ports"
     assert items[0].published.year == 2026
     assert isinstance(items[1], ParseError) and f"{f}:2" in items[1].message
-    assert isinstance(items[2], ParseError) and f"{f}:3" in items[2].message and "no title" in items[2].message
+    assert isinstance(items[2], ParseError) and f"{f}:3" in items[2].message and "no body" in items[2].message
+    # No title is fine (the digest writes a headline from the lede); the outlet is `source`, never the author.
+    assert (items[3].title, items[3].source) == ("", "Port Wire")
 
 
 @pytest.mark.skipif(not SHARED_SEED.exists(), reason="../shared/seeds is not beside the repository")

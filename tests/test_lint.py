@@ -80,3 +80,13 @@ def test_rendered_digest_is_clean_before_and_after_personalize():
                              email="ada@example.org", name="Ada")
     assert lint(html, text).ok
     assert not lint(rendered.html, rendered.text).ok     # markers left = not ready to send
+
+
+def test_a_headline_over_100_characters_is_a_warning_never_a_rewrite():
+    fine = "Final Count Confirms Okafor as Winner of Harlow Falls Mayoral Runoff"
+    long = fine + " After a Recount of Every Provisional and Mailed Ballot in the County"
+    report = lint(GOOD, TEXT, headlines=[fine, long])
+    assert not report.ok
+    [warning] = report.warnings
+    assert f"is {len(long)} characters, over 100" in warning and "digest articles edit" in warning
+    assert lint(GOOD, TEXT, headlines=[fine]).ok

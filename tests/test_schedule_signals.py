@@ -140,6 +140,8 @@ def test_a_scheduler_killed_hard_does_not_block_the_next_once(run, tmp_path, ser
     readers(tmp_path / "digest.db", "late")
     once = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", "--once"], cwd=tmp_path, env=service,
                           capture_output=True, text=True, timeout=120)
-    assert once.returncode == 0, once.stderr
+    # 3 only when the kill came mid-send: a delivery whose final dot was written is listed uncertain.
+    assert once.returncode == 0 or (once.returncode == 3 and "failed 0" in once.stderr
+                                    and "deferred 0" in once.stderr), once.stderr
     assert "whose process is gone, is taken over" in once.stderr
     assert {r[0] for r, _ in sink.messages} >= {f"late{i:02d}@example.org" for i in range(60)}

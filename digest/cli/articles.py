@@ -7,6 +7,7 @@ import click
 
 from .. import pipeline, summarize
 from ..errors import DigestError
+from ..lint import LONG_HEADLINE
 from .app import App, echo_json, finish, pass_app, say, table
 
 
@@ -50,7 +51,7 @@ def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
 
     Example: digest articles ingest seeds/ incoming/extra.jsonl https://example.org/world.xml
     """
-    report = pipeline.ingest_paths(app.store, paths)
+    report = pipeline.ingest_paths(app.store, paths, settings=app.cfg.summary)
     removed = f", {len(report.removed)} removed earlier (left out)" if report.removed else ""
     finish(report.errors, f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
                           f"{len(report.unchanged)} unchanged{removed}, {len(report.errors)} failed")
@@ -128,7 +129,7 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
                    "cluster_articles": [{"id": o.id, "headline": o.headline, "source": o.source, "url": o.url}
                                         for o in others]})
         return
-    click.echo(f"#{a.id}  {a.title}")
+    click.echo(f"#{a.id}  {a.title or '(no title: the headline is written from the lede)'}")
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     if a.headline_override:
@@ -152,8 +153,8 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
 
 @articles_group.command(name="edit")
 @click.argument("article_id", type=int)
-@click.option("--headline", help=f"The headline to print instead of the machine's. Keep it within "
-                                 f"{summarize.HEADLINE_MAX} characters (longer is stored, with a warning). "
+@click.option("--headline", help=f"The headline to print instead of the machine's. Over "
+                                 f"{LONG_HEADLINE} characters it is stored, with a warning. "
                                  "An empty string goes back to the machine's.")
 @click.option("--summary", help="The blurb to print instead of the machine's. An empty string goes back to "
                                 "the machine's.")
@@ -163,7 +164,7 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
     """Override the machine's headline or summary of one article.
 
     Overrides are what the digest prints from then on; they survive `digest articles resummarize`
-    and re-ingesting the article. A headline over 60 characters is kept but warned about: long
+    and re-ingesting the article. A headline over 100 characters is kept but warned about: long
     headlines wrap in narrow mail clients and get cut in the subject line.
 
     Example: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
@@ -177,9 +178,9 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
     headline = " ".join(headline.split()) if headline is not None else None
     summary = " ".join(summary.split()) if summary is not None else None
     app.store.set_override(article_id, headline=headline, summary=summary)
-    if headline and len(headline) > summarize.HEADLINE_MAX:
+    if headline and len(headline) > LONG_HEADLINE:
         say(f"Warning: the headline of article {article_id} is {len(headline)} characters, over "
-            f"{summarize.HEADLINE_MAX}; it is saved, but may wrap or be cut in the subject line.")
+            f"{LONG_HEADLINE}; it is saved, but may wrap or be cut in the subject line.")
     a = app.store.article(article_id)
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
@@ -197,7 +198,7 @@ def articles_resummarize(app: App, article_ids: tuple[int, ...], all_articles: b
     """
     if all_articles == bool(article_ids):
         raise click.UsageError("Give article ids or --all (not both).")
-    report = pipeline.resummarize(app.store, None if all_articles else article_ids)
+    report = pipeline.resummarize(app.store, None if all_articles else article_ids, settings=app.cfg.summary)
     say(f"Resummarized {report.checked} articles: {len(report.changed)} changed, "
         f"{report.checked - len(report.changed)} unchanged"
         + (f"; {len(report.overridden)} of the changed keep their editor's override "

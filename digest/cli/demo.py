@@ -37,7 +37,7 @@ def demo_command(app: App, out_dir: str) -> None:
         cfg.secret = tokens.DEMO_SECRET
     store, _ = app.init_store()
     seeds, lists = _find("seeds"), _find("subscribers")
-    report = pipeline.ingest_paths(store, [seeds])
+    report = pipeline.ingest_paths(store, [seeds], settings=cfg.summary)
     for err in report.errors:
         click.echo(f"Error: {err.message}", err=True)
     say(f"Database {cfg.db}; articles from {seeds}: {len(report.added)} added, {len(report.updated)} updated, "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import feeds, ingest, summarize
 from .. import cluster as clusters   # one story told once (issue 3)
+from ..config import SummarySettings
 from ..errors import ParseError
 from ..store import Store, now
 
@@ -26,9 +27,11 @@ class IngestReport:
     errors: list[ParseError] = field(default_factory=list)
 
 
-def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime | None = None) -> IngestReport:
+def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime | None = None,
+                 settings: SummarySettings | None = None) -> IngestReport:
     """Read, summarize and store every article under `paths` (files, folders, or the http(s) URL of
     a feed, fetched once); a bad file, entry or feed is reported, never fatal."""
+    settings = settings or SummarySettings()
     report = IngestReport()
     aliases = store.alias_map()
     vocabulary = set(aliases)
@@ -48,17 +51,24 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime |
             if isinstance(item, ParseError):
                 report.errors.append(item)
                 continue
-            store_article(store, item, aliases, df, at=at, report=report)
+            store_article(store, item, aliases, df, at=at, report=report, settings=settings)
     if report.added or report.updated:
-        cluster_recent(store, at=at, touched=report.added + report.updated)
+        cluster_recent(store, at=at, touched=report.added + report.updated,
+                       window=dt.timedelta(hours=settings.cluster_window_hours))
     return report
 
 
+def summarize_article(title: str, body: str, outlet: str | None, df: summarize.DocFreq,
+                      settings: SummarySettings) -> summarize.Summary:
+    return summarize.summarize(title, body, df=df, max_words=settings.max_words,
+                               max_sentences=settings.max_sentences, outlet=outlet, site_names=settings.site_names)
+
+
 def store_article(store: Store, art, aliases: dict[str, str], df: summarize.DocFreq, *,
-                  at: dt.datetime | None, report: IngestReport) -> int:
+                  at: dt.datetime | None, report: IngestReport, settings: SummarySettings | None = None) -> int:
     guid, checksum = ingest.identity(art)
     df.add(art.body)
-    s = summarize.summarize(art.title, art.body, df=df)
+    s = summarize_article(art.title, art.body, art.source, df, settings or SummarySettings())
     topics = ingest.map_topics(art.labels, aliases)
     article_id, outcome = store.upsert_article(art, guid=guid, checksum=checksum, topics=topics,
                                                headline=s.headline, summary=s.summary, sentences=s.sentences, at=at)
@@ -66,18 +76,22 @@ def store_article(store: Store, art, aliases: dict[str, str], df: summarize.DocF
     return article_id
 
 
-CLUSTER_DAYS = 14       # how far back a new article looks for other reports of its story
+CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for other reports of its story
 
 
 def cluster_recent(store: Store, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
-                   days: int = CLUSTER_DAYS) -> dict[int, int | None]:
-    """Group the articles of the last `days` (plus `touched`, e.g. an old article just edited) by
-    story and write their cluster ids: the smallest article id of a group, None when alone.
-    Older articles keep the cluster they had: a story is only news for a couple of weeks."""
+                   days: int = CLUSTER_DAYS, window: dt.timedelta = clusters.WINDOW) -> dict[int, int | None]:
+    """Group the articles ingested in the last `days` (plus `touched`, e.g. an old article just
+    edited) by story and write their cluster ids: the smallest article id of a group, None when
+    alone. Two articles can be one story only when published within `window` of each other, and
+    paragraphs that recur across the store (boilerplate) do not count. Older articles keep the
+    cluster they had: a story is only news for a couple of weeks."""
     since = (at or now()) - dt.timedelta(days=days)
-    docs = [clusters.Doc(r["id"], r["title"], r["body"]) for r in store.cluster_candidates(since, touched)]
+    docs = [clusters.Doc(r["id"], r["title"], r["body"], r["published"] or r["ingested_at"])
+            for r in store.cluster_candidates(since, touched)]
+    common = clusters.boilerplate(store.all_bodies())
     assignments: dict[int, int | None] = {}
-    for group in clusters.cluster(docs):
+    for group in clusters.cluster(docs, window=window, common=common):
         for article_id in group:
             assignments[article_id] = group[0] if len(group) > 1 else None
     if assignments:
@@ -92,7 +106,8 @@ class ResummaryReport:
     overridden: list[int] = field(default_factory=list)   # changed underneath an editor's override
 
 
-def resummarize(store: Store, ids: Iterable[int] | None = None) -> ResummaryReport:
+def resummarize(store: Store, ids: Iterable[int] | None = None, *,
+                settings: SummarySettings | None = None) -> ResummaryReport:
     """Rewrite the machine's headline and summary of `ids` (all articles when None) with document
     frequencies from the whole store, in one transaction. Editor overrides live in their own
     columns and are never touched, so the digest keeps printing them."""
@@ -100,7 +115,7 @@ def resummarize(store: Store, ids: Iterable[int] | None = None) -> ResummaryRepo
     df = summarize.DocFreq.from_texts(store.all_bodies())
     report, writes = ResummaryReport(), []
     for row in rows:
-        s = summarize.summarize(row["title"], row["body"], df=df)
+        s = summarize_article(row["title"], row["body"], row["source"], df, settings or SummarySettings())
         report.checked += 1
         if (s.headline, s.summary, s.sentences) != (row["headline"], row["summary"], row["sentences"]):
             writes.append((row["id"], s.headline, s.summary, s.sentences))

@@ -41,11 +41,13 @@ def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, li
     return sorted(stories, key=lambda s: (-s[2], s[0].id))
 
 
-def _source_name(a: Article) -> str:
-    """Who else carries the story: the publication, else the link's domain, else us."""
+def also_label(a: Article) -> str:
+    """How "Also reported by" names another version of a story: its outlet (JSON Lines `source`, a
+    feed's title, a watched folder's configured source), else its link's domain, else its own
+    headline. Never the author: a reporter is not an outlet."""
     from urllib.parse import urlsplit
     domain = urlsplit(a.url).hostname if a.url else None
-    return a.source or (domain.removeprefix("www.") if domain else None) or "Our newsroom"
+    return a.source or (domain.removeprefix("www.") if domain else None) or a.headline
 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
@@ -57,7 +59,7 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
     stories = _stories(articles, at)
     items = {lead.id: ItemView(headline=lead.headline, summary=lead.summary, url=article_url(cfg, lead),
                                source=lead.source, published=(lead.published or lead.ingested_at),
-                               also=[(_source_name(o), article_url(cfg, o)) for o in others])
+                               also=[(also_label(o), article_url(cfg, o)) for o in others], author=lead.author)
              for lead, others, _ in stories}
     # select.sections keeps the order it is given, so passing leads best-first orders each section.
     placed = select.sections(mix, [lead for lead, _, _ in stories])

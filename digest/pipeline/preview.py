@@ -50,7 +50,8 @@ def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = Non
     html_part, text_part = msg.get_body(preferencelist=("html",)), msg.get_body(preferencelist=("plain",))
     html = html_part.get_content() if html_part is not None else ""
     text = text_part.get_content() if text_part is not None else None
-    p = Preview(body, sub, data, html, text, lint_mod.lint(html, text))
+    headlines = [item.headline for section in body.view.sections for item in section.items]
+    p = Preview(body, sub, data, html, text, lint_mod.lint(html, text, headlines=headlines))
     if sub is not None:
         p.notes = _notes(store, sub, p.stories)
     return p

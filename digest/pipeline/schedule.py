@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ingest, summarize
-from ..config import Config
+from ..config import Config, SummarySettings
 from ..errors import ParseError
 from ..models import Subscriber
 from ..send import Outcome, Relay
@@ -33,13 +33,17 @@ class SourcesReport(IngestReport):
 
 
 def ingest_sources(store: Store, folders: Iterable[Path], feed_specs: Iterable, *, at: dt.datetime | None = None,
-                   base_dir: Path | None = None) -> SourcesReport:
+                   base_dir: Path | None = None, settings: SummarySettings | None = None,
+                   folder_sources: dict[Path, str] | None = None) -> SourcesReport:
     """Ingest new files from watched folders and new entries from feeds, all stamped `at`.
 
     A file is moved to done/ once its articles are stored (to failed/ when none could be read);
     a feed keeps its ETag/Last-Modified so an unchanged one costs a 304. A bad file, entry or feed
-    is reported and never stops the others.
+    is reported and never stops the others. `folder_sources` names the outlet of a folder's
+    articles (a JSON Lines `source` of their own wins); a feed's title is its entries' outlet.
     """
+    settings = settings or SummarySettings()
+    folder_sources = folder_sources or {}
     from .. import feeds, watch
     at = at or now()
     report = SourcesReport()
@@ -51,15 +55,17 @@ def ingest_sources(store: Store, folders: Iterable[Path], feed_specs: Iterable, 
         nonlocal df
         if df is None:      # built only when something arrived: the scan itself stays cheap
             df = summarize.DocFreq.from_texts(store.all_bodies())
-        store_article(store, art, aliases, df, at=at, report=report)
+        store_article(store, art, aliases, df, at=at, report=report, settings=settings)
 
     for folder in folders:
+        outlet = folder_sources.get(Path(folder))
         for path in watch.new_files(Path(folder)):
             good, bad = 0, []
             for item in ingest.read_path(path, vocabulary):
                 if isinstance(item, ParseError):
                     bad.append(item)
                 else:
+                    item.source = item.source or outlet
                     keep(item)
                     good += 1
             report.errors += bad
@@ -90,7 +96,8 @@ def ingest_sources(store: Store, folders: Iterable[Path], feed_specs: Iterable, 
         store.record_feed(spec.url, at=at, etag=got.etag, modified=got.modified, entries=len(got.entries))
     if report.added or report.updated:
         # The same story from a watched folder and a feed is one item, as with `articles ingest`.
-        cluster_recent(store, at=at, touched=report.added + report.updated)
+        cluster_recent(store, at=at, touched=report.added + report.updated,
+                       window=dt.timedelta(hours=settings.cluster_window_hours))
     return report
 
 

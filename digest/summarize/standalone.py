@@ -1,0 +1,157 @@
+"""Standalone: does a passage need something the blurb does not give the reader?
+
+A blurb is read without the article, so a passage after the lede may not open by pointing back
+("It", "But", "The measure"), name a thing or a person the blurb never introduced ("the group",
+"Mr X", "he"), quote someone without naming them, or say what the article's next sentence takes
+back ("But …"). The rules are deliberately cautious: a passage left out costs a sentence, a
+passage that needs the article costs the reader.
+Pure functions over strings. May import: .words, .sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .sentences import OPENERS, SPEECH, Passage, outside_quotes, quotations
+from .words import terms
+
+# Words that open a sentence by pointing at something before it.
+DANGLING = frozenset("""
+it its he his him she her hers they them their this that these those there then but and or nor however also
+meanwhile still yet so instead such both neither either others another furthermore moreover nevertheless
+nonetheless thus therefore hence besides likewise similarly indeed although though whereas now here
+""".split())
+_DANGLING_PHRASE = re.compile(
+    r"^(?:as a result|in addition|on the other hand|at the same time|that said|even so|by contrast|in contrast|"
+    r"for example|for instance|in turn|in response|after that|on top of that|as well as|not only|"
+    r"the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|"
+    r"the\s+(?:former|latter|same|other|latest|first|second|last)\s*(?:[,.;]|(?:said|says|is|was|has|had|will|"
+    r"would|were|are|can|could|did|does|do)\b))", re.IGNORECASE)
+# "The measure", "The deal": a thing the blurb has not named yet.
+REFERENCE_NOUNS = frozenset("""
+move measure measures decision plan plans proposal proposals bill deal report study comments comment remarks
+announcement agreement ruling findings figures figure results survey statement change changes scheme project
+programme program law legislation case incident attack vote talks meeting visit warning offer bid idea
+policy process step data research document letter request verdict judgement judgment sale merger takeover
+purchase acquisition claim claims allegations charges row dispute news event action response appeal
+episode accident problem problems issue issues situation outcome result system method methods approach
+""".split())
+_CONTRAST = re.compile(r"^[“\"‘']?(?:but|however|yet|still|nevertheless|nonetheless|that said|even so|although|"
+                       r"though|not so|in fact)\b", re.IGNORECASE)
+_HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Lord|Lady|Rep|Sen|Gov|Gen|Col|Capt|Rev|Judge)"
+# "Mr. Petkevičius": a person called by surname alone, which needs an earlier introduction.
+_SURNAME_ONLY = re.compile(r"\b" + _HONORIFIC + r"\.?\s+([A-Z][\w'’-]+)\b(?!\s+[A-Z])")
+# Someone named in full: two capitalised words ("Femke Ravensbergen", "Oleh Kiper") or a title and a name.
+_PERSON = re.compile(r"\b[A-Z][a-z][\w'’-]*\s+(?:[A-Z]\.?\s+)?[A-Z][\w'’-]*[a-z]|\b" + _HONORIFIC + r"\.?\s+[A-Z]")
+_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:\w+\s+)?" + SPEECH.pattern[2:-2] + r"\b|"
+                              r"\b(?:said|says|added|told)\s+(?:he|she|they)\b", re.IGNORECASE)
+# Subjects that say things without being anyone in particular.
+_ANONYMOUS = frozenset("""officials analysts experts critics police economists investors observers residents witnesses
+sources researchers scientists campaigners fans aides diplomats officers authorities organisers organizers
+some many others one""".split())
+
+
+def named_speaker(outside: str) -> bool:
+    """Does the text outside the quotation marks name who is speaking (a person, a firm, a body)?"""
+    tokens = re.findall(r"[\w'’.-]+", outside)
+    for k, tok in enumerate(tokens):
+        if not tok[:1].isupper():
+            continue
+        low = tok.lower().rstrip(".")
+        if k == 0 and (tok in OPENERS or low in _ANONYMOUS):
+            continue
+        if low not in _ANONYMOUS and tok not in ("I", "We", "You"):
+            return True
+    return False
+
+
+def opens_dangling(text: str) -> bool:
+    """Does the text open on a word that needs something before it ("It", "But", "The measure")?"""
+    s = text.lstrip("“\"‘'( ")
+    words = re.findall(r"[\w'’-]+", s.lower())
+    if not words:
+        return False
+    if words[0] in DANGLING or words[0].split("'")[0].split("’")[0] in DANGLING or _DANGLING_PHRASE.match(s):
+        return True
+    return words[0] == "the" and len(words) > 1 and words[1] in REFERENCE_NOUNS
+
+
+# Things a reader knows without being told which ("the government", "the economy") and words that
+# make the phrase define itself ("the first", "the number of", "the man who").
+_KNOWN = frozenset("""
+government economy country world public market markets industry sector year week month day weekend morning
+evening night time end start beginning rest past future news police army military president opposition
+state city capital region nation people population media internet web net law courts first second third
+last next latest biggest largest smallest highest lowest most least best worst only same whole entire main
+top new former current recent previous early late final following way case fact idea chance risk lead
+move two three four five six seven eight nine ten other others average prospect prospects
+""".split())
+_SELF_DEFINING = frozenset("of who which that whose where when than to for in".split())
+# ... but "were the latest", "did the same": with no noun after them they point back.
+_NEEDS_NOUN = frozenset("first second third last next latest former latter same other others previous following".split())
+_DEFINITE = re.compile(r"\b[Tt]he\s+([a-z][\w'’-]*)(?:\s+([\w'’-]+))?")
+
+
+def unresolved(text: str, context: str) -> str | None:
+    """The first "the <thing>" in `text` that neither the context nor the phrase itself says which
+    ("the group", "the paper-backup rule" when the blurb never named them), else None."""
+    known = set(terms(context))
+    for m in _DEFINITE.finditer(outside_quotes(text)):
+        word, after = m.group(1), (m.group(2) or "").lower()
+        if word in _NEEDS_NOUN and not after:
+            return "the " + word
+        if word in _KNOWN or after in _SELF_DEFINING or word.endswith("est"):
+            continue
+        if any(t in known for t in terms(word)) or not terms(word):
+            continue
+        return "the " + word
+    return None
+
+
+# Openings that look like pointers but are not: "It is unlikely that", "There is no doubt",
+# "This year's", "Still basking in ...".
+_NOT_POINTING = re.compile(r"^(?:(?:It|There)\s+(?:is|was|are|were|has|had|will|would|seems|seemed|used|may|might|"
+                           r"could|can)\b|(?:This|That|Next|Last)\s+(?:year|week|month|season|summer|winter|spring|"
+                           r"autumn|fall|weekend|morning|afternoon|evening|time)\b|(?:Still|Yet|So)\s+\w+ing\b)")
+
+
+def points_back(text: str) -> bool:
+    """Does a first sentence open by pointing at something it never says ("Another front…",
+    "But…", "This…")? Expletive and time openings do not count."""
+    s = text.lstrip("“\"‘'( ")
+    defined = re.match(r"the\s+\w+\s+(\w+)", s, re.IGNORECASE)        # "The decision to keep rates ..."
+    return opens_dangling(s) and not _NOT_POINTING.match(s) and not (
+        defined and defined.group(1).lower() in _SELF_DEFINING)
+
+
+# "The point of all this", "this was", "despite these": a demonstrative standing for what came before.
+_POINTING_PRONOUN = re.compile(r"\ball (?:this|that|these|those)\b|\b(?:this|these|those)\s+(?:is|was|are|were|has|"
+                               r"had|will|would|means|meant|comes|came)\b|\b(?:of|about|despite|after|before|like|"
+                               r"to|with)\s+(?:this|these|those)\s*[,.;:]", re.IGNORECASE)
+
+
+def stands_alone(p: Passage, context: str, following: str = "", *, adjacent: bool = False) -> bool:
+    """May `p` follow `context` (the blurb so far) in a blurb? It needs nothing the blurb lacks: no
+    opening pointer, no thing or person the blurb has not introduced ("the group", "Mr X", "he"),
+    a quotation only with its named speaker, and nothing the article's next sentence takes back
+    ("But ..."). A "he" or "she" may point back into the context only when `p` directly follows
+    it in the article (`adjacent`): anywhere else it means whoever the skipped text was about."""
+    text = p.text
+    if opens_dangling(text) or _CONTRAST.match(following.strip()) or unresolved(text, context) \
+            or _POINTING_PRONOUN.search(outside_quotes(text)):
+        return False
+    for m in _SURNAME_ONLY.finditer(text):
+        introduced = re.search(r"[A-Z][\w'’-]+\s+" + re.escape(m.group(1)), context + " " + text[:m.start()])
+        if not introduced:
+            return False
+    outside = outside_quotes(text)
+    pronoun = _PRONOUN.search(outside)
+    if pronoun and not _PERSON.search(outside[:pronoun.start()]) and not (adjacent and _PERSON.search(context)):
+        return False
+    if any(len(q.split()) >= 4 for q in quotations(text)):
+        if not SPEECH.search(outside):
+            return False
+        if not named_speaker(outside) and not pronoun:
+            return False
+    return True
