@@ -55,8 +55,8 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
     fmt = fmt or ("html" if open_browser else "text")
     p = pipeline.preview_message(app.store, app.cfg, topics=list(topics), email=email, frequency=frequency)
     content = p.eml if fmt == "eml" else (p.html if fmt == "html" else p.text or "").encode("utf-8")
-    n = sum(len(s.items) for s in p.body.view.sections)
-    say(f"{p.body.view.subject}  ({n} items; topics: {', '.join(p.body.view.topics)})")
+    n = p.body.view.stories
+    say(f"{p.body.view.subject}  ({n} stor{'y' if n == 1 else 'ies'}; topics: {', '.join(p.body.view.topics)})")
     _lint(p)
     if open_browser:
         _open(content, out, fmt)

@@ -76,5 +76,5 @@ def preview_mixes(store: Store, cfg: Config, *, frequency: str = "daily",
         # The edition's view, without rendering it: cheap enough for every mix on one page.
         view = edition_view(cfg, edition_key(frequency, day), day, m,
                             store.articles_between(select.mix_topics(m), since, at), at=at)
-        out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), sum(len(s.items) for s in view.sections)))
+        out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), view.stories))
     return out
