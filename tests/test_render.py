@@ -417,6 +417,24 @@ def test_thirty_stories_stay_under_gmail_clip():
     assert report.ok, report.warnings
 
 
+def test_eight_full_stories_stay_under_30_kib():
+    # the heaviest 8-story body: every story in it with its blurb, an outlet, a byline and a second source
+    stories = [item(n, also=[("Shore Daily", f"https://shore.example.org/{n}")], author="Ann Byrne") for n in range(1, 9)]
+    view = edition([SectionView("Europe", "europe", stories[1:5]), SectionView("World", "world", stories[5:])],
+                   lead=stories[0], web_url=f"{BASE}/archive/daily-2026-11-25", stories=8, minutes=2)
+    html = render_mix(view).html
+    assert html.count('class="blurb"') + html.count('class="lead-blurb"') == 8
+    assert len(html.encode()) < 30 * 1024, f"{len(html.encode()) / 1024:.1f} KiB"
+
+
+def test_no_tracking_pixel_and_no_rewritten_links():
+    html = render_mix(golden_view()).html
+    assert "<img" not in html
+    hrefs = {a["href"] for a in Tags(html).all("a")}
+    view = golden_view()
+    assert {i.url for s in view.sections for i in s.items} | {view.lead.url} <= hrefs
+
+
 def test_render_is_deterministic():
     first, second = render_mix(golden_view()), render_mix(golden_view())
     assert first == second
