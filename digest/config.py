@@ -62,6 +62,7 @@ class Config:
     dkim_domain: str | None = None
     connections: int = 4
     rate: float = 0.0                 # messages per second, 0 = as fast as the relay takes them
+    max_items_per_topic: int = 6      # [digest] table: stories per topic in the body; the rest are one link
     source: str | None = None         # the digest.toml that was read, if any
     sections: dict = field(default_factory=dict)   # the raw [ingest], [digest], ... tables
     summary: SummarySettings = field(default_factory=SummarySettings)
@@ -89,6 +90,7 @@ ENV = {
     "DIGEST_TEMPLATES": "templates_dir", "DIGEST_DKIM_KEY": "dkim_key", "DIGEST_DKIM_SELECTOR": "dkim_selector",
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "connections", "DIGEST_RATE": "rate",
+    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic",
 }
 PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
 TOML = {"db", "smtp_url", "from", "base_url", "newsletter", "postal_address", "templates_dir", "dkim_selector",
@@ -116,6 +118,10 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         _check_templates(cfg.templates_dir, templates_from)
     if cfg.smtp_url:
         parse_smtp_url(cfg.smtp_url)   # fail early on a malformed URL
+    if cfg.max_items_per_topic < 1:
+        raise ConfigError(f"max_items_per_topic = {cfg.max_items_per_topic} is below 1.",
+                          "Set [digest] max_items_per_topic (or DIGEST_MAX_ITEMS_PER_TOPIC) to a whole "
+                          "number of stories per topic, e.g. 6.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
 
@@ -185,6 +191,12 @@ def _apply_file(cfg: Config, path: Path) -> None:
                           "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
     cfg.sections = {k: v for k, v in data.items() if isinstance(v, dict)}
     cfg.source = str(path)
+    cap = cfg.sections.get("digest", {}).get("max_items_per_topic")
+    if cap is not None:
+        if not isinstance(cap, int) or isinstance(cap, bool):
+            raise ConfigError(f"{path}: [digest] max_items_per_topic = {cap!r} is not a whole number.",
+                              "Example: max_items_per_topic = 6")
+        cfg.max_items_per_topic = cap
     _apply_summary(cfg, path)
 
 

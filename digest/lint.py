@@ -16,6 +16,8 @@ NEAR_CLIP_BYTES = 90 * 1024
 _ABSOLUTE = re.compile(r"(?i)^(https?://|mailto:)")
 _MARKER = re.compile(r"%%[A-Z_]+%%")
 _TEMPLATE_LEFTOVER = re.compile(r"\{\{|\{%|\{#")
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)px", re.I)
+MIN_FONT_PX = 14             # smaller text is hard to read on a phone
 
 
 @dataclass
@@ -26,19 +28,31 @@ class LintReport:
 
 
 class _Collector(HTMLParser):
-    """Collects <a href> values and <img> tags that lack an alt attribute."""
+    """Collects <a href> values with their link texts, and <img> tags that lack an alt attribute."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.hrefs: list[str] = []
+        self.texts: list[str] = []        # the text of each <a href>, in step with hrefs
         self.imgs_without_alt: list[str] = []
+        self._in_link = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag == "a" and "href" in values:
             self.hrefs.append((values["href"] or "").strip())
+            self.texts.append("")
+            self._in_link = True
         elif tag == "img" and "alt" not in values:   # alt="" is fine: a decorative image
             self.imgs_without_alt.append(values.get("src") or "(no src)")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_link = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_link:
+            self.texts[-1] += data
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -46,9 +60,10 @@ def _short(value: str, limit: int = 60) -> str:
 
 
 def lint(html: str, text: str | None, *, personalized: bool = True, headlines: list[str] = ()) -> LintReport:
-    """Warn about Gmail clipping, relative links, images without alt, a missing text part,
-    leftover template syntax or (once personalized) unsubstituted %%MARKERS%%, and headlines
-    over LONG_HEADLINE characters (a warning only: the headline is printed as it is)."""
+    """Warn about Gmail clipping, relative links, one link text leading to two places, text under
+    14px, images without alt, a missing text part, leftover template syntax or (once personalized)
+    unsubstituted %%MARKERS%%, and headlines over LONG_HEADLINE characters (a warning only: the
+    headline is printed as it is)."""
     size = len(html.encode("utf-8"))
     warnings: list[str] = []
     if size >= CLIP_BYTES:
@@ -64,6 +79,17 @@ def lint(html: str, text: str | None, *, personalized: bool = True, headlines: l
         if not _ABSOLUTE.match(href) and (personalized or not _MARKER.fullmatch(href)):
             warnings.append(f"Link {_short(href)!r} is not absolute: mail clients resolve no base URL; "
                             "use an http(s):// or mailto: address.")
+    places: dict[str, set[str]] = {}
+    for label, href in zip(collector.texts, collector.hrefs):
+        places.setdefault(" ".join(label.split()), set()).add(href)
+    for label, hrefs in places.items():
+        if len(hrefs) > 1:
+            warnings.append(f"Link text {_short(label or '(empty)')!r} leads to {len(hrefs)} different places: "
+                            "a screen reader lists links by their text; give each destination its own text.")
+    small = sorted({float(px) for px in _FONT_SIZE.findall(html) if float(px) < MIN_FONT_PX})
+    if small:
+        warnings.append(f"Text at {', '.join(f'{px:g}px' for px in small)}: below {MIN_FONT_PX}px is hard to read "
+                        f"on a phone; use at least {MIN_FONT_PX}px.")
     for src in collector.imgs_without_alt:
         warnings.append(f"Image {_short(src)!r} has no alt attribute: add alt text (alt=\"\" if decorative).")
 

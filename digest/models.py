@@ -76,11 +76,13 @@ class ItemView:
 
     headline: str
     summary: str
-    url: str                       # absolute URL ("Read more")
+    url: str                       # absolute URL: the headline links here
     source: str | None = None      # the outlet (a publication, a wire, a feed's title)
+    author: str | None = None      # the byline ("By ..."), never an outlet
     published: dt.date | dt.datetime | None = None
     also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
-    author: str | None = None      # the byline ("By ..."), never an outlet
+    number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
+    in_body: bool = True           # False: listed in the contents only (a long edition's lesser stories)
 
 
 @dataclass
@@ -88,6 +90,8 @@ class SectionView:
     topic: str                     # display name, e.g. "Europe"
     slug: str                      # e.g. "europe"
     items: list[ItemView]
+    more: int = 0                  # stories of this topic beyond the per-topic cap
+    more_url: str | None = None    # where they are: the edition's web page, at this topic
 
 
 @dataclass
@@ -104,6 +108,9 @@ class EditionView:
     base_url: str                  # absolute, no trailing slash
     postal_address: str
     web_url: str | None = None     # web version of this edition, if any
+    lead: ItemView | None = None   # the edition's best story: opens the body; the subject and preheader are its
+    stories: int = 0               # stories in the edition, those past the per-topic cap included
+    minutes: int = 0               # reading time of what the message shows
 
 
 @dataclass

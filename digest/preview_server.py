@@ -94,7 +94,7 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
             _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
             link=lambda view: _link(mix, view),
             lint_summary=summary(preview.lint) if preview else "",
-            items=sum(len(s.items) for s in preview.body.view.sections) if preview else 0)
+            items=preview.body.view.stories if preview else 0)
 
     @app.after_request
     def no_cache(resp: Response) -> Response:

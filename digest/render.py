@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 from premailer import Premailer
 
 from digest import resources
@@ -56,6 +57,76 @@ def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str 
     return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs if p.strip())
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def intro(view: EditionView) -> str:
+    """14 stories in Europe, Politics and World · 4 min read"""
+    n = view.stories
+    where = f" in {_and(view.topics)}" if view.topics else ""
+    # no-break spaces keep "4 min read" on one line
+    return f"{n} stor{'y' if n == 1 else 'ies'}{where} · {view.minutes}\u00a0min\u00a0read"
+
+
+def more(section: SectionView) -> str:
+    """4 more Europe stories: one link text per topic, so no two such links share a text."""
+    return f"{section.more} more {section.topic} stor{'y' if section.more == 1 else 'ies'}"
+
+
+def meta(item: ItemView) -> str:
+    """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet)."""
+    who = item.source or (f"By {item.author}" if item.author else "")
+    when = shortdate(item.published) if item.published else ""
+    n = len(item.also)
+    also = f"also in {n} source{'' if n == 1 else 's'}" if n else ""
+    return " · ".join(bit for bit in (who, when, also) if bit)
+
+
+def number(item: ItemView) -> str:
+    """' 1.' to '99.' with a figure space (U+2007) for the missing tens digit so the entries of the contents line up
+    under each other."""
+    return f"{item.number:>2}.".replace(" ", "\u2007")
+
+
+def also_refs(item: ItemView) -> list[tuple[str, str]]:
+    """The text twin's reference labels for the other sources: 3a, 3b, ..."""
+    return [(f"{item.number}{_letters(i)}", url) for i, (_, url) in enumerate(item.also)]
+
+
+def also_text(item: ItemView) -> str:
+    """Mountain Post [3a] and Radio Nord [3b]"""
+    return _and([f"{name} [{ref}]" for (name, _), (ref, _) in zip(item.also, also_refs(item))])
+
+
+def _letters(i: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[i % 26] * (i // 26 + 1)
+
+
+_LONG_WORD = re.compile(r"\S{31,}")
+
+
+def breakable(value: str) -> Markup:
+    """HTML-escaped text where a word too long for a phone's line (a URL, a long compound) may
+    break: a <wbr> every 20 characters. Instead of CSS overflow-wrap, which many clients ignore."""
+    text = str(value)
+    out, pos = [], 0
+    for m in _LONG_WORD.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        word = m.group(0)
+        out.append(Markup("<wbr>").join(escape(word[i:i + 20]) for i in range(0, len(word), 20)))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+CONTENTS_FROM = 3   # "In this edition" is shown from this many stories in the body on
+
+
+def has_contents(view: EditionView) -> bool:
+    return (1 if view.lead else 0) + sum(len(s.items) for s in view.sections) >= CONTENTS_FROM
+
+
 def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environment:
     """Configured dirs are searched first, the built-in templates/ last, so an owner can override
     any single file (or add topics/<slug>.html) without copying the rest."""
@@ -69,7 +140,8 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(longdate=longdate, shortdate=shortdate, wrap=wrap)
+    env.filters.update(longdate=longdate, shortdate=shortdate, wrap=wrap, intro=intro, more=more, meta=meta,
+                       number=number, also_refs=also_refs, also_text=also_text, breakable=breakable, has_contents=has_contents)
     return env
 
 
@@ -103,20 +175,46 @@ def _clean_item(item: ItemView, base: str) -> ItemView:
         summary=_no_markers(item.summary),
         url=_safe_url(item.url, base),
         source=_no_markers(item.source) if item.source else None,
+        author=_no_markers(item.author) if item.author else None,
         also=[(_no_markers(name), _safe_url(url, base)) for name, url in item.also],
     )
 
 
+def _unique_link_texts(view: EditionView) -> None:
+    """No two links of a message may share a text and lead to different places (a screen reader's
+    list of links shows only the text): a repeated headline or outlet name going elsewhere gets
+    " (2)", " (3)". The footer's fixed link texts are claimed first."""
+    used = {"View in your browser": view.web_url or "", "Manage your topics": PLACEHOLDERS["preferences_url"],
+            "Unsubscribe": PLACEHOLDERS["unsubscribe_url"]}
+
+    def claim(text: str, url: str) -> str:
+        label, n = text, 1
+        while used.setdefault(label, url) != url:
+            n += 1
+            label = f"{text} ({n})"
+        return label
+
+    items = ([view.lead] if view.lead else []) + [i for s in view.sections for i in s.items]
+    for item in items:
+        item.headline = claim(item.headline, item.url)
+    for item in items:
+        item.also = [(claim(name, url), url) for name, url in item.also]
+
+
 def _clean_view(view: EditionView) -> EditionView:
     base = view.base_url.rstrip("/")
-    sections = [SectionView(topic=_no_markers(s.topic), slug=s.slug,
-                            items=[_clean_item(i, base) for i in s.items]) for s in view.sections]
-    return dataclasses.replace(
+    sections = [dataclasses.replace(s, topic=_no_markers(s.topic), items=[_clean_item(i, base) for i in s.items],
+                                    more_url=_safe_url(s.more_url, base) if s.more_url else None)
+                for s in view.sections]
+    clean = dataclasses.replace(
         view, sections=sections, base_url=base,
         subject=_no_markers(view.subject), preheader=_no_markers(view.preheader),
         topics=[_no_markers(t) for t in view.topics],
         web_url=_safe_url(view.web_url, base) if view.web_url else None,
+        lead=_clean_item(view.lead, base) if view.lead else None,
     )
+    _unique_link_texts(clean)
+    return clean
 
 
 # ---- rendering

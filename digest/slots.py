@@ -74,7 +74,7 @@ class DigestSchedule:
     def from_table(cls, table: dict, *, default_timezone: str = "UTC", where: str = "digest.toml") -> "DigestSchedule":
         """Validate the [digest] table; every error names the setting and how to fix it."""
         table = dict(table or {})
-        known = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds"}
+        known = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic"}
         unknown = sorted(set(table) - known)
         if unknown:
             raise ConfigError(f"{where}: unknown setting `{unknown[0]}` in [digest].",

@@ -1,4 +1,4 @@
-"""The subscriber web app: confirm, change preferences, unsubscribe, and read past editions.
+"""The subscriber web app: confirm, change preferences, unsubscribe, read past editions and articles.
 
 A small Flask app, served in production by waitress (`digest serve`). Every personal page is
 reached through a signed token (digest.tokens) bound to one subscriber and one purpose; a forged,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zoneinfo
 from itertools import groupby
+from urllib.parse import urlsplit
 
 import jinja2
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
@@ -49,6 +50,8 @@ def create_app(cfg: Config, *, demo: bool = False) -> Flask:
     web = cfg.sections.get("web", {})
     app = Flask(__name__, template_folder=str(resources.folder("templates") / "web"), static_folder=None)
     app.jinja_env.undefined = jinja2.StrictUndefined
+    app.jinja_env.filters.update(shortdate=pipeline.render.shortdate,
+                                 host=lambda url: (urlsplit(url).hostname or url).removeprefix("www."))
     app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=bool(web.get("allow_subscribe", False)),
                       MAX_CONTENT_LENGTH=64 * 1024)
     _hooks(app)
@@ -274,6 +277,14 @@ def _public_routes(app: Flask) -> None:
         if entry is None:
             abort(404, f"Edition {key} has no {slug} section.")
         return Response(pipeline.archive_html(store(), _cfg(), entry), mimetype="text/html")
+
+    @app.get("/articles/<int:article_id>")
+    def article(article_id: int):
+        try:
+            art = pipeline.article_page(store(), _cfg(), article_id)
+        except NotFound:
+            abort(404, f"There is no article {article_id}.")
+        return page("article.html", story=art, art=art.article)
 
     @app.get("/feed/<slug>.xml")
     def feed(slug: str):

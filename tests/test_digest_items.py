@@ -23,16 +23,11 @@ def seed(name: str):
 
 
 def items(text: str) -> list[str]:
-    """The items of a plain-text digest: each from its headline to the line before the next one,
-    with wrapped lines joined (a long headline wraps at 78 columns)."""
-    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
-    out: list[str] = []
-    for b in blocks:
-        if "Read more: " in b and not b.startswith("Also reported by"):
-            out.append(b)
-        elif b.startswith("Also reported by") and out:
-            out[-1] += " " + b
-    return out
+    """The stories in the body of a plain-text digest (not its contents list), in order: each from
+    its numbered headline to its link references."""
+    body = text.split("\n=", 1)[1].split("\n-- \n", 1)[0]        # from the first section heading on
+    starts = [m.start() for m in re.finditer(r"^\d+\. ", body, re.M)]
+    return [body[a:b].split("\n\n\n", 1)[0].strip() for a, b in zip(starts, starts[1:] + [len(body)])]
 
 
 def sections(text: str) -> dict[str, str]:
@@ -53,17 +48,21 @@ def test_the_same_event_is_one_item_with_also_reported_by_in_text_and_html(run, 
     text = run("preview", "--format", "text").stdout
     story = [i for i in items(text) if fund["headline"] in i or borrowing["headline"] in i]
     assert len(story) == 1                                   # told once, not twice
-    lead, other = (borrowing, fund) if story[0].startswith(borrowing["headline"]) else (fund, borrowing)
+    lead, other = (borrowing, fund) if borrowing["headline"] in story[0] else (fund, borrowing)
     # The seeds name an author but no outlet: the other version is listed by its headline, never by
     # its reporter, and only there.
     assert other["source"] is None
-    assert f"Also reported by: - {other['headline']}: https://news.example.com/articles/{other['id']}" in story[0]
+    flat = " ".join(story[0].split())
+    number = flat.split(".", 1)[0]
+    assert f"Also reported by {other['headline']} [{number}a]." in flat
+    assert f"[{number}a] https://news.example.com/articles/{other['id']}" in flat
     assert " ".join(text.split()).count(other["headline"]) == 1
     assert text.count("Also reported by") == 1
 
-    html = run("preview", "--format", "html").stdout
-    [item] = [i for i in re.findall(r'<td class="item".*?</td>', html, re.S) if lead["headline"] in i]
-    assert re.search(r'Also reported by: <a class="link" href="https://news.example.com/articles/%d"[^>]*>%s</a>'
+    # Europe alone is a short edition, so every story is in the HTML body
+    html = run("preview", "--topic", "Europe", "--format", "html").stdout
+    [item] = [i for i in re.findall(r'<td class="(?:item|lead)[^"]*".*?</td>', html, re.S) if lead["headline"] in i]
+    assert re.search(r'Also reported by <a class="link" href="https://news.example.com/articles/%d"[^>]*>%s</a>'
                      % (other["id"], re.escape(other["headline"])), item)
     assert html.count("Also reported by") == 1
 
@@ -77,7 +76,9 @@ def test_two_ukraine_stories_on_different_events_stay_two_items(run, seeded_only
         assert "Also reported by" not in item
 
 
-def test_subject_counts_stories_after_clustering_and_preheader_is_from_the_top_blurb(run, seeded_only):
+def test_subject_counts_stories_after_clustering_and_preheader_is_from_the_top_blurb(run, seeded_only,
+                                                                                    monkeypatch):
+    monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "20")      # every story in the body
     r = run("preview", "--format", "eml")
     msg = message_from_bytes(r.stdout.encode(), policy=policy.default)
     subject = " ".join(str(msg["Subject"]).split())          # unfolded
@@ -91,6 +92,10 @@ def test_subject_counts_stories_after_clustering_and_preheader_is_from_the_top_b
     preheader = re.search(r'<div class="preheader"[^>]*>([^&<]*)', html).group(1)
     first_sentence = top["summary"].split(". ")[0]
     assert preheader.startswith(first_sentence[:60])
+    # what the inbox promises is what the reader sees first: the Subject's story opens the body
+    assert found[0].startswith(f"1. {lead}\n")
+    first = re.search(r'<h3 class="[^"]*headline"[^>]*><a [^>]*>([^<]*)</a>', html).group(1)
+    assert first == lead
 
 
 def jsonl_article(art, *, labels, published, url=None, source=None, body=None) -> dict:
@@ -114,12 +119,12 @@ def test_a_story_in_two_sections_is_shown_once_in_the_lead_article_s_section(run
     assert run("init").exit_code == 0
     assert run("articles", "ingest", tmp_path / "in.jsonl").exit_code == 0
     text = run("preview", "--topic", "Europe", "--topic", "World", "--format", "text").stdout
-    secs = sections(text)
-    assert list(secs) == ["World"]                     # the newer report leads, in its own section
-    [item] = items(secs["World"])
-    assert "Alder Wire" in item and "Read more: https://alder.example/borrowing" in item
+    [item] = items(text)                               # told once: it is the edition's top story
+    assert list(sections(text)) == ["Top story"]
+    assert "Alder Wire" in item and "[1] https://alder.example/borrowing" in item   # the newer report leads
     # no source name: the domain stands in for it
-    assert "Also reported by: - eurowire.example: https://www.eurowire.example/fund" in item
+    assert "Also reported by eurowire.example [1a]." in item
+    assert "[1a] https://www.eurowire.example/fund" in item
 
 
 def test_stories_in_a_section_are_ordered_by_recency_length_and_sources(run, tmp_path):
@@ -142,7 +147,8 @@ def test_stories_in_a_section_are_ordered_by_recency_length_and_sources(run, tmp
     assert run("articles", "ingest", tmp_path / "in.jsonl").exit_code == 0
     arts = {a["title"]: a for a in json.loads(run("articles", "list", "--json").stdout)}
     text = run("preview", "--topic", "Europe", "--format", "text").stdout
-    order = [next(a["title"] for a in arts.values() if i.startswith(a["headline"])) for i in items(text)]
+    order = [next(a["title"] for a in arts.values() if " ".join(i.split()).split(". ", 1)[1].startswith(a["headline"]))
+             for i in items(text)]
     assert order[0] in (fund.title, borrowing.title)
     assert order[1:] == [rail.title, herring.title, tunnel.title]
 

@@ -251,11 +251,15 @@ def test_stories_sharing_boilerplate_never_merge_while_two_outlets_rewrites_do(r
     a, b = (found[t] for t, *_ in REWRITES)
     assert a is not None and a == b                                      # one story, told once
 
+    (tmp_path / "digest.toml").write_text("[digest]\nmax_items_per_topic = 20\n")   # every story in the body
     text = run("preview", "--topic", "Europe", "--format", "text").stdout
     flat = " ".join(text.split())
     assert flat.count("Also reported by") == 1
-    assert "Also reported by: - Black Sea Courier: https://black.example/powership" in flat or \
-        "Also reported by: - Compass Wire Service: https://compass.example/powership" in flat
+    also = re.search(r"Also reported by (Black Sea Courier|Compass Wire Service) \[(\d+a)\]\.", flat)
+    assert also, flat
+    url = {"Black Sea Courier": "https://black.example/powership",
+           "Compass Wire Service": "https://compass.example/powership"}[also.group(1)]
+    assert f"[{also.group(2)}] {url}" in flat
     for title, _ in STORIES:
         assert title in flat                                             # none vanished into another item
 
@@ -284,14 +288,14 @@ def test_a_page_as_text_author_is_the_byline_never_another_outlet(run, listed):
     text = " ".join(run("preview", "--format", "text").stdout.split())
     html = run("preview", "--format", "html").stdout
     for author in (seed(f).author for f in PAIR):                        # Matthias Brenner, Sofia Marchetti
-        assert not re.search(r"Also reported by:[^\n]*" + author, text)
+        assert not re.search(r"Also reported by [^\[]*" + author, text)
         assert author not in html.split("Also reported by", 1)[1][:400]
-    also = re.search(r"Also reported by: - (.*?): https://", text).group(1)
+    also = re.search(r"Also reported by (.*?) \[\d+a\]\.", text).group(1)
     assert also in (fund["headline"], borrowing["headline"])             # without an outlet, its headline
 
     store = Store.open("digest.db")
     view = pipeline.edition_view(load(), "daily-x", dt.date.today(), "Europe", store.articles("Europe"))
-    [item] = [i for s in view.sections for i in s.items if i.also]
+    [item] = [i for i in [view.lead, *(i for s in view.sections for i in s.items)] if i and i.also]
     assert item.author in (seed(f).author for f in PAIR)                 # the byline, for "By …"
     assert item.source is None and item.also[0][0] in (fund["headline"], borrowing["headline"])
 
@@ -308,7 +312,8 @@ def test_a_watched_folder_can_name_its_outlet(run, tmp_path, smtp_env):
     arts = json.loads(run("articles", "list", "--json").stdout)
     assert {a["source"] for a in arts} == {"Eurowire Press"}
     text = " ".join(run("preview", "--format", "text").stdout.split())
-    assert "Also reported by: - Eurowire Press: https://news.example.com/articles/" in text
+    also = re.search(r"Also reported by Eurowire Press \[(\d+a)\]\.", text)
+    assert also and f"[{also.group(1)}] https://news.example.com/articles/" in text
 
 
 def test_old_rows_that_stored_the_author_as_the_outlet_are_cleared_by_the_migration(tmp_path):

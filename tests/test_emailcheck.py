@@ -10,6 +10,7 @@ Skipped with a reason when emailcheck's setup has not been run (../shared/emailc
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -83,6 +84,11 @@ def test_full_check_of_the_biggest_message(sent, tmp_path):
     s = score(report)
     assert code == 0 and s["fail"] == 0, report
     assert s["warn"] <= 1, report
+    assert not re.search(r"^\s*\[WARN\] (?!doiuse-email)", report, re.M), report      # the one WARN is doiuse's
+    # CSS that some clients ignore, counted as distinct (feature, client) pairs: at most 25
+    features = json.loads((out / "report.json").read_text())["metrics"].get("doiuse", {}).get("features", {})
+    pairs = {(feature, client) for feature, clients in features.items() for client in clients}
+    assert len(pairs) <= 25, sorted(pairs)
     for png in ("render-375.png", "render-700.png"):     # kept for review next to the preview's screenshots
         if (out / png).exists():
             (ROOT / "test-artifacts").mkdir(exist_ok=True)

@@ -40,6 +40,20 @@ def test_relative_and_anchor_links_warn():
     assert any("'#top' is not absolute" in w for w in warnings)
 
 
+def test_one_link_text_for_two_places_warns():
+    html = GOOD.replace("Write</a>", 'Write</a> <a href="https://example.com/b">Story</a>')
+    warnings = lint(html, TEXT).warnings
+    assert any("'Story' leads to 2 different places" in w for w in warnings)
+    same = GOOD.replace("Write</a>", 'Write</a> <a href="https://example.com/a"> Story </a>')
+    assert lint(same, TEXT).ok                        # the same text to the same place is fine
+
+
+def test_text_under_14px_warns():
+    html = GOOD.replace("<p>", '<p style="font-size:13px;line-height:18px">')
+    assert any("Text at 13px" in w and "at least 14px" in w for w in lint(html, TEXT).warnings)
+    assert lint(GOOD.replace("<p>", '<p style="font-size:14px">'), TEXT).ok
+
+
 def test_img_without_alt_warns():
     html = GOOD.replace('alt=""', "")
     assert any("no alt attribute" in w for w in lint(html, TEXT).warnings)
@@ -70,7 +84,7 @@ def test_rendered_digest_is_clean_before_and_after_personalize():
         sections=[SectionView("Science", "science", [ItemView(
             "Observatory volunteers catalogue a thousand new variable stars",
             "Amateur astronomers spent two years checking archive plates by hand.",
-            "https://digest.example.com/a/1", "Hill Courier", dt.date(2026, 11, 24))])],
+            "https://digest.example.com/a/1", source="Hill Courier", published=dt.date(2026, 11, 24))])],
         topics=["Science"], base_url="https://digest.example.com",
         postal_address="The Digest, 1 Harbour Road, Cobh, Ireland")
     rendered = render_mix(view)

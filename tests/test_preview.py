@@ -87,9 +87,10 @@ def test_missing_text_part_is_flagged(run, seeded, tmp_path, monkeypatch):
 def test_preview_warns_before_gmail_clips(run, seeded, tmp_path, monkeypatch):
     # A template that repeats every blurb pushes the same stories past 102 KiB: the editor is told.
     builtin = (Path(__file__).parent.parent / "templates" / "_item.html").read_text()
+    assert '<p class="blurb">{{ item.summary|breakable }}</p>' in builtin
     templates(tmp_path, monkeypatch, _item__html=builtin.replace(
-        '<p class="blurb">{{ item.summary }}</p>',
-        '{% for _ in range(40) %}<p class="blurb">{{ item.summary }}</p>{% endfor %}'))
+        '<p class="blurb">{{ item.summary|breakable }}</p>',
+        '{% for _ in range(120) %}<p class="blurb">{{ item.summary }}</p>{% endfor %}'))
     r = run("preview", "--format", "html", "--out", "big.html")
     assert r.exit_code == 0, r
     size, warnings = lint_summary(r.stderr)
@@ -243,7 +244,8 @@ def long_article(n: int, topic: str, rnd: random.Random) -> dict:
     }
 
 
-def test_thirty_long_stories_stay_under_the_clip_in_the_sent_message(run, tmp_path, smtp_env):
+def test_thirty_long_stories_stay_under_the_clip_in_the_sent_message(run, tmp_path, smtp_env, monkeypatch):
+    monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "10")      # the heaviest case: no story behind "N more"
     rnd = random.Random(30)
     lines = [json.dumps(long_article(n, topic, rnd)) for n, topic in
              enumerate(["Europe", "Politics", "World"] * 10)]
@@ -259,7 +261,8 @@ def test_thirty_long_stories_stay_under_the_clip_in_the_sent_message(run, tmp_pa
     msg = parse(data)
     html = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
-    assert len(re.findall(r'class="headline"', html)) == 30
+    assert len(re.findall(r'class="toc-link"', html)) == 30        # every story listed in the contents
+    assert len(re.findall(r"^\[\d+\]\s+https:", text, re.M)) == 30    # and told in full in the text twin
     size = len(html.encode("utf-8"))
     assert size < CLIP_BYTES, f"HTML part is {size / 1024:.1f} KiB"
     report = lint(html, text)

@@ -1,23 +1,30 @@
 """`digest preview --serve` in headless Chromium: the index lists the mixes, every view renders,
-the phone view does not scroll sideways at 375 px, and a template edit shows on reload.
+the phone view does not scroll sideways at 375 px, and a template edit shows on reload. And the
+length a reader scrolls: the demo's biggest mix and a 30-story edition each fit in fewer than
+five phone screens (375 x 667 px).
 
-Screenshots of a digest at 375 and 700 px are kept in test-artifacts/ (gitignored) for review.
-Skipped when /usr/bin/chromium is missing (CI installs Debian's `chromium` first).
+Screenshots of a digest at 375 and 700 px, light and dark, are kept in test-artifacts/
+(gitignored) for review. Skipped when /usr/bin/chromium is missing (CI installs Debian's
+`chromium` first).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+import newsroom
 from conftest import ROOT
 from digest import config
 from digest.preview_server import PHONE_WIDTH, PreviewServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
+PHONE_SCREEN = 667          # an iPhone SE / 8 viewport: 375 x 667
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -79,7 +86,11 @@ def test_index_lists_mixes_and_every_view_renders(server, page):
         page.goto(server.url + "phone?" + urlencode({"mix": mix}))
         frame = page.frame_locator("iframe#phone")
         assert frame.locator("h1.title").inner_text() == "The Digest"
-        assert frame.locator("h3.headline").count() == stories
+        # every story is listed in the contents, or counted in one of its "N more" links
+        listed = [t.strip() for t in frame.locator("a.toc-link").all_inner_texts()]
+        more = [int(t.split()[0]) for t in listed if re.fullmatch(r"\d+ more .+ stor(y|ies)", t)]
+        assert len(listed) - len(more) + sum(more) == stories
+        assert frame.locator("h3.lead-headline").count() == 1
         assert frame.get_by_role("link", name="Unsubscribe").count() == 1
         email = page.frames[1]
         assert email.evaluate("window.innerWidth") == PHONE_WIDTH
@@ -90,16 +101,39 @@ def test_index_lists_mixes_and_every_view_renders(server, page):
 def test_screenshots_at_phone_and_desktop_width(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     url = server.url + "html?mix=Europe%2BPolitics%2BWorld"
-    for width in (375, 700):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(url)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        # The 600 px column fills a phone and sits centred, at most 600 px, on a wider screen.
-        column = page.locator("table.container").bounding_box()["width"]
-        assert column == (width if width < 480 else 600)
-        shot = ARTIFACTS / f"digest-{width}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 10_000
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (375, 700):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            # The 600 px column fills a phone and sits centred, at most 600 px, on a wider screen.
+            column = page.locator("table.container").bounding_box()["width"]
+            assert column == (width if width < 480 else 600)
+            if width == 375:      # the demo's biggest mix (14 stories) in fewer than five phone screens
+                assert page.evaluate("document.documentElement.scrollHeight") < 5 * PHONE_SCREEN
+            shot = ARTIFACTS / f"digest-{width}{'-dark' if scheme == 'dark' else ''}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_a_thirty_story_edition_fits_in_five_phone_screens(run, tmp_path, page):
+    (tmp_path / "thirty.jsonl").write_text("".join(json.dumps(r) + "\n" for r in newsroom.edition(30)))
+    assert run("init").exit_code == 0
+    assert run("articles", "ingest", tmp_path / "thirty.jsonl").exit_code == 0
+    for art in json.loads(run("articles", "list", "--json").stdout):
+        # headlines as long as the editors' titles (50-80 characters), not shortened ones
+        assert run("articles", "edit", art["id"], "--headline", art["title"]).exit_code == 0
+    r = run("preview", "--format", "html")
+    assert r.exit_code == 0 and "30 stories" in r.stderr
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": PHONE_SCREEN})
+    page.set_content(r.stdout)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 5 * PHONE_SCREEN, f"30 stories are {height} px at {PHONE_WIDTH} px: {height / PHONE_SCREEN:.1f} screens"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "digest-30-stories-375.png"), full_page=True)
 
 
 def test_a_template_edit_shows_on_reload(seeded, tmp_path, monkeypatch, page):

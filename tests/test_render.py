@@ -39,6 +39,7 @@ def item(n: int, **kw) -> ItemView:
         url=f"{BASE}/a/{1000 + n}",
         source="Coastal Herald",
         published=dt.date(2026, 11, 24),
+        number=n,
     )
     values.update(kw)
     return ItemView(**values)
@@ -57,24 +58,27 @@ def edition(sections: list[SectionView], **kw) -> EditionView:
 
 
 def golden_view() -> EditionView:
+    lead = ItemView("Survey teams publish the most detailed glacier maps yet",
+                    "Drone flights over two summers charted ice thickness to within a metre, which "
+                    "hydrologists say will sharpen forecasts for river levels downstream.",
+                    f"{BASE}/a/3001", author="Ines Moreau", published=dt.date(2026, 11, 25), number=1)
     europe = SectionView("Europe", "europe", [
         ItemView("Alpine towns share one snow-clearing fleet this winter",
                  "Nine municipalities pooled their ploughs and salt stores after two mild winters left "
                  "budgets stretched. Officials expect to save a fifth of last year's costs.",
-                 f"{BASE}/a/2001", "Valley Times", dt.date(2026, 11, 24),
+                 f"{BASE}/a/2001", source="Valley Times", published=dt.date(2026, 11, 24),
                  also=[("Mountain Post", "https://mountainpost.example.org/snow-fleet"),
-                       ("Radio Nord", "https://radionord.example.net/news/4411")]),
+                       ("Radio Nord", "https://radionord.example.net/news/4411")], number=2),
         ItemView("A new ferry route links three islands to the mainland",
                  "The service runs twice a day and cuts the crossing from four hours to ninety minutes.",
-                 f"{BASE}/a/2002", "Island Gazette", dt.datetime(2026, 11, 25, 7, 15)),
+                 f"{BASE}/a/2002", source="Island Gazette", published=dt.datetime(2026, 11, 25, 7, 15), number=3),
     ])
     world = SectionView("World", "world", [
-        ItemView("Survey teams publish the most detailed glacier maps yet",
-                 "Drone flights over two summers charted ice thickness to within a metre, which "
-                 "hydrologists say will sharpen forecasts for river levels downstream.",
-                 f"{BASE}/a/3001", None, None),
-    ])
-    return edition([europe, world], web_url=f"{BASE}/editions/daily-2026-11-25")
+        ItemView("Reef survey finds coral recovering faster than feared",
+                 "Divers counted young coral on nine of twelve reefs bleached two years ago.",
+                 f"{BASE}/a/3002", number=4)],
+        more=4, more_url=f"{BASE}/archive/daily-2026-11-25#world")
+    return edition([europe, world], web_url=f"{BASE}/archive/daily-2026-11-25", lead=lead, stories=8, minutes=1)
 
 
 # ---- a tiny DOM summary via the stdlib parser ----------------------------------------------
@@ -135,8 +139,8 @@ def test_css_inlined_media_kept_classes_kept_no_size_attributes():
     dom = Tags(html)
     styled = [a for _, a in dom.tags if a.get("style")]
     assert len(styled) > 20
-    h3 = dom.all("h3")[0]
-    assert "headline" in h3["class"] and "font-size:20px" in h3["style"]
+    h3 = [a for a in dom.all("h3") if a["class"] == "headline"][0]
+    assert "font-size:19px" in h3["style"]
     style = "".join(dom.by_tag_text["style"])
     assert "@media screen and (max-width:480px)" in style
     assert "@media (prefers-color-scheme:dark)" in style and "!important" in style
@@ -163,26 +167,86 @@ def test_document_shell():
     for rule in ("display:none", "max-height:0", "overflow:hidden", "mso-hide:all"):
         assert rule in pre
     assert dom.by_tag_text["h1"] == ["The Morning Digest"]
-    assert "Wednesday, 25 November 2026" in "".join(dom.text)
+    assert "Wednesday, 25 November 2026 · 8 stories in Europe and World · 1 min read" in squash("".join(dom.text))
 
 
-def test_sections_items_footer_and_links():
+def contents(html: str) -> list[tuple[str, str]]:
+    """(text, href) of every link in the "In this edition" box."""
+    box = re.search(r'<td class="contents".*?</td>', html, re.S).group(0)
+    dom = Tags(box)
+    return [(squash(t), a["href"]) for t, a in zip(dom.by_tag_text["a"], dom.all("a"))]
+
+
+def body_headlines(html: str) -> list[tuple[str, str]]:
+    """(headline, href) of every story in the body, in order: the lead, then the sections."""
+    return [(squash(Tags(m.group(2)).by_tag_text["a"][0]), Tags(m.group(2)).all("a")[0]["href"])
+            for m in re.finditer(r'<h3 class="(lead-headline|headline)"[^>]*>(.*?)</h3>', html, re.S)]
+
+
+def test_opening_contents_lead_sections_and_footer():
     view = golden_view()
     html = render_mix(view).html
     dom = Tags(html)
-    assert dom.by_tag_text["h2"] == ["Europe", "World"]
-    assert [squash(h) for h in dom.by_tag_text["h3"]] == [i.headline for s in view.sections for i in s.items]
-    hrefs = [a["href"] for a in dom.all("a")]
-    assert all(h.startswith("https://") or h in PLACEHOLDERS.values() for h in hrefs)
-    assert hrefs.count(f"{BASE}/a/2001") == 2          # headline link + "Read more"
-    links = dict(zip(dom.by_tag_text["a"], hrefs))
+    assert dom.by_tag_text["h2"] == ["In this edition", "Top story", "Europe", "World"]
+    stories = [view.lead] + [i for s in view.sections for i in s.items]
+    # the body: the lead first, then every section's stories; each headline is its story's link
+    assert body_headlines(html) == [(i.headline, i.url) for i in stories]
+    # the contents: every headline of the body, in body order, each linking where its headline
+    # does, and the topic's "more" line
+    assert contents(html) == [(i.headline, i.url) for i in stories] + [
+        ("4 more World stories", f"{BASE}/archive/daily-2026-11-25#world")]
+    links = dict(zip((squash(t) for t in dom.by_tag_text["a"]), (a["href"] for a in dom.all("a"))))
     assert links["Unsubscribe"] == PLACEHOLDERS["unsubscribe_url"]
     assert links["Manage your topics"] == PLACEHOLDERS["preferences_url"]
-    assert links["View in your browser"] == f"{BASE}/editions/daily-2026-11-25"
+    assert links["View in your browser"] == f"{BASE}/archive/daily-2026-11-25"
+    assert links["4 more World stories"] == f"{BASE}/archive/daily-2026-11-25#world"
     text = squash("".join(dom.text))
     assert "You receive this because you subscribed to Europe, World." in text
     assert "4 Lighthouse Lane" in text
-    assert "Valley Times · 24 Nov 2026" in text and "Island Gazette · 25 Nov 2026" in text
+    assert "read more" not in html.lower()
+
+
+def test_meta_line_outlet_or_byline_date_and_other_sources():
+    dom_text = squash("".join(Tags(render_mix(golden_view()).html).text))
+    assert "Valley Times · 24 Nov 2026 · also in 2 sources" in dom_text      # outlet, clustered
+    assert "Island Gazette · 25 Nov 2026" in dom_text
+    assert "By Ines Moreau · 25 Nov 2026" in dom_text                         # no outlet: the byline
+    both = item(1, source="Coastal Herald", author="Ann Byrne", also=[("Shore Daily", f"{BASE}/x")])
+    text = render_mix(edition([SectionView("Europe", "europe", [both])])).text
+    assert "Coastal Herald · 24 Nov 2026 · also in 1 source" in text and "Ann Byrne" not in text
+
+
+def test_headings_outrank_headlines_and_no_text_under_14px():
+    html = render_mix(golden_view()).html
+    size = lambda cls: int(re.search(rf'class="{cls}" style="[^"]*font-size:(\d+)px', html).group(1))  # noqa: E731
+    assert size("topic") > size("headline") >= 18
+    assert size("title") > size("lead-headline") > size("topic")
+    assert re.search(r'class="topic" style="[^"]*font-weight:bold', html)
+    sizes = [float(px) for px in re.findall(r"font-size:\s*(\d+(?:\.\d+)?)px", html)]
+    assert sizes and min(sizes) >= 14
+
+
+def test_dark_mode_has_no_bright_bars():
+    css = render_mix(golden_view()).html.split("@media (prefers-color-scheme:dark)", 1)[1].split("</style>")[0]
+
+    def luminance(hex6: str) -> float:
+        r, g, b = (int(hex6[i:i + 2], 16) / 255 for i in (0, 2, 4))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    borders = re.findall(r"border[a-z-]*-color:#([0-9a-f]{6})", css)
+    assert borders and all(luminance(c) < 0.35 for c in borders), borders
+
+
+def test_link_texts_are_unique_per_destination():
+    twins = [item(1, headline="Live: storm updates", url=f"{BASE}/a/1", also=[("Shore Daily", f"{BASE}/s/1")]),
+             item(2, headline="Live: storm updates", url=f"{BASE}/a/2", also=[("Shore Daily", f"{BASE}/s/2")])]
+    html = render_mix(edition([SectionView("Europe", "europe", twins)], web_url=f"{BASE}/archive/x")).html
+    dom = Tags(html)
+    places: dict[str, set[str]] = {}
+    for text, a in zip(dom.by_tag_text["a"], dom.all("a")):
+        places.setdefault(squash(text), set()).add(a["href"])
+    assert all(len(hrefs) == 1 for hrefs in places.values()), places
+    assert {"Live: storm updates", "Live: storm updates (2)", "Shore Daily", "Shore Daily (2)"} <= set(places)
 
 
 def test_only_given_topics_get_sections():
@@ -197,10 +261,28 @@ def test_also_reported_by():
     html = render_mix(golden_view()).html
     also = re.search(r'<p class="also"[^>]*>(.*?)</p>', html, re.S).group(1)
     dom = Tags(also)
-    assert squash("".join(dom.text)) == "Also reported by: Mountain Post, Radio Nord"
+    assert squash("".join(dom.text)) == "Also reported by Mountain Post, Radio Nord"
     assert [a["href"] for a in dom.all("a")] == ["https://mountainpost.example.org/snow-fleet",
                                                   "https://radionord.example.net/news/4411"]
     assert html.count('class="also"') == 1     # only the item that has other sources
+
+
+def test_a_long_edition_keeps_its_lesser_stories_in_the_contents_only():
+    view = golden_view()
+    view.sections[0].items[1].in_body = False          # what edition_view does from COMPACT_FROM stories on
+    html = render_mix(view).html
+    ferry = view.sections[0].items[1]
+    assert (ferry.headline, ferry.url) in contents(html)
+    assert ferry.headline not in [h for h, _ in body_headlines(html)]
+    assert ferry.summary not in html
+    assert squash(ferry.summary) in squash(render_mix(view).text)   # the text twin has no screen to fill
+
+
+def test_long_words_may_break_in_html_only():
+    word = "Donaudampfschifffahrtsgesellschaftskapitaensmuetze"
+    rendered = render_mix(edition([SectionView("Europe", "europe", [item(1, summary=f"The {word} is back.")])]))
+    assert "<wbr>" in rendered.html and word not in rendered.html
+    assert word in rendered.text
 
 
 def test_relative_and_unsafe_article_urls_become_absolute():
@@ -213,23 +295,32 @@ def test_relative_and_unsafe_article_urls_become_absolute():
 
 # ---- plain text ------------------------------------------------------------------------------
 
-def test_text_twin_has_everything_and_is_wrapped():
+def test_text_twin_mirrors_the_html_and_is_wrapped():
     long_url = f"{BASE}/a/" + "a-very-long-slug-that-goes-on-" * 4
     view = golden_view()
-    view.sections[1].items.append(item(9, url=long_url, also=[("Far Source", long_url + "?ref=x")]))
+    view.sections[1].items.append(item(9, url=long_url, also=[("Far Source", long_url + "?ref=x")], number=5))
     text = render_mix(view).text
     flat = squash(text)
+    assert text.startswith("The Morning Digest\nWednesday, 25 November 2026 · 8 stories in Europe and World"
+                           " · 1 min read\n\nView in your browser:\nhttps://digest.example.com/archive/daily-")
+    # the numbered contents, grouped like the HTML
+    head = text.split("\nTop story\n=========", 1)[0]
+    assert re.findall(r"^ ?(\d+)\. ", head, re.M) == ["1", "2", "3", "4", "5"]
+    assert "In this edition" in head and " +  4 more World stories" in head
+    # numbered items, each followed by its numbered link references
+    stories = [view.lead] + [i for s in view.sections for i in s.items]
+    for it in stories:
+        assert f"\n{it.number}. " in text
+        assert squash(it.headline) in flat and squash(it.summary) in flat
+        assert f"[{it.number}] {it.url}" in text or f"[{it.number}]\n{it.url}" in text
     for section in view.sections:
         assert f"{section.topic}\n{'=' * len(section.topic)}" in text
-        for it in section.items:
-            assert squash(it.headline) in flat and squash(it.summary) in flat
-            assert it.url in text
-            assert all(url in text for _, url in it.also)
-    assert "Also reported by:" in text and "Mountain Post" in text
-    assert "Read more: https://digest.example.com/a/2001" in text
+    assert "Also reported by Mountain Post [2a] and Radio Nord [2b]." in text
+    assert "[2a] https://mountainpost.example.org/snow-fleet" in text
+    assert "4 more World stories:\nhttps://digest.example.com/archive/daily-2026-11-25#world" in text
+    assert "read more" not in text.lower()
     assert f"\n{PLACEHOLDERS['unsubscribe_url']}\n" in text
     assert PLACEHOLDERS["preferences_url"] in text
-    assert text.startswith("The Morning Digest\nWednesday, 25 November 2026\n")
     assert "You receive this because you subscribed to Europe, World." in text
     for line in text.splitlines():
         assert len(line) <= 78 or URL_ONLY.fullmatch(line), line
@@ -287,8 +378,8 @@ def test_per_topic_override_from_a_template_dir(tmp_path):
         '{{ item.headline }}</a></p>{% endfor %}</td></tr>\n')
     view = golden_view()
     dom = Tags(render_mix(view, template_dirs=[tmp_path]).html)
-    assert dom.by_tag_text["h2"] == ["Europe in brief", "World"]
-    assert [squash(h) for h in dom.by_tag_text["h3"]] == [view.sections[1].items[0].headline]
+    assert dom.by_tag_text["h2"] == ["In this edition", "Top story", "Europe in brief", "World"]
+    assert [squash(h) for h in dom.by_tag_text["h3"]] == [view.lead.headline, view.sections[1].items[0].headline]
 
 
 def test_configured_dir_is_searched_before_builtin(tmp_path):
@@ -324,6 +415,24 @@ def test_thirty_stories_stay_under_gmail_clip():
                              email="ada@example.org", name="Ada")
     report = lint(html, text)
     assert report.ok, report.warnings
+
+
+def test_eight_full_stories_stay_under_30_kib():
+    # the heaviest 8-story body: every story in it with its blurb, an outlet, a byline and a second source
+    stories = [item(n, also=[("Shore Daily", f"https://shore.example.org/{n}")], author="Ann Byrne") for n in range(1, 9)]
+    view = edition([SectionView("Europe", "europe", stories[1:5]), SectionView("World", "world", stories[5:])],
+                   lead=stories[0], web_url=f"{BASE}/archive/daily-2026-11-25", stories=8, minutes=2)
+    html = render_mix(view).html
+    assert html.count('class="blurb"') + html.count('class="lead-blurb"') == 8
+    assert len(html.encode()) < 30 * 1024, f"{len(html.encode()) / 1024:.1f} KiB"
+
+
+def test_no_tracking_pixel_and_no_rewritten_links():
+    html = render_mix(golden_view()).html
+    assert "<img" not in html
+    hrefs = {a["href"] for a in Tags(html).all("a")}
+    view = golden_view()
+    assert {i.url for s in view.sections for i in s.items} | {view.lead.url} <= hrefs
 
 
 def test_render_is_deterministic():

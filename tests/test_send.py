@@ -18,7 +18,8 @@ def linked(text: str, article: dict) -> list[str]:
     return re.findall(rf"/articles/{article['id']}\b", text)
 
 
-def test_each_subscriber_gets_one_message_with_only_their_topics(run, seeded, smtp_env):
+def test_each_subscriber_gets_one_message_with_only_their_topics(run, seeded, smtp_env, monkeypatch):
+    monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "20")      # every story in the message, none behind "N more"
     run("subscribers", "add", "two@example.org", "--topic", "Europe", "--topic", "World", "--name", "Two Topics")
     run("subscribers", "add", "pol@example.org", "--topic", "Politics")
     r = run("send", "--yes")
@@ -35,8 +36,8 @@ def test_each_subscriber_gets_one_message_with_only_their_topics(run, seeded, sm
     text, html = bodies(received["two@example.org"])
     for a in arts:
         in_mix = bool({"Europe", "World"} & set(a["topics"]))
-        # Each article once, even when tagged with both of the subscriber's topics: as an item's
-        # "Read more" link, or under "Also reported by" when another report of its story leads.
+        # Each article once, even when tagged with both of the subscriber's topics: as its item's
+        # link, or under "Also reported by" when another report of its story leads.
         assert len(linked(text, a)) == (1 if in_mix else 0), a["headline"]
     ptext, _ = bodies(received["pol@example.org"])
     for a in arts:
@@ -94,7 +95,8 @@ def test_unreachable_relay_is_one_clear_line_and_nothing_is_marked_sent(run, see
     assert sorted(r[0] for r, _ in sink.messages) == sorted(s["email"] for s in subs)
 
 
-def test_preview_is_what_would_be_sent(run, seeded, smtp_env):
+def test_preview_is_what_would_be_sent(run, seeded, smtp_env, monkeypatch):
+    monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "20")      # every story in the message, none behind "N more"
     run("subscribers", "add", "ada@example.org", "--topic", "Europe")
     r = run("preview", "--subscriber", "ada@example.org", "--format", "text")
     assert r.exit_code == 0

@@ -18,9 +18,10 @@ WORDS = ("harbour bridge council budget river festival school vaccine railway el
 def heavy(run, tmp_path):
     """One subscriber of World, and enough distinct World stories to pass Gmail's 102 KiB."""
     assert run("init").exit_code == 0
+    (tmp_path / "digest.toml").write_text("[digest]\nmax_items_per_topic = 1000\n")   # no story behind "N more"
     rnd = random.Random(7)
     lines = []
-    for n in range(160):
+    for n in range(360):
         words = rnd.sample(WORDS, 6)
         title = f"{words[0].title()} {words[1]} report {n} on {words[2]} and {words[3]}"
         body = " ".join(f"The {w} story number {n} continued on day {d} with a {rnd.choice(WORDS)} statement."

@@ -7,6 +7,7 @@ are forms without their CSRF token.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import SEEDS, TEST_SECRET, parse
-from digest import config, tokens
+from digest import config, ingest, tokens
 
 SECRET = TEST_SECRET
 
@@ -312,6 +313,62 @@ def test_archive_and_feed_show_sent_editions_per_topic(db, smtp_env, server, cli
     assert "<a href=" in parsed.entries[0].content[0].value
     for missing in ("/feed/sports.xml", f"/archive/{key}/sports", "/archive/daily-1999-01-01"):
         assert client.get(server.url(missing)).status_code == 404
+
+
+def test_the_archive_page_lists_every_story_the_email_left_behind_its_more_link(db, smtp_env, server, client,
+                                                                                monkeypatch):
+    monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "2")
+    assert db("articles", "ingest", SEEDS).exit_code == 0
+    assert db("send", "--yes").exit_code == 0
+    msg = parse(next(d for rcpts, d in smtp_env.messages if rcpts == ["ada@example.org"]))
+    body = msg.get_body(("html",)).get_content()
+    more = re.search(r'href="https://news.example.com(/archive/[\w-]+)#europe"[^>]*>(\d+) more Europe stories<', body)
+    assert more, "no link to the rest of Europe"
+    page = client.get(server.url(more.group(1)))
+    assert page.status_code == 200
+    europe = page.text.split('<h2 id="europe">', 1)[1].split("<h2", 1)[0]
+    headlines = {a["headline"] for a in json.loads(db("articles", "list", "--topic", "Europe", "--json").stdout)}
+    shown = {h for h in headlines if h in html.unescape(europe)}
+    assert len(shown) >= 2 + int(more.group(2))                         # what the email showed, and the rest
+
+
+# ---- article pages ----------------------------------------------------------------------------
+
+def test_an_article_page_shows_the_whole_article_and_the_other_reports(db, server, client):
+    assert db("articles", "ingest", SEEDS).exit_code == 0
+    arts = json.loads(db("articles", "list", "--json").stdout)
+    fund = next(a for a in arts if a["title"].startswith("E.U. Leaders Agree"))
+    other = next(a for a in arts if a["cluster"] == fund["cluster"] and a["id"] != fund["id"])
+    r = client.get(server.url(f"/articles/{fund['id']}"))
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    text = html.unescape(r.text)
+    seed = ingest.parse_text((SEEDS / "2026-11-20-eu-summit-joint-defense-fund.txt").read_text(encoding="utf-8"),
+                             origin="fund.txt")
+    assert f"<h1>{fund['title']}</h1>" in text
+    assert f"By {seed.author}" in text and f"{seed.published.day} {seed.published:%b %Y}" in text   # its own date
+    assert seed.caption in text                                          # the photo caption, kept apart
+    for paragraph in seed.body.split("\n\n"):                          # the whole body, paragraph by paragraph
+        assert f"<p>{paragraph}</p>" in text
+    assert seed.sources in text and seed.bio in text
+    assert " · ".join(fund["topics"]) in text
+    assert "Other reports of this story" in text and f'href="https://news.example.com/articles/{other["id"]}"' in text
+    assert client.get(server.url("/articles/99999")).status_code == 404
+    assert client.get(server.url("/articles/x")).status_code == 404
+
+
+def test_an_article_published_elsewhere_links_to_the_original(db, server, client, tmp_path):
+    (tmp_path / "one.jsonl").write_text(json.dumps({
+        "title": "Harbour council approves a tidal barrier", "labels": ["Europe"], "source": "Coastal Herald",
+        "url": "https://www.coastalherald.example/2026/barrier",
+        "body": "The harbour council approved a tidal barrier on Tuesday. Work starts in spring.\n\n"
+                "The barrier protects four thousand homes. It should be finished before the 2029 storms."}) + "\n")
+    assert db("articles", "ingest", tmp_path / "one.jsonl").exit_code == 0
+    [art] = json.loads(db("articles", "list", "--json").stdout)
+    r = client.get(server.url(f"/articles/{art['id']}"))
+    assert r.status_code == 200 and "Coastal Herald" in r.text
+    assert '<a href="https://www.coastalherald.example/2026/barrier">Read the full story at coastalherald.example</a>' \
+        in r.text
+    assert "It should be finished before the 2029 storms." not in r.text   # no copy of someone else's article
 
 
 # ---- startup ----------------------------------------------------------------------------------

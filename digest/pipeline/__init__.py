@@ -29,8 +29,8 @@ from .articles import (CLUSTER_DAYS, IngestReport, ResummaryReport, cluster_rece
 from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
 from .delivery import BuildError, ClippedError, Tally, _Group, fast_message, prepare_group, relay_for, send_edition, send_test, signer_for
 from .editions import Plan, edition_key, local_today, plan_edition
-from .lists import (CONFIRM_DAYS, ArchiveEntry, ImportReport, archive, archive_html, import_subscribers,
-                    send_confirmation)
+from .lists import (CONFIRM_DAYS, ArchiveEntry, ArticlePage, ImportReport, archive, archive_html, article_page,
+                    import_subscribers, send_confirmation)
 from .preflight import preflight
 from .preview import MixInfo, Preview, preview_message, preview_mixes
 from .schedule import DueReport, SourcesReport, ingest_sources, run_due
@@ -42,8 +42,8 @@ __all__ = [
     "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group",
     "BuildError", "ClippedError", "Tally", "_Group", "fast_message", "prepare_group", "relay_for", "send_edition", "send_test", "signer_for",
     "Plan", "edition_key", "local_today", "plan_edition",
-    "CONFIRM_DAYS", "ArchiveEntry", "ImportReport", "archive", "archive_html", "import_subscribers",
-    "send_confirmation",
+    "CONFIRM_DAYS", "ArchiveEntry", "ArticlePage", "ImportReport", "archive", "archive_html", "article_page",
+    "import_subscribers", "send_confirmation",
     "preflight",
     "MixInfo", "Preview", "preview_message", "preview_mixes",
     "DueReport", "SourcesReport", "ingest_sources", "run_due",

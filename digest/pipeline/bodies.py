@@ -50,29 +50,70 @@ def also_label(a: Article) -> str:
     return a.source or (domain.removeprefix("www.") if domain else None) or a.headline
 
 
+def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
+    return ItemView(headline=a.headline, summary=a.summary, url=article_url(cfg, a), source=a.source,
+                    author=a.author, published=(a.published or a.ingested_at),
+                    also=[(also_label(o), article_url(cfg, o)) for o in others], number=number)
+
+
+def _minutes(items: list[ItemView]) -> int:
+    """Reading time of what the message shows (headlines and blurbs) at 200 words a minute."""
+    words = sum(len(i.headline.split()) + (len(i.summary.split()) if i.in_body else 0) for i in items)
+    return max(1, -(-words // 200))
+
+
+# A long edition is laid out compact, so that it fits in a few phone screens: from COMPACT_FROM
+# stories in the contents on, the body holds the lead and the best story of each topic, with their
+# blurbs, and the other stories are in the contents only, each linking to the story. Every story's
+# headline shown twice (contents and body) would not fit: 18 editor's titles twice are more than
+# five phone screens before a single blurb.
+COMPACT_FROM = 7
+
+
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
-                 at: dt.datetime | None = None) -> EditionView:
-    """The digest of one topic mix: each story once, in the section of its lead article (members of
-    one cluster may carry different topics), sections in mix order, stories by score within them.
-    The subject and preheader come from the best-scored stories of the whole edition."""
+                 at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
+    """The digest of one topic mix. The best-scored story of the whole edition leads: it opens the
+    body, and the subject and preheader are made from it, so what the inbox promises is what the
+    reader sees first. The other stories follow in sections (each story once, in the section of its
+    lead article; sections in mix order, stories by score), at most cfg.max_items_per_topic per
+    topic (`cap`, else cfg.max_items_per_topic), the lead counting for its own; the rest of a topic
+    become one link to the edition's web page, which lists them all."""
     at = at or now()
+    cap = cap or cfg.max_items_per_topic
     stories = _stories(articles, at)
-    items = {lead.id: ItemView(headline=lead.headline, summary=lead.summary, url=article_url(cfg, lead),
-                               source=lead.source, published=(lead.published or lead.ingested_at),
-                               also=[(also_label(o), article_url(cfg, o)) for o in others], author=lead.author)
-             for lead, others, _ in stories}
+    others = {lead.id: rest for lead, rest, _ in stories}
     # select.sections keeps the order it is given, so passing leads best-first orders each section.
     placed = select.sections(mix, [lead for lead, _, _ in stories])
-    sections = [SectionView(topic=topic, slug=slugify(topic), items=[items[a.id] for a in leads])
-                for topic, leads in placed]
     shown = {a.id for _, leads in placed for a in leads}
-    top = [items[lead.id] for lead, _, _ in stories if lead.id in shown]
+    ranked = [lead for lead, _, _ in stories if lead.id in shown]
+    web_url = f"{cfg.base_url}/archive/{key}"
+    if not ranked:
+        return EditionView(newsletter=cfg.newsletter, edition_key=key, date=day, subject=f"{cfg.newsletter}: {day}",
+                           preheader="", sections=[], topics=select.mix_topics(mix), base_url=cfg.base_url,
+                           postal_address=cfg.postal_address, web_url=web_url)
+    first = ranked[0]
+    views = {first.id: _item(cfg, first, others[first.id], 1)}
+    sections = []
+    for topic, leads in placed:
+        rest = [a for a in leads if a.id != first.id]
+        keep = rest[:cap - (len(rest) < len(leads))]
+        for a in keep:
+            views[a.id] = _item(cfg, a, others[a.id], len(views) + 1)
+        slug = slugify(topic)
+        if rest:
+            sections.append(SectionView(topic=topic, slug=slug, items=[views[a.id] for a in keep],
+                                        more=len(rest) - len(keep), more_url=f"{web_url}#{slug}"))
+    if len(views) >= COMPACT_FROM:
+        for section in sections:
+            for item in section.items[1:]:
+                item.in_body = False
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
-        subject=summarize.edition_subject([i.headline for i in top]) if top else f"{cfg.newsletter}: {day}",
-        preheader=summarize.preheader([i.summary for i in top]),
+        subject=summarize.edition_subject([a.headline for a in ranked]),
+        preheader=summarize.preheader(summarize.split_sentences(first.summary)),
         sections=sections, topics=select.mix_topics(mix), base_url=cfg.base_url,
-        postal_address=cfg.postal_address)
+        postal_address=cfg.postal_address, web_url=web_url, lead=views[first.id], stories=len(ranked),
+        minutes=_minutes(list(views.values())))
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Lists and subscriber self-service (issue 6): CSV import, the double opt-in confirmation mail,
-and the web archive of sent editions.
+the web archive of sent editions, and the article pages the digest links to.
 
 May import subscribers, render, message, select, tokens, config/errors/models/store, and
 .bodies and .delivery; not preview or schedule.
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from .. import message, render, select, tokens
 from ..config import Config
 from ..errors import ParseError
-from ..models import EditionView
+from ..models import Article, EditionView
 from ..send import Outcome
 from ..store import Store, now, parse_ts
-from .bodies import edition_view, render_group
+from .bodies import also_label, article_url, edition_view, render_group
 from .delivery import relay_for
 
 @dataclass
@@ -151,8 +151,10 @@ def archive(store: Store, cfg: Config, *, key: str | None = None, topic: str | N
         for t in topics:
             arts = store.articles_between([t.name], since, until)
             if arts:
+                # The web page lists every story: it is where the email's "N more" links lead.
                 entries.append(ArchiveEntry(row["key"], day, t.name, t.slug, since, until,
-                                            edition_view(cfg, row["key"], day, t.name, arts, at=until)))
+                                            edition_view(cfg, row["key"], day, t.name, arts, at=until,
+                                                         cap=len(arts))))
     return entries
 
 
@@ -163,3 +165,30 @@ def archive_html(store: Store, cfg: Config, entry: ArchiveEntry) -> str:
     html, _ = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/manage",
                                  preferences_url=f"{cfg.base_url}/manage", email="you", name=None)
     return html
+
+
+@dataclass
+class ArticlePage:
+    """What /articles/<id> shows: the article, and the other reports of the same story."""
+    article: Article
+    paragraphs: list[str]              # the body, or only the blurb when the article lives elsewhere
+    elsewhere: str | None              # the article's own URL, when it has one
+    others: list[tuple[str, str, str]] = field(default_factory=list)   # (outlet or byline, headline, url)
+
+
+def _byline(a: Article) -> str:
+    """The outlet, else "By <author>", else how "Also reported by" names it."""
+    if a.source:
+        return a.source
+    return f"By {a.author}" if a.author else also_label(a)
+
+
+def article_page(store: Store, cfg: Config, article_id: int) -> ArticlePage:
+    """The page of one article: the digest links here when an article has no URL of its own (every
+    page-as-text article). An article published elsewhere gets its blurb and a link to the original,
+    not a copy of someone else's text. Raises NotFound."""
+    art = store.article(article_id)
+    members = store.cluster_members(art.cluster_id) if art.cluster_id is not None else []
+    others = [(_byline(o), o.headline, article_url(cfg, o)) for o in members if o.id != art.id]
+    paragraphs = [art.summary] if art.url else [p.strip() for p in art.body.split("\n\n") if p.strip()]
+    return ArticlePage(art, paragraphs, art.url, others)

@@ -33,7 +33,7 @@ class Preview:
 
     @property
     def stories(self) -> int:
-        return sum(len(s.items) for s in self.body.view.sections)
+        return self.body.view.stories
 
 
 def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
@@ -50,7 +50,8 @@ def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = Non
     html_part, text_part = msg.get_body(preferencelist=("html",)), msg.get_body(preferencelist=("plain",))
     html = html_part.get_content() if html_part is not None else ""
     text = text_part.get_content() if text_part is not None else None
-    headlines = [item.headline for section in body.view.sections for item in section.items]
+    view = body.view
+    headlines = [i.headline for i in ([view.lead] if view.lead else []) + [i for s in view.sections for i in s.items]]
     p = Preview(body, sub, data, html, text, lint_mod.lint(html, text, headlines=headlines))
     if sub is not None:
         p.notes = _notes(store, sub, p.stories)
@@ -104,5 +105,5 @@ def preview_mixes(store: Store, cfg: Config, *, frequency: str = "daily",
         # The edition's view, without rendering it: cheap enough for every mix on one page.
         view = edition_view(cfg, edition_key(frequency, day), day, m,
                             store.articles_between(select.mix_topics(m), since, at), at=at)
-        out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), sum(len(s.items) for s in view.sections)))
+        out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), view.stories))
     return out
