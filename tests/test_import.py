@@ -147,7 +147,8 @@ def test_the_fast_address_check_agrees_with_email_validator():
     def full(a):
         try:
             local, _, domain = validate_email(a, check_deliverability=False).normalized.rpartition("@")
-            return f"{local}@{domain.lower()}"
+            # ...except a local part that is not ASCII, refused on purpose: it would need SMTPUTF8.
+            return f"{local}@{domain.lower()}" if local.isascii() else None
         except EmailNotValidError:
             return None
 
