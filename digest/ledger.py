@@ -112,10 +112,17 @@ class Journal(Hooks):
 
 
 def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple], list[Path]]:
-    """delivery id -> ("D",) or ("R", status, reply, soft): the last event written for it."""
+    """delivery id -> ("D",) or ("R", status, reply, soft): what the journals say happened to it.
+
+    Within one file (one connection, one thread) the last event wins. Across files there is no
+    order: a message deferred on one connection may be retried and sent on another. So the files'
+    verdicts are merged by what they prove: an outcome the relay gave (sent, bounced, failed,
+    uncertain) over a D still waiting for its reply, and both over a deferral, which only ever
+    precedes a later attempt."""
     events: dict[int, tuple] = {}
     files = sorted(folder.glob(f"e{edition_id}-*.log")) if folder and folder.is_dir() else []
     for path in files:
+        last: dict[int, tuple] = {}
         # A line without its newline is a write() that never completed: for a D, the final dot was
         # never sent (it goes out after the write returns); a torn R leaves its D standing: uncertain.
         for line in path.read_bytes().decode("utf-8", "replace").split("\n")[:-1]:
@@ -125,12 +132,21 @@ def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple
             except (IndexError, ValueError):
                 continue
             if parts[0] == "D":
-                events[did] = ("D",)
+                last[did] = ("D",)
             elif parts[0] == "R" and len(parts) >= 4 and parts[2] in ABOUT_US:
-                events.pop(did, None)       # dropped before its final dot, or refused before it: never sent
+                last.pop(did, None)         # dropped before its final dot, or refused before it: never sent
             elif parts[0] == "R" and len(parts) >= 4:
-                events[did] = ("R", parts[2], parts[4] if len(parts) > 4 else "", parts[3] == "1")
+                last[did] = ("R", parts[2], parts[4] if len(parts) > 4 else "", parts[3] == "1")
+        for did, ev in last.items():
+            if did not in events or _weight(ev) > _weight(events[did]):
+                events[did] = ev
     return events, files
+
+
+def _weight(ev: tuple) -> int:
+    if ev[0] == "D":
+        return 2
+    return 1 if ev[1] == "deferred" else 3
 
 
 @dataclass

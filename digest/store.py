@@ -568,8 +568,12 @@ class Store:
             return self.q("SELECT id FROM editions WHERE key = ?", [key])[0]["id"]
 
     def watermark(self, subscriber_id: int) -> dt.datetime | None:
-        """The end of the window of the last digest this subscriber was sent: the next one starts there."""
-        row = self.q("SELECT max(until) FROM deliveries WHERE subscriber_id = ? AND status = 'sent'", [subscriber_id])
+        """The end of the window of the last digest this subscriber was sent: the next one starts there.
+
+        An uncertain delivery counts as sent (it most likely arrived, and it is resent only on request):
+        otherwise the next edition would carry its window again, a second copy by another name."""
+        row = self.q("SELECT max(until) FROM deliveries WHERE subscriber_id = ? AND status IN ('sent', 'uncertain')",
+                     [subscriber_id])
         return parse_ts(row[0][0]) if row else None
 
     def due_subscribers(self, edition_id: int, frequency: str | None = None) -> list[Subscriber]:
@@ -1098,7 +1102,7 @@ class Store:
 
     def watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, dt.datetime]:
         """watermark() for a batch in one query; subscribers never sent anything are absent."""
-        rows = self.q("SELECT subscriber_id, max(until) FROM deliveries WHERE status = 'sent'"
+        rows = self.q("SELECT subscriber_id, max(until) FROM deliveries WHERE status IN ('sent', 'uncertain')"
                       " AND subscriber_id IN (SELECT value FROM json_each(?)) GROUP BY subscriber_id",
                       [json.dumps(list(subscriber_ids))])
         return {r[0]: parse_ts(r[1]) for r in rows}

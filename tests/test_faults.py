@@ -22,9 +22,11 @@ import time
 import pytest
 
 from conftest import SEEDS
-from digest import config
+from digest import config, pipeline
+from digest.ledger import journal_dir
 from digest.send import Relay, smtp_address
 from digest.sink import Sink
+from digest.store import Store
 
 TOPICS = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 SEND = [sys.executable, "-m", "digest", "send", "--yes", "--quiet"]
@@ -119,6 +121,28 @@ def test_a_database_locked_mid_send_stops_the_run_and_the_resume_sends_nobody_a_
     assert not any(outbox.iterdir())          # recorded, then removed
 
 
+def test_a_retry_sent_on_another_connection_is_not_undone_by_its_earlier_deferral_in_the_journal(tmp_path, run):
+    """Greylisted on connection 1, retried and accepted on connection 0, then the sender died: the
+    journal files have no order between them, and the deferral must not win over the delivery."""
+    everyone = make_list(tmp_path, run, 6)
+    cfg = config.load()
+    store = Store.open(cfg.db)
+    plan = pipeline.plan_edition(store, cfg)
+    rows = store.claim_deliveries(plan.edition_id, "pending", 0, 1000)
+    x = rows[0]
+    folder = journal_dir(store)
+    folder.mkdir()
+    (folder / f"e{plan.edition_id}-777-dead-0.log").write_text(f"D {x['id']}\nR {x['id']} sent 0 250 OK queued\n")
+    (folder / f"e{plan.edition_id}-777-dead-1.log").write_text(f"R {x['id']} deferred 0 451 4.7.1 greylisted\n")
+    store.close()
+    with Sink(tmp_path / "received") as sink:
+        env = {**os.environ, "DIGEST_SMTP_URL": sink.url}
+        r = subprocess.run(SEND, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert set(copies(sink)) == everyone - {x["email"]} and set(copies(sink).values()) == {1}
+    assert {d["email"]: d["status"] for d in ledger(run)}[x["email"]] == "sent"
+
+
 # ---- 2. rows a dead sender left 'sending' are resumed, whatever the date ---------------------
 
 def _kill_after_claiming_everything(tmp_path, run, sink, env) -> None:
@@ -153,6 +177,22 @@ def test_rows_left_sending_by_a_killed_sender_are_resumed_by_any_later_run(tmp_p
             assert "resumed daily-" in tick.stderr
         assert rows_in(tmp_path, "sending") == 0
         assert_exactly_once(run, sink, everyone)
+
+
+def test_an_uncertain_delivery_is_not_sent_again_under_the_next_editions_name(tmp_path, run):
+    """Its window counts as delivered: the next day's digest starts where it ended."""
+    everyone = make_list(tmp_path, run, 5)
+    with Sink(tmp_path / "received", drop=[("^reader0002@", "data", 1)]) as sink:   # kept; the reply is lost
+        env = {**os.environ, "DIGEST_SMTP_URL": sink.url}
+        r = subprocess.run(SEND, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 3 and "uncertain 1" in r.stderr, r.stderr
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        with sqlite3.connect(db_path(tmp_path)) as c:
+            c.execute("UPDATE editions SET key = ?, date = ?", (f"daily-{yesterday}", yesterday.isoformat()))
+        r = subprocess.run(SEND, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "nothing to send" in r.stderr, r.stderr     # today's edition: nothing new
+        assert set(copies(sink)) == everyone and set(copies(sink).values()) == {1}
+    assert [d["email"] for d in ledger(run, "uncertain")] == ["reader0002@example.org"]
 
 
 # ---- 4. an address the relay cannot take is that delivery's failure, never a hang ------------
@@ -320,3 +360,15 @@ def test_a_burst_of_recipient_tempfails_is_throttling_after_all(run, tmp_path):
         assert r.returncode == 0, r.stderr
         assert "The relay throttled us 2 times" in r.stderr
         assert set(copies(sink)) == everyone and set(copies(sink).values()) == {1}
+
+
+def test_a_connection_level_refusal_that_sticks_to_one_recipient_ends_as_its_deferral(tmp_path, run):
+    everyone = make_list(tmp_path, run, 10)
+    assert run("subscribers", "add", "stuck@example.org", "--topic", "Europe").exit_code == 0
+    (tmp_path / "digest.toml").write_text("[send]\nretry_attempts = 1\n")
+    with Sink(tmp_path / "received", fail_rcpt=[("^stuck@", 454)]) as sink:
+        env = {**os.environ, "DIGEST_SMTP_URL": sink.url, "DIGEST_CONNECTIONS": "1", "DIGEST_RETRY_BASE": "0.01"}
+        r = subprocess.run(SEND, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 3 and "deferred 1" in r.stderr, r.stderr
+        assert set(copies(sink)) == everyone and set(copies(sink).values()) == {1}
+    assert [(d["email"], d["status"]) for d in ledger(run, "deferred")] == [("stuck@example.org", "deferred")]

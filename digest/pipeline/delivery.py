@@ -31,6 +31,7 @@ from .bodies import Body, groups_for_preview, personal_message, render_group
 from .editions import Plan
 
 FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
+ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
 
 
 @dataclass
@@ -58,12 +59,13 @@ class Tally:
 
 class _Row:
     """One claimed delivery on its way through the pool."""
-    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries")
+    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
+                 "requeues")
 
     def __init__(self, r, group):
         self.id, self.subscriber_id, self.email, self.name = r["id"], r["subscriber_id"], r["email"], r["name"]
         self.message_id, self.attempts, self.created_at = r["message_id"], r["attempts"], parse_ts(r["created_at"])
-        self.group, self.tries = group, 0
+        self.group, self.tries, self.requeues = group, 0, 0
 
 
 @dataclass
@@ -247,8 +249,12 @@ class _EditionSender:
         t = self.tally
         status, soft, next_at = outcome.status, outcome.soft, None
         reply = outcome.text
-        if status == "requeue":         # about the relay or our lease, not the recipient: again, unattempted
-            self.feed.append(row)
+        if status == "requeue" and outcome.throttled:
+            row.requeues += 1
+            if row.requeues > ROW_REQUEUES:     # always this one, while others go through: its own 4xx after all
+                status = "deferred"
+        if status == "requeue":         # about the relay or our lease, not the recipient: again later, unattempted
+            self.feed.insert(0, row)
             if outcome.throttled:
                 self.refusals += 1
                 if self.refusals >= self.s.relay_retries:
