@@ -151,7 +151,9 @@ def refusal(outcome: Outcome, relay: str, mail_from: str) -> RelayError:
         hint = "The relay refuses this machine's address: allow it on the relay, or send through another one."
     else:
         hint = "Set DIGEST_FROM to an address the relay accepts from this account."
-    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> ({outcome.stage or 'mail'}): {text}. "
+    where = {"mail": "MAIL FROM", "rcpt": "RCPT TO", "data": "DATA", "dot": "the end of the message"}.get(
+        outcome.stage, "MAIL FROM")
+    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}. "
                       "Nothing was marked: the deliveries stay pending and nobody was suppressed.", hint)
 
 

@@ -398,18 +398,17 @@ class _EditionSender:
 def ledger_error(store: Store, settings: send_mod.SendSettings, exc: Exception) -> ledger.LedgerError:
     """A failed ledger write, said with what to do about it."""
     text = str(exc)
-    outbox = ledger.journal_dir(store)
     if "locked" in text or "busy" in text:
-        why = (f"another process held the database's write lock for more than {settings.lock_timeout:g} s. "
-               "Let it finish (or stop it)")
+        why = (f"Another process held the database's write lock for more than {settings.lock_timeout:g} s: "
+               "let it finish (or stop it)")
     elif "full" in text:
-        why = "the disk is full. Free some space"
+        why = "The disk is full: free some space"
     else:
-        why = "check the file and its disk"
+        why = "Check the database file and its disk"
     return ledger.LedgerError(
-        f"Could not write the delivery ledger in {store.path} ({text}); sending stopped.",
-        f"What was sent is kept in {outbox}/ and recorded by the next `digest send`, which resumes without "
-        f"sending anyone a second copy: {why}, then run it again.")
+        f"Could not write the delivery ledger in {store.path}: {text}. Sending stopped.",
+        f"{why}, then run `digest send` again. What was sent is kept in {ledger.journal_dir(store)}/; the next "
+        "run records it first, so nobody gets a second copy.")
 
 
 def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[[], Relay], *,
