@@ -58,6 +58,7 @@ BODY = ("Officials said on Tuesday that the measure would take effect next month
         "first step. A vote is expected before the end of the year.")
 SEND = [sys.executable, "-m", "digest", "send", "--yes", "--quiet"]
 NON_ASCII_LOCAL = "jürgen@example.org"
+VERBOSE = False         # --verbose: a note with the Error: line of every run that exited 1, 2 or 4
 
 
 def wait_for(predicate, timeout: float = 60.0) -> bool:
@@ -107,6 +108,7 @@ class Trial:
         self.folder, self.env, self.sink, self.n, self.rnd = folder, env, sink, n, rnd
         self.codes: list[str] = []
         self.notes: list[str] = []
+        self.verbose = VERBOSE
 
     def start(self) -> subprocess.Popen:
         return subprocess.Popen(SEND, env=self.env, cwd=self.folder, stdout=subprocess.DEVNULL,
@@ -123,6 +125,8 @@ class Trial:
         self.codes.append(f"{tag}{'k' if code == -9 else code}")
         if err and "Traceback" in err:
             self.notes.append(f"{tag}: traceback: {err.strip().splitlines()[-1][:120]}")
+        elif self.verbose and code not in (0, 3, -9):
+            self.notes.append(f"{tag}: " + " ".join(ln[:110] for ln in err.splitlines() if ln.startswith("Error:")))
 
     def moment(self) -> int:
         """A random number of messages after which the fault strikes (0: during planning)."""
@@ -166,13 +170,21 @@ class Trial:
             self.finish(a, "S")
             return
         a.send_signal(signal.SIGSTOP)
+        stalled = self.lease_owner()
         wait_for(self.lease_expired, timeout=30)
         b = self.start()
+        # Woken before anyone took over, the stalled sender rightly keeps its lease: wake it after.
+        wait_for(lambda: self.lease_owner() not in (stalled, None) or b.poll() is not None)
         before = len(self.sink.messages)
         wait_for(lambda: len(self.sink.messages) >= before + self.rnd.randint(0, self.n // 4) or b.poll() is not None)
         a.send_signal(signal.SIGCONT)
         self.finish(a, "S")
         self.finish(b, "B")
+
+    def lease_owner(self) -> str | None:
+        with sqlite3.connect(self.env["DIGEST_DB"], timeout=30) as c:
+            row = c.execute("SELECT owner FROM leases WHERE name LIKE 'send:%'").fetchone()
+        return row[0] if row else None
 
     def lease_expired(self) -> bool:
         with sqlite3.connect(self.env["DIGEST_DB"], timeout=30) as c:
@@ -248,7 +260,10 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=24)
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--json", dest="json_out", metavar="FILE")
+    ap.add_argument("--verbose", action="store_true", help="note the Error: line of every run that exited 1, 2 or 4")
     args = ap.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
     rnd = random.Random(args.seed)
     kinds = ["kill", "lock", "stall", "mixed"]
     results = []
