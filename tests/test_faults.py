@@ -372,3 +372,11 @@ def test_a_connection_level_refusal_that_sticks_to_one_recipient_ends_as_its_def
         assert r.returncode == 3 and "deferred 1" in r.stderr, r.stderr
         assert set(copies(sink)) == everyone and set(copies(sink).values()) == {1}
     assert [(d["email"], d["status"]) for d in ledger(run, "deferred")] == [("stuck@example.org", "deferred")]
+
+
+def test_a_test_copy_to_an_idn_domain_goes_out_in_ascii(run, tmp_path, smtp_env):
+    assert run("init").exit_code == 0
+    assert run("articles", "ingest", SEEDS).exit_code == 0
+    r = run("send", "--test-to", "editor@bücher.example")
+    assert r.exit_code == 0, r
+    assert [rcpts for rcpts, _ in smtp_env.messages] == [["editor@xn--bcher-kva.example"]]

@@ -497,13 +497,17 @@ def send_test(store: Store, cfg: Config, relay_factory: Callable[[], Relay], to:
         sid = store.subscriber(to).id
     except NotFound:
         sid = 0
+    try:
+        rcpt = send_mod.smtp_address(to)
+    except send_mod.AddressError as exc:
+        raise DigestError(f"Cannot send a test copy to {to}: {exc}.") from None
     group = _Group(body, prepare_group(cfg, body, test=True))
     mid = message.message_id(f"{body.view.edition_key}-test-{uuid.uuid4().hex[:8]}", sid, cfg.domain)
-    data = fast_message(cfg, group, subscriber_id=sid, email=to, name=None, message_id=mid,
+    data = fast_message(cfg, group, subscriber_id=sid, email=rcpt, name=None, message_id=mid,
                         date=_DateHeader()(), signer=signer_for(cfg), test=True)
     relay = relay_factory().open()
     try:
-        return relay.send(cfg.sender_address, to, data)
+        return relay.send(cfg.sender_address, rcpt, data)
     finally:
         relay.close()
 
