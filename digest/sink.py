@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that writes what it receives as .eml files.
 
 The demo uses it when no relay is configured; the tests use it as the receiving end. It can
-refuse or tempfail recipients that match a pattern, to exercise the sender's error paths.
+refuse the sender, greylist, refuse or tempfail recipients that match a pattern, and drop the
+connection, to exercise the sender's error paths.
 May import: nothing from digest.
 """
 
@@ -26,14 +27,27 @@ class _Handler:
     def __init__(self, sink: "Sink"):
         self.sink = sink
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        for n, (pattern, reply, *times) in enumerate(self.sink.fail_mail):
+            if re.search(pattern, address) and self.sink._count(("mail", n), times):
+                return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.sink._lock:
             self.sink.attempts[address] = self.sink.attempts.get(address, 0) + 1
+            first = self.sink.attempts[address] == 1
         if self.sink._fires("drop", "rcpt", address):
             server.transport.abort()           # the connection drops before DATA
             return "421 4.4.2 dropped by rule"
+        if first and self.sink.greylist and re.search(self.sink.greylist, address):
+            return f"451 4.7.1 <{address}>: Recipient greylisted, try again in a moment"
         for n, (pattern, code, *times) in enumerate(self.sink.fail_rcpt):
             if re.search(pattern, address) and self.sink._count(("rcpt", n), times):
+                if isinstance(code, str):      # a whole reply, e.g. Postfix's "554 5.7.1 ...: Relay access denied"
+                    return code.replace("{address}", address)
                 text = {421: "4.7.0 too many connections, slow down", 451: "4.7.1 rate limited, try later",
                         452: "4.2.2 mailbox full", 454: "4.7.0 temporary failure, slow down"}.get(
                     code, "5.1.1 user unknown" if code >= 500 else "4.3.0 try again later")
@@ -60,10 +74,13 @@ class Sink:
     """`with Sink(folder) as sink:` runs the server; `sink.port`, `sink.messages` (list of (rcpts, bytes))."""
 
     def __init__(self, folder: str | Path | None = None, *, port: int | None = None,
-                 fail_rcpt: list[tuple] = (), fail_data: list[tuple] = (), drop: list[tuple[str, str, int]] = ()):
+                 fail_rcpt: list[tuple] = (), fail_data: list[tuple] = (), drop: list[tuple[str, str, int]] = (),
+                 fail_mail: list[tuple] = (), greylist: str | None = None):
         self.folder = Path(folder) if folder else None
         self.port = port or free_port()
         self.fail_rcpt = list(fail_rcpt)      # (regex, code) or (regex, code, times): then the address passes
+        self.fail_mail = list(fail_mail)      # (regex on the sender, whole reply[, times]): refuse MAIL FROM
+        self.greylist = greylist              # regex: the first RCPT TO of each matching address gets a 451
         self.fail_data = list(fail_data)
         # (regex, stage, times) drops the connection: stage "rcpt" before DATA, "data" after the final
         # dot with the message kept and no reply, "lost" after the final dot with nothing kept.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import DigestError, NotFound
+from .errors import DigestError, LockedError, NotFound
 from .models import Article, ParsedArticle, Subscriber, Topic
 
 migrations = sqlite_utils.Migrations("digest")
@@ -33,6 +33,18 @@ DEFAULT_TOPICS = {
 
 SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "suppressed")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "bounced", "failed", "uncertain")
+
+
+class LeaseLost(LockedError):
+    """A fenced write found the lease in other hands: this sender lost it and must stop, touching nothing."""
+
+    def __init__(self, name: str, holder: str | None):
+        what = name.partition(":")[2] or name
+        super().__init__(f"Lost the lease on {what}: " + (f"another sender ({holder}) took it over" if holder else
+                                                         "it was released") + " while this one was stalled.",
+                         "This run stopped at once and changed nothing in the ledger; the other sender carries on "
+                         "(a longer DIGEST_LEASE_SECONDS suits a machine that pauses for long).")
+        self.name, self.holder = name, holder
 
 
 def now() -> dt.datetime:
@@ -808,8 +820,12 @@ class Store:
             return self.q("SELECT id FROM editions WHERE key = ?", [key])[0]["id"]
 
     def watermark(self, subscriber_id: int) -> dt.datetime | None:
-        """The end of the window of the last digest this subscriber was sent: the next one starts there."""
-        row = self.q("SELECT max(until) FROM deliveries WHERE subscriber_id = ? AND status = 'sent'", [subscriber_id])
+        """The end of the window of the last digest this subscriber was sent: the next one starts there.
+
+        An uncertain delivery counts as sent (it most likely arrived, and it is resent only on request):
+        otherwise the next edition would carry its window again, a second copy by another name."""
+        row = self.q("SELECT max(until) FROM deliveries WHERE subscriber_id = ? AND status IN ('sent', 'uncertain')",
+                     [subscriber_id])
         return parse_ts(row[0][0]) if row else None
 
     def seq_watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, int]:
@@ -866,7 +882,7 @@ class Store:
 
     # ---- leases --------------------------------------------------------------------------
 
-    def acquire_lease(self, name: str, owner: str, seconds: int) -> str | None:
+    def acquire_lease(self, name: str, owner: str, seconds: float) -> str | None:
         """Take the named lease unless someone else holds an unexpired one; returns that holder, or None."""
         stamp = now()
         with self.transaction():
@@ -886,6 +902,10 @@ class Store:
     # ---- sending: delivery ledger, claims, leases, bounces (owner: sending, issue 5) -------------
     # States: pending -> sending (claimed by the one lease holder) -> sent | deferred | bounced |
     # failed | uncertain. Every method here is one transaction over a batch of rows.
+    # Fencing: a write made on behalf of a lease passes `fence` = (lease name, owner). The transaction
+    # checks, under the write lock, that the lease is still that owner's; a sender that lost its
+    # lease (stalled past it, taken over) gets LeaseLost and has changed nothing. A takeover writes
+    # the lease row first, so every write of the old holder after it is refused.
 
     _CLAIM_SQL = """
         SELECT d.id, d.subscriber_id, d.mix, d.since, d.until, d.since_seq, d.until_seq, d.message_id, d.attempts,
@@ -893,8 +913,21 @@ class Store:
                s.email, s.name
         FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"""
 
+    @contextlib.contextmanager
+    def _fenced(self, fence: tuple[str, str] | None) -> Iterator[sqlite3.Connection]:
+        with self.transaction() as conn:
+            if fence is not None:
+                row = self.q("SELECT owner FROM leases WHERE name = ?", [fence[0]])
+                if not row or row[0]["owner"] != fence[1]:
+                    raise LeaseLost(fence[0], row[0]["owner"] if row else None)
+            yield conn
+
+    def set_lock_timeout(self, seconds: float) -> None:
+        """How long a write waits for another connection's write lock before 'database is locked'."""
+        self.conn.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000))}")
+
     def claim_deliveries(self, edition_id: int, status: str, after_id: int, limit: int,
-                         due: dt.datetime | None = None) -> list[sqlite3.Row]:
+                         due: dt.datetime | None = None, *, fence: tuple[str, str] | None = None) -> list[sqlite3.Row]:
         """Mark the next `limit` rows (by id, after `after_id`) in `status` as 'sending' and return them.
 
         The (edition_id, status) index hands them over in id order, so each batch costs its own size.
@@ -905,14 +938,14 @@ class Store:
         if due is not None:
             sql += " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
             params.append(ts(due))
-        with self.transaction():
+        with self._fenced(fence):
             rows = self.q(sql + " ORDER BY d.id LIMIT ?", [*params, limit])
             self._set_sending([r["id"] for r in rows])
         return rows
 
-    def claim_ids(self, ids: list[int]) -> list[sqlite3.Row]:
+    def claim_ids(self, ids: list[int], *, fence: tuple[str, str] | None = None) -> list[sqlite3.Row]:
         """Claim deferred rows again for a retry within the run."""
-        with self.transaction():
+        with self._fenced(fence):
             rows = self.q(self._CLAIM_SQL + f" WHERE d.status = 'deferred' AND d.id IN ({_marks(ids)})", ids)
             self._set_sending([r["id"] for r in rows])
         return rows
@@ -922,23 +955,23 @@ class Store:
             self.conn.execute(f"UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ({_marks(ids)})",
                               [ts(now()), *ids])
 
-    def unclaim(self, ids: list[int]) -> None:
+    def unclaim(self, ids: list[int], *, fence: tuple[str, str] | None = None) -> None:
         """Claimed but never handed to the relay: back to the queue, no attempt counted."""
         for chunk in _chunks(ids, 5000):
-            with self.transaction():
+            with self._fenced(fence):
                 self.conn.execute(
                     "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,"
                     f" updated_at = ? WHERE status = 'sending' AND id IN ({_marks(chunk)})", [ts(now()), *chunk])
 
-    def release_claims(self, edition_id: int) -> int:
+    def release_claims(self, edition_id: int, *, fence: tuple[str, str] | None = None) -> int:
         """After the journal is replayed, a row still 'sending' never reached the relay's final dot."""
-        with self.transaction():
+        with self._fenced(fence):
             return self.conn.execute(
                 "UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,"
                 " updated_at = ? WHERE edition_id = ? AND status = 'sending'", (ts(now()), edition_id)).rowcount
 
     def record_outcomes(self, outcomes: list[tuple], *, soft_bounce_limit: int = 3, from_status: str = "sending",
-                        attempt: int = 1) -> None:
+                        attempt: int = 1, fence: tuple[str, str] | None = None) -> None:
         """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft).
 
         Only rows still 'sending' change, so replaying a journal twice is harmless. A bounce marks the
@@ -949,7 +982,7 @@ class Store:
         if not outcomes:
             return
         stamp = ts(now())
-        with self.transaction():
+        with self._fenced(fence):
             changed = []
             for did, status, reply, next_at, soft in outcomes:
                 n = self.conn.execute(
@@ -976,13 +1009,14 @@ class Store:
                         " ELSE status END WHERE id = (SELECT subscriber_id FROM deliveries WHERE id = ?)",
                         (stamp, soft_bounce_limit, did))
 
-    def expire_deferred(self, edition_id: int, planned_before: dt.datetime, *, soft_bounce_limit: int = 3) -> int:
+    def expire_deferred(self, edition_id: int, planned_before: dt.datetime, *, soft_bounce_limit: int = 3,
+                        fence: tuple[str, str] | None = None) -> int:
         """Deferred rows planned before the cut-off have run out of time: failed, and a soft bounce."""
         rows = self.q("SELECT id, last_reply, attempts FROM deliveries WHERE edition_id = ? AND status = 'deferred'"
                       " AND created_at < ?", [edition_id, ts(planned_before)])
         self.record_outcomes([(r["id"], "failed", f"gave up after {r['attempts']} attempts; last reply: "
                                f"{r['last_reply'] or '-'}", None, True) for r in rows],
-                             soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0)
+                             soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0, fence=fence)
         return len(rows)
 
     def due_groups(self, edition_id: int, due: dt.datetime) -> list[sqlite3.Row]:
@@ -1022,9 +1056,9 @@ class Store:
             + (" WHERE e.key = ?" if edition_key else "") + " GROUP BY e.id ORDER BY e.date, e.id",
             [edition_key] if edition_key else [])
 
-    def requeue_uncertain(self, edition_id: int) -> int:
+    def requeue_uncertain(self, edition_id: int, *, fence: tuple[str, str] | None = None) -> int:
         """The operator asked: uncertain deliveries go out again (the recipient may get two copies)."""
-        with self.transaction():
+        with self._fenced(fence):
             return self.conn.execute(
                 "UPDATE deliveries SET status = 'pending', updated_at = ?, next_attempt_at = NULL"
                 " WHERE edition_id = ? AND status = 'uncertain'", (ts(now()), edition_id)).rowcount
@@ -1293,11 +1327,12 @@ class Store:
                                   " VALUES (?, ?, ?)", [(sid, key, ts(at)) for sid in subscriber_ids])
 
     def editions_with_pending(self) -> list[sqlite3.Row]:
-        """Editions with deliveries still to finish: planned but never attempted (an interrupted send)
-        or deferred by the relay and awaiting a retry. id, key, frequency, date."""
+        """Editions with deliveries still to finish: planned but never attempted (an interrupted send),
+        deferred by the relay and awaiting a retry, or claimed by a sender that died (rows left
+        'sending': its send resumes them, whatever the date). id, key, frequency, date."""
         return self.q("SELECT e.id, e.key, e.frequency, e.date FROM editions e WHERE EXISTS"
-                      " (SELECT 1 FROM deliveries d WHERE d.edition_id = e.id AND d.status IN ('pending', 'deferred'))"
-                      " ORDER BY e.date, e.id")
+                      " (SELECT 1 FROM deliveries d WHERE d.edition_id = e.id"
+                      " AND d.status IN ('pending', 'deferred', 'sending')) ORDER BY e.date, e.id")
 
     def feed_state(self, url: str) -> sqlite3.Row | None:
         rows = self.q("SELECT * FROM feeds WHERE url = ?", [url])
@@ -1375,7 +1410,7 @@ class Store:
 
     def watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, dt.datetime]:
         """watermark() for a batch in one query; subscribers never sent anything are absent."""
-        rows = self.q("SELECT subscriber_id, max(until) FROM deliveries WHERE status = 'sent'"
+        rows = self.q("SELECT subscriber_id, max(until) FROM deliveries WHERE status IN ('sent', 'uncertain')"
                       " AND subscriber_id IN (SELECT value FROM json_each(?)) GROUP BY subscriber_id",
                       [json.dumps(list(subscriber_ids))])
         return {r[0]: parse_ts(r[1]) for r in rows}

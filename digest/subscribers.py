@@ -56,6 +56,10 @@ def normalize_email(address: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidAddress(f'"{address}" is not a valid email address: {exc}') from None
     local, _, domain = result.normalized.rpartition("@")
+    if not local.isascii():
+        # It would need SMTPUTF8 end to end; digest sends ASCII envelopes (an IDN domain is fine: it goes as xn--).
+        raise InvalidAddress(f'"{address}": the part before the @ is not ASCII, and digest cannot send to such '
+                             "an address (it would need SMTPUTF8). Ask for an ASCII address.")
     octets = len(local.encode("utf-8", "surrogateescape"))
     if octets > LOCAL_MAX_OCTETS:
         raise InvalidAddress(f'"{address}" is not a valid email address: the part before the @-sign is '

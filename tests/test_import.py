@@ -147,7 +147,8 @@ def test_the_fast_address_check_agrees_with_email_validator():
     def full(a):
         try:
             local, _, domain = validate_email(a, check_deliverability=False).normalized.rpartition("@")
-            return f"{local}@{domain.lower()}"
+            # ...except a local part that is not ASCII, refused on purpose: it would need SMTPUTF8.
+            return f"{local}@{domain.lower()}" if local.isascii() else None
         except EmailNotValidError:
             return None
 
@@ -320,6 +321,6 @@ def test_a_local_part_over_64_octets_is_refused(db, tmp_path):
     r = db("subscribers", "import", f)
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
     assert r.exit_code == 1 and [e.split(":")[2] for e in errors] == ["2", "3"], r
-    assert "65 bytes" in errors[0] and "66 bytes" in errors[1]
+    assert "65 bytes" in errors[0] and "not ASCII" in errors[1]      # non-ASCII local parts are refused anyway
     assert set(emails(db)) == {"x" * 64 + "@example.org"}
     assert db("subscribers", "add", "é" * 33 + "@example.org", "--topic", "World").exit_code == 1

@@ -15,6 +15,10 @@ from .app import App, pass_app, say, table
 def print_tally(t: pipeline.Tally) -> None:
     say(f"sent {t.sent}, skipped {t.skipped} (already sent), deferred {t.deferred}, bounced {t.bounced}, "
         f"failed {t.failed}, uncertain {t.uncertain}")
+    for email, reason in t.failures:
+        say(f"failed: {email}: {reason}")
+    if t.failed > len(t.failures):
+        say(f"{t.failed - len(t.failures)} more failed: `digest deliveries list --status failed` lists every one.")
     for reply, n in sorted(t.reasons.items(), key=lambda kv: -kv[1])[:3]:
         say(f"  {n} × {reply}")
     if len(t.reasons) > 3:

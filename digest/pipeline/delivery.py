@@ -16,6 +16,7 @@ import datetime as dt
 import email.errors
 import heapq
 import queue
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,10 @@ from ..send import Outcome, Relay
 from ..store import Store, now, parse_ts
 from .bodies import Body, groups_for_preview, personal_message, render_group
 from .editions import Plan
+
+FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
+ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
+
 
 @dataclass
 class Tally:
@@ -55,6 +60,7 @@ class Tally:
     reasons: dict[str, int] = field(default_factory=dict)                # failed and bounced: reply -> count
     elapsed: float = 0.0         # seconds in the send loop
     bookkeeping: float = 0.0     # of which, seconds in ledger transactions (claims and outcomes)
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (email, reason): the first FAILURE_SAMPLE
 
     @property
     def ok(self) -> bool:
@@ -72,12 +78,12 @@ class ClippedError(DigestError):
 class _Row:
     """One claimed delivery on its way through the pool."""
     __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
-                 "unbuilt")
+                 "requeues", "unbuilt")
 
     def __init__(self, r, group):
         self.id, self.subscriber_id, self.email, self.name = r["id"], r["subscriber_id"], r["email"], r["name"]
         self.message_id, self.attempts, self.created_at = r["message_id"], r["attempts"], parse_ts(r["created_at"])
-        self.group, self.tries = group, 0
+        self.group, self.tries, self.requeues = group, 0, 0
         self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
 
 
@@ -138,7 +144,14 @@ def signer_for(cfg: Config) -> message.Signer | None:
 
 
 class _EditionSender:
-    """One run of send_edition: claims rows in batches, feeds the pool, retries, records in batches."""
+    """One run of send_edition: claims rows in batches, feeds the pool, retries, records in batches.
+
+    Every ledger write goes through `_db`, fenced with the lease. The first fault that must stop the
+    run is kept in `error` and raised by send_edition after the messages in flight are recorded:
+    RelayError (the relay refused us, or was lost), LedgerError (a ledger or journal write failed:
+    from then on nothing more is written, and the journal is kept), LeaseLost (another sender took
+    the edition over: nothing more is sent or written, at once).
+    """
 
     def __init__(self, store: Store, cfg: Config, plan: Plan, settings: send_mod.SendSettings, lease: ledger.Lease,
                  tally: Tally, should_stop, progress, on_message):
@@ -155,8 +168,12 @@ class _EditionSender:
         self.last_flush = self.last_progress = time.monotonic()
         self.date = _DateHeader()
         self.signer: message.Signer | None = None
-        self.relay_error: DigestError | None = None
-        self.unbuilt: list[_Row] = []
+        self.error: DigestError | None = None
+        self.writable = True          # False once a ledger write failed or the lease was lost
+        self.committed = False        # the final flush reached the database: the journal may go
+        self.refusals = 0             # requeues about us in a row, nothing sent between
+        self.stopping = False
+        self.unbuilt: list[_Row] = []  # rows whose message could not be built: back to the queue
 
     def _group(self, r) -> _Group:
         key = (r["mix"], r["since"], r["until"], r["since_seq"], r["until_seq"])
@@ -168,11 +185,32 @@ class _EditionSender:
         return self.groups[key]
 
     def _db(self, fn, *args, **kw):
+        """A fenced ledger write. A failure stops the run and every later write (see the class)."""
+        if not self.writable:
+            raise self.error
         t = time.perf_counter()
         try:
-            return fn(*args, **kw)
+            return fn(*args, fence=self.lease.fence, **kw)
+        except ledger.LeaseLost as exc:
+            self.lease.lost = True
+            self._fail(exc)
+            raise
+        except sqlite3.Error as exc:
+            self._fail(ledger_error(self.store, self.s, exc))
+            raise self.error from None
         finally:
             self.tally.bookkeeping += time.perf_counter() - t
+
+    def _fail(self, exc: DigestError) -> None:
+        """A fault after which nothing more may be written: keep the first, stop sending."""
+        self.writable = False
+        self.stopping = True
+        if not isinstance(self.error, (ledger.LedgerError, ledger.LeaseLost)):
+            self.error = exc
+
+    def _stop(self, exc: DigestError) -> None:
+        self.stopping = True
+        self.error = self.error or exc
 
     def _claim(self) -> bool:
         """Refill the in-memory feed with the next batch: due deferred rows first, then pending ones."""
@@ -196,29 +234,36 @@ class _EditionSender:
             return True
         return False
 
-    def _job(self, row: _Row) -> send_mod.Job:
+    def _job(self, row: _Row, rcpt: str) -> send_mod.Job:
         cfg, group, date, signer = self.cfg, row.group, self.date, self.signer
 
         def build() -> bytes:
             try:
-                return fast_message(cfg, group, subscriber_id=row.subscriber_id, email=row.email, name=row.name,
+                return fast_message(cfg, group, subscriber_id=row.subscriber_id, email=rcpt, name=row.name,
                                     message_id=row.message_id, date=date(), signer=signer)
             except Exception as exc:
                 row.unbuilt = exc      # read by _outcome: whatever the pool reports, it is our fault
                 raise
-        return send_mod.Job(row, row.email, build)
+        return send_mod.Job(row, rcpt, build)
 
     def _submit(self, pool: send_mod.Pool, row: _Row) -> None:
-        pool.submit(self._job(row))
+        try:
+            rcpt = send_mod.smtp_address(row.email)
+        except send_mod.AddressError as exc:     # cannot go in an envelope: failed, with the reason
+            self._outcome(row, Outcome("failed", 0, str(exc), stage="rcpt"))
+            return
+        pool.submit(self._job(row, rcpt))
         self.outstanding += 1
 
     def _flush(self, force: bool = False) -> None:
         if not force and len(self.buffer) < self.s.batch and time.monotonic() - self.last_flush < 0.5:
             return
-        buffer, unclaimed, self.buffer, self.unclaimed = self.buffer, self.unclaimed, [], []
-        self._db(self.store.record_outcomes, buffer, soft_bounce_limit=self.s.soft_bounce_limit)
-        if unclaimed:
-            self._db(self.store.unclaim, unclaimed)
+        if self.buffer:
+            self._db(self.store.record_outcomes, self.buffer, soft_bounce_limit=self.s.soft_bounce_limit)
+            self.buffer = []
+        if self.unclaimed:
+            self._db(self.store.unclaim, self.unclaimed)
+            self.unclaimed = []
         self.last_flush = time.monotonic()
 
     def _feed(self, pool: send_mod.Pool, window: int) -> None:
@@ -233,7 +278,7 @@ class _EditionSender:
                 if row.id in claimed:
                     self.tally.retried += 1
                     self._submit(pool, row)
-        while self.outstanding < window and (self.feed or self._claim()):
+        while self.outstanding < window and not self.stopping and (self.feed or self._claim()):
             self._submit(pool, self.feed.pop())
 
     def _outcome(self, row: _Row, outcome: send_mod.Outcome) -> None:
@@ -249,6 +294,26 @@ class _EditionSender:
             outcome = Outcome("failed", 0, f"the address {row.email} cannot be written in a message: {row.unbuilt}")
         status, soft, next_at = outcome.status, outcome.soft, None
         reply = outcome.text
+        if status == "requeue" and outcome.throttled:
+            row.requeues += 1
+            if row.requeues > ROW_REQUEUES:     # always this one, while others go through: its own 4xx after all
+                status = "deferred"
+        if status == "requeue":         # about the relay or our lease, not the recipient: again later, unattempted
+            self.feed.insert(0, row)
+            if outcome.throttled:
+                self.refusals += 1
+                if self.refusals >= self.s.relay_retries:
+                    self._stop(RelayError(
+                        f"SMTP relay {self.cfg.smtp().name} refused us temporarily {self.refusals} times in a row, "
+                        f"last: {reply}. Nothing was marked for those deliveries: they stay pending.",
+                        "Run `digest send` again later; check DIGEST_FROM and the relay's limits if it persists."))
+            return
+        if status == "stop":            # the relay refuses the sender or the account: stop, blame nobody
+            self.unclaimed.append(row.id)
+            self._stop(send_mod.refusal(outcome, self.cfg.smtp().name, self.cfg.sender_address))
+            return
+        if status == "sent":
+            self.refusals = 0
         if status == "deferred":
             row.tries += 1
             delay = self.s.backoff(row.attempts + row.tries)
@@ -266,6 +331,8 @@ class _EditionSender:
             setattr(t, status, getattr(t, status) + 1)
         if status in ("failed", "bounced"):
             t.reasons[reply] = t.reasons.get(reply, 0) + 1
+        if status == "failed" and len(t.failures) < FAILURE_SAMPLE:
+            t.failures.append((row.email, reply))
         stats = t.by_mix.setdefault(row.group.body.mix, {"articles": len(row.group.body.articles),
                                                          "recipients": 0, "sent": 0})
         stats["recipients"] += 1
@@ -275,55 +342,77 @@ class _EditionSender:
 
     def run(self, first_relay: send_mod.Relay, relay_factory: Callable[[], Relay], journal: ledger.Journal,
             pacer: send_mod.Pacer) -> None:
-        self.stopping = False
-        window = self.s.connections * 4
         pool = send_mod.Pool(relay_factory, self.s.connections, self.cfg.sender_address, pacer, journal,
-                             first=first_relay)
-        alive = self.s.connections
+                             first=first_relay, may_send=lambda: self.lease.valid() and self.writable)
         try:
-            while True:
-                if not self.stopping and self.should_stop and self.should_stop():
-                    self.stopping = self.tally.stopped = True
-                if self.stopping:
-                    self._return_unstarted(pool)
-                else:
-                    self._feed(pool, window)
-                if self.outstanding == 0 and (self.stopping or not self.retry):
-                    break
-                self.lease.renew_if_due()
-                self._report()
-                wait = 0.2 if self.outstanding else max(0.0, min(0.2, self.retry[0][0] - time.monotonic()))
-                try:
-                    job, outcome, err = pool.results.get(timeout=wait)
-                except queue.Empty:
-                    self._flush()
-                    continue
-                if job == "exit":
-                    alive -= 1
-                    if alive == 0:
-                        self.stopping = True
-                        self.relay_error = self.relay_error or RelayError(
-                            "Every connection to the SMTP relay was lost.", "Check that the relay is running.")
-                    continue
-                self.outstanding -= 1
-                if err is not None:     # this worker's connection could not be reopened: not attempted
-                    self.relay_error = err
-                    if alive > 1:
-                        self._submit(pool, job.item)
-                    else:
-                        self.unclaimed.append(job.item.id)
-                    continue
-                self._outcome(job.item, outcome)
-                self._flush()
+            self._loop(pool, journal)
+        except (ledger.LedgerError, ledger.LeaseLost):
+            pass            # kept in self.error; the messages in flight are still collected below
         finally:
             self._return_unstarted(pool)
             pool.close()
             self._drain(pool)
             self.unclaimed.extend(r.id for r in self.feed)
             self.feed = []
-            self._flush(force=True)
+            if self.writable:
+                try:
+                    self._flush(force=True)
+                    self.committed = self.outstanding == 0
+                except (ledger.LedgerError, ledger.LeaseLost):
+                    pass
             self.tally.throttles, self.tally.slowest_rate = pacer.throttles, pacer.lowest
             self._report(final=True)
+
+    def _loop(self, pool: send_mod.Pool, journal: ledger.Journal) -> None:
+        alive = self.s.connections
+        window = self.s.connections * 4
+        while True:
+            if not self.stopping and self.should_stop and self.should_stop():
+                self.stopping = self.tally.stopped = True
+            if journal.broken is not None and not self.stopping:
+                self._stop(ledger.LedgerError(
+                    f"Cannot write the send journal in {ledger.journal_dir(self.store)}: {journal.broken.strerror}.",
+                    "Sending stopped; what was sent is recorded. Free the disk and run `digest send` again."))
+            if self.stopping:
+                self._return_unstarted(pool)
+            else:
+                self._feed(pool, window)
+            if self.outstanding == 0 and (self.stopping or not self.retry):
+                return
+            self._renew()
+            self._report()
+            wait = 0.2 if self.outstanding else max(0.0, min(0.2, self.retry[0][0] - time.monotonic()))
+            try:
+                job, outcome, err = pool.results.get(timeout=wait)
+            except queue.Empty:
+                self._flush()
+                continue
+            if job == "exit":
+                alive -= 1
+                if alive == 0:
+                    self._stop(RelayError("Every connection to the SMTP relay was lost.",
+                                          "Check that the relay is running."))
+                continue
+            self.outstanding -= 1
+            if err is not None:     # this worker's connection could not be reopened: not attempted
+                self.error = self.error or err
+                if alive > 1 and not self.stopping:
+                    self._submit(pool, job.item)
+                else:
+                    self.unclaimed.append(job.item.id)
+                continue
+            self._outcome(job.item, outcome)
+            self._flush()
+
+    def _renew(self) -> None:
+        try:
+            self.lease.renew_if_due()
+        except ledger.LeaseLost as exc:
+            self._fail(exc)
+            raise
+        except sqlite3.Error as exc:
+            self._fail(ledger_error(self.store, self.s, exc))
+            raise self.error from None
 
     def _return_unstarted(self, pool: send_mod.Pool) -> None:
         jobs = pool.take_unstarted()
@@ -353,6 +442,22 @@ class _EditionSender:
             self.last_progress = time.monotonic()
 
 
+def ledger_error(store: Store, settings: send_mod.SendSettings, exc: Exception) -> ledger.LedgerError:
+    """A failed ledger write, said with what to do about it."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        why = (f"Another process held the database's write lock for more than {settings.lock_timeout:g} s: "
+               "let it finish (or stop it)")
+    elif "full" in text:
+        why = "The disk is full: free some space"
+    else:
+        why = "Check the database file and its disk"
+    return ledger.LedgerError(
+        f"Could not write the delivery ledger in {store.path}: {text}. Sending stopped.",
+        f"{why}, then run `digest send` again. What was sent is kept in {ledger.journal_dir(store)}/; the next "
+        "run records it first, so nobody gets a second copy.")
+
+
 def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[[], Relay], *,
                  should_stop: Callable[[], bool] | None = None,
                  progress: Callable[[int, int], None] | None = None,
@@ -366,7 +471,9 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
     marked sent only after the relay accepted the message. `should_stop` is checked between messages:
     when it returns True the messages in flight are finished and recorded and the rest stay queued.
     `progress(done, total)` is called a few times a second. A relay that cannot be reached raises
-    RelayError before anything is claimed; one lost for good mid-run raises it after recording.
+    RelayError before anything is claimed; one lost for good, or refusing the sender, mid-run raises
+    it after recording. A ledger write that fails raises LedgerError (the journal is kept for the
+    next run); a lease lost to another sender raises LeaseLost, having written nothing more.
 
     retry_failed: the edition's failed deliveries go back to the queue first, once (store.requeue_failed).
     Every topic mix is rendered and linted before the relay is opened (Tally.lint); a body Gmail would
@@ -376,10 +483,16 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
     s = settings or send_mod.SendSettings.from_config(cfg)
     tally = Tally()
     started = time.monotonic()
-    with ledger.Lease(store, f"send:{plan.key}", s.lease_seconds) as lease:
+    store.set_lock_timeout(s.lock_timeout)
+    try:
+        lease = ledger.Lease(store, f"send:{plan.key}", s.lease_seconds).acquire()
+    except sqlite3.Error as exc:
+        raise ledger_error(store, s, exc) from None
+    sender = None
+    try:
         folder = ledger.journal_dir(store)
         rec = ledger.recover(store, plan.edition_id, folder, soft_bounce_limit=s.soft_bounce_limit,
-                             deadline=s.retry_deadline, resend_uncertain=resend_uncertain)
+                             deadline=s.retry_deadline, resend_uncertain=resend_uncertain, fence=lease.fence)
         tally.recovered = rec.replayed + rec.uncertain
         tally.failed += rec.expired         # ran out of time since the last run: this run's news
         if retry_failed:
@@ -397,11 +510,14 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
             try:
                 sender.run(first, relay_factory, journal, pacer)
             finally:
-                # Keep the journal if a message may still be in flight: the next run must see its D line.
-                journal.close(remove=sender.outstanding == 0)
+                # Only once the database holds every outcome it says: never after a failed write, a
+                # lost lease, or with a message whose reply never came (the next run needs its D line).
+                journal.close(remove=sender.committed)
+            if isinstance(sender.error, (ledger.LedgerError, ledger.LeaseLost)):
+                raise sender.error
             error = None
-            if sender.relay_error and (sender.outstanding or store.count_due(plan.edition_id, now())):
-                error = sender.relay_error
+            if sender.error and (sender.outstanding or store.count_due(plan.edition_id, now())):
+                error = sender.error
             elif sender.unbuilt:
                 error = _build_error(plan, sender.unbuilt)
             if error is not None:
@@ -409,6 +525,17 @@ def send_edition(store: Store, cfg: Config, plan: Plan, relay_factory: Callable[
                 error.tally = tally
                 raise error
         _finish(tally, store.delivery_counts(plan.edition_id), started)
+    except ledger.LeaseLost:
+        lease.lost = True
+        raise
+    except sqlite3.Error as exc:
+        raise ledger_error(store, s, exc) from None
+    finally:
+        if sender is None or sender.writable:
+            try:
+                lease.release()
+            except sqlite3.Error:
+                pass        # it expires by itself, and a dead holder's is taken over at once
     return tally
 
 
@@ -479,13 +606,17 @@ def send_test(store: Store, cfg: Config, relay_factory: Callable[[], Relay], to:
         sid = store.subscriber(to).id
     except NotFound:
         sid = 0
+    try:
+        rcpt = send_mod.smtp_address(to)
+    except send_mod.AddressError as exc:
+        raise DigestError(f"Cannot send a test copy to {to}: {exc}.") from None
     group = _Group(body, prepare_group(cfg, body, test=True))
     mid = message.message_id(f"{body.view.edition_key}-test-{uuid.uuid4().hex[:8]}", sid, cfg.domain)
-    data = fast_message(cfg, group, subscriber_id=sid, email=to, name=None, message_id=mid,
+    data = fast_message(cfg, group, subscriber_id=sid, email=rcpt, name=None, message_id=mid,
                         date=_DateHeader()(), signer=signer_for(cfg), test=True)
     relay = relay_factory().open()
     try:
-        return relay.send(cfg.sender_address, to, data), report
+        return relay.send(cfg.sender_address, rcpt, data), report
     finally:
         relay.close()
 
