@@ -29,6 +29,7 @@ import email.policy
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import sqlite3
@@ -75,7 +76,7 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:
 def build(folder: Path, n: int, rnd: random.Random) -> tuple[dict, set[str]]:
     from digest import config, pipeline
     from digest.store import Store
-    env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": "campaign-secret-" + "x" * 24,
+    env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
            "DIGEST_CONNECTIONS": str(rnd.choice([1, 2, 4])), "DIGEST_RETRY_BASE": "0.01",
            "DIGEST_LEASE_SECONDS": "2", "DIGEST_LOCK_TIMEOUT": "0.5", "DIGEST_SEND_BATCH": str(rnd.choice([20, 100, 500]))}

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import secrets
 import shutil
 import smtplib
 import socket
@@ -137,7 +138,7 @@ class Aiosmtpd:
 def build_db(folder: Path, n: int) -> dict[str, str]:
     from digest import config, pipeline
     from digest.store import Store
-    env = {**os.environ, "DIGEST_DB": str(folder / "bench.db"), "DIGEST_SECRET": "bench-secret-" + "x" * 20,
+    env = {**os.environ, "DIGEST_DB": str(folder / "bench.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
     cfg = config.load(env=env)
     store = Store.open(cfg.db)
