@@ -35,7 +35,7 @@ class Recipient:
 @dataclass(frozen=True)
 class Report:
     kind: Kind
-    recipients: tuple[str, ...]         # addresses the message reports on (lower-cased domain kept as sent)
+    recipients: tuple[str, ...]         # addresses the report names, as it wrote them: compare ignoring case
     status: str | None                  # of the recipient that decided `kind`
     action: str | None
     diagnostic: str | None
