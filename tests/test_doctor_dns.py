@@ -68,9 +68,16 @@ def zone():
     """(zone, resolver): a DNS server on 127.0.0.1, UDP and TCP on one port, and a resolver that asks only it."""
     z = Zone()
     logger = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data")
-    udp = DNSServer(z, address="127.0.0.1", port=0, logger=logger)
-    port = udp.server.server_address[1]
-    tcp = DNSServer(z, address="127.0.0.1", port=port, tcp=True, logger=logger)
+    for _ in range(20):        # a free UDP port whose TCP twin may be taken: try another
+        udp = DNSServer(z, address="127.0.0.1", port=0, logger=logger)
+        port = udp.server.server_address[1]
+        try:
+            tcp = DNSServer(z, address="127.0.0.1", port=port, tcp=True, logger=logger)
+            break
+        except OSError:
+            udp.server.server_close()
+    else:
+        pytest.fail("no port free for both UDP and TCP on 127.0.0.1")
     udp.start_thread()
     tcp.start_thread()
     resolver = dns.resolver.Resolver(configure=False)
