@@ -1,12 +1,32 @@
-"""Plain values passed between stages. No I/O here, no imports from other digest modules.
+"""Plain values passed between stages, and the words of the domain defined once: frequencies,
+subscriber and delivery statuses, and the opt-out set. No I/O here.
 
-store returns Article/Topic/Subscriber/Delivery; render takes an EditionView and returns Rendered.
+digest.db hands back Topic, Article, Subscriber, Edition, Delivery, FeedState...; render takes an
+EditionView and returns Rendered.
+May import: nothing from digest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
+
+FREQUENCIES = ("daily", "weekly")
+SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "suppressed")
+# An address in one of these states asked (or its mailbox told us) not to be mailed: nothing but
+# the subscriber's own request (a confirmation, their preference page) brings it back.
+OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "bounced", "failed", "uncertain")
+# A delivery not yet finished: planned, claimed by a sender, or deferred and awaiting a retry.
+UNFINISHED = ("pending", "deferred", "sending")
+
+
+def slugify(name: str) -> str:
+    """A topic's name as it appears in URLs and anchors: "Middle East" -> "middle-east"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "topic"
 
 
 @dataclass
@@ -66,6 +86,155 @@ class Subscriber:
     frequency: str = "daily"       # daily, weekly
     timezone: str | None = None
     created_at: dt.datetime | None = None
+    send_at: str | None = None     # their own local time of day, "HH:MM"; None: the edition's
+
+
+@dataclass
+class TopicUsage:
+    """What a topic holds: subscribers (all, active) and articles not removed."""
+    topic: Topic
+    subscribers: int
+    active: int
+    articles: int
+
+
+@dataclass
+class MachineSummary:
+    """What the machine wrote for one article, and whether an editor overrode it."""
+    id: int
+    title: str
+    body: str
+    source: str | None
+    headline: str
+    summary: str
+    sentences: list[int]
+    has_override: bool
+
+
+@dataclass
+class ArticleText:
+    """The words and dates clustering compares."""
+    id: int
+    title: str
+    body: str
+    published: dt.datetime | None
+    ingested_at: dt.datetime
+
+
+@dataclass
+class Removal:
+    """An article an admin asked to remove: when it was removed already, and the sent editions
+    that carried it (their archives keep it)."""
+    id: int
+    title: str
+    removed_at: dt.datetime | None
+    editions: list[str]
+
+
+@dataclass
+class OnFile:
+    """What an import finds on file for one address."""
+    id: int
+    status: str
+    name: str | None
+    frequency: str
+    timezone: str | None
+    send_at: str | None
+    topic_ids: set[int]
+
+
+@dataclass
+class ImportChange:
+    """What one row of an import does, or would do, to the list."""
+    line: int
+    email: str
+    action: str                               # add | update | unchanged | skip
+    subscriber_id: int | None = None
+    values: dict = field(default_factory=dict)     # columns to write (every one for "add")
+    topics: list[int] = field(default_factory=list)    # topic ids to subscribe to
+    replace_topics: bool = False              # --overwrite: `topics` become the whole subscription
+    kept: dict = field(default_factory=dict)  # field -> (on file, in the row): left as it was
+    reason: str | None = None                 # why skipped: the opt-out on file
+
+
+# ---- editions and the delivery ledger -------------------------------------------------------
+
+@dataclass
+class Edition:
+    id: int
+    key: str                       # e.g. "daily-2026-11-25"
+    frequency: str
+    date: dt.date
+    until: dt.datetime | None = None     # a sent edition: the latest end of its windows
+    failed: int = 0                # with failed deliveries: how many, and how many may go again
+    requeueable: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """One topic mix over one window of the store: every delivery that shares it shares one body."""
+    mix: str
+    since: dt.datetime | None
+    until: dt.datetime
+    since_seq: int | None = None   # the window in ingest order, when the delivery fixed it
+    until_seq: int | None = None
+
+
+@dataclass
+class Delivery:
+    """One (edition, subscriber) row of the ledger: pending -> sending -> sent | deferred | bounced |
+    failed | uncertain."""
+    id: int
+    edition_id: int
+    subscriber_id: int
+    status: str
+    mix: str
+    since: dt.datetime | None
+    until: dt.datetime
+    message_id: str
+    since_seq: int | None = None
+    until_seq: int | None = None
+    attempts: int = 0
+    last_reply: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    email: str | None = None       # the subscriber's, when read with the row
+    name: str | None = None
+    edition_key: str | None = None
+
+    @property
+    def window(self) -> Window:
+        return Window(self.mix, self.since, self.until, self.since_seq, self.until_seq)
+
+
+@dataclass
+class Settled:
+    """A delivery whose outcome was just recorded: what the audience policy needs to know."""
+    delivery_id: int
+    subscriber_id: int
+    status: str
+    soft: bool
+
+
+@dataclass
+class LeaseHolder:
+    owner: str
+    expires_at: dt.datetime
+
+
+@dataclass
+class FeedState:
+    """What the last fetches of one feed left: its HTTP validators and its last outcome."""
+    url: str
+    etag: str | None = None
+    modified: str | None = None
+    checked_at: dt.datetime | None = None
+    ok_at: dt.datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    entries: int = 0
 
 
 # ---- render's input and output -------------------------------------------------------------
