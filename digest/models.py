@@ -1,8 +1,8 @@
 """Plain values passed between stages, and the words of the domain defined once: frequencies,
 subscriber and delivery statuses, and the opt-out set. No I/O here.
 
-digest.db hands back Topic, Article, Subscriber, Edition, Delivery, FeedState...; render takes an
-EditionView and returns Rendered.
+digest.db hands back Topic, Article, Subscriber, Edition, Delivery, FeedState...; what render
+takes and returns is in digest.views.
 May import: nothing from digest.
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 
 FREQUENCIES = ("daily", "weekly")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "suppressed")
 # An address in one of these states asked (or its mailbox told us) not to be mailed: nothing but
 # the subscriber's own request (a confirmation, their preference page) brings it back.
@@ -44,6 +46,17 @@ class ParsedArticle:
     source: str | None = None      # publication name, if known
     published: dt.datetime | None = None
     origin: str | None = None      # file path or feed URL it came from
+
+
+@dataclass
+class FeedSpec:
+    """One configured feed: a URL or a path, plus labels given to all its entries (e.g. ["World"])."""
+    url: str
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def is_remote(self) -> bool:
+        return urllib.parse.urlsplit(self.url).scheme in ("http", "https")
 
 
 @dataclass
@@ -235,66 +248,3 @@ class FeedState:
     last_error: str | None = None
     failures: int = 0
     entries: int = 0
-
-
-# ---- render's input and output -------------------------------------------------------------
-
-@dataclass
-class ItemView:
-    """One story in the digest. `also` lists other sources carrying the same story."""
-
-    headline: str
-    summary: str
-    url: str                       # absolute URL: the headline links here
-    source: str | None = None      # the outlet (a publication, a wire, a feed's title)
-    author: str | None = None      # the byline ("By ..."), never an outlet
-    published: dt.date | dt.datetime | None = None
-    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
-    number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
-    in_body: bool = True           # False: listed in the contents only (a long edition's lesser stories)
-
-
-@dataclass
-class SectionView:
-    topic: str                     # display name, e.g. "Europe"
-    slug: str                      # e.g. "europe"
-    items: list[ItemView]
-    more: int = 0                  # stories of this topic beyond the per-topic cap
-    more_url: str | None = None    # where they are: the edition's web page, at this topic
-
-
-@dataclass
-class EditionView:
-    """Everything one topic mix's digest shows. Per-subscriber values are placeholders (see render.PLACEHOLDERS)."""
-
-    newsletter: str                # e.g. "The Digest"
-    edition_key: str               # e.g. "daily-2026-11-25"
-    date: dt.date
-    subject: str
-    preheader: str
-    sections: list[SectionView]
-    topics: list[str]              # the mix, display names
-    base_url: str                  # absolute, no trailing slash
-    postal_address: str
-    web_url: str | None = None     # web version of this edition, if any
-    lead: ItemView | None = None   # the edition's best story: opens the body; the subject and preheader are its
-    stories: int = 0               # stories in the edition, those past the per-topic cap included
-    minutes: int = 0               # reading time of what the message shows
-
-
-@dataclass
-class Rendered:
-    html: str                      # inlined, contains placeholders
-    text: str                      # wrapped at 78, contains placeholders
-    subject: str
-    preheader: str
-
-
-# Per-subscriber values are left in the rendered body as these markers and substituted per message
-# (send never re-renders). Values are inserted already escaped for the part they land in.
-PLACEHOLDERS = {
-    "unsubscribe_url": "%%UNSUBSCRIBE_URL%%",
-    "preferences_url": "%%PREFERENCES_URL%%",
-    "email": "%%EMAIL%%",
-    "name": "%%NAME%%",
-}
