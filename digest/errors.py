@@ -2,6 +2,7 @@
 
 Domain code raises these with a message (what is wrong, on which object) and a hint (what to do).
 Only the CLI root turns them into `Error: ...` lines and exit codes.
+May import: nothing from digest.
 """
 
 from __future__ import annotations

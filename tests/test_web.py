@@ -387,3 +387,18 @@ def test_the_app_refuses_to_start_without_a_secret(db, monkeypatch, run):
         assert httpx.get(url).status_code == 200
     finally:
         demo.stop()
+
+
+def test_the_app_refuses_a_weak_or_public_secret_except_in_demo_mode(db, monkeypatch, run):
+    """The rule `digest send` applies (config.check_secret) holds for the pages that read the links too."""
+    from digest.errors import ConfigError
+    from digest.web.subscriber import create_app
+    for weak in ("hunter2hunter2hunter2hunter2hunter2", config.DEMO_SECRET):
+        monkeypatch.setenv("DIGEST_SECRET", weak)
+        with pytest.raises(ConfigError, match="DIGEST_SECRET is") as err:
+            create_app(config.load())
+        assert "openssl rand -hex 32" in str(err.value)
+        r = run("serve", "--port", "1")
+        assert r.exit_code == 1 and r.stderr.startswith("Error: DIGEST_SECRET is") and "Traceback" not in r.stderr
+    monkeypatch.setenv("DIGEST_SECRET", config.DEMO_SECRET)
+    assert create_app(config.load(), demo=True) is not None          # the demo's public secret, in the demo

@@ -25,6 +25,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
 
 Tunables that tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are not re-exported:
 patching a copy here would change nothing; patch the submodule that reads them.
+May import: clock, and the modules of digest.pipeline (each says what it may import).
 """
 
 from __future__ import annotations

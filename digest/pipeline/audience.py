@@ -19,7 +19,7 @@ from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
-from .messages import send_confirmation
+from .messages import relay_for, send_confirmation
 
 
 def opted_out(status: str | None) -> bool:
@@ -59,9 +59,7 @@ def add(db: Database, cfg: Config, email: str, topics: Iterable[str], *, name: s
         raise DigestError(f"{address} is {current.status}; adding it would mail someone who opted out.",
                           "Pass --confirm to ask them by email, or --resubscribe if they asked to come back.")
     if confirm:
-        if cfg.smtp() is None:       # fail before writing anything when no relay is set
-            raise DigestError("No SMTP relay is configured.",
-                              "Set DIGEST_SMTP_URL, e.g. smtp://user:pass@mail.example.com:587?starttls=true.")
+        relay_for(cfg)              # no relay: fail before writing anything
         if not cfg.secret:
             raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
                               "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")

@@ -1,4 +1,4 @@
-"""Preflight (issue 12): everything a message needs, checked before anything is planned or recorded.
+"""Preflight: everything a message needs, checked before anything is planned or recorded.
 
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
