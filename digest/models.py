@@ -193,7 +193,7 @@ class Window:
     until_seq: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Delivery:
     """One (edition, subscriber) row of the ledger: pending -> sending -> sent | deferred | bounced |
     failed | uncertain."""
@@ -226,7 +226,6 @@ class Delivery:
 class Settled:
     """A delivery whose outcome was just recorded: what the audience policy needs to know."""
     delivery_id: int
-    subscriber_id: int
     status: str
     soft: bool
 

@@ -35,24 +35,25 @@ COUNTS = "SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROU
 COUNTS_OF_SUBSCRIBER = "SELECT status, count(*) AS n FROM deliveries WHERE subscriber_id = ? GROUP BY status"
 RECENT_OF_SUBSCRIBER = SELECT + " WHERE d.subscriber_id = ? ORDER BY d.id DESC LIMIT ?"
 LEASE_OWNER = "SELECT owner FROM leases WHERE name = ?"
-CLAIMABLE = """SELECT d.*, s.email, s.name FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-    WHERE d.edition_id = :edition_id AND d.status = :status AND d.id > :after
-      AND (:due IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= :due)
-    ORDER BY d.id LIMIT :limit"""
-DEFERRED_AMONG = """SELECT d.*, s.email, s.name FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-    WHERE d.status = 'deferred' AND d.id IN (SELECT value FROM json_each(?))"""
+# What a sender needs of a row it claims, in the order of _claimed (these run per batch of a send).
+CLAIMED = """SELECT d.id, d.edition_id, d.subscriber_id, d.status, d.mix, d.since, d.until, d.message_id, d.since_seq,
+    d.until_seq, d.attempts, d.last_reply, d.created_at, s.email, s.name
+    FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"""
+# (edition, status, after id, due, due, limit): the (edition_id, status) index hands rows over in id order.
+CLAIMABLE = CLAIMED + """ WHERE d.edition_id = ? AND d.status = ? AND d.id > ?
+    AND (? IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) ORDER BY d.id LIMIT ?"""
+DEFERRED_AMONG = CLAIMED + " WHERE d.status = 'deferred' AND d.id IN (SELECT value FROM json_each(?))"
 SET_SENDING = "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))"
 # Claimed but never handed to the relay: back to the queue, no attempt counted.
 UNCLAIM = """UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,
     updated_at = ? WHERE status = 'sending' AND id IN (SELECT value FROM json_each(?))"""
 RELEASE_CLAIMS = """UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,
     updated_at = ? WHERE edition_id = ? AND status = 'sending'"""
-RECORD = """UPDATE deliveries SET status = :status, last_reply = :reply, updated_at = :now,
-    attempts = attempts + :attempt, next_attempt_at = :next_at,
-    sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END
-    WHERE id = :id AND status = :from_status RETURNING subscriber_id"""
-EXPIRED = """SELECT d.*, s.email, s.name FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-    WHERE d.edition_id = ? AND d.status = 'deferred' AND d.created_at < ?"""
+# (status, reply, now, attempt, next attempt, status, now, id, from status): one row, only if still in from_status.
+RECORD = """UPDATE deliveries SET status = ?, last_reply = ?, updated_at = ?, attempts = attempts + ?,
+    next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ? AND status = ?"""
+SUBSCRIBER_OF = "SELECT subscriber_id FROM deliveries WHERE id = ?"
+EXPIRED = CLAIMED + " WHERE d.edition_id = ? AND d.status = 'deferred' AND d.created_at < ?"
 DUE_WINDOWS = """SELECT DISTINCT mix, since, until, since_seq, until_seq FROM deliveries WHERE edition_id = ?
     AND (status = 'pending' OR (status = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
     ORDER BY mix, since, until"""
@@ -85,6 +86,12 @@ def _delivery(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
         next_attempt_at=parse_ts(r["next_attempt_at"]), created_at=parse_ts(r["created_at"]),
         updated_at=parse_ts(r["updated_at"]), sent_at=parse_ts(r["sent_at"]), email=r["email"], name=r["name"],
         edition_key=edition_key)
+
+
+def _claimed(r: sqlite3.Row) -> Delivery:
+    """A row of CLAIMED, built by position: a send builds one per message."""
+    return Delivery(r[0], r[1], r[2], r[3], r[4], parse_ts(r[5]), parse_ts(r[6]), r[7], r[8], r[9], r[10], r[11],
+                    None, parse_ts(r[12]), None, None, r[13], r[14])
 
 
 class Deliveries(Repository):
@@ -138,16 +145,16 @@ class Deliveries(Repository):
         The (edition_id, status) index hands them over in id order, so each batch costs its own size.
         For 'deferred', only rows whose next attempt is due by `due`.
         """
+        stamp = ts(due)
         with self.fenced(fence):
-            rows = [_delivery(r) for r in self._all(CLAIMABLE, {"edition_id": edition_id, "status": status,
-                                                                "after": after_id, "due": ts(due), "limit": limit})]
+            rows = [_claimed(r) for r in self._all(CLAIMABLE, (edition_id, status, after_id, stamp, stamp, limit))]
             self._set_sending([d.id for d in rows])
         return rows
 
     def claim_deferred(self, ids: list[int], *, fence: tuple[str, str] | None = None) -> list[Delivery]:
         """Claim deferred rows again for a retry within the run."""
         with self.fenced(fence):
-            rows = [_delivery(r) for r in self._all(DEFERRED_AMONG, [ids_json(ids)])]
+            rows = [_claimed(r) for r in self._all(DEFERRED_AMONG, [ids_json(ids)])]
             self._set_sending([d.id for d in rows])
         return rows
 
@@ -179,16 +186,17 @@ class Deliveries(Repository):
         settled = []
         with self.fenced(fence):
             for did, status, reply, next_at, soft in outcomes:
-                row = self.conn.execute(RECORD, {"status": status, "reply": reply, "now": stamp, "attempt": attempt,
-                                                 "next_at": ts(next_at), "id": did, "from_status": from_status}
-                                        ).fetchone()
-                if row is not None:
-                    settled.append(Settled(did, row[0], status, soft))
+                if self.conn.execute(RECORD, (status, reply, stamp, attempt, ts(next_at), status, stamp, did,
+                                              from_status)).rowcount:
+                    settled.append(Settled(did, status, soft))
         return settled
+
+    def subscriber_of(self, delivery_id: int) -> int | None:
+        return self._value(SUBSCRIBER_OF, [delivery_id])
 
     def expired(self, edition_id: int, planned_before: dt.datetime) -> list[Delivery]:
         """Deferred rows planned before the cut-off: they have run out of time."""
-        return [_delivery(r) for r in self._all(EXPIRED, [edition_id, ts(planned_before)])]
+        return [_claimed(r) for r in self._all(EXPIRED, [edition_id, ts(planned_before)])]
 
     def due_windows(self, edition_id: int, due: dt.datetime) -> list[Window]:
         """The distinct bodies (mix, window) that the edition's due rows (count_due) need."""

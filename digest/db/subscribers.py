@@ -42,8 +42,8 @@ TOPICS_LEFT = "SELECT count(*) FROM subscriptions WHERE subscriber_id = ?"
 SET_STATUS = """UPDATE subscribers SET status = :status, updated_at = :now WHERE id = :id AND status != :status
     AND (:only_from IS NULL OR status IN (SELECT value FROM json_each(:only_from)))"""
 ADD_SOFT_BOUNCE = "UPDATE subscribers SET soft_bounces = soft_bounces + 1, updated_at = ? WHERE id = ? RETURNING soft_bounces"
-RESET_SOFT_BOUNCES = ("UPDATE subscribers SET soft_bounces = 0 WHERE soft_bounces > 0"
-                      " AND id IN (SELECT value FROM json_each(?))")
+RESET_SOFT_BOUNCES = """UPDATE subscribers SET soft_bounces = 0 WHERE soft_bounces > 0
+    AND id IN (SELECT subscriber_id FROM deliveries WHERE id IN (SELECT value FROM json_each(?)))"""
 DELIVERIES_OF = "SELECT count(*) FROM deliveries WHERE subscriber_id = ?"
 DELETE = "DELETE FROM subscribers WHERE id = ?"
 SUPPRESS = "UPDATE subscribers SET status = 'suppressed', updated_at = ? WHERE email = ?"
@@ -139,9 +139,10 @@ class Subscribers(Repository):
             row = self.conn.execute(ADD_SOFT_BOUNCE, (ts(now()), subscriber_id)).fetchone()
         return row[0] if row is not None else 0
 
-    def reset_soft_bounces(self, subscriber_ids: list[int]) -> None:
+    def reset_soft_bounces(self, delivery_ids: list[int]) -> None:
+        """The soft-bounce count of the subscribers these deliveries reached goes back to zero."""
         with self.transaction():
-            for chunk in chunks(subscriber_ids, 5000):
+            for chunk in chunks(delivery_ids, 5000):
                 self.conn.execute(RESET_SOFT_BOUNCES, (ids_json(chunk),))
 
     def remove(self, subscriber_id: int) -> int:

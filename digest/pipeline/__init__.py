@@ -32,16 +32,11 @@ from __future__ import annotations
 
 from ..clock import now
 from .archive import ArchiveEntry, ArticlePage, archive, archive_html, article_page, template_filters
-from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail, articles, cluster_recent,
-                       edit_article, removal_preview, remove_articles, resummarize)
-from .audience import Added, Unsubscribed, by_id as subscriber_by_id, check_address, check_preferences, opted_out
-from .audience import add as add_subscriber
-from .audience import change as change_subscriber
-from .audience import confirm as confirm_subscription
-from .audience import find as find_subscriber
-from .audience import listed as subscribers
-from .audience import one_click_unsubscribe, save_preferences, sign_up, subscribe, suppress, unsubscribe
-from .audience import remove as remove_subscriber
+from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail, articles,
+                       cluster_recent, edit_article, removal_preview, remove_articles, resummarize)
+from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, check_address, check_preferences,
+                       confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
+                       save_preferences, sign_up, subscribe, subscriber_by_id, subscribers, suppress, unsubscribe)
 from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
 from .database import database_error, init_database, open_database
 from .deliveries import deliveries, subscriber_deliveries
@@ -57,8 +52,7 @@ from .schedule import feed_states, next_slots
 from .send_edition import lint_body, send_edition, send_test
 from .sending import DryRun, SendReport, dry_run, failed_editions, retry_failed, send, waiting
 from .tally import BuildError, ClippedError, Tally
-from .topics import add_topic, remove_topic, rename_topic, topics, topics_in_use
-from .topics import usage as topic_usage
+from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
 __all__ = [
     "now",

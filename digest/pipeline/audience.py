@@ -47,7 +47,7 @@ class Added:
     confirmation: Outcome | None = None   # the double opt-in mail's outcome, when one was sent
 
 
-def add(db: Database, cfg: Config, email: str, topics: Iterable[str], *, name: str | None = None,
+def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str], *, name: str | None = None,
         frequency: str | None = None, timezone: str | None = None, confirm: bool = False,
         resubscribe: bool = False) -> Added:
     """Add a subscriber (or topics to one). With `confirm`, pending until they click the emailed link."""
@@ -89,10 +89,10 @@ def upsert(db: Database, email: str, *, name: str | None, topic_ids: list[int], 
     return outcome
 
 
-def change(db: Database, email: str, *, frequency: str | None = None, timezone: str | None = None,
+def change_subscriber(db: Database, email: str, *, frequency: str | None = None, timezone: str | None = None,
            name: str | None = None, send_at: str | None = None) -> tuple[Subscriber, dict]:
     """Change how and when a subscriber gets their digest ("" clears a value); returns what was set."""
-    sub = find(db, email)
+    sub = find_subscriber(db, email)
     fields: dict = {}
     if frequency:
         fields["frequency"] = frequency
@@ -108,11 +108,11 @@ def change(db: Database, email: str, *, frequency: str | None = None, timezone: 
     return sub, fields
 
 
-def find(db: Database, email: str) -> Subscriber:
+def find_subscriber(db: Database, email: str) -> Subscriber:
     return db.subscribers.get(normalize_email(email))
 
 
-def by_id(db: Database, subscriber_id: int) -> Subscriber:
+def subscriber_by_id(db: Database, subscriber_id: int) -> Subscriber:
     return db.subscribers.by_id(subscriber_id)
 
 
@@ -135,13 +135,13 @@ def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict
     return values, errors
 
 
-def listed(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
+def subscribers(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
     return db.subscribers.listed(db.topics.get(topic).id if topic else None, status)
 
 
 def subscribe(db: Database, email: str, topics: Iterable[str], *, resubscribe: bool = False) -> Subscriber:
     """Add topics; an opted-out address only when they asked to come back (resubscribe)."""
-    sub = find(db, email)
+    sub = find_subscriber(db, email)
     ids = [db.topics.get(t).id for t in topics]
     if opted_out(sub.status) and not resubscribe:
         raise DigestError(f"{sub.email} is {sub.status}; subscribing would mail someone who opted out.",
@@ -163,7 +163,7 @@ class Unsubscribed:
 def unsubscribe(db: Database, email: str, topics: Iterable[str] = ()) -> Unsubscribed:
     """Drop topics; with none (or none left), unsubscribe the address. Its record stays, so no
     later import can add it back."""
-    sub = find(db, email)
+    sub = find_subscriber(db, email)
     ids = [db.topics.get(t).id for t in topics]
     with db.transaction():      # dropping the last topic and unsubscribing happen together
         left = db.subscribers.unsubscribe(sub.id, ids) if ids else 0
@@ -177,9 +177,9 @@ def suppress(db: Database, email: str) -> tuple[str, str]:
     return address, db.subscribers.suppress(address)
 
 
-def remove(db: Database, email: str, *, yes: bool = False) -> tuple[Subscriber, int]:
+def remove_subscriber(db: Database, email: str, *, yes: bool = False) -> tuple[Subscriber, int]:
     """Delete a subscriber with their subscriptions and delivery records (guarded by `yes`)."""
-    sub = find(db, email)
+    sub = find_subscriber(db, email)
     if not yes:
         counts, _ = db.deliveries.of_subscriber(sub.id)
         raise DigestError(f"Removing {sub.email} deletes them, {len(sub.topics)} subscriptions and "
@@ -195,7 +195,7 @@ def one_click_unsubscribe(db: Database, subscriber_id: int) -> bool:
     return db.subscribers.set_status(subscriber_id, "unsubscribed", only_from=("active", "pending"))
 
 
-def confirm(db: Database, subscriber_id: int) -> bool:
+def confirm_subscription(db: Database, subscriber_id: int) -> bool:
     """The double opt-in link: a pending subscriber becomes active; True if this call did it."""
     return db.subscribers.set_status(subscriber_id, "active", only_from=("pending",))
 
@@ -226,11 +226,14 @@ def settle(db: Database, settled: list[Settled], *, soft_bounce_limit: int) -> N
     resets the soft-bounce count; a bounce takes an active address off the list; a soft bounce
     (a full mailbox, temporary failures until the deadline) counts, and suppresses the address at
     `soft_bounce_limit`."""
-    sent = [s.subscriber_id for s in settled if s.status == "sent"]
+    sent = [s.delivery_id for s in settled if s.status == "sent"]
     if sent:
         db.subscribers.reset_soft_bounces(sent)
     for s in settled:
+        if s.status != "bounced" and not s.soft:
+            continue
+        subscriber_id = db.deliveries.subscriber_of(s.delivery_id)
         if s.status == "bounced":
-            db.subscribers.set_status(s.subscriber_id, "bounced", only_from=("active",))
-        elif s.soft and db.subscribers.add_soft_bounce(s.subscriber_id) >= soft_bounce_limit:
-            db.subscribers.set_status(s.subscriber_id, "suppressed", only_from=("active",))
+            db.subscribers.set_status(subscriber_id, "bounced", only_from=("active",))
+        elif db.subscribers.add_soft_bounce(subscriber_id) >= soft_bounce_limit:
+            db.subscribers.set_status(subscriber_id, "suppressed", only_from=("active",))

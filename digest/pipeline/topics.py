@@ -22,7 +22,7 @@ def topics_in_use(db: Database) -> list[TopicUsage]:
     return db.topics.usage_all()
 
 
-def usage(db: Database, name: str) -> TopicUsage:
+def topic_usage(db: Database, name: str) -> TopicUsage:
     return db.topics.usage(name)
 
 
