@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python benchmarks/faults.py [--trials 2
 Each trial builds a fresh database (the seed articles plus hostile ones: titles carrying RFC 2047
 encoded-word header injections, CR/LF and NUL; subscribers with hostile names, internationalised
 domains, and one non-ASCII local part written straight into the database, which import refuses),
-starts a real SMTP server on 127.0.0.1 (digest.sink, greylisting 5% of recipients in half the
+starts a real SMTP server on 127.0.0.1 (tests/smtp_server.py, greylisting 5% of recipients in half the
 trials), and runs real `digest send` processes while it injects faults at random moments:
 
   kill    kill -9, one to three times (sometimes before the first message: during planning)
@@ -41,8 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # the fault-injecting SMTP server of the tests
 
-from digest.sink import Sink  # noqa: E402
+from smtp_server import Sink  # noqa: E402
 
 MIXES = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 NAMES = ["Ada Lovelace", "Zoë O'Brien", "山田 太郎", "Smith, John", "",
@@ -75,7 +76,7 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:
 
 def build(folder: Path, n: int, rnd: random.Random) -> tuple[dict, set[str]]:
     from digest import config, pipeline
-    from digest.store import Store
+    from digest.db import Database
     env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
            "DIGEST_CONNECTIONS": str(rnd.choice([1, 2, 4])), "DIGEST_RETRY_BASE": "0.01",
@@ -86,10 +87,10 @@ def build(folder: Path, n: int, rnd: random.Random) -> tuple[dict, set[str]]:
                                            "url": f"https://example.org/h{i}"}) + "\n"
                                for i, t in enumerate(HOSTILE_TITLES)))
     cfg = config.load(env=env)
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     store.init()
-    store.ensure_default_topics()
-    pipeline.ingest_paths(store, [ROOT / "seeds", hostile])
+    store.topics.ensure_defaults()
+    pipeline.ingest(store, paths=[ROOT / "seeds", hostile])
     emails = [f"reader{i:05d}@example.org" for i in range(n)]
     emails[1::97] = [f"leser{i}@bücher.example" for i in range(len(emails[1::97]))]
     emails[2::101] = [f"kunde{i}@xn--strae-oqa.example" for i in range(len(emails[2::101]))]
@@ -234,7 +235,7 @@ def run_trial(number: int, kind: str, greylist: bool, rnd: random.Random) -> dic
                                     " ON s.id = d.subscriber_id").fetchall())
             reasons = dict(c.execute("SELECT s.email, d.last_reply FROM deliveries d JOIN subscribers s"
                                      " ON s.id = d.subscriber_id WHERE d.status = 'failed'").fetchall())
-        from digest.send import AddressError, smtp_address
+        from digest.smtp import AddressError, smtp_address
         copies = {}         # by the address as the envelope carried it (an IDN domain in ASCII)
         for e in everyone:
             try:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import newsroom  # noqa: E402
 
-from digest import config, pipeline  # noqa: E402
+from digest import config, pipeline, render  # noqa: E402
 from digest.pipeline import bodies  # noqa: E402
-from digest.store import Store  # noqa: E402
+from digest.db import Database  # noqa: E402
 
 SCREEN = 667
 BBC = ROOT.parent / "shared" / "eval" / "bbc-dev" / "articles"
@@ -55,17 +55,17 @@ def html_of(folder: Path, source: Path | list[dict], *, full_titles: bool, flat:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     os.environ["DIGEST_DB"] = str(db)
     cfg = config.load()
-    store = Store.open(db)
+    store = Database.open(db)
     store.init()
-    store.ensure_default_topics()
+    store.topics.ensure_defaults()
     if isinstance(source, list):
         path = folder / "in.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in source), encoding="utf-8")
         source = path
-    pipeline.ingest_paths(store, [source])
+    pipeline.ingest(store, paths=[source])
     if full_titles:
-        for art in store.articles():
-            store.set_override(art.id, headline=art.title, summary=None)
+        for art in store.articles.live():
+            store.articles.set_override(art.id, headline=art.title, summary=None)
     compact, cfg.max_items_per_topic = bodies.COMPACT_FROM, (1000 if flat else cfg.max_items_per_topic)
     bodies.COMPACT_FROM = 1000 if flat else compact
     try:
@@ -73,7 +73,7 @@ def html_of(folder: Path, source: Path | list[dict], *, full_titles: bool, flat:
     finally:
         bodies.COMPACT_FROM = compact
         store.close()
-    html, _ = pipeline.render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/x",
+    html, _ = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/x",
                                           preferences_url=f"{cfg.base_url}/p/x", email="reader@example.org", name=None)
     return html, body.view.stories
 

@@ -119,13 +119,14 @@ message_size_limit = 10240000
 
 
 class Aiosmtpd:
-    name = "aiosmtpd (digest.sink, in a subprocess, nothing written)"
+    name = "aiosmtpd (digest.demo_smtp, in a subprocess, nothing written)"
 
     def __init__(self, folder: Path, port: int):
         self.port, self.proc = port, None
 
     def start(self) -> None:
-        code = ("import time; from digest.sink import Sink; Sink(port=%d).start(); time.sleep(10**6)" % self.port)
+        code = ("import time; from digest.demo_smtp import DemoServer; DemoServer(port=%d).start(); time.sleep(10**6)"
+                % self.port)
         self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
         wait_port(self.port)
 
@@ -139,14 +140,14 @@ class Aiosmtpd:
 
 def build_db(folder: Path, n: int) -> dict[str, str]:
     from digest import config, pipeline
-    from digest.store import Store
+    from digest.db import Database
     env = {**os.environ, "DIGEST_DB": str(folder / "bench.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
     cfg = config.load(env=env)
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     store.init()
-    store.ensure_default_topics()
-    pipeline.ingest_paths(store, [ROOT / "seeds"])
+    store.topics.ensure_defaults()
+    pipeline.ingest(store, paths=[ROOT / "seeds"])
     rows = "".join(f'reader{i:06d}@example.org,"{NAMES[i % len(NAMES)]}",{MIXES[i % len(MIXES)]}\n' for i in range(n))
     report = pipeline.import_subscribers(store, ("email,name,topics\n" + rows).encode(), "bench.csv")
     store.close()
@@ -158,13 +159,13 @@ def build_db(folder: Path, n: int) -> dict[str, str]:
 def sample_messages(env: dict[str, str]) -> list[bytes]:
     """One real digest per topic mix, built the way digest builds them: the ceiling sends these."""
     from digest import config, message, pipeline
-    from digest.store import Store
+    from digest.db import Database
     cfg = config.load(env=env)
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     out = []
     for i, mix in enumerate(MIXES):
         body, _ = pipeline.groups_for_preview(store, cfg, topics=mix.split(";"))
-        group = pipeline._Group(body, pipeline.prepare_group(cfg, body))
+        group = pipeline.prepare_group(cfg, body)
         out.append(pipeline.fast_message(cfg, group, subscriber_id=i + 1, email=f"reader{i:06d}@example.org",
                                          name=NAMES[i], message_id=message.message_id("bench", i, cfg.domain),
                                          date="Wed, 25 Nov 2026 07:00:00 +0000"))
@@ -219,9 +220,9 @@ def digest_send(env: dict[str, str], port: int, connections: int) -> dict:
 def child() -> None:
     """Runs in the child: the same calls `digest send --yes --quiet` makes, with timings."""
     from digest import config, pipeline
-    from digest.store import Store
+    from digest.db import Database
     cfg = config.load()
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     t0, c0 = time.perf_counter(), time.process_time()
     plan = pipeline.plan_edition(store, cfg)
     t1, c1 = time.perf_counter(), time.process_time()
@@ -272,12 +273,12 @@ def sign_cost(env: dict[str, str], messages: list[bytes], n: int = 200) -> float
 def build_cost(env: dict[str, str], n: int = 2000) -> tuple[float, float]:
     """ms per message: the fast builder versus the stdlib oracle, same body, same subscriber."""
     from digest import config, message, pipeline
-    from digest.store import Store
+    from digest.db import Database
     cfg = config.load(env=env)
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     body, _ = pipeline.groups_for_preview(store, cfg, topics=["Europe", "World"])
     store.close()
-    group = pipeline._Group(body, pipeline.prepare_group(cfg, body))
+    group = pipeline.prepare_group(cfg, body)
     start = time.process_time()
     for i in range(n):
         pipeline.fast_message(cfg, group, subscriber_id=i, email=f"r{i}@example.org", name=NAMES[i % len(NAMES)],

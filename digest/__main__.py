@@ -1,3 +1,7 @@
+"""`python -m digest`: the command line.
+May import: cli.
+"""
+
 from .cli import main
 
 main()

@@ -1,7 +1,6 @@
 """Near-duplicate story detection: group articles that report the same event.
 
-Pure functions over plain values: no database, no I/O. Imports only digest.summarize.words (its
-tokenizer), so "the same words" means the same thing in both places.
+Pure functions over plain values: no database, no I/O.
 
 Two reports of one event share its specifics: names, numbers and phrases ("reassurance force",
 "26 nations"). Two stories on one topic share only the topic's vocabulary, and two stories from
@@ -16,6 +15,7 @@ paragraph). So documents are compared on what distinguishes them:
 - only articles published within `window` of each other can be the same story;
 - groups merge by average linkage, never single: a saga (Yukos in court, Yukos sold, Yukos
   sues) cannot chain into one story through a string of pairwise resemblances.
+May import: summarize.words (its tokenizer, so "the same words" means the same thing in both places).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 Domain code raises these with a message (what is wrong, on which object) and a hint (what to do).
 Only the CLI root turns them into `Error: ...` lines and exit codes.
+May import: nothing from digest.
 """
 
 from __future__ import annotations
@@ -47,3 +48,20 @@ class LockedError(DigestError):
     """Another process holds the lease for this work."""
 
     exit_code = 4
+
+
+class LeaseLost(LockedError):
+    """A fenced write found the lease in other hands: this sender lost it and must stop, touching nothing."""
+
+    def __init__(self, name: str, holder: str | None):
+        what = name.partition(":")[2] or name
+        super().__init__(f"Lost the lease on {what}: " + (f"another sender ({holder}) took it over" if holder else
+                                                         "it was released") + " while this one was stalled.",
+                         "This run stopped at once and changed nothing in the ledger; the other sender carries on "
+                         "(a longer DIGEST_LEASE_SECONDS suits a machine that pauses for long).")
+        self.name, self.holder = name, holder
+
+
+class LedgerError(DigestError):
+    """A ledger write or a journal write failed mid-send (database locked, disk full): sending stopped.
+    What was sent is in the journal, which is kept for the next run to record."""

@@ -2,6 +2,7 @@
 
 Pure: strings in, a LintReport out; stdlib only. Run it on personalized output (the default);
 pass personalized=False to check a Rendered that still holds its PLACEHOLDERS markers.
+May import: nothing from digest.
 """
 
 from __future__ import annotations

@@ -1,12 +1,34 @@
-"""Plain values passed between stages. No I/O here, no imports from other digest modules.
+"""Plain values passed between stages, and the words of the domain defined once: frequencies,
+subscriber and delivery statuses, and the opt-out set. No I/O here.
 
-store returns Article/Topic/Subscriber/Delivery; render takes an EditionView and returns Rendered.
+digest.db hands back Topic, Article, Subscriber, Edition, Delivery, FeedState...; what render
+takes and returns is in digest.views.
+May import: nothing from digest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
+
+FREQUENCIES = ("daily", "weekly")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "suppressed")
+# An address in one of these states asked (or its mailbox told us) not to be mailed: nothing but
+# the subscriber's own request (a confirmation, their preference page) brings it back.
+OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "bounced", "failed", "uncertain")
+# A delivery not yet finished: planned, claimed by a sender, or deferred and awaiting a retry.
+UNFINISHED = ("pending", "deferred", "sending")
+
+
+def slugify(name: str) -> str:
+    """A topic's name as it appears in URLs and anchors: "Middle East" -> "middle-east"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "topic"
 
 
 @dataclass
@@ -24,6 +46,17 @@ class ParsedArticle:
     source: str | None = None      # publication name, if known
     published: dt.datetime | None = None
     origin: str | None = None      # file path or feed URL it came from
+
+
+@dataclass
+class FeedSpec:
+    """One configured feed: a URL or a path, plus labels given to all its entries (e.g. ["World"])."""
+    url: str
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def is_remote(self) -> bool:
+        return urllib.parse.urlsplit(self.url).scheme in ("http", "https")
 
 
 @dataclass
@@ -66,66 +99,151 @@ class Subscriber:
     frequency: str = "daily"       # daily, weekly
     timezone: str | None = None
     created_at: dt.datetime | None = None
+    send_at: str | None = None     # their own local time of day, "HH:MM"; None: the edition's
 
-
-# ---- render's input and output -------------------------------------------------------------
 
 @dataclass
-class ItemView:
-    """One story in the digest. `also` lists other sources carrying the same story."""
+class TopicUsage:
+    """What a topic holds: subscribers (all, active) and articles not removed."""
+    topic: Topic
+    subscribers: int
+    active: int
+    articles: int
 
+
+@dataclass
+class MachineSummary:
+    """What the machine wrote for one article, and whether an editor overrode it."""
+    id: int
+    title: str
+    body: str
+    source: str | None
     headline: str
     summary: str
-    url: str                       # absolute URL: the headline links here
-    source: str | None = None      # the outlet (a publication, a wire, a feed's title)
-    author: str | None = None      # the byline ("By ..."), never an outlet
-    published: dt.date | dt.datetime | None = None
-    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
-    number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
-    in_body: bool = True           # False: listed in the contents only (a long edition's lesser stories)
+    sentences: list[int]
+    has_override: bool
 
 
 @dataclass
-class SectionView:
-    topic: str                     # display name, e.g. "Europe"
-    slug: str                      # e.g. "europe"
-    items: list[ItemView]
-    more: int = 0                  # stories of this topic beyond the per-topic cap
-    more_url: str | None = None    # where they are: the edition's web page, at this topic
+class ArticleText:
+    """The words and dates clustering compares."""
+    id: int
+    title: str
+    body: str
+    published: dt.datetime | None
+    ingested_at: dt.datetime
 
 
 @dataclass
-class EditionView:
-    """Everything one topic mix's digest shows. Per-subscriber values are placeholders (see render.PLACEHOLDERS)."""
+class Removal:
+    """An article an admin asked to remove: when it was removed already, and the sent editions
+    that carried it (their archives keep it)."""
+    id: int
+    title: str
+    removed_at: dt.datetime | None
+    editions: list[str]
 
-    newsletter: str                # e.g. "The Digest"
-    edition_key: str               # e.g. "daily-2026-11-25"
+
+@dataclass
+class OnFile:
+    """What an import finds on file for one address."""
+    id: int
+    status: str
+    name: str | None
+    frequency: str
+    timezone: str | None
+    send_at: str | None
+    topic_ids: set[int]
+
+
+@dataclass
+class ImportChange:
+    """What one row of an import does, or would do, to the list."""
+    line: int
+    email: str
+    action: str                               # add | update | unchanged | skip
+    subscriber_id: int | None = None
+    values: dict = field(default_factory=dict)     # columns to write (every one for "add")
+    topics: list[int] = field(default_factory=list)    # topic ids to subscribe to
+    replace_topics: bool = False              # --overwrite: `topics` become the whole subscription
+    kept: dict = field(default_factory=dict)  # field -> (on file, in the row): left as it was
+    reason: str | None = None                 # why skipped: the opt-out on file
+
+
+# ---- editions and the delivery ledger -------------------------------------------------------
+
+@dataclass
+class Edition:
+    id: int
+    key: str                       # e.g. "daily-2026-11-25"
+    frequency: str
     date: dt.date
-    subject: str
-    preheader: str
-    sections: list[SectionView]
-    topics: list[str]              # the mix, display names
-    base_url: str                  # absolute, no trailing slash
-    postal_address: str
-    web_url: str | None = None     # web version of this edition, if any
-    lead: ItemView | None = None   # the edition's best story: opens the body; the subject and preheader are its
-    stories: int = 0               # stories in the edition, those past the per-topic cap included
-    minutes: int = 0               # reading time of what the message shows
+    until: dt.datetime | None = None     # a sent edition: the latest end of its windows
+    failed: int = 0                # with failed deliveries: how many, and how many may go again
+    requeueable: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """One topic mix over one window of the store: every delivery that shares it shares one body."""
+    mix: str
+    since: dt.datetime | None
+    until: dt.datetime
+    since_seq: int | None = None   # the window in ingest order, when the delivery fixed it
+    until_seq: int | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One (edition, subscriber) row of the ledger: pending -> sending -> sent | deferred | bounced |
+    failed | uncertain."""
+    id: int
+    edition_id: int
+    subscriber_id: int
+    status: str
+    mix: str
+    since: dt.datetime | None
+    until: dt.datetime
+    message_id: str
+    since_seq: int | None = None
+    until_seq: int | None = None
+    attempts: int = 0
+    last_reply: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    email: str | None = None       # the subscriber's, when read with the row
+    name: str | None = None
+    edition_key: str | None = None
+
+    @property
+    def window(self) -> Window:
+        return Window(self.mix, self.since, self.until, self.since_seq, self.until_seq)
 
 
 @dataclass
-class Rendered:
-    html: str                      # inlined, contains placeholders
-    text: str                      # wrapped at 78, contains placeholders
-    subject: str
-    preheader: str
+class Settled:
+    """A delivery whose outcome was just recorded: what the audience policy needs to know."""
+    delivery_id: int
+    status: str
+    soft: bool
 
 
-# Per-subscriber values are left in the rendered body as these markers and substituted per message
-# (send never re-renders). Values are inserted already escaped for the part they land in.
-PLACEHOLDERS = {
-    "unsubscribe_url": "%%UNSUBSCRIBE_URL%%",
-    "preferences_url": "%%PREFERENCES_URL%%",
-    "email": "%%EMAIL%%",
-    "name": "%%NAME%%",
-}
+@dataclass
+class LeaseHolder:
+    owner: str
+    expires_at: dt.datetime
+
+
+@dataclass
+class FeedState:
+    """What the last fetches of one feed left: its HTTP validators and its last outcome."""
+    url: str
+    etag: str | None = None
+    modified: str | None = None
+    checked_at: dt.datetime | None = None
+    ok_at: dt.datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+    entries: int = 0

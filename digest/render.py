@@ -1,11 +1,12 @@
 """Render stage: an EditionView in, a Rendered (inlined HTML + wrapped plain text) out.
 
-Pure: plain values in, plain values out; no database, no network, no clock. Imports only from
-digest.models, and digest.resources to find the built-in templates. Rendering and CSS inlining happen once per topic mix (`render_mix`); per subscriber
-only the PLACEHOLDERS markers are substituted (`personalize`), so send never re-renders.
+Pure: plain values in, plain values out; no database, no network, no clock. Rendering and CSS
+inlining happen once per topic mix (`render_mix`); per subscriber only the PLACEHOLDERS markers
+are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
+May import: views, resources (to find the built-in templates).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import jinja2
 from markupsafe import Markup, escape
 from premailer import Premailer
 
-from digest import resources
-from digest.models import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
+from . import resources
+from .views import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
 
 TEXT_WIDTH = 78
 

@@ -3,7 +3,7 @@
 A subscriber's window runs from the end of the last digest they were sent (their watermark, on
 ingest order, so a story that arrives late with an old date is still caught) to the edition's
 cutoff. A new subscriber's first window is the last day (daily) or week (weekly). The times here
-name the window; the planner fixes it as ingest sequence numbers (store.ingest_seq), which a
+name the window; the planner fixes it as ingest sequence numbers (db.articles.last_seq), which a
 clock stepped back cannot reorder. Subscribers
 with the same topic mix and window share one rendered body: a Group.
 Pure functions over plain values. May import: models.

@@ -5,7 +5,8 @@ every day (daily) or on the configured weekday (weekly), in their timezone (else
 one). Slots are built as local wall-clock times with zoneinfo and only then turned into UTC, so a
 07:00 Europe/Berlin subscriber gets 07:00 on both sides of a clock change. A slot is named by its
 LOCAL date: one edition key per local day, which is what makes it "once" across restarts.
-Pure functions over plain values; the clock is always an argument. May import: models, errors.
+Pure functions over plain values; the clock is always an argument.
+May import: models.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from .errors import ConfigError
-from .models import Subscriber
+from .models import FREQUENCIES, WEEKDAYS, Subscriber
 
 UTC = dt.timezone.utc
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-FREQUENCIES = ("daily", "weekly")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
@@ -64,53 +62,19 @@ def zone(name: str) -> zoneinfo.ZoneInfo | None:
 
 @dataclass
 class DigestSchedule:
-    """The [digest] table: defaults for subscribers who did not choose."""
+    """The [digest] table (read by digest.config): defaults for subscribers who did not choose."""
     send_at: dt.time = dt.time(7, 0)
     timezone: str = "UTC"
     weekly_on: int = 0                  # Monday
     min_items: int = 1
+    check_every: float = 60.0           # seconds between the scheduler's looks for due subscribers
 
-    @classmethod
-    def from_table(cls, table: dict, *, default_timezone: str = "UTC", where: str = "digest.toml") -> "DigestSchedule":
-        """Validate the [digest] table; every error names the setting and how to fix it."""
-        table = dict(table or {})
-        known = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic"}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting `{unknown[0]}` in [digest].",
-                              f"Known settings: {', '.join(sorted(known))}.")
-        out = cls(timezone=default_timezone)
-        if "send_at" in table:
-            t = parse_time(table["send_at"]) if isinstance(table["send_at"], str) else None
-            if t is None:
-                raise ConfigError(f"{where}: [digest] send_at = {table['send_at']!r} is not a time of day.",
-                                  'Use "HH:MM" in 24-hour form, e.g. send_at = "07:00".')
-            out.send_at = t
-        tz = table.get("timezone", default_timezone)
-        if zone(tz) is None:
-            raise ConfigError(f"{where}: [digest] timezone = {tz!r} is not a known timezone.",
-                              'Use an Area/City name, e.g. timezone = "Europe/Berlin", or "UTC".')
-        out.timezone = str(tz).strip()
-        if "weekly_on" in table:
-            day = parse_weekday(table["weekly_on"])
-            if day is None:
-                raise ConfigError(f"{where}: [digest] weekly_on = {table['weekly_on']!r} is not a weekday.",
-                                  f"Use one of: {', '.join(WEEKDAYS)}.")
-            out.weekly_on = day
-        if "min_items" in table:
-            n = table["min_items"]
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                raise ConfigError(f"{where}: [digest] min_items = {n!r} is not a whole number >= 0.",
-                                  "An edition with fewer items than this is not sent, e.g. min_items = 1.")
-            out.min_items = n
-        return out
-
-    def slot_for(self, sub: Subscriber, send_at: str | None, now: dt.datetime) -> Slot | None:
+    def slot_for(self, sub: Subscriber, now: dt.datetime) -> Slot | None:
         """The subscriber's most recent slot at or before `now` (None for a frequency we do not schedule)."""
         if sub.frequency not in FREQUENCIES:
             return None
         tz = zone(sub.timezone) if sub.timezone else None
-        at = parse_time(send_at) if send_at else None
+        at = parse_time(sub.send_at) if sub.send_at else None
         return latest_slot(sub.frequency, tz or zone(self.timezone), at or self.send_at, self.weekly_on, now)
 
 

@@ -1,6 +1,6 @@
 """Shared fixtures: every test gets its own database, config and working directory.
 
-Integration tests send over SMTP to a real aiosmtpd server on 127.0.0.1 (digest.sink.Sink).
+Integration tests send over SMTP to a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
-from digest.sink import Sink
+from smtp_server import Sink
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

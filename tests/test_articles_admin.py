@@ -106,7 +106,7 @@ def test_a_feed_url_is_fetched_once(db, feed_server):
 
 
 def test_a_feed_url_that_cannot_be_read_says_why(db, feed_server, tmp_path):
-    from digest.sink import free_port
+    from smtp_server import free_port
     closed = f"http://127.0.0.1:{free_port()}/feed.xml"
     (tmp_path / "ok.atom").write_text(ATOM)
     r = db("articles", "ingest", f"{feed_server.url}/missing.xml", closed, f"{feed_server.url}/page",
@@ -158,8 +158,8 @@ def test_a_removed_article_leaves_later_digests_but_stays_in_the_sent_archive(db
 
     # The archive of the edition already sent still shows the removed article.
     from digest import config, pipeline
-    from digest.store import Store
-    store = Store.open(config.load().db, create=False)
+    from digest.db import Database
+    store = Database.open(config.load().db, create=False)
     try:
         [entry] = pipeline.archive(store, config.load(), topic="Europe")
     finally:
@@ -171,13 +171,13 @@ def test_a_removed_article_leaves_later_digests_but_stays_in_the_sent_archive(db
 
 def test_a_feed_file_dropped_into_a_watched_folder_is_read_as_a_feed(db, tmp_path):
     from digest import config, pipeline
-    from digest.store import Store
+    from digest.db import Database
     folder = tmp_path / "incoming"
     folder.mkdir()
     (folder / "wire.rss").write_text(RSS)
-    store = Store.open(config.load().db, create=False)
+    store = Database.open(config.load().db, create=False)
     try:
-        report = pipeline.ingest_sources(store, [folder], [])
+        report = pipeline.ingest(store, folders=[folder])
     finally:
         store.close()
     assert len(report.added) == 3 and (folder / "done" / "wire.rss").exists()

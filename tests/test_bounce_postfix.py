@@ -21,7 +21,7 @@ import pytest
 
 from digest import bounces
 from digest.bounces import Kind, verp
-from digest.sink import Sink, free_port
+from smtp_server import Sink, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (shutil.which("postfix") and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()),

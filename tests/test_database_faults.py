@@ -99,7 +99,7 @@ def test_a_database_from_a_newer_digest_is_refused_with_its_version(run, tmp_pat
 
 
 def test_init_records_the_schema_version(run, tmp_path):
-    from digest.store import schema_version
+    from digest.db import schema_version
     assert run("init").exit_code == 0
     with sqlite3.connect(tmp_path / "digest.db") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == schema_version() > 0

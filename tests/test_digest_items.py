@@ -11,15 +11,16 @@ from email import message_from_bytes, policy
 import pytest
 
 from conftest import SEEDS
-from digest import ingest, pipeline
-from digest.store import Store, now
+from digest import pipeline, readers
+from digest.clock import now
+from digest.db import Database
 
 PAIR = ("2026-11-20-eu-summit-joint-defense-fund.txt", "2026-11-21-brussels-summit-common-borrowing.txt")
 UKRAINE = ("2026-11-19-ukraine-parliament-power-law.txt", "2026-11-24-odesa-grain-terminal-drone-attack.txt")
 
 
 def seed(name: str):
-    return ingest.parse_text((SEEDS / name).read_text(), origin=name)
+    return readers.parse_text((SEEDS / name).read_text(), origin=name)
 
 
 def items(text: str) -> list[str]:
@@ -154,19 +155,19 @@ def test_stories_in_a_section_are_ordered_by_recency_length_and_sources(run, tmp
 
 
 def test_clustering_at_ingest_looks_back_two_weeks_only(tmp_path):
-    store = Store.open(tmp_path / "digest.db")
+    store = Database.open(tmp_path / "digest.db")
     store.init()
-    store.ensure_default_topics()
+    store.topics.ensure_defaults()
     t = now()
     a, b = (SEEDS / f for f in PAIR)
-    pipeline.ingest_paths(store, [a], at=t - dt.timedelta(days=20))
-    pipeline.ingest_paths(store, [b], at=t)
-    assert [x.cluster_id for x in store.articles()] == [None, None]        # the old report is history
+    pipeline.ingest(store, paths=[a], at=t - dt.timedelta(days=20))
+    pipeline.ingest(store, paths=[b], at=t)
+    assert [x.cluster_id for x in store.articles.live()] == [None, None]        # the old report is history
 
-    store2 = Store.open(tmp_path / "recent.db")
+    store2 = Database.open(tmp_path / "recent.db")
     store2.init()
-    store2.ensure_default_topics()
-    pipeline.ingest_paths(store2, [a], at=t - dt.timedelta(days=3))
-    pipeline.ingest_paths(store2, [b], at=t)
-    first, second = store2.articles()
+    store2.topics.ensure_defaults()
+    pipeline.ingest(store2, paths=[a], at=t - dt.timedelta(days=3))
+    pipeline.ingest(store2, paths=[b], at=t)
+    first, second = store2.articles.live()
     assert first.cluster_id == second.cluster_id == first.id

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from digest import dkimsign, message
+from digest import dkimsign, fast_message, message
 
 DOMAIN = "news.example.com"
 
@@ -56,7 +56,7 @@ def verify_all(data: bytes, dns) -> list[bool]:
 
 def digest_message() -> bytes:
     """A real digest message from the fast builder, as the sender hands it to the signer."""
-    prepared = message.prepare(sender="The Digest <digest@news.example.com>", subject="EU backs joint borrowing  and 5 more",
+    prepared = fast_message.prepare(sender="The Digest <digest@news.example.com>", subject="EU backs joint borrowing  and 5 more",
                                list_id="The Digest <digest.news.example.com>", markers=["{{NAME}}"],
                                html="<p>Hello {{NAME}},</p>\n<p>Stories   with  spaces   </p>\n" * 200,
                                text="Hello {{NAME}},\n\tStories\t with tabs  \n\n\n" * 100,

@@ -19,8 +19,8 @@ import pytest
 from conftest import SEEDS, SHARED_SEED
 from digest import pipeline
 from digest.config import load
-from digest.ingest import parse_text
-from digest.store import Store
+from digest.readers import parse_text
+from digest.db import Database
 
 RHINE = "2026-11-19-rhine-delta-flood-study.txt"
 BALTIC = "2026-11-18-baltic-rail-section-opens.txt"
@@ -293,8 +293,8 @@ def test_a_page_as_text_author_is_the_byline_never_another_outlet(run, listed):
     also = re.search(r"Also reported by (.*?) \[\d+a\]\.", text).group(1)
     assert also in (fund["headline"], borrowing["headline"])             # without an outlet, its headline
 
-    store = Store.open("digest.db")
-    view = pipeline.edition_view(load(), "daily-x", dt.date.today(), "Europe", store.articles("Europe"))
+    store = Database.open("digest.db")
+    view = pipeline.edition_view(load(), "daily-x", dt.date.today(), "Europe", pipeline.articles(store, "Europe"))
     [item] = [i for i in [view.lead, *(i for s in view.sections for i in s.items)] if i and i.also]
     assert item.author in (seed(f).author for f in PAIR)                 # the byline, for "By …"
     assert item.source is None and item.also[0][0] in (fund["headline"], borrowing["headline"])
@@ -317,11 +317,11 @@ def test_a_watched_folder_can_name_its_outlet(run, tmp_path, smtp_env):
 
 
 def test_old_rows_that_stored_the_author_as_the_outlet_are_cleared_by_the_migration(tmp_path):
-    from digest.store import m007_outlets_not_authors
-    store = Store.open(tmp_path / "old.db")
+    from digest.db.migrations import m007_outlets_not_authors
+    store = Database.open(tmp_path / "old.db")
     store.init()
     art = seed(PAIR[0])
     art.source = art.author                                              # what ingest used to store
-    store.upsert_article(art, guid="title:x", checksum="x", topics=[], headline="h", summary="s", sentences=[])
-    m007_outlets_not_authors(store.db)
-    assert store.articles()[0].source is None and store.articles()[0].author == art.author
+    store.articles.upsert(art, guid="title:x", checksum="x", topics=[], headline="h", summary="s", sentences=[])
+    m007_outlets_not_authors(store.sqlite)
+    assert store.articles.live()[0].source is None and store.articles.live()[0].author == art.author

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import SEEDS
-from digest.store import Store
+from digest.db import Database
 
 PAIR = ("2026-11-20-eu-summit-joint-defense-fund.txt", "2026-11-21-brussels-summit-common-borrowing.txt")
 UKRAINE = ("2026-11-19-ukraine-parliament-power-law.txt", "2026-11-24-odesa-grain-terminal-drone-attack.txt")
@@ -95,8 +95,8 @@ def test_resummarize_rewrites_stale_machine_text_but_never_an_override(run, seed
     plain, edited = arts[UKRAINE[0]], arts[UKRAINE[1]]
     assert run("articles", "edit", edited["id"], "--headline", "Drones hit Odesa grain terminal").exit_code == 0
     # What an older summarizer version left behind.
-    store = Store.open(tmp_path / "digest.db")
-    store.set_summaries([(plain["id"], "Old headline", "Old summary.", [0]),
+    store = Database.open(tmp_path / "digest.db")
+    store.articles.set_summaries([(plain["id"], "Old headline", "Old summary.", [0]),
                          (edited["id"], "Old headline", "Old summary.", [0])])
     store.close()
 

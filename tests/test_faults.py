@@ -23,10 +23,10 @@ import pytest
 
 from conftest import SEEDS
 from digest import config, pipeline
-from digest.ledger import journal_dir
-from digest.send import Relay, smtp_address
-from digest.sink import Sink
-from digest.store import Store
+from digest.journal import journal_dir
+from digest.smtp import Relay, smtp_address
+from smtp_server import Sink
+from digest.db import Database
 
 TOPICS = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 SEND = [sys.executable, "-m", "digest", "send", "--yes", "--quiet"]
@@ -126,21 +126,21 @@ def test_a_retry_sent_on_another_connection_is_not_undone_by_its_earlier_deferra
     journal files have no order between them, and the deferral must not win over the delivery."""
     everyone = make_list(tmp_path, run, 6)
     cfg = config.load()
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     plan = pipeline.plan_edition(store, cfg)
-    rows = store.claim_deliveries(plan.edition_id, "pending", 0, 1000)
+    rows = store.deliveries.claim(plan.edition_id, "pending", 0, 1000)
     x = rows[0]
-    folder = journal_dir(store)
+    folder = journal_dir(store.path)
     folder.mkdir()
-    (folder / f"e{plan.edition_id}-777-dead-0.log").write_text(f"D {x['id']}\nR {x['id']} sent 0 250 OK queued\n")
-    (folder / f"e{plan.edition_id}-777-dead-1.log").write_text(f"R {x['id']} deferred 0 451 4.7.1 greylisted\n")
+    (folder / f"e{plan.edition_id}-777-dead-0.log").write_text(f"D {x.id}\nR {x.id} sent 0 250 OK queued\n")
+    (folder / f"e{plan.edition_id}-777-dead-1.log").write_text(f"R {x.id} deferred 0 451 4.7.1 greylisted\n")
     store.close()
     with Sink(tmp_path / "received") as sink:
         env = {**os.environ, "DIGEST_SMTP_URL": sink.url}
         r = subprocess.run(SEND, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
-        assert set(copies(sink)) == everyone - {x["email"]} and set(copies(sink).values()) == {1}
-    assert {d["email"]: d["status"] for d in ledger(run)}[x["email"]] == "sent"
+        assert set(copies(sink)) == everyone - {x.email} and set(copies(sink).values()) == {1}
+    assert {d["email"]: d["status"] for d in ledger(run)}[x.email] == "sent"
 
 
 # ---- 2. rows a dead sender left 'sending' are resumed, whatever the date ---------------------

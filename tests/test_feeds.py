@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
-from digest import feeds, pipeline
+from digest import pipeline
+from digest.readers import feeds
 from digest.errors import ParseError
-from digest.feeds import FeedSpec
-from digest.sink import free_port
-from digest.store import Store
+from digest.models import FeedSpec
+from smtp_server import free_port
+from digest.db import Database
 
 AT = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -55,9 +56,9 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store.open(tmp_path / "digest.db")
+    s = Database.open(tmp_path / "digest.db")
     s.init()
-    s.ensure_default_topics()
+    s.topics.ensure_defaults()
     yield s
     s.close()
 
@@ -73,10 +74,10 @@ def test_rss_and_atom_files_become_articles_with_topics(store, tmp_path):
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "desk.atom").write_text(ATOM)
     specs = [FeedSpec("world.rss"), FeedSpec("feeds/desk.atom", ["World"])]
-    r = pipeline.ingest_sources(store, [], specs, at=AT, base_dir=tmp_path)
+    r = pipeline.ingest(store, feed_specs=specs, at=AT, base_dir=tmp_path)
     assert (len(r.added), r.feeds, r.feed_errors) == (4, 2, [])
     assert [e.message for e in r.errors] == ["world.rss: entry 3: no title and no text"]
-    arts = {a.title: a for a in store.articles()}
+    arts = {a.title: a for a in store.articles.live()}
     # An entry without a title is kept: its headline is written from the lede, attribution and all.
     quake = arts[""]
     assert quake.url == "https://wire.example/quake" and quake.source == "World Wire"
@@ -91,7 +92,7 @@ def test_rss_and_atom_files_become_articles_with_topics(store, tmp_path):
     assert rail.body == "Unions and operators signed a deal at dawn.\n\nTrains run again from noon."   # content, not summary
     assert rail.topics == ["Europe", "World"]        # its category plus the feed's own labels
     # The same files again: unchanged, nothing read twice.
-    again = pipeline.ingest_sources(store, [], specs, at=AT, base_dir=tmp_path)
+    again = pipeline.ingest(store, feed_specs=specs, at=AT, base_dir=tmp_path)
     assert (again.feeds_unchanged, len(again.added)) == (2, 0)
 
 
@@ -140,10 +141,10 @@ def test_etag_and_last_modified_are_sent_back_and_a_304_reads_nothing(store):
         srv.docs["/world.rss"] = (200, RSS, {"ETag": '"v1"', "Content-Type": "application/rss+xml"})
         srv.docs["/desk.atom"] = (200, ATOM, {"Last-Modified": "Wed, 25 Nov 2026 05:00:00 GMT"})
         specs = [FeedSpec(srv.url + "/world.rss"), FeedSpec(srv.url + "/desk.atom")]
-        first = pipeline.ingest_sources(store, [], specs, at=AT)
+        first = pipeline.ingest(store, feed_specs=specs, at=AT)
         assert (first.feeds, len(first.added)) == (2, 4)
-        assert store.feed_state(srv.url + "/world.rss")["etag"] == '"v1"'
-        second = pipeline.ingest_sources(store, [], specs, at=AT + dt.timedelta(minutes=10))
+        assert store.feeds.state(srv.url + "/world.rss").etag == '"v1"'
+        second = pipeline.ingest(store, feed_specs=specs, at=AT + dt.timedelta(minutes=10))
         assert (second.feeds_unchanged, len(second.added), len(second.unchanged)) == (2, 0, 0)
         asked = {path: headers for path, headers in srv.requests[2:]}
         assert asked["/world.rss"]["If-None-Match"] == '"v1"'
@@ -153,9 +154,9 @@ def test_etag_and_last_modified_are_sent_back_and_a_304_reads_nothing(store):
                                                    "<link>https://wire.example/tax</link><category>World</category>"
                                                    "<description>The tax was dropped.</description></item><item>", 1),
                                   {"ETag": '"v2"'})
-        third = pipeline.ingest_sources(store, [], specs, at=AT + dt.timedelta(minutes=20))
+        third = pipeline.ingest(store, feed_specs=specs, at=AT + dt.timedelta(minutes=20))
         assert (len(third.added), len(third.unchanged), third.feeds) == (1, 3, 1)
-        assert store.feed_state(srv.url + "/world.rss")["etag"] == '"v2"'
+        assert store.feeds.state(srv.url + "/world.rss").etag == '"v2"'
 
 
 def test_a_failing_feed_is_recorded_and_retried_and_never_stops_the_others(store, tmp_path):
@@ -167,7 +168,7 @@ def test_a_failing_feed_is_recorded_and_retried_and_never_stops_the_others(store
         dead = f"http://127.0.0.1:{free_port()}/feed"
         specs = [FeedSpec(srv.url + "/broken"), FeedSpec(dead), FeedSpec("bad.xml"), FeedSpec("missing.rss"),
                  FeedSpec(srv.url + "/world.rss"), FeedSpec("desk.atom")]
-        r = pipeline.ingest_sources(store, [], specs, at=AT, base_dir=tmp_path)
+        r = pipeline.ingest(store, feed_specs=specs, at=AT, base_dir=tmp_path)
         assert (r.feeds, len(r.added)) == (2, 4)
         reasons = [str(e) for e in r.feed_errors]
         assert len(reasons) == 4
@@ -175,14 +176,14 @@ def test_a_failing_feed_is_recorded_and_retried_and_never_stops_the_others(store
         assert dead in reasons[1] and "cannot fetch" in reasons[1]
         assert "bad.xml: not a valid RSS or Atom feed" in reasons[2]
         assert "missing.rss: cannot read the feed file" in reasons[3]
-        state = store.feed_state(srv.url + "/broken")
-        assert state["failures"] == 1 and "500" in state["last_error"]
+        state = store.feeds.state(srv.url + "/broken")
+        assert state.failures == 1 and "500" in state.last_error
         # Next run: the broken feed is asked again, and recovers.
         srv.docs["/broken"] = (200, ATOM.replace("rail", "bus").replace("Rail", "Bus"), {})
-        r2 = pipeline.ingest_sources(store, [], specs, at=AT + dt.timedelta(minutes=10), base_dir=tmp_path)
+        r2 = pipeline.ingest(store, feed_specs=specs, at=AT + dt.timedelta(minutes=10), base_dir=tmp_path)
         assert sum(p == "/broken" for p, _ in srv.requests) == 2
         assert len(r2.added) == 1 and len(r2.feed_errors) == 3
-        assert store.feed_state(srv.url + "/broken")["failures"] == 0
+        assert store.feeds.state(srv.url + "/broken").failures == 0
 
 
 def test_a_feed_error_names_the_feed_and_says_it_is_retried():

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SEEDS, SHARED_SEED
 from digest.errors import ParseError
-from digest.ingest import map_topics, parse_text, read_path, split_labels
+from digest.readers import map_topics, parse_text, read_path, split_labels
 
 ARTICLE = """Eastern Europe Europe Politics Politics Science
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from conftest import parse
-from digest.sink import free_port
+from smtp_server import free_port
 
 
 class Hrefs(HTMLParser):

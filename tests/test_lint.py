@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.lint import lint
-from digest.models import EditionView, ItemView, SectionView
+from digest.views import EditionView, ItemView, SectionView
 from digest.render import personalize, render_mix
 
 GOOD = ('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'

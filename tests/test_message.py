@@ -10,9 +10,10 @@ import subprocess
 import pytest
 
 from conftest import SHARED, parse
-from digest import config, message, pipeline, tokens
-from digest.models import PLACEHOLDERS
-from digest.store import Store
+from digest import config, fast_message, message, pipeline, tokens
+from digest.models import Window
+from digest.views import PLACEHOLDERS
+from digest.db import Database
 
 EMAILCHECK = SHARED / "emailcheck" / "emailcheck"
 DATE = dt.datetime(2026, 11, 25, 7, 30, tzinfo=dt.timezone.utc)
@@ -34,9 +35,9 @@ PEOPLE = [
 @pytest.fixture
 def body(seeded):
     cfg = config.load()
-    store = Store.open(cfg.db)
-    b = pipeline.render_group(store, cfg, "daily-2026-11-25", DATE.date(), "Europe+Politics+World", None,
-                              dt.datetime.now(dt.timezone.utc))
+    store = Database.open(cfg.db)
+    b = pipeline.render_group(store, cfg, "daily-2026-11-25", DATE.date(),
+                              Window("Europe+Politics+World", None, dt.datetime.now(dt.timezone.utc)))
     store.close()
     return cfg, b
 
@@ -46,7 +47,7 @@ def both(cfg, body, sid, addr, name, *, mailto=None, test=False):
     mid = message.message_id("daily-2026-11-25", sid, cfg.domain)
     oracle = pipeline.personal_message(cfg, body, subscriber_id=sid, email=addr, name=name, message_id=mid,
                                        date=DATE, test=test)
-    prepared = message.prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
+    prepared = fast_message.prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
                                html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
                                unsubscribe_mailto=mailto, test=test)
     unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", sid)
@@ -121,7 +122,7 @@ def test_test_send_is_marked_in_subject_and_header(body):
 
 def test_non_ascii_address_falls_back_to_the_stdlib(body):
     cfg, b = body
-    prepared = message.prepare(sender=cfg.sender, subject="S", list_id=cfg.list_id, html="<p>x</p>", text="x",
+    prepared = fast_message.prepare(sender=cfg.sender, subject="S", list_id=cfg.list_id, html="<p>x</p>", text="x",
                                markers=list(PLACEHOLDERS.values()))
     assert prepared.build(to_email="jörg@exämple.org", to_name=None, message_id="<a@b>", date=DATE,
                           unsubscribe_url="https://x/u/1", values={}) is None

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from digest.sink import free_port
+from smtp_server import free_port
 
 pytestmark = pytest.mark.slow
 

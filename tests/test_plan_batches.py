@@ -61,5 +61,5 @@ def test_send_plans_everyone_once_and_keeps_only_a_sample_of_empty_ids(tmp_path,
     assert (plan.created, plan.skipped_empty) == (5, 0)
     assert pipeline.plan_edition(w.store, w.cfg, at=at).created == 0       # idempotent
     empty = pipeline.plan_edition(w.store, w.cfg, at=at, frequency="weekly", min_items=5,
-                                  subscribers=w.store.subscribers())
+                                  subscribers=w.store.subscribers.listed())
     assert (empty.created, empty.skipped_empty, len(empty.empty_ids)) == (0, 5, 2)

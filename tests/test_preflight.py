@@ -15,7 +15,7 @@ import pytest
 
 from conftest import TEST_SECRET
 from digest import config, pipeline
-from digest.store import Store
+from digest.db import Database
 
 
 def errors(stderr: str) -> list[str]:
@@ -122,8 +122,8 @@ def test_the_demo_with_a_configuration_fault_sends_nothing(tmp_path, fault, monk
                        timeout=120)
     assert p.returncode == 1 and fault in errors(p.stderr)[0], p.stderr
     assert not list((tmp_path / "demo-out").glob("*.eml"))
-    store = Store.open(tmp_path / "digest.db")
-    assert store.deliveries() == []
+    store = Database.open(tmp_path / "digest.db")
+    assert store.deliveries.listed() == []
     store.close()
 
 
@@ -145,16 +145,16 @@ def test_a_weak_secret_says_how_to_make_a_strong_one(run, seeded, smtp_env, monk
 def test_a_message_that_cannot_be_built_stays_queued_and_is_never_failed(run, seeded, sink, monkeypatch):
     """A caller that skipped preflight (the pipeline, not the CLI): the build fails in the worker."""
     monkeypatch.setenv("DIGEST_SMTP_URL", sink.url)
-    store = Store.open(os.environ["DIGEST_DB"])
+    store = Database.open(os.environ["DIGEST_DB"])
     cfg = config.load()
     cfg.secret = None
     plan = pipeline.plan_edition(store, cfg)
     assert plan.created > 0
-    with pytest.raises(pipeline.BuildError, match="could not be built") as err:
-        pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
-    assert f"{plan.created} message(s)" in str(err.value)
-    assert {r["status"] for r in store.deliveries(plan.edition_id)} == {"pending"}
-    assert all(r["attempts"] == 0 for r in store.deliveries(plan.edition_id))
+    tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+    assert isinstance(tally.error, pipeline.BuildError) and "could not be built" in str(tally.error)
+    assert f"{plan.created} message(s)" in str(tally.error)
+    assert {r.status for r in store.deliveries.listed(plan.edition_id)} == {"pending"}
+    assert all(r.attempts == 0 for r in store.deliveries.listed(plan.edition_id))
     assert sink.messages == []
     store.close()
     # Through the CLI with the secret back: the same rows go out, once each.

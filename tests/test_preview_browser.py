@@ -20,7 +20,7 @@ import pytest
 import newsroom
 from conftest import ROOT
 from digest import config
-from digest.preview_server import PHONE_WIDTH, PreviewServer
+from digest.web.preview import PHONE_WIDTH, PreviewServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from digest.models import PLACEHOLDERS, EditionView, ItemView, SectionView
+from digest.views import PLACEHOLDERS, EditionView, ItemView, SectionView
 from digest.render import environment, personalize, render_mix
 
 GOLDEN = Path(__file__).parent / "golden"

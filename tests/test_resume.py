@@ -17,9 +17,10 @@ import time
 import pytest
 
 from conftest import SEEDS
-from digest import config, ledger, pipeline
-from digest.sink import Sink
-from digest.store import Store
+from digest import config, pipeline
+from digest.journal import journal_dir
+from smtp_server import Sink
+from digest.db import Database
 
 TOPICS = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 
@@ -43,24 +44,24 @@ def test_replay_of_a_dead_runs_journal(tmp_path, run, monkeypatch):
     """The crash state by hand: claimed rows, one answered, one in flight, one bounced, the rest waiting."""
     make_list(tmp_path, run, 12)
     cfg = config.load()
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     plan = pipeline.plan_edition(store, cfg)
-    rows = store.claim_deliveries(plan.edition_id, "pending", 0, 1000)
+    rows = store.deliveries.claim(plan.edition_id, "pending", 0, 1000)
     a, b, c = rows[0], rows[1], rows[2]
-    folder = ledger.journal_dir(store)
+    folder = journal_dir(store.path)
     folder.mkdir()
     (folder / f"e{plan.edition_id}-99999-dead-0.log").write_text(
-        f"D {a['id']}\nR {a['id']} sent 0 250 OK queued\nD {b['id']}\n")
+        f"D {a.id}\nR {a.id} sent 0 250 OK queued\nD {b.id}\n")
     (folder / f"e{plan.edition_id}-99999-dead-1.log").write_text(
-        f"D {c['id']}\nR {c['id']} bounced 0 550 5.1.1 user unknown\nD 12")    # a torn last line
+        f"D {c.id}\nR {c.id} bounced 0 550 5.1.1 user unknown\nD 12")    # a torn last line
     with Sink(tmp_path / "received") as sink:
         monkeypatch.setenv("DIGEST_SMTP_URL", sink.url)
         tally = pipeline.send_edition(store, config.load(), plan, pipeline.relay_for(config.load()))
     got = copies(sink)
-    assert set(got) == {r["email"] for r in rows[3:]} and set(got.values()) == {1}
-    status = {r["id"]: r["status"] for r in store.deliveries(plan.edition_id)}
-    assert (status[a["id"]], status[b["id"]], status[c["id"]]) == ("sent", "uncertain", "bounced")
-    assert store.subscriber(c["email"]).status == "bounced"
+    assert set(got) == {r.email for r in rows[3:]} and set(got.values()) == {1}
+    status = {r.id: r.status for r in store.deliveries.listed(plan.edition_id)}
+    assert (status[a.id], status[b.id], status[c.id]) == ("sent", "uncertain", "bounced")
+    assert store.subscribers.get(c.email).status == "bounced"
     assert (tally.sent, tally.skipped, tally.uncertain, tally.recovered) == (len(rows) - 3, 1, 1, 3)
     assert list(folder.iterdir()) == []       # replayed, then removed; this run's journal removed too
     store.close()
@@ -110,14 +111,14 @@ def test_should_stop_finishes_what_is_in_flight_and_the_next_run_carries_on(tmp_
     with Sink(tmp_path / "received") as sink:
         monkeypatch.setenv("DIGEST_SMTP_URL", sink.url)
         cfg = config.load()
-        store = Store.open(cfg.db)
+        store = Database.open(cfg.db)
         plan = pipeline.plan_edition(store, cfg)
         seen = []
         first = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg), on_message=seen.append,
                                       should_stop=lambda: len(seen) >= 5)
         assert first.stopped and 5 <= first.sent < 40 and first.deferred == 40 - first.sent
         assert first.sent == len(sink.messages)
-        assert store.delivery_counts(plan.edition_id) == {"sent": first.sent, "pending": 40 - first.sent}
+        assert store.deliveries.counts(plan.edition_id) == {"sent": first.sent, "pending": 40 - first.sent}
         second = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
         store.close()
     assert (second.sent, second.skipped, second.ok) == (40 - first.sent, first.sent, True)

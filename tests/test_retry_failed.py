@@ -10,7 +10,7 @@ import json
 
 import time_machine
 
-from digest.store import now
+from digest.clock import now
 
 
 def ledger(run, *args) -> list[dict]:

@@ -16,9 +16,9 @@ import zoneinfo
 import pytest
 
 from conftest import parse
-from digest import config, pipeline, scheduler, slots
+from digest import config, daemon, pipeline, slots
 from digest.errors import LockedError
-from digest.store import Store
+from digest.db import Database
 
 UTC = dt.timezone.utc
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -38,13 +38,12 @@ class World:
     def __init__(self, tmp_path, sink, **digest_table):
         self.tmp = tmp_path
         self.sink = sink
-        self.store = Store.open(tmp_path / "digest.db")
+        self.store = Database.open(tmp_path / "digest.db")
         self.store.init()
-        self.store.ensure_default_topics()
+        self.store.topics.ensure_defaults()
         self.cfg = config.load()
         self.cfg.smtp_url = sink.url
-        self.cfg.sections = {"digest": digest_table}
-        self.settings = scheduler.load_settings(self.cfg)
+        self.cfg.schedule = config.digest_schedule(digest_table)
         self.relay = pipeline.relay_for(self.cfg)
         self.n = 0
 
@@ -53,10 +52,9 @@ class World:
         """Signed up long before the simulated weeks (a weekly subscriber's first slot is after sign-up)."""
         import time_machine
         with time_machine.travel(signed_up, tick=False):
-            self.store.upsert_subscriber(email, name=None, topics=list(topics), frequency=frequency,
-                                         timezone=timezone)
+            pipeline.add_subscriber(self.store, self.cfg, email, topics, frequency=frequency, timezone=timezone)
         if send_at:
-            self.store.set_subscriber_fields(self.store.subscriber(email).id, send_at=send_at)
+            pipeline.change_subscriber(self.store, email, send_at=send_at)
 
     def news(self, at: dt.datetime, label="World", published: dt.datetime | None = None) -> str:
         """Ingest one article stamped `at`; returns its URL (what the digest links to)."""
@@ -66,12 +64,15 @@ class World:
         path.write_text(json.dumps({"title": f"Story number {self.n} about the harbour plan", "labels": [label],
                                     "body": BODY.format(day=at.date(), n=self.n), "url": url,
                                     "published": (published or at).isoformat()}))
-        report = pipeline.ingest_paths(self.store, [path], at=at)
+        report = pipeline.ingest(self.store, paths=[path], at=at)
         assert report.added, report
         return url
 
-    def tick(self, at: dt.datetime) -> pipeline.DueReport:
-        return pipeline.run_due(self.store, self.cfg, self.settings.digest, at, self.relay)
+    def tick(self, at: dt.datetime) -> pipeline.SendReport:
+        report = pipeline.send(self.store, self.cfg, self.relay, frequency=None, schedule=self.cfg.schedule, at=at,
+                               force=True)
+        assert report.error is None, report.error
+        return report
 
     def drive(self, start: dt.datetime, end: dt.datetime, step=dt.timedelta(minutes=15), news_at=None):
         """Tick from start to end; returns {tick instant: [recipients sent at that tick]}."""
@@ -140,7 +141,7 @@ def test_dst_change_berlin_gets_seven_local_on_both_sides_once(world):
         utc("2026-10-26T07:00:00+01:00"): ["berlin@example.org"],
         utc("2026-10-27T07:00:00+01:00"): ["berlin@example.org"],
     }
-    assert [r["edition_key"] for r in world.store.deliveries()] == [
+    assert [r.edition_key for r in world.store.deliveries.listed()] == [
         "daily-2026-10-24", "daily-2026-10-25", "daily-2026-10-26", "daily-2026-10-27"]
 
 
@@ -159,7 +160,7 @@ def test_catch_up_after_three_days_down_sends_one_digest_covering_the_gap(world)
     catch_up = inbox[1]
     assert all(url in catch_up for url in gap), "the catch-up covers the whole gap"
     assert first not in catch_up
-    assert [r["edition_key"] for r in world.store.deliveries()] == ["daily-2026-11-20", "daily-2026-11-23"]
+    assert [r.edition_key for r in world.store.deliveries.listed()] == ["daily-2026-11-20", "daily-2026-11-23"]
     # Back on schedule: the next morning's digest holds only what came after the catch-up.
     late = world.news(utc("2026-11-24T01:00:00+00:00"))
     world.tick(utc("2026-11-24T07:00:00+00:00"))
@@ -219,7 +220,7 @@ def test_an_empty_digest_is_not_sent_and_its_items_roll_over_to_the_next_slot(tm
     w.tick(utc("2026-11-26T07:00:00+00:00"))
     inbox = w.inbox("ada@example.org")
     assert len(inbox) == 2 and one in inbox[1] and two in inbox[1]
-    assert [r["edition_key"] for r in w.store.deliveries()] == ["daily-2026-11-24", "daily-2026-11-26"]
+    assert [r.edition_key for r in w.store.deliveries.listed()] == ["daily-2026-11-24", "daily-2026-11-26"]
 
 
 def test_a_subscribers_own_send_at_is_their_slot(world):
@@ -240,7 +241,7 @@ def test_two_schedulers_in_threads_send_each_digest_once(world):
     results, barrier = [], threading.Barrier(2)
 
     def one():
-        s = scheduler.Scheduler(world.cfg, world.settings)
+        s = daemon.Scheduler(world.cfg)
         barrier.wait()
         try:
             results.append(s.run_once(utc("2026-11-25T07:00:00+00:00")).tally.sent)
@@ -278,10 +279,10 @@ def test_two_scheduler_processes_at_the_same_instant_send_each_digest_once(world
 
 
 def test_the_lease_lets_one_scheduler_work_and_the_other_take_over(tmp_path):
-    store = Store.open(tmp_path / "digest.db")
+    store = Database.open(tmp_path / "digest.db")
     store.init()
-    a = scheduler.Lease(str(tmp_path / "digest.db"), owner="a")
-    b = scheduler.Lease(str(tmp_path / "digest.db"), owner="b")
+    a = pipeline.Lease(Database.open(tmp_path / "digest.db"), "scheduler", 60, owner="a")
+    b = pipeline.Lease(Database.open(tmp_path / "digest.db"), "scheduler", 60, owner="b")
     assert a.try_acquire() is None and a.held
     assert b.try_acquire() == "a" and not b.held
     a.release()
@@ -295,7 +296,7 @@ def test_interrupted_send_is_finished_before_a_new_slot_is_planned(world):
     u1 = world.news(utc("2026-11-24T05:00:00+00:00"))
     # Plan the 24th and "crash" before sending: the rows are pending.
     day = dt.date(2026, 11, 24)
-    subs = world.store.subscribers()
+    subs = world.store.subscribers.listed()
     pipeline.plan_edition(world.store, world.cfg, frequency="daily", at=utc("2026-11-24T07:00:00+00:00"),
                           day=day, subscribers=subs)
     u2 = world.news(utc("2026-11-25T05:00:00+00:00"))
@@ -373,8 +374,8 @@ def test_run_once_with_now_ingests_the_watched_folder_stamped_with_that_instant(
 def test_the_example_configuration_is_valid(run, tmp_path):
     from conftest import ROOT
     cfg = config.load(ROOT / "examples" / "digest.toml")
-    s = scheduler.load_settings(cfg)
-    assert (s.ingest_every, s.digest.send_at, s.digest.weekly_on, s.digest.min_items) == (600, dt.time(7), 0, 1)
+    s, d = cfg.ingest, cfg.schedule
+    assert (s.every, d.send_at, d.weekly_on, d.min_items) == (600, dt.time(7), 0, 1)
     assert [f.url for f in s.feeds][-1] == "https://example.org/eu.rss" and s.feeds[-1].labels == ["Europe"]
     assert s.folders == [(ROOT / "examples" / "incoming").resolve()]
 

@@ -16,8 +16,9 @@ import time
 import pytest
 
 from conftest import parse
-from digest.sink import Sink
-from digest.store import Store
+from smtp_server import Sink
+from digest import config, pipeline
+from digest.db import Database
 
 STORY = """World
 
@@ -128,9 +129,10 @@ def test_sigterm_mid_send_finishes_the_message_in_flight_and_a_resume_sends_nobo
     assert run("init").exit_code == 0
     (tmp_path / "story.txt").write_text(STORY)
     assert run("articles", "ingest", tmp_path / "story.txt").exit_code == 0
-    store = Store.open(tmp_path / "digest.db")
+    store = Database.open(tmp_path / "digest.db")
+    cfg = config.load()
     for i in range(n):
-        store.upsert_subscriber(f"reader{i:03d}@example.org", name=None, topics=["World"])
+        pipeline.add_subscriber(store, cfg, f"reader{i:03d}@example.org", ["World"])
     (tmp_path / "digest.toml").write_text('[digest]\nsend_at = "00:00"\ncheck_every_seconds = 0.5\n')
     with GatedSink(tmp_path / "received", hold_at=25) as sink:
         env = {**os.environ, "DIGEST_SMTP_URL": sink.url}
@@ -145,7 +147,7 @@ def test_sigterm_mid_send_finishes_the_message_in_flight_and_a_resume_sends_nobo
         assert rc == 0, daemon.log()
         first = [r[0] for r, _ in sink.messages]
         assert 25 <= len(first) < n, "stopped mid-send"
-        recorded = {r["email"] for r in store.deliveries(status="sent")}
+        recorded = {r.email for r in store.deliveries.listed(status="sent")}
         assert recorded == set(first), "every message the server got is recorded as sent"
 
         resume = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", "--once"], cwd=tmp_path, env=env,
@@ -153,5 +155,5 @@ def test_sigterm_mid_send_finishes_the_message_in_flight_and_a_resume_sends_nobo
         assert resume.returncode == 0, resume.stderr
         everyone = [r[0] for r, _ in sink.messages]
     assert len(everyone) == len(set(everyone)) == n, "nobody twice, nobody missed"
-    assert len(store.deliveries(status="sent")) == n
+    assert len(store.deliveries.listed(status="sent")) == n
     store.close()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.store import Store
+from digest import config, pipeline
+from digest.db import Database
 from test_schedule_integration import Daemon, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/<pid>/status")
@@ -57,9 +58,10 @@ def story(n: int) -> str:
 
 def readers(db: Path, prefix: str, n: int = 60) -> None:
     """n World subscribers who signed up yesterday, so today's 00:00 slot is theirs."""
-    store = Store.open(db)
+    store = Database.open(db)
+    cfg = config.load()
     for i in range(n):
-        store.upsert_subscriber(f"{prefix}{i:02d}@example.org", name=None, topics=["World"])
+        pipeline.add_subscriber(store, cfg, f"{prefix}{i:02d}@example.org", ["World"])
     store.conn.execute("UPDATE subscribers SET created_at = '2000-01-01T00:00:00.000000Z' WHERE email LIKE ?",
                        (f"{prefix}%",))
     store.close()
@@ -96,7 +98,7 @@ def test_sigterm_or_sigint_at_any_moment_exits_0_with_nothing_half_done(run, tmp
     # Right after the handlers are in, during start-up, at the first tick, mid-send, idle.
     delays = [0, 0, 0.001, 0.005, 0.02, 0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2]
     rnd.shuffle(delays)
-    store = Store.open(tmp_path / "digest.db")
+    store = Database.open(tmp_path / "digest.db")
     for trial, delay in enumerate(delays):
         # New subscribers and a new story each time, so most trials have digests to send when the stop comes.
         readers(tmp_path / "digest.db", f"t{trial:02d}x")
@@ -113,10 +115,10 @@ def test_sigterm_or_sigint_at_any_moment_exits_0_with_nothing_half_done(run, tmp
         assert "Traceback" not in log and "Aborted" not in log, log
         assert "scheduler stopped" in log, log
         # Nothing half-done: no row left claimed, and what the server got is exactly what is recorded sent.
-        assert store.deliveries(status="sending") == [], f"trial {trial}"
+        assert store.deliveries.listed(status="sending") == [], f"trial {trial}"
         got = sorted((r[0], data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()) for r, data in
                      sink.messages)
-        recorded = sorted((d["email"], d["message_id"]) for d in store.deliveries(status="sent"))
+        recorded = sorted((d.email, d.message_id) for d in store.deliveries.listed(status="sent"))
         assert got == recorded, f"trial {trial}"
     # Whatever the stops left queued, one more pass sends, and nobody ever gets a message twice.
     finish = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", "--once"], cwd=tmp_path,
@@ -124,7 +126,7 @@ def test_sigterm_or_sigint_at_any_moment_exits_0_with_nothing_half_done(run, tmp
     assert finish.returncode == 0, finish.stderr
     ids = [data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0] for _, data in sink.messages]
     assert len(ids) == len(set(ids)) > 0
-    assert store.deliveries(status=("pending", "sending", "deferred")) == []
+    assert store.deliveries.listed(status=("pending", "sending", "deferred")) == []
     store.close()
 
 
@@ -134,8 +136,8 @@ def test_a_scheduler_killed_hard_does_not_block_the_next_once(run, tmp_path, ser
     wait_for(lambda: "scheduler started" in daemon.log(), what="the scheduler to hold its lease")
     daemon.proc.kill()
     daemon.proc.wait(30)
-    store = Store.open(tmp_path / "digest.db")
-    assert store.lease_holder("scheduler") is not None, "the dead scheduler's lease is still there"
+    store = Database.open(tmp_path / "digest.db")
+    assert store.leases.holder("scheduler") is not None, "the dead scheduler's lease is still there"
     store.close()
     readers(tmp_path / "digest.db", "late")
     once = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", "--once"], cwd=tmp_path, env=service,

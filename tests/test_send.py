@@ -6,7 +6,7 @@ import json
 import re
 
 from conftest import parse
-from digest.sink import free_port
+from smtp_server import free_port
 
 
 def bodies(msg):

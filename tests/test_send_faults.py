@@ -14,8 +14,8 @@ import pytest
 
 from conftest import parse
 from digest import config, pipeline
-from digest.sink import Sink
-from digest.store import Store
+from smtp_server import Sink
+from digest.db import Database
 
 
 @pytest.fixture
@@ -113,9 +113,9 @@ def test_550_bounces_and_the_subscriber_is_left_out_of_later_editions(run, fault
     assert [s["email"] for s in bounced] == ["gone@example.org"]
     assert sink.attempts["gone@example.org"] == 1     # a hard bounce is not retried
     cfg = config.load()
-    store = Store.open(cfg.db)
-    tomorrow = store.edition("daily-next", "daily", dt.date.today() + dt.timedelta(days=1))
-    emails = {s.email for s in store.due_subscribers(tomorrow, "daily")}     # who the next edition is for
+    store = Database.open(cfg.db)
+    tomorrow = store.editions.ensure("daily-next", "daily", dt.date.today() + dt.timedelta(days=1))
+    emails = {s.email for batch in store.editions.due_subscribers(tomorrow, "daily") for s in batch}     # who the next edition is for
     store.close()
     assert emails and "gone@example.org" not in emails
 
@@ -158,10 +158,10 @@ def test_lost_message_after_the_dot_is_uncertain_too(run, faulty):
 def test_a_second_sender_is_turned_away_while_the_first_holds_the_lease(run, faulty):
     sink = faulty()
     cfg = config.load()
-    store = Store.open(cfg.db)
+    store = Database.open(cfg.db)
     plan = pipeline.plan_edition(store, cfg)
     alive = f"{socket.gethostname()}:{os.getpid()}:other"       # this very process: certainly running
-    assert store.acquire_lease(f"send:{plan.key}", alive, 60) is None
+    assert store.leases.acquire(f"send:{plan.key}", alive, 60) is None
     r = run("send", "--yes")
     assert r.exit_code == 4, r
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
@@ -170,8 +170,8 @@ def test_a_second_sender_is_turned_away_while_the_first_holds_the_lease(run, fau
     # The holder dies without releasing: its lease is taken over at once, no waiting for expiry.
     dead = subprocess.Popen(["true"])
     dead.wait()
-    store.release_lease(f"send:{plan.key}", alive)
-    assert store.acquire_lease(f"send:{plan.key}", f"{socket.gethostname()}:{dead.pid}:gone", 600) is None
+    store.leases.release(f"send:{plan.key}", alive)
+    assert store.leases.acquire(f"send:{plan.key}", f"{socket.gethostname()}:{dead.pid}:gone", 600) is None
     store.close()
     r = run("send", "--yes")
     assert r.exit_code == 0, r
@@ -223,7 +223,7 @@ def test_a_delivery_deferred_yesterday_is_retried_by_todays_run_and_sent_once(ru
     r = run("send", "--yes")
     assert r.exit_code == 3 and "deferred 1" in r.stderr, r
     # Make that edition yesterday's: today's `digest send` is a new edition, and must still retry it.
-    store = Store.open(config.load().db)
+    store = Database.open(config.load().db)
     yesterday = dt.date.today() - dt.timedelta(days=1)
     with store.transaction():
         store.conn.execute("UPDATE editions SET key = ?, date = ?", (f"daily-{yesterday}", yesterday.isoformat()))
@@ -242,7 +242,7 @@ def test_a_subscriber_still_deferred_is_not_planned_into_a_second_edition(run, f
     add(run, "later@example.org")
     sink = faulty(fail_rcpt=[("^later@", 451)])
     assert run("send", "--yes").exit_code == 3
-    store = Store.open(config.load().db)
+    store = Database.open(config.load().db)
     yesterday = dt.date.today() - dt.timedelta(days=1)
     with store.transaction():
         store.conn.execute("UPDATE editions SET key = ?, date = ?", (f"daily-{yesterday}", yesterday.isoformat()))

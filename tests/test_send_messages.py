@@ -8,7 +8,7 @@ import json
 
 import time_machine
 
-from digest.store import now
+from digest.clock import now
 
 
 def daily(run) -> int:

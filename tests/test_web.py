@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import SEEDS, TEST_SECRET, parse
-from digest import config, ingest, tokens
+from digest import config, readers, tokens
 
 SECRET = TEST_SECRET
 
@@ -27,7 +27,7 @@ class Server:
     def __init__(self, demo: bool = False):
         import waitress.server
 
-        from digest.web import create_app
+        from digest.web.subscriber import create_app
         self.app = create_app(config.load(), demo=demo)
         self._srv = waitress.server.create_server(self.app, host="127.0.0.1", port=0, threads=2)
         self.base = f"http://127.0.0.1:{self._srv.effective_port}"
@@ -79,10 +79,10 @@ def sub(run, email):
 
 
 def sid(email: str) -> int:
-    from digest.store import Store
-    s = Store.open(config.load().db, create=False)
+    from digest.db import Database
+    s = Database.open(config.load().db, create=False)
     try:
-        return s.subscriber(email).id
+        return s.subscribers.get(email).id
     finally:
         s.close()
 
@@ -163,9 +163,9 @@ def test_forged_expired_and_cross_subscriber_tokens_never_show_data(db, server, 
 def test_confirmation_links_expire(db, server, client, run):
     import time_machine
     run("subscribers", "add", "late@example.org", "--topic", "World")
-    from digest.store import Store
-    s = Store.open(config.load().db, create=False)
-    s.set_status(s.subscriber("late@example.org").id, "pending")
+    from digest.db import Database
+    s = Database.open(config.load().db, create=False)
+    s.subscribers.set_status(s.subscribers.get("late@example.org").id, "pending")
     s.close()
     with time_machine.travel("2020-01-01 00:00 +0000", tick=False):
         old = link("confirm", "late@example.org")
@@ -342,7 +342,7 @@ def test_an_article_page_shows_the_whole_article_and_the_other_reports(db, serve
     r = client.get(server.url(f"/articles/{fund['id']}"))
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     text = html.unescape(r.text)
-    seed = ingest.parse_text((SEEDS / "2026-11-20-eu-summit-joint-defense-fund.txt").read_text(encoding="utf-8"),
+    seed = readers.parse_text((SEEDS / "2026-11-20-eu-summit-joint-defense-fund.txt").read_text(encoding="utf-8"),
                              origin="fund.txt")
     assert f"<h1>{fund['title']}</h1>" in text
     assert f"By {seed.author}" in text and f"{seed.published.day} {seed.published:%b %Y}" in text   # its own date
@@ -375,7 +375,7 @@ def test_an_article_published_elsewhere_links_to_the_original(db, server, client
 
 def test_the_app_refuses_to_start_without_a_secret(db, monkeypatch, run):
     from digest.errors import ConfigError
-    from digest.web import create_app
+    from digest.web.subscriber import create_app
     monkeypatch.delenv("DIGEST_SECRET")
     with pytest.raises(ConfigError, match="DIGEST_SECRET"):
         create_app(config.load())
@@ -383,7 +383,22 @@ def test_the_app_refuses_to_start_without_a_secret(db, monkeypatch, run):
     assert r.exit_code == 1 and "Error: DIGEST_SECRET is not set" in r.stderr and "--demo" in r.stderr
     demo = Server(demo=True)                                          # demo mode signs with the demo secret
     try:
-        url = demo.url(f"/u/{tokens.make(tokens.DEMO_SECRET, 'unsubscribe', sid('ada@example.org'))}")
+        url = demo.url(f"/u/{tokens.make(config.DEMO_SECRET, 'unsubscribe', sid('ada@example.org'))}")
         assert httpx.get(url).status_code == 200
     finally:
         demo.stop()
+
+
+def test_the_app_refuses_a_weak_or_public_secret_except_in_demo_mode(db, monkeypatch, run):
+    """The rule `digest send` applies (config.check_secret) holds for the pages that read the links too."""
+    from digest.errors import ConfigError
+    from digest.web.subscriber import create_app
+    for weak in ("hunter2hunter2hunter2hunter2hunter2", config.DEMO_SECRET):
+        monkeypatch.setenv("DIGEST_SECRET", weak)
+        with pytest.raises(ConfigError, match="DIGEST_SECRET is") as err:
+            create_app(config.load())
+        assert "openssl rand -hex 32" in str(err.value)
+        r = run("serve", "--port", "1")
+        assert r.exit_code == 1 and r.stderr.startswith("Error: DIGEST_SECRET is") and "Traceback" not in r.stderr
+    monkeypatch.setenv("DIGEST_SECRET", config.DEMO_SECRET)
+    assert create_app(config.load(), demo=True) is not None          # the demo's public secret, in the demo

@@ -1,7 +1,8 @@
-"""The command line: a thin shell over digest.pipeline and digest.store.
+"""The command line: a thin shell over digest.pipeline.
 
 Groups are nouns, commands are verbs; data goes to stdout, chatter to stderr; `--help` works
 without a database. Only here do DigestErrors become `Error: ...` lines and exit codes.
+May import: config, errors, models, pipeline, and the modules of digest.cli.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ import logging  # noqa: E402 -- after the handlers above, on purpose
 import click  # noqa: E402
 
 from .. import __version__
+from .. import pipeline
 from ..errors import DigestError
-from ..store import database_error
 from .app import App
 
 
@@ -63,7 +64,7 @@ class DigestGroup(click.Group):
             # transaction it hit was rolled back; say which file and what to do.
             app = ctx.obj if isinstance(ctx.obj, App) else None
             path = app.cfg.db if app is not None and app._cfg is not None else "(DIGEST_DB)"
-            self._fail(ctx, database_error(exc, path), cause=exc)
+            self._fail(ctx, pipeline.database_error(exc, path), cause=exc)
 
     @staticmethod
     def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None):

@@ -1,4 +1,7 @@
-"""Shared state for one CLI invocation: the configuration and, lazily, the store."""
+"""Shared state for one CLI invocation: the configuration and, lazily, the database (opened through
+digest.pipeline), and the ways a command writes to the terminal.
+May import: config, errors, pipeline.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,7 @@ import sys
 
 import click
 
-from .. import config
-from ..errors import NotFound
-from ..store import Store
+from .. import config, pipeline
 
 
 class App:
@@ -17,7 +18,7 @@ class App:
         self.config_path = config_path
         self.verbose = verbose
         self._cfg = None
-        self._store = None
+        self._db = None
 
     @property
     def cfg(self) -> config.Config:
@@ -26,24 +27,16 @@ class App:
         return self._cfg
 
     @property
-    def store(self) -> Store:
-        """Open the database; it must have been created (and migrated) by `digest init`."""
-        if self._store is None:
-            store = Store.open(self.cfg.db, create=False)
-            if store.needs_migration():
-                store.close()
-                raise NotFound(f"Database {self.cfg.db} needs migrating.", "Run `digest init`.")
-            self._store = store
-        return self._store
+    def db(self):
+        """The database; it must have been created (and migrated) by `digest init`."""
+        if self._db is None:
+            self._db = pipeline.open_database(self.cfg)
+        return self._db
 
-    def init_store(self) -> tuple[Store, list[str]]:
-        """Create or migrate the database and make sure the default topics exist."""
-        store = Store.open(self.cfg.db)
-        applied = store.init()
-        if applied and "m001_initial" in applied:
-            store.ensure_default_topics()
-        self._store = store
-        return store, applied
+    def init_db(self) -> list[str]:
+        """Create or migrate the database (a new one gets the default topics); the migrations applied."""
+        self._db, applied = pipeline.init_database(self.cfg)
+        return applied
 
 
 pass_app = click.make_pass_decorator(App)

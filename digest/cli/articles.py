@@ -1,13 +1,12 @@
-"""`digest init` and `digest articles ...`: the article store."""
+"""`digest init` and `digest articles ...`: the article store.
+May import: pipeline, and .app.
+"""
 
 from __future__ import annotations
 
-
 import click
 
-from .. import pipeline, summarize
-from ..errors import DigestError
-from ..lint import LONG_HEADLINE
+from .. import pipeline
 from .app import App, echo_json, finish, pass_app, say, table
 
 
@@ -18,7 +17,7 @@ def init_command(app: App) -> None:
 
     Example: DIGEST_DB=news.db digest init
     """
-    _, applied = app.init_store()
+    applied = app.init_db()
     say(f"Database {app.cfg.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
 
 
@@ -51,7 +50,7 @@ def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
 
     Example: digest articles ingest seeds/ incoming/extra.jsonl https://example.org/world.xml
     """
-    report = pipeline.ingest_paths(app.store, paths, settings=app.cfg.summary)
+    report = pipeline.ingest(app.db, paths=paths, settings=app.cfg.summary)
     removed = f", {len(report.removed)} removed earlier (left out)" if report.removed else ""
     finish(report.errors, f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
                           f"{len(report.unchanged)} unchanged{removed}, {len(report.errors)} failed")
@@ -69,22 +68,18 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
 
     Example: digest articles remove 16 17 --yes
     """
-    found = app.store.removal_preview(article_ids)
+    found = pipeline.removal_preview(app.db, article_ids)
     for a in found:
-        sent = a["editions"]
-        state = f"removed already on {a['removed_at'][:10]}" if a["removed_at"] else (
+        sent = a.editions
+        state = f"removed already on {a.removed_at:%Y-%m-%d}" if a.removed_at else (
             f"sent in {', '.join(sent)}: stays in {'that archive' if len(sent) == 1 else 'those archives'}"
             if sent else "never sent")
-        title = a["title"] if len(a["title"]) <= 70 else a["title"][:69].rsplit(" ", 1)[0] + " …"
-        say(f"#{a['id']}  {title}  ({state})")
-    live = [a["id"] for a in found if not a["removed_at"]]
-    if not live:
+        title = a.title if len(a.title) <= 70 else a.title[:69].rsplit(" ", 1)[0] + " …"
+        say(f"#{a.id}  {title}  ({state})")
+    if all(a.removed_at for a in found):
         say("Nothing to remove.")
         return
-    if not yes:
-        raise DigestError(f"Would remove {len(live)} article{'' if len(live) == 1 else 's'} from every later digest.",
-                          f"Pass --yes to remove: digest articles remove {' '.join(map(str, article_ids))} --yes")
-    n = app.store.remove_articles(live)
+    n = pipeline.remove_articles(app.db, found, asked=article_ids, yes=yes)
     say(f"Removed {n} article{'' if n == 1 else 's'}.")
 
 
@@ -97,7 +92,7 @@ def articles_list(app: App, topic: str | None, as_json: bool) -> None:
 
     Example: digest articles list --topic Europe --json
     """
-    arts = app.store.articles(topic)
+    arts = pipeline.articles(app.db, topic)
     if as_json:
         echo_json([article_json(a) for a in arts])
         return
@@ -116,16 +111,13 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
 
     Example: digest articles show 3
     """
-    a = app.store.article(article_id)
-    others = [o for o in app.store.cluster_members(a.cluster_id) if o.id != a.id] if a.cluster_id else []
-    [machine] = app.store.machine_summaries([a.id])
-    sentences = summarize.split_sentences(a.body)
-    picked = [i for i in machine["sentences"] if 0 <= i < len(sentences)]
+    d = pipeline.article_detail(app.db, article_id)
+    a, machine, others, picked = d.article, d.machine, d.others, d.sentences
     if as_json:
         echo_json({**article_json(a), "body": a.body, "caption": a.caption, "sources": a.sources,
                    "author": a.author, "bio": a.bio,
-                   "machine": {"headline": machine["headline"], "summary": machine["summary"],
-                               "sentences": [{"index": i + 1, "text": sentences[i]} for i in picked]},
+                   "machine": {"headline": machine.headline, "summary": machine.summary,
+                               "sentences": [{"index": i + 1, "text": text} for i, text in picked]},
                    "cluster_articles": [{"id": o.id, "headline": o.headline, "source": o.source, "url": o.url}
                                         for o in others]})
         return
@@ -133,12 +125,12 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     if a.headline_override:
-        click.echo(f"          machine's, not printed while the editor's is set: {machine['headline']}")
+        click.echo(f"          machine's, not printed while the editor's is set: {machine.headline}")
     click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
     if a.summary_override:
         click.echo("          machine's, not printed while the editor's is set:")
-    for i in picked:
-        click.echo(f"  from sentence {i + 1} of {len(sentences)}: {sentences[i]}")
+    for i, text in picked:
+        click.echo(f"  from sentence {i + 1} of {d.total_sentences}: {text}")
     for label, value in (("Caption", a.caption), ("Sources", a.sources), ("Author", a.author), ("Bio", a.bio),
                          ("URL", a.url)):
         if value:
@@ -154,7 +146,7 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
 @articles_group.command(name="edit")
 @click.argument("article_id", type=int)
 @click.option("--headline", help=f"The headline to print instead of the machine's. Over "
-                                 f"{LONG_HEADLINE} characters it is stored, with a warning. "
+                                 f"{pipeline.LONG_HEADLINE} characters it is stored, with a warning. "
                                  "An empty string goes back to the machine's.")
 @click.option("--summary", help="The blurb to print instead of the machine's. An empty string goes back to "
                                 "the machine's.")
@@ -173,15 +165,9 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
         raise click.UsageError("--clear drops both overrides; give it alone, or use --headline/--summary.")
     if not clear and headline is None and summary is None:
         raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT or --clear.")
-    if clear:
-        headline = summary = ""
-    headline = " ".join(headline.split()) if headline is not None else None
-    summary = " ".join(summary.split()) if summary is not None else None
-    app.store.set_override(article_id, headline=headline, summary=summary)
-    if headline and len(headline) > LONG_HEADLINE:
-        say(f"Warning: the headline of article {article_id} is {len(headline)} characters, over "
-            f"{LONG_HEADLINE}; it is saved, but may wrap or be cut in the subject line.")
-    a = app.store.article(article_id)
+    a, warning = pipeline.edit_article(app.db, article_id, headline=headline, summary=summary, clear=clear)
+    if warning:
+        say(f"Warning: {warning}")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
 
@@ -198,7 +184,7 @@ def articles_resummarize(app: App, article_ids: tuple[int, ...], all_articles: b
     """
     if all_articles == bool(article_ids):
         raise click.UsageError("Give article ids or --all (not both).")
-    report = pipeline.resummarize(app.store, None if all_articles else article_ids, settings=app.cfg.summary)
+    report = pipeline.resummarize(app.db, None if all_articles else article_ids, settings=app.cfg.summary)
     say(f"Resummarized {report.checked} articles: {len(report.changed)} changed, "
         f"{report.checked - len(report.changed)} unchanged"
         + (f"; {len(report.overridden)} of the changed keep their editor's override "

@@ -1,14 +1,16 @@
-"""`digest send`: send the due edition to every subscriber, exactly once each (or one test copy)."""
+"""`digest send`: send the due edition to every subscriber, exactly once each (or one test copy).
+May import: errors, models, pipeline, and .app.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 
 from .. import pipeline
-from ..errors import DigestError, NotFound
+from ..errors import DigestError
+from ..models import FREQUENCIES
 from .app import App, pass_app, say, table
 
 
@@ -34,7 +36,6 @@ def print_tally(t: pipeline.Tally) -> None:
 
 def print_lint(t: pipeline.Tally) -> None:
     """What `digest preview` says about a body, for every topic mix this run sent."""
-    from ..preview_server import summary
     for mix, report in sorted(t.lint.items()):
         for warning in report.warnings:
             say(f"lint: {mix}: warning: {warning}")
@@ -48,7 +49,7 @@ def print_lint(t: pipeline.Tally) -> None:
 @click.command(name="send")
 @click.option("--dry-run", is_flag=True, help="Show who would get what; send and record nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--frequency", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
+@click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True)
 @click.option("--resend-uncertain", is_flag=True,
               help="Also resend deliveries left uncertain by a crash (their recipients may get two copies).")
 @click.option("--retry-failed", is_flag=True,
@@ -76,7 +77,7 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
 
     Example: DIGEST_SMTP_URL=smtp://localhost:2525 digest send --yes
     """
-    store, cfg = app.store, app.cfg
+    cfg = app.cfg
     if topics and not test_to:
         raise DigestError("--topic only goes with --test-to.", "Example: digest send --test-to me@example.org "
                           "--topic Europe")
@@ -88,7 +89,7 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     if dry_run:
         _dry_run(app, frequency, retry_failed, edition_key)
         return
-    pipeline.preflight(store, cfg)      # a configuration fault: one error, nothing planned, nothing recorded
+    pipeline.preflight(app.db, cfg)      # a configuration fault: one error, nothing planned, nothing recorded
     relay = pipeline.relay_for(cfg)
     if test_to:
         _test_send(app, relay, test_to, list(topics), frequency, force)
@@ -96,30 +97,24 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     if retry_failed:
         _retry_failed(app, relay, edition_key, yes, quiet, force)
         return
-    if not yes and (pending := _count_pending(app, frequency)):
+    if not yes and (pending := pipeline.waiting(app.db, cfg, frequency)):
         click.confirm(f"Send to {pending} subscribers through {cfg.smtp().name}?", abort=True, err=True)
-    # Earlier editions with deliveries still deferred (or planned and interrupted) are retried first,
-    # up to their deadline, whatever day the next run is on; today's edition is planned after them,
-    # so its windows start where those deliveries ended.
-    today = pipeline.edition_key(frequency, pipeline.local_today(cfg, pipeline.now()))
-    earlier = [pipeline.Plan(r["id"], r["key"], dt.date.fromisoformat(r["date"]), 0, 0)
-               for r in store.editions_with_pending() if r["key"] != today and r["frequency"] == frequency]
-    earlier_ok = True
     with _progress(quiet) as progress:
-        try:
-            for old in earlier:
-                retried = pipeline.send_edition(store, cfg, old, relay, progress=progress, force=force)
-                say(f"Edition {old.key}: retried deferred deliveries: sent {retried.sent}, "
-                    f"still deferred {retried.deferred}, failed {retried.failed}")
-                earlier_ok = earlier_ok and retried.ok
-            plan = pipeline.plan_edition(store, cfg, frequency=frequency)
-            tally = pipeline.send_edition(store, cfg, plan, relay, progress=progress,
-                                          resend_uncertain=resend_uncertain, force=force)
-        except DigestError as exc:
-            if getattr(exc, "tally", None) is not None:
-                print_lint(exc.tally)
-                print_tally(exc.tally)
-            raise
+        report = pipeline.send(app.db, cfg, relay, frequency=frequency, progress=progress,
+                               resend_uncertain=resend_uncertain, force=force)
+    earlier_ok = True
+    for key, retried in report.leftovers:
+        if retried.error is None:
+            say(f"Edition {key}: retried deferred deliveries: sent {retried.sent}, "
+                f"still deferred {retried.deferred}, failed {retried.failed}")
+        earlier_ok = earlier_ok and retried.ok
+    if report.error is not None:
+        runs = report.sent or report.leftovers
+        if runs and runs[-1][1].error is report.error:      # it sent what it could: say what
+            print_lint(runs[-1][1])
+            print_tally(runs[-1][1])
+        raise report.error
+    plan, tally = report.sent[0]
     print_lint(tally)
     if tally.sent == 0 and tally.ok:
         say(f"Edition {plan.key}: {_nothing_to_send(plan, tally)}")
@@ -142,51 +137,40 @@ def _nothing_to_send(plan: pipeline.Plan, t: pipeline.Tally) -> str:
 
 
 def _retry_failed(app: App, relay, edition_key: str | None, yes: bool, quiet: bool, force: bool) -> None:
-    store = app.store
-    rows = store.failed_counts(edition_key)
-    if edition_key and store.edition_id(edition_key) is None:
-        raise NotFound(f"Edition {edition_key} does not exist.",
-                       "See the editions with `digest deliveries list --status failed`.")
-    due = sum(r["requeueable"] for r in rows)
+    editions = pipeline.failed_editions(app.db, edition_key)
+    due = sum(e.requeueable for e in editions)
     if not due:
-        left = sum(r["failed"] for r in rows)
+        left = sum(e.failed for e in editions)
         say(f"No failed deliveries to retry{f' in edition {edition_key}' if edition_key else ''}"
             + (f" ({left} failed, each covered by a later digest or for an address that left the list)."
                if left else "."))
         return
     if not yes:
         click.confirm(f"Send {due} failed deliveries again through {app.cfg.smtp().name}?", abort=True, err=True)
-    ok = True
     with _progress(quiet) as progress:
-        for r in rows:
-            if not r["requeueable"]:
-                continue
-            plan = pipeline.Plan(r["id"], r["key"], dt.date.fromisoformat(r["date"]), 0, 0)
-            try:
-                tally = pipeline.send_edition(store, app.cfg, plan, relay, progress=progress, retry_failed=True,
-                                              force=force)
-            except DigestError as exc:
-                if getattr(exc, "tally", None) is not None:
-                    print_tally(exc.tally)
-                raise
-            print_lint(tally)
-            say(f"Edition {plan.key}: {tally.requeued} failed deliveries queued again"
-                + (f", {tally.not_requeued} left failed (a later digest covers them, or the address left)"
-                   if tally.not_requeued else ""))
+        report = pipeline.retry_failed(app.db, app.cfg, relay, editions, progress=progress, force=force)
+    ok = True
+    for plan, tally in report.sent:
+        if tally.error is not None:
             print_tally(tally)
-            ok = ok and tally.ok
+            raise tally.error
+        print_lint(tally)
+        say(f"Edition {plan.key}: {tally.requeued} failed deliveries queued again"
+            + (f", {tally.not_requeued} left failed (a later digest covers them, or the address left)"
+               if tally.not_requeued else ""))
+        print_tally(tally)
+        ok = ok and tally.ok
+    if report.error is not None:
+        raise report.error
     sys.exit(0 if ok else 3)
 
 
 def _test_send(app: App, relay, to: str, topics: list[str], frequency: str, force: bool) -> None:
-    from ..subscribers import normalize_email   # the same address check as `subscribers add`
-    to = normalize_email(to)
-    outcome, report = pipeline.send_test(app.store, app.cfg, relay, to, topics=topics or None, frequency=frequency,
-                                         force=force)
-    from ..preview_server import summary
+    to, outcome, report = pipeline.send_test(app.db, app.cfg, relay, to, topics=topics or None, frequency=frequency,
+                                             force=force)
     for warning in report.warnings:
         say(f"lint: warning: {warning}")
-    say(f"lint: {summary(report)}")
+    say(f"lint: {pipeline.lint_summary(report)}")
     if outcome.status == "sent":
         say(f"Test copy sent to {to} through {app.cfg.smtp().name} ({outcome.text}); nothing recorded.")
         return
@@ -224,64 +208,29 @@ class _progress:
             self.bar.stop()
 
 
-def _count_pending(app: App, frequency: str) -> int:
-    key = pipeline.edition_key(frequency, pipeline.local_today(app.cfg, pipeline.now()))
-    edition_id = app.store.edition_id(key)
-    waiting = app.store.count_due(edition_id, pipeline.now()) if edition_id else 0
-    due = app.store.count_due_subscribers(edition_id if edition_id else -1, frequency)
-    return waiting + due
-
-
 def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | None) -> None:
-    store, cfg = app.store, app.cfg
     try:
-        pipeline.preflight(store, cfg)
+        pipeline.preflight(app.db, app.cfg)
     except DigestError as exc:
         say(f"Warning: a real send would stop here: {exc}")
     if retry_failed:
-        rows = store.failed_counts(edition_key)
-        table(["edition", "failed", "would be retried"], [[r["key"], r["failed"], r["requeueable"]] for r in rows])
-        say(f"Dry run of --retry-failed: {sum(r['requeueable'] for r in rows)} failed deliveries would be sent "
+        editions = pipeline.failed_editions(app.db, edition_key, must_exist=False)
+        table(["edition", "failed", "would be retried"], [[e.key, e.failed, e.requeueable] for e in editions])
+        say(f"Dry run of --retry-failed: {sum(e.requeueable for e in editions)} failed deliveries would be sent "
             "again; nothing sent, nothing recorded.")
         return
-    at = pipeline.now()
-    key = pipeline.edition_key(frequency, pipeline.local_today(cfg, at))
-    edition_id = store.edition_id(key)
-    # Streamed: one count per (topic mix, window), never the whole list in memory. Windows as plan_edition cuts them.
-    until_seq = store.ingest_seq()
-    mixes: dict[str, list[int]] = {}
-    counts: dict[tuple, int] = {}
-    empty = 0
-    for batch in store.iter_due_subscribers(edition_id or -1, frequency):
-        marks, seqs = store.watermarks(s.id for s in batch), store.seq_watermarks(s.id for s in batch)
-        for sub in batch:
-            since, until = pipeline.select.window(sub, marks.get(sub.id), at)
-            since_seq = seqs.get(sub.id)
-            since_seq = since_seq if since_seq is not None else store.seq_after(since)
-            mix = pipeline.select.mix_key(sub.topics)
-            n = counts.get((mix, since_seq))
-            if n is None:
-                n = counts[(mix, since_seq)] = store.count_articles_between(sub.topics, since, until,
-                                                                            since_seq=since_seq, until_seq=until_seq)
-            if n == 0:
-                empty += 1
-                continue
-            entry = mixes.setdefault(mix, [0, 0])
-            entry[0] = max(entry[0], n)
-            entry[1] += 1
-    rows = [[mix, n, count] for mix, (n, count) in sorted(mixes.items())]
-    if rows:
-        table(["topic mix", "articles (most)", "recipients"], rows)
-    sent = store.delivery_counts(edition_id).get("sent", 0) if edition_id else 0
-    would = sum(r[2] for r in rows)
+    d = pipeline.dry_run(app.db, app.cfg, frequency)
+    if d.mixes:
+        table(["topic mix", "articles (most)", "recipients"], [list(row) for row in d.mixes])
+    would = sum(count for _, _, count in d.mixes)
     why = [f"{would} subscriber{'' if would == 1 else 's'} would get a digest"]
-    if sent:
-        why.append(f"{sent} already had this edition")
-    if empty:
-        why.append(f"{empty} have no new articles since their last digest")
-    if not would and not sent and not empty:
+    if d.already:
+        why.append(f"{d.already} already had this edition")
+    if d.empty:
+        why.append(f"{d.empty} have no new articles since their last digest")
+    if not would and not d.already and not d.empty:
         why.append("no active subscriber with topics is waiting for it")
-    say(f"Dry run of edition {key}: {'; '.join(why)}. Nothing sent, nothing recorded.")
+    say(f"Dry run of edition {d.key}: {'; '.join(why)}. Nothing sent, nothing recorded.")
 
 
 def register(cli: click.Group) -> None:

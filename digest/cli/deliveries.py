@@ -1,4 +1,6 @@
-"""`digest deliveries list`: the delivery ledger, one row per (edition, subscriber)."""
+"""`digest deliveries list`: the delivery ledger, one row per (edition, subscriber).
+May import: models, pipeline, and .app.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ import json
 
 import click
 
-from ..store import DELIVERY_STATUSES
+from .. import pipeline
+from ..models import DELIVERY_STATUSES
 from .app import App, pass_app
 
 
@@ -28,17 +31,12 @@ def deliveries_list(app: App, status: str | None, edition_key: str | None, as_js
 
     Example: digest deliveries list --status uncertain --json
     """
-    store = app.store
-    if edition_key and store.edition_id(edition_key) is None:
-        from ..errors import NotFound
-        known = ", ".join(r["key"] for r in store.q("SELECT key FROM editions ORDER BY date DESC LIMIT 5")) or "(none)"
-        raise NotFound(f'Edition "{edition_key}" does not exist. Recent editions: {known}.')
-    rows = store.iter_deliveries(status=status, edition_key=edition_key)
+    rows = pipeline.deliveries(app.db, status=status, edition_key=edition_key)
     if as_json:
         # Streamed JSON array: one object per line, never the whole list in memory.
         click.echo("[", nl=False)
         for n, r in enumerate(rows):
-            click.echo(("," if n else "") + "\n  " + json.dumps(dict(r), ensure_ascii=False), nl=False)
+            click.echo(("," if n else "") + "\n  " + json.dumps(r, ensure_ascii=False), nl=False)
         click.echo("\n]")
         return
     cols = ("edition", "email", "status", "attempts", "updated_at", "last_reply")

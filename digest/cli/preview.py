@@ -1,5 +1,7 @@
 """`digest preview`: exactly what a subscriber or a topic mix would receive, with a lint summary;
-`digest preview --serve`: every current edition in a local web page (digest.preview_server)."""
+`digest preview --serve`: every current edition in a local web page (digest.web.preview).
+May import: config, errors, models, pipeline, web, and .app.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pathlib import Path
 import click
 
 from .. import pipeline
+from ..config import DEMO_SECRET
 from ..errors import DigestError
-from .. import tokens
+from ..models import FREQUENCIES
 from .app import App, pass_app, say
 
 SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
@@ -26,7 +29,7 @@ SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 @click.option("--open", "open_browser", is_flag=True,
               help="Open the preview in the default browser (set BROWSER to choose one).")
-@click.option("--frequency", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
+@click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True)
 @click.option("--serve", is_flag=True, help="Serve every topic mix on a local web page, re-rendered on each reload.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8040, show_default=True,
               help="Port for --serve on 127.0.0.1 (0: any free port).")
@@ -44,7 +47,7 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
     """
     if not app.cfg.secret:
         # A preview is never sent, so its links may carry demo-signed tokens; say so rather than refuse.
-        app.cfg.secret = tokens.DEMO_SECRET
+        app.cfg.secret = DEMO_SECRET
         say("Note: DIGEST_SECRET is not set; links in this preview are signed with the demo secret.")
     if serve:
         if topics or email or fmt or out or open_browser:
@@ -53,7 +56,7 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
         _serve(app, port, frequency)
         return
     fmt = fmt or ("html" if open_browser else "text")
-    p = pipeline.preview_message(app.store, app.cfg, topics=list(topics), email=email, frequency=frequency)
+    p = pipeline.preview_message(app.db, app.cfg, topics=list(topics), email=email, frequency=frequency)
     content = p.eml if fmt == "eml" else (p.html if fmt == "html" else p.text or "").encode("utf-8")
     n = p.stories
     say(f"{p.body.view.subject}  ({n} stor{'y' if n == 1 else 'ies'}; topics: {', '.join(p.body.view.topics)})")
@@ -71,10 +74,9 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
 
 
 def _lint(p: pipeline.Preview) -> None:
-    from ..preview_server import summary
     for warning in p.lint.warnings:
         say(f"lint: warning: {warning}")
-    say(f"lint: {summary(p.lint)}")
+    say(f"lint: {pipeline.lint_summary(p.lint)}")
 
 
 def _open(content: bytes, out: str | None, fmt: str) -> None:
@@ -95,7 +97,7 @@ def _open(content: bytes, out: str | None, fmt: str) -> None:
 
 def _serve(app: App, port: int, frequency: str) -> None:
     import logging
-    from ..preview_server import PreviewServer
+    from ..web.preview import PreviewServer
     if not app.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request is noise; -v shows it
     server = PreviewServer(app.cfg, port=port, frequency=frequency)

@@ -1,15 +1,19 @@
-"""`digest schedule ...`: run the scheduler (daemon or one pass) and show its jobs."""
+"""`digest schedule ...`: run the scheduler (digest.daemon: the service, or one pass) and show its jobs.
+May import: config, daemon, errors, pipeline, and .app.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 
 import click
 
-from .. import scheduler
+from .. import pipeline
+from ..config import Config
+from ..daemon import Scheduler, fmt
 from ..errors import DigestError
-from ..store import Store
 from .app import App, echo_json, pass_app, say, table
 
 
@@ -37,14 +41,13 @@ def schedule_run(app: App, once: bool, now_text: str | None) -> None:
     if now_text and not once:
         raise click.UsageError("--now needs --once (the daemon always runs on the real clock).")
     cfg = app.cfg
-    settings = scheduler.load_settings(cfg)
     logging.getLogger("digest").setLevel(logging.DEBUG if app.verbose else logging.INFO)
-    sched = scheduler.Scheduler(cfg, settings)
+    sched = Scheduler(cfg)
     from . import EARLY_STOPS        # a stop that came while we were starting up: honoured at once
     if not once:
         sched.run_forever(early=EARLY_STOPS)
         return
-    report = sched.run_once(scheduler.parse_now(now_text) if now_text else None, early=EARLY_STOPS)
+    report = sched.run_once(parse_now(now_text) if now_text else None, early=EARLY_STOPS)
     t = report.tally
     say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred}, "
         f"bounced {t.bounced}, failed {t.failed}, uncertain {t.uncertain}"
@@ -62,17 +65,16 @@ def schedule_list(app: App, now_text: str | None, as_json: bool) -> None:
     Example: digest schedule list --json
     """
     cfg = app.cfg
-    settings = scheduler.load_settings(cfg)
-    at = scheduler.parse_now(now_text) if now_text else scheduler.wall_clock()
+    at = parse_now(now_text) if now_text else pipeline.now()
     try:
-        store: Store | None = app.store
+        db = app.db
     except DigestError:     # no database yet: the jobs are still worth showing
-        store = None
-    info = scheduler.describe(cfg, settings, at, store)
+        db = None
+    info = describe(cfg, at, db)
     if as_json:
         echo_json(info)
         return
-    say(f"Configuration: {settings.source or '(none found: built-in defaults)'}")
+    say(f"Configuration: {info['config'] or '(none found: built-in defaults)'}")
     table(["job", "trigger", "next run (UTC)", "what"],
           [[j["id"], j["trigger"], j["next_run"] or "-", j["description"]] for j in info["jobs"]])
     if info["slots"]:
@@ -80,6 +82,29 @@ def schedule_list(app: App, now_text: str | None, as_json: bool) -> None:
         table(["frequency", "timezone", "send at", "subscribers", "next slot (UTC)", "edition"],
               [[s["frequency"], s["timezone"], s["send_at"], s["subscribers"], s["next_slot"], s["edition"]]
                for s in info["slots"]])
+
+
+def describe(cfg: Config, at: dt.datetime, db=None) -> dict:
+    """Jobs with their triggers and next run times, and the next digest slots; nothing is started."""
+    sched = Scheduler(cfg, clock=lambda: at)
+    jobs = []
+    for job in sched.jobs():
+        nxt = job.trigger.get_next_fire_time(None, at)
+        jobs.append({"id": job.id, "trigger": str(job.trigger), "description": job.description,
+                     "next_run": fmt(nxt) if nxt else None})
+    return {"config": sched.source, "now": fmt(at), "jobs": jobs, "slots": pipeline.next_slots(db, cfg.schedule, at),
+            "folders": [str(f) for f in cfg.ingest.folders], "feeds": [f.url for f in cfg.ingest.feeds],
+            "feed_state": pipeline.feed_states(db)}
+
+
+def parse_now(value: str) -> dt.datetime:
+    """--now: ISO-8601; without an offset it means UTC."""
+    try:
+        at = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise DigestError(f"--now {value!r} is not an ISO-8601 date and time.",
+                          "Example: --now 2026-11-25T07:00:00+01:00") from None
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 def register(cli: click.Group) -> None:

@@ -1,4 +1,7 @@
-"""`digest serve`: the subscriber web app (digest.web) on waitress, a pure-Python production server."""
+"""`digest serve`: the subscriber web app (digest.web.subscriber) on waitress, a pure-Python
+production server.
+May import: config, web, and .app.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def serve_command(app: App, host: str, port: int, threads: int, trusted_proxy: s
     """
     import waitress
 
-    from ..web import create_app
+    from ..web.subscriber import create_app
     wsgi = create_app(app.cfg, demo=demo)
     proxy = {}
     if trusted_proxy:

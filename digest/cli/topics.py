@@ -1,10 +1,12 @@
-"""`digest topics ...`: the subscriber lists by subject, and the category labels that map to them."""
+"""`digest topics ...`: the subscriber lists by subject, and the category labels that map to them.
+May import: pipeline, and .app.
+"""
 
 from __future__ import annotations
 
 import click
 
-from ..errors import DigestError
+from .. import pipeline
 from .app import App, echo_json, pass_app, say, table
 
 
@@ -24,14 +26,13 @@ def topics_list(app: App, as_json: bool) -> None:
 
     Example: digest topics list --json
     """
-    counts = app.store.topic_counts()
-    topics = app.store.topics()
+    topics = pipeline.topics_in_use(app.db)
     if as_json:
-        echo_json([{"name": t.name, "slug": t.slug, "aliases": t.aliases, "subscribers": counts[t.name][0],
-                    "articles": counts[t.name][1]} for t in topics])
+        echo_json([{"name": u.topic.name, "slug": u.topic.slug, "aliases": u.topic.aliases, "subscribers": u.active,
+                    "articles": u.articles} for u in topics])
         return
     table(["topic", "subscribers", "articles", "aliases"],
-          [[t.name, counts[t.name][0], counts[t.name][1], ", ".join(t.aliases)] for t in topics])
+          [[u.topic.name, u.active, u.articles, ", ".join(u.topic.aliases)] for u in topics])
 
 
 @topics_group.command(name="add")
@@ -48,9 +49,7 @@ def topics_add(app: App, name: str, aliases: tuple[str, ...], move: bool) -> Non
 
     Example: digest topics add Europe --alias "Eastern Europe"
     """
-    with app.store.transaction():      # the topic and its articles, together
-        topic, moved = app.store.add_topic(name, aliases, move=move)
-        n = app.store.file_articles(topic.id)
+    topic, moved, n = pipeline.add_topic(app.db, name, aliases, move=move)
     for alias, other in moved:
         say(f'Moved the alias "{alias}" from {other} to {topic.name}.')
     say(f"Topic {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
@@ -72,18 +71,18 @@ def topics_show(app: App, name: str, as_json: bool) -> None:
 
     Example: digest topics show "Eastern Europe"
     """
-    usage = app.store.topic_usage(name)
-    t = usage["topic"]
-    data = {"name": t.name, "slug": t.slug, "aliases": t.aliases, "active_subscribers": usage["active"],
-            "subscribers": usage["subscribers"], "articles": usage["articles"]}
+    usage = pipeline.topic_usage(app.db, name)
+    t = usage.topic
+    data = {"name": t.name, "slug": t.slug, "aliases": t.aliases, "active_subscribers": usage.active,
+            "subscribers": usage.subscribers, "articles": usage.articles}
     if as_json:
         echo_json(data)
         return
     click.echo(f"topic:        {t.name}")
     click.echo(f"slug:         {t.slug}")
     click.echo(f"aliases:      {', '.join(t.aliases) or '-'}")
-    click.echo(f"subscribers:  {usage['active']} active ({usage['subscribers']} in all)")
-    click.echo(f"articles:     {usage['articles']}")
+    click.echo(f"subscribers:  {usage.active} active ({usage.subscribers} in all)")
+    click.echo(f"articles:     {usage.articles}")
 
 
 @topics_group.command(name="rename")
@@ -95,10 +94,7 @@ def topics_rename(app: App, old: str, new: str) -> None:
 
     Example: digest topics rename World International
     """
-    before = app.store.topic(old).name
-    with app.store.transaction():
-        topic = app.store.rename_topic(old, new)
-        n = app.store.file_articles(topic.id)
+    before, topic, n = pipeline.rename_topic(app.db, old, new)
     say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
     if n:
         say(_filed(n, topic.name))
@@ -113,15 +109,9 @@ def topics_remove(app: App, name: str, yes: bool) -> None:
 
     Example: digest topics remove Politics --yes
     """
-    usage = app.store.topic_usage(name)
-    t = usage["topic"]
-    if not yes and (usage["subscribers"] or usage["articles"]):
-        raise DigestError(f"Topic {t.name} has {usage['subscribers']} subscribers ({usage['active']} active) who "
-                          f"would lose it, and {usage['articles']} articles filed under it.",
-                          f'Pass --yes to remove it: digest topics remove "{t.name}" --yes')
-    app.store.remove_topic(t.name)
-    say(f"Removed topic {t.name}: {usage['subscribers']} subscribers lost it; "
-        f"{usage['articles']} articles are no longer filed under it.")
+    usage = pipeline.remove_topic(app.db, name, yes=yes)
+    say(f"Removed topic {usage.topic.name}: {usage.subscribers} subscribers lost it; "
+        f"{usage.articles} articles are no longer filed under it.")
 
 
 def register(cli: click.Group) -> None:

@@ -1,50 +1,81 @@
-"""The one module that composes the stages: ingest -> store -> select -> summarize -> render -> send -> record.
+"""digest.pipeline: the use cases, the only package that composes the stages and the only importer
+of digest.db. The faces (digest.cli, digest.web, digest.daemon) call what this file exports and
+nothing below it.
 
-The CLI, the demo and the scheduler call these functions and nothing below them. Work is done
-once per topic mix (select, render, inline), never per subscriber; per subscriber only the
-address, name, links and Message-ID differ.
+Data flows one way: ingest -> store -> select -> summarize -> render -> send -> record.
 
-One module per part, each importing only the ones before it:
-  articles   ingest, clustering, resummarize
-  editions   edition keys and planning (the delivery rows of an edition)
-  bodies     the view and rendered body of one topic mix, and one plain personal message
-  delivery   send and record an edition; test sends; the relay and DKIM signer
-  preflight  everything a message needs (secret, base URL, DKIM key, templates), checked before planning
-  preview    the editor's preview
-  lists      CSV import, confirmation mail, the web archive
-  schedule   the scheduler's operations (watched folders and feeds, due slots)
+  database      open (or create and migrate) the configured database
+  ingest        the one ingest loop: paths, watched folders, feeds
+  articles      clusters, resummarize, the editor's article commands
+  topics        topic admin
+  audience      the subscribers, and the one rule about who may be mailed (opt-out, bounces)
+  list_import   CSV import and export
+  editions      edition keys; planning (today's edition, the scheduler's due slots)
+  bodies        the view and rendered body of one topic mix and window
+  messages      a subscriber's message built fast, the DKIM signer, the relay, the confirmation mail
+  send_edition  one edition sent exactly once (sender.py: the run; outcomes.py: each outcome)
+  ledger        outcomes recorded, a killed run replayed; lease.py: the one lease
+  sending       the one sending use case: leftovers, plan, send; failed deliveries again; dry run
+  tally         what a run reports, merged one way
+  deliveries    the ledger as admins read it
+  preflight     everything a message needs, checked before anything is planned
+  preview       the editor's preview
+  archive       the web archive and the article pages
+  schedule      what `digest schedule list` shows besides the jobs
 
-This file only re-exports what callers use, so they keep calling `pipeline.X`. Tunables that
-tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are deliberately not re-exported:
-patching a copy here would silently change nothing; patch the submodule that reads them.
+Tunables that tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are not re-exported:
+patching a copy here would change nothing; patch the submodule that reads them.
+May import: clock, and the modules of digest.pipeline (each says what it may import).
 """
 
 from __future__ import annotations
 
-# Stage modules and store helpers that callers reach through `pipeline.`
-from .. import render, select, tokens
-from ..store import now, parse_ts
-from .articles import (CLUSTER_DAYS, IngestReport, ResummaryReport, cluster_recent, ingest_paths, resummarize,
-                       store_article)
+from ..clock import now
+from .archive import ArchiveEntry, ArticlePage, archive, archive_html, article_page, template_filters
+from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail, articles,
+                       cluster_recent, edit_article, removal_preview, remove_articles, resummarize)
+from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, check_address, check_preferences,
+                       confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
+                       save_preferences, sign_up, subscribe, subscriber_by_id, subscribers, suppress, unsubscribe)
 from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
-from .delivery import BuildError, ClippedError, Tally, _Group, fast_message, prepare_group, relay_for, send_edition, send_test, signer_for
+from .database import database_error, init_database, open_database
+from .deliveries import deliveries, subscriber_deliveries
 from .editions import Plan, edition_key, local_today, plan_edition
-from .lists import (CONFIRM_DAYS, ArchiveEntry, ArticlePage, ImportReport, archive, archive_html, article_page,
-                    import_subscribers, send_confirmation)
+from .ingest import IngestReport, ingest
+from .lease import Lease
+from .list_import import ImportReport, export_subscribers, import_subscribers
+from .messages import CONFIRM_DAYS, Group, fast_message, prepare_group, relay_for, send_confirmation, signer_for
 from .preflight import preflight
-from .preview import MixInfo, Preview, preview_message, preview_mixes
-from .schedule import DueReport, SourcesReport, ingest_sources, run_due
+from .preview import (MixInfo, Preview, lint_summary, mix_file_name, preview_message, preview_mix, preview_mixes,
+                      sent_previews)
+from .schedule import feed_states, next_slots
+from .send_edition import lint_body, send_edition, send_test
+from .sending import DryRun, SendReport, dry_run, failed_editions, retry_failed, send, waiting
+from .tally import BuildError, ClippedError, Tally
+from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
 __all__ = [
-    "render", "select", "tokens", "now", "parse_ts",
-    "CLUSTER_DAYS", "IngestReport", "ResummaryReport", "cluster_recent", "ingest_paths", "resummarize",
-    "store_article",
+    "now",
+    "ArchiveEntry", "ArticlePage", "archive", "archive_html", "article_page", "template_filters",
+    "CLUSTER_DAYS", "LONG_HEADLINE", "ArticleDetail", "ResummaryReport", "article_detail", "articles", "cluster_recent",
+    "edit_article", "removal_preview", "remove_articles", "resummarize",
+    "Added", "Unsubscribed", "subscriber_by_id", "check_address", "check_preferences", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
+    "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
+    "remove_subscriber",
     "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group",
-    "BuildError", "ClippedError", "Tally", "_Group", "fast_message", "prepare_group", "relay_for", "send_edition", "send_test", "signer_for",
+    "database_error", "init_database", "open_database",
+    "deliveries", "subscriber_deliveries",
     "Plan", "edition_key", "local_today", "plan_edition",
-    "CONFIRM_DAYS", "ArchiveEntry", "ArticlePage", "ImportReport", "archive", "archive_html", "article_page",
-    "import_subscribers", "send_confirmation",
+    "IngestReport", "ingest",
+    "Lease",
+    "ImportReport", "export_subscribers", "import_subscribers",
+    "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "relay_for", "send_confirmation", "signer_for",
     "preflight",
-    "MixInfo", "Preview", "preview_message", "preview_mixes",
-    "DueReport", "SourcesReport", "ingest_sources", "run_due",
+    "MixInfo", "Preview", "lint_summary", "mix_file_name", "preview_message", "preview_mix", "preview_mixes",
+    "sent_previews",
+    "feed_states", "next_slots",
+    "lint_body", "send_edition", "send_test",
+    "DryRun", "SendReport", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
+    "BuildError", "ClippedError", "Tally",
+    "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
 ]

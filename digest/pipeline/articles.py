@@ -1,8 +1,7 @@
-"""Ingest stage of the pipeline: read articles, summarize and store them, and cluster one story
-told by several sources (issue 3); also re-summarizes stored articles.
-
-May import the stage modules (ingest, feeds, summarize, cluster), config/errors/models/store;
-nothing else in digest.pipeline.
+"""Articles after they are stored: one story told by several sources clustered into one, the
+machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
+article with where its blurb came from, override its text, remove it.
+May import: clock, cluster, config, db, errors, lint, models, summarize.
 """
 
 from __future__ import annotations
@@ -10,52 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .. import feeds, ingest, summarize
-from .. import cluster as clusters   # one story told once (issue 3)
+from .. import cluster as clusters
+from .. import summarize
+from ..clock import now
 from ..config import SummarySettings
-from ..errors import ParseError
-from ..store import Store, now
+from ..db import Database
+from ..errors import DigestError
+from ..lint import LONG_HEADLINE
+from ..models import Article, MachineSummary, Removal
 
-@dataclass
-class IngestReport:
-    added: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    unchanged: list[int] = field(default_factory=list)
-    removed: list[int] = field(default_factory=list)      # removed by an admin earlier: not brought back
-    errors: list[ParseError] = field(default_factory=list)
-
-
-def ingest_paths(store: Store, paths: Iterable[str | Path], *, at: dt.datetime | None = None,
-                 settings: SummarySettings | None = None) -> IngestReport:
-    """Read, summarize and store every article under `paths` (files, folders, or the http(s) URL of
-    a feed, fetched once); a bad file, entry or feed is reported, never fatal."""
-    settings = settings or SummarySettings()
-    report = IngestReport()
-    aliases = store.alias_map()
-    vocabulary = set(aliases)
-    df = summarize.DocFreq.from_texts(store.all_bodies())
-    paths = [str(p) for p in paths]
-    for url in [p for p in paths if feeds.is_url(p)]:
-        try:
-            got = feeds.fetch(feeds.FeedSpec(url))
-        except ParseError as exc:
-            report.errors.append(exc)
-            continue
-        for art in got.entries or []:
-            store_article(store, art, aliases, df, at=at, report=report)
-        report.errors += got.errors
-    for path in ingest.expand_paths([p for p in paths if not feeds.is_url(p)]):
-        for item in ingest.read_path(path, vocabulary):
-            if isinstance(item, ParseError):
-                report.errors.append(item)
-                continue
-            store_article(store, item, aliases, df, at=at, report=report, settings=settings)
-    if report.added or report.updated:
-        cluster_recent(store, at=at, touched=report.added + report.updated,
-                       window=dt.timedelta(hours=settings.cluster_window_hours))
-    return report
+CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for other reports of its story
 
 
 def summarize_article(title: str, body: str, outlet: str | None, df: summarize.DocFreq,
@@ -64,22 +28,7 @@ def summarize_article(title: str, body: str, outlet: str | None, df: summarize.D
                                max_sentences=settings.max_sentences, outlet=outlet, site_names=settings.site_names)
 
 
-def store_article(store: Store, art, aliases: dict[str, str], df: summarize.DocFreq, *,
-                  at: dt.datetime | None, report: IngestReport, settings: SummarySettings | None = None) -> int:
-    guid, checksum = ingest.identity(art)
-    df.add(art.body)
-    s = summarize_article(art.title, art.body, art.source, df, settings or SummarySettings())
-    topics = ingest.map_topics(art.labels, aliases)
-    article_id, outcome = store.upsert_article(art, guid=guid, checksum=checksum, topics=topics,
-                                               headline=s.headline, summary=s.summary, sentences=s.sentences, at=at)
-    getattr(report, outcome).append(article_id)
-    return article_id
-
-
-CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for other reports of its story
-
-
-def cluster_recent(store: Store, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
+def cluster_recent(db: Database, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
                    days: int = CLUSTER_DAYS, window: dt.timedelta = clusters.WINDOW) -> dict[int, int | None]:
     """Group the articles ingested in the last `days` (plus `touched`, e.g. an old article just
     edited) by story and write their cluster ids: the smallest article id of a group, None when
@@ -87,15 +36,14 @@ def cluster_recent(store: Store, *, at: dt.datetime | None = None, touched: Iter
     paragraphs that recur across the store (boilerplate) do not count. Older articles keep the
     cluster they had: a story is only news for a couple of weeks."""
     since = (at or now()) - dt.timedelta(days=days)
-    docs = [clusters.Doc(r["id"], r["title"], r["body"], r["published"] or r["ingested_at"])
-            for r in store.cluster_candidates(since, touched)]
-    common = clusters.boilerplate(store.all_bodies())
+    docs = [clusters.Doc(a.id, a.title, a.body, a.published or a.ingested_at) for a in db.articles.texts_since(since, touched)]
+    common = clusters.boilerplate(db.articles.bodies())
     assignments: dict[int, int | None] = {}
     for group in clusters.cluster(docs, window=window, common=common):
         for article_id in group:
             assignments[article_id] = group[0] if len(group) > 1 else None
     if assignments:
-        store.set_clusters(assignments)
+        db.articles.set_clusters(assignments)
     return assignments
 
 
@@ -106,22 +54,78 @@ class ResummaryReport:
     overridden: list[int] = field(default_factory=list)   # changed underneath an editor's override
 
 
-def resummarize(store: Store, ids: Iterable[int] | None = None, *,
+def resummarize(db: Database, ids: Iterable[int] | None = None, *,
                 settings: SummarySettings | None = None) -> ResummaryReport:
     """Rewrite the machine's headline and summary of `ids` (all articles when None) with document
     frequencies from the whole store, in one transaction. Editor overrides live in their own
     columns and are never touched, so the digest keeps printing them."""
-    rows = store.machine_summaries(ids)
-    df = summarize.DocFreq.from_texts(store.all_bodies())
+    rows = db.articles.machine_summaries(ids)
+    df = summarize.DocFreq.from_texts(db.articles.bodies())
     report, writes = ResummaryReport(), []
     for row in rows:
-        s = summarize_article(row["title"], row["body"], row["source"], df, settings or SummarySettings())
+        s = summarize_article(row.title, row.body, row.source, df, settings or SummarySettings())
         report.checked += 1
-        if (s.headline, s.summary, s.sentences) != (row["headline"], row["summary"], row["sentences"]):
-            writes.append((row["id"], s.headline, s.summary, s.sentences))
-            report.changed.append(row["id"])
-            if row["has_override"]:
-                report.overridden.append(row["id"])
+        if (s.headline, s.summary, s.sentences) != (row.headline, row.summary, row.sentences):
+            writes.append((row.id, s.headline, s.summary, s.sentences))
+            report.changed.append(row.id)
+            if row.has_override:
+                report.overridden.append(row.id)
     if writes:
-        store.set_summaries(writes)
+        db.articles.set_summaries(writes)
     return report
+
+
+# ---- what editors do by hand ------------------------------------------------------------------
+
+def articles(db: Database, topic: str | None = None) -> list[Article]:
+    """Every article not removed (of one topic), oldest first."""
+    return db.articles.live(db.topics.get(topic).id if topic else None)
+
+
+@dataclass
+class ArticleDetail:
+    article: Article
+    machine: MachineSummary                 # what the machine wrote (printed unless overridden)
+    sentences: list[tuple[int, str]]        # (index in the body, text) of the sentences the blurb took
+    total_sentences: int
+    others: list[Article]                   # the other reports of the same story
+
+
+def article_detail(db: Database, article_id: int) -> ArticleDetail:
+    a = db.articles.get(article_id)
+    others = [o for o in db.articles.cluster(a.cluster_id) if o.id != a.id] if a.cluster_id else []
+    [machine] = db.articles.machine_summaries([a.id])
+    sentences = summarize.split_sentences(a.body)
+    picked = [(i, sentences[i]) for i in machine.sentences if 0 <= i < len(sentences)]
+    return ArticleDetail(a, machine, picked, len(sentences), others)
+
+
+def edit_article(db: Database, article_id: int, *, headline: str | None = None, summary: str | None = None,
+                 clear: bool = False) -> tuple[Article, str | None]:
+    """An editor's headline or blurb ("" or `clear`: back to the machine's); returns the article and a
+    warning when the headline is long enough to wrap or be cut in a subject line."""
+    if clear:
+        headline = summary = ""
+    headline = " ".join(headline.split()) if headline is not None else None
+    summary = " ".join(summary.split()) if summary is not None else None
+    db.articles.set_override(article_id, headline=headline, summary=summary)
+    warning = None
+    if headline and len(headline) > LONG_HEADLINE:
+        warning = (f"the headline of article {article_id} is {len(headline)} characters, over {LONG_HEADLINE}; "
+                   "it is saved, but may wrap or be cut in the subject line.")
+    return db.articles.get(article_id), warning
+
+
+def removal_preview(db: Database, ids: Iterable[int]) -> list[Removal]:
+    """Per article: removed already, or the sent editions that carried it (their archives keep it)."""
+    return db.articles.removal_preview(ids)
+
+
+def remove_articles(db: Database, found: list[Removal], *, asked: Iterable[int], yes: bool = False) -> int:
+    """Take the articles not removed yet out of every later digest, preview and listing; without
+    `yes`, raise saying how many would go. Returns how many were removed."""
+    live = [a.id for a in found if a.removed_at is None]
+    if live and not yes:
+        raise DigestError(f"Would remove {len(live)} article{'' if len(live) == 1 else 's'} from every later digest.",
+                          f"Pass --yes to remove: digest articles remove {' '.join(map(str, asked))} --yes")
+    return db.articles.remove(live) if live else 0

@@ -2,8 +2,8 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import select, summarize, render, message, tokens, config/errors/models/store, and
-.editions; not delivery, preview, lists or schedule.
+May import: clock, config, db, errors, message, models, render, resources, select, summarize, tokens,
+views, and .editions.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .. import message, render, resources, select, summarize, tokens
+from ..clock import now
 from ..config import Config
+from ..db import Database
 from ..errors import ConfigError, DigestError
-from ..models import Article, EditionView, ItemView, Rendered, SectionView, Subscriber
-from ..store import Store, now, slugify
+from ..models import Article, Subscriber, Window, slugify
+from ..views import EditionView, ItemView, Rendered, SectionView
 from .editions import edition_key, local_today
+
 
 def article_url(cfg: Config, art: Article) -> str:
     return art.url or f"{cfg.base_url}/articles/{art.id}"
@@ -125,14 +128,13 @@ class Body:
     articles: list[Article]
 
 
-def render_group(store: Store, cfg: Config, key: str, day: dt.date, mix: str, since: dt.datetime | None,
-                 until: dt.datetime, *, since_seq: int | None = None, until_seq: int | None = None) -> Body:
+def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Window) -> Body:
     """The body of one topic mix over one window: by ingest sequence when the delivery fixed one
-    (store.articles_between), else by ingest time; `until` also dates the stories' recency."""
-    topics = select.mix_topics(mix)
-    arts = store.articles_between(topics, since, until, since_seq=since_seq, until_seq=until_seq)
-    view = edition_view(cfg, key, day, mix, arts, at=until)
-    return Body(mix, view, render_view(cfg, view), arts)
+    (db.articles.between), else by ingest time; `until` also dates the stories' recency."""
+    arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
+                               since_seq=window.since_seq, until_seq=window.until_seq)
+    view = edition_view(cfg, key, day, window.mix, arts, at=window.until)
+    return Body(window.mix, view, render_view(cfg, view), arts)
 
 
 def render_view(cfg: Config, view: EditionView) -> Rendered:
@@ -166,7 +168,7 @@ def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str,
     return message.to_bytes(message.build(env, html=html, text=text))
 
 
-def groups_for_preview(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
+def groups_for_preview(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
                        frequency: str = "daily", at: dt.datetime | None = None) -> tuple[Body, Subscriber | None]:
     """What a subscriber (or a topic mix) would receive in the edition due now."""
     at = at or now()
@@ -174,17 +176,19 @@ def groups_for_preview(store: Store, cfg: Config, *, topics: list[str] | None = 
     sub = None
     seqs: dict = {}
     if email:
-        sub = store.subscriber(email)
+        sub = db.subscribers.get(email)
         mix_list = sub.topics
-        since, until = select.window(sub, store.watermark(sub.id), at)
+        since, until = select.window(sub, db.editions.watermark(sub.id), at)
         # The window the next send would plan: from their last digest, by ingest sequence.
-        mark = store.seq_watermarks([sub.id]).get(sub.id)
-        seqs = {"since_seq": mark if mark is not None else store.seq_after(since), "until_seq": store.ingest_seq()}
+        mark = db.editions.seq_watermarks([sub.id]).get(sub.id)
+        seqs = {"since_seq": mark if mark is not None else db.articles.seq_after(since),
+                "until_seq": db.articles.last_seq()}
     else:
-        names = [store.topic(t).name for t in topics] if topics else [t.name for t in store.topics()]
+        names = [db.topics.get(t).name for t in topics] if topics else [t.name for t in db.topics.all()]
         mix_list = names
         since, until = at - select.FIRST_WINDOW[frequency], at
     if not mix_list:
         raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
-    body = render_group(store, cfg, edition_key(frequency, day), day, select.mix_key(mix_list), since, until, **seqs)
+    body = render_group(db, cfg, edition_key(frequency, day), day, Window(select.mix_key(mix_list), since, until,
+                                                                         **seqs))
     return body, sub

@@ -1,21 +1,23 @@
 """Editions: name them (edition_key, local_today) and plan them: one pending delivery row per due
-subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (_Planner).
-
-May import select, message, config/models/store; nothing else in digest.pipeline (it is the
-bottom of the package: bodies, delivery, lists and schedule import it).
+subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (Planner),
+for `digest send` (today's edition of one frequency) and for the scheduler (every slot due now).
+May import: clock, config, db, message, models, select, slots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .. import message, select
+from ..clock import now
 from ..config import Config
-from ..models import Subscriber
-from ..store import Store, now
+from ..db import Database
+from ..models import Delivery, Subscriber
+from ..slots import DigestSchedule, Slot
+
 
 def edition_key(frequency: str, day: dt.date) -> str:
     return f"{frequency}-{day.isoformat()}"
@@ -35,80 +37,136 @@ class Plan:
     edition_id: int
     key: str
     date: dt.date
-    created: int
-    skipped_empty: int
+    created: int = 0
+    skipped_empty: int = 0
     # The first EMPTY_SAMPLE subscribers under min_items, for messages: an edition of 100,000 must
-    # not carry 100,000 ids. The scheduler closes empty slots batch by batch instead (_Planner).
+    # not carry 100,000 ids. The scheduler closes empty slots batch by batch instead (Planner).
     empty_ids: list[int] = field(default_factory=list)
 
 
-class _Planner:
+class Planner:
     """Plans one edition a batch of subscribers at a time, so memory follows the batch, not the list.
 
     Per batch: one query for the watermarks, one transaction for the delivery rows (and, for the
     scheduler, the empty slots). Articles are counted once per (mix, since) for the whole edition.
     """
 
-    def __init__(self, store: Store, cfg: Config, *, frequency: str, day: dt.date, at: dt.datetime,
+    def __init__(self, db: Database, cfg: Config, *, frequency: str, day: dt.date, at: dt.datetime,
                  min_items: int, close_empty: bool = False):
-        self.store, self.cfg, self.at, self.close_empty = store, cfg, at, close_empty
+        self.db, self.cfg, self.at, self.close_empty = db, cfg, at, close_empty
         self.floor = max(min_items, 1)
         key = edition_key(frequency, day)
-        self.plan = Plan(store.edition(key, frequency, day), key, day, 0, 0)
+        self.plan = Plan(db.editions.ensure(key, frequency, day), key, day)
         self.counts: dict[tuple[str, int], int] = {}
         # Every window of this edition ends at the last article stored now, by ingest order (not by
         # the clock, which may step back): one stored later falls in the next window, never in none.
-        self.until_seq = store.ingest_seq()
+        self.until_seq = db.articles.last_seq()
         self.first_seq: dict[dt.datetime, int] = {}
+
+    def since_seq(self, since: dt.datetime, mark: int | None) -> int:
+        """Where a window starts in ingest order: the last digest's end, or for a first digest
+        everything stored after its time window opened."""
+        if mark is not None:
+            return mark
+        if since not in self.first_seq:
+            self.first_seq[since] = self.db.articles.seq_after(since)
+        return self.first_seq[since]
+
+    def count(self, sub: Subscriber, since: dt.datetime, until: dt.datetime, since_seq: int) -> int:
+        mix = select.mix_key(sub.topics)
+        n = self.counts.get((mix, since_seq))
+        if n is None:
+            n = self.counts[(mix, since_seq)] = self.db.articles.count_between(
+                sub.topics, since, until, since_seq=since_seq, until_seq=self.until_seq)
+        return n
 
     def add(self, subs: list[Subscriber]) -> None:
         ids = [sub.id for sub in subs]
-        plan, marks, seqs = self.plan, self.store.watermarks(ids), self.store.seq_watermarks(ids)
+        plan, marks, seqs = self.plan, self.db.editions.watermarks(ids), self.db.editions.seq_watermarks(ids)
         rows, empty = [], []
         for sub in subs:
             since, until = select.window(sub, marks.get(sub.id), self.at)
-            since_seq = seqs.get(sub.id)
-            if since_seq is None:       # a first digest: everything stored after its time window opened
-                if since not in self.first_seq:
-                    self.first_seq[since] = self.store.seq_after(since)
-                since_seq = self.first_seq[since]
-            mix = select.mix_key(sub.topics)
-            n = self.counts.get((mix, since_seq))
-            if n is None:
-                n = self.counts[(mix, since_seq)] = self.store.count_articles_between(
-                    sub.topics, since, until, since_seq=since_seq, until_seq=self.until_seq)
-            if n < self.floor:
+            since_seq = self.since_seq(since, seqs.get(sub.id))
+            if self.count(sub, since, until, since_seq) < self.floor:
                 empty.append(sub.id)
                 continue
-            rows.append(dict(edition_id=plan.edition_id, subscriber_id=sub.id, mix=mix, since=since, until=until,
-                             since_seq=since_seq, until_seq=self.until_seq,
-                             message_id=message.message_id(plan.key, sub.id, self.cfg.domain)))
-        plan.created += self.store.plan_batch(rows, empty_ids=empty, at=self.at,
-                                              empty_key=plan.key if self.close_empty else None)
+            rows.append(Delivery(0, plan.edition_id, sub.id, "pending", select.mix_key(sub.topics), since, until,
+                                 message.message_id(plan.key, sub.id, self.cfg.domain), since_seq=since_seq,
+                                 until_seq=self.until_seq))
+        with self.db.transaction():      # the batch's rows and, for the scheduler, its empty slots
+            plan.created += self.db.deliveries.create(rows) if rows else 0
+            if self.close_empty and empty:
+                self.db.editions.close_empty_slots(empty, plan.key, self.at)
         plan.skipped_empty += len(empty)
         plan.empty_ids.extend(empty[:max(0, EMPTY_SAMPLE - len(plan.empty_ids))])
 
 
-def plan_edition(store: Store, cfg: Config, *, frequency: str = "daily", at: dt.datetime | None = None,
+def plan_edition(db: Database, cfg: Config, *, frequency: str = "daily", at: dt.datetime | None = None,
                  subscribers: Iterable[Subscriber] | None = None, min_items: int = 1,
                  day: dt.date | None = None) -> Plan:
     """Write a pending delivery row for every due subscriber whose digest would not be empty.
 
     The window (since, until) is fixed in the row, so a resumed send renders exactly what the
-    interrupted one would have. `day` names the edition (the scheduler passes the subscribers'
-    local date of their slot); by default it is today in the configured timezone. Due subscribers
-    are read from the store PLAN_BATCH at a time and their rows written batch by batch: a list of
-    100,000 is never in memory at once.
+    interrupted one would have. `day` names the edition; by default it is today in the configured
+    timezone. Due subscribers are read PLAN_BATCH at a time and their rows written batch by batch:
+    a list of 100,000 is never in memory at once.
     """
     at = at or now()
-    planner = _Planner(store, cfg, frequency=frequency, day=day or local_today(cfg, at), at=at, min_items=min_items)
-    if subscribers is None:
-        batches = store.iter_due_subscribers(planner.plan.edition_id, frequency, batch=PLAN_BATCH)
-    else:
-        batches = _batches(subscribers, PLAN_BATCH)
+    planner = Planner(db, cfg, frequency=frequency, day=day or local_today(cfg, at), at=at, min_items=min_items)
+    batches = (db.editions.due_subscribers(planner.plan.edition_id, frequency, batch=PLAN_BATCH)
+               if subscribers is None else _batches(subscribers, PLAN_BATCH))
     for batch in batches:
         planner.add(batch)
     return planner.plan
+
+
+def _before_sign_up(sub: Subscriber, slot: Slot) -> bool:
+    """A weekly subscriber's first digest is their first slot after they signed up, not the one before
+    (which could be six days old: a "weekly" at once, then another on weekly_on). A daily subscriber
+    who signs up after today's slot does get today's digest at the next tick: it covers the last day,
+    as their first slot would, and waiting up to 24 hours for it would help nobody."""
+    return slot.frequency == "weekly" and sub.created_at is not None and slot.at < sub.created_at
+
+
+@dataclass
+class SlotPlans:
+    """The scheduler's planning at one instant: the editions it wrote rows for, in date order."""
+    plans: list[Plan] = field(default_factory=list)
+    due: int = 0                        # subscribers whose latest slot had no delivery yet
+    stopped: bool = False
+
+
+def plan_due_slots(db: Database, cfg: Config, schedule: DigestSchedule, at: dt.datetime, *,
+                   should_stop: Callable[[], bool] = lambda: False) -> SlotPlans:
+    """Plan every subscriber whose slot is due at `at`, a batch of candidates at a time.
+
+    Due = their most recent slot at or before `at` has no delivery row yet and was not found empty
+    (under min_items: that slot is closed, the items roll over to the next), and, for a weekly
+    subscriber, came after they signed up. A stop mid-planning leaves pending rows: the next pass
+    resumes them.
+    """
+    out = SlotPlans()
+    planners: dict[tuple[dt.date, str], Planner] = {}
+    for batch in db.editions.due_subscribers(None, batch=PLAN_BATCH):
+        if should_stop():
+            out.stopped = True
+            break
+        slotted = [(sub, slot) for sub in batch if (slot := schedule.slot_for(sub, at)) is not None
+                   and not _before_sign_up(sub, slot)]
+        done = db.editions.handled_slots([sub.id for sub, _ in slotted], {slot.key for _, slot in slotted})
+        groups: dict[tuple[dt.date, str], list[Subscriber]] = {}
+        for sub, slot in slotted:
+            if (sub.id, slot.key) not in done:
+                groups.setdefault((slot.day, slot.frequency), []).append(sub)
+        for (day, frequency), subs in sorted(groups.items()):
+            out.due += len(subs)
+            if (day, frequency) not in planners:
+                # close_empty: an empty slot is closed, its items roll over to the next slot, not to some hour of today
+                planners[(day, frequency)] = Planner(db, cfg, frequency=frequency, day=day, at=at,
+                                                     min_items=schedule.min_items, close_empty=True)
+            planners[(day, frequency)].add(subs)
+    out.plans = [planner.plan for _, planner in sorted(planners.items(), key=lambda kv: kv[0])]
+    return out
 
 
 def _batches(items: Iterable, size: int) -> Iterable[list]:

@@ -1,4 +1,4 @@
-"""Preflight (issue 12): everything a message needs, checked before anything is planned or recorded.
+"""Preflight: everything a message needs, checked before anything is planned or recorded.
 
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
@@ -10,8 +10,7 @@ It does so by building one real message the way `send` does (render, prepare, su
 over a sample edition with one story in every topic of the store, so a per-topic template override
 (`topics/<slug>.html`) is rendered too.
 
-May import config, errors, message, select, tokens, models, store, and .bodies, .editions and
-.delivery; nothing imports it but the package's __init__.
+May import: clock, config, db, errors, message, models, select, and .bodies/.editions/.messages.
 """
 
 from __future__ import annotations
@@ -20,34 +19,34 @@ import datetime as dt
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from .. import config as config_mod
-from .. import message, select, tokens
-from ..config import Config
+from .. import message, select
+from ..clock import now
+from ..config import Config, check_secret
+from ..db import Database
 from ..errors import ConfigError
 from ..models import Article
-from ..store import Store, now
 from .bodies import Body, edition_view, render_view
-from .delivery import _Group, fast_message, prepare_group, signer_for
 from .editions import edition_key, local_today
+from .messages import fast_message, prepare_group, signer_for
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
-def preflight(store: Store, cfg: Config, *, demo: bool = False) -> None:
+def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
     """ConfigError for the first thing that would stop a message from being built, signed or trusted.
 
     demo: the built-in demo secret is accepted (it is public, so only `digest demo` may use it).
     """
-    _secret(cfg, demo)
+    check_secret(cfg.secret, demo=demo)
     _base_url(cfg)
     _addresses(cfg)
     signer = signer_for(cfg)                # an unreadable or unparsable key: ConfigError
     # A templates_dir that does not exist is refused when the configuration is read (config.load).
     at = now()
-    view = _sample_view(store, cfg, at)
+    view = _sample_view(db, cfg, at)
     body = Body(select.mix_key(view.topics), view, render_view(cfg, view), [])    # broken templates: ConfigError
     try:
-        group = _Group(body, prepare_group(cfg, body))
+        group = prepare_group(cfg, body)
         data = fast_message(cfg, group, subscriber_id=0, email=f"preflight@{cfg.domain}", name="Preflight",
                             message_id=message.message_id(view.edition_key, 0, cfg.domain),
                             date=format_datetime(at))
@@ -61,15 +60,6 @@ def preflight(store: Store, cfg: Config, *, demo: bool = False) -> None:
             raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) could not sign a message: {exc}.",
                               "Check the key, DIGEST_DKIM_SELECTOR and DIGEST_DKIM_DOMAIN, or unset "
                               "DIGEST_DKIM_KEY to send unsigned.") from exc
-
-
-def _secret(cfg: Config, demo: bool) -> None:
-    if cfg.secret == tokens.DEMO_SECRET:
-        if demo:
-            return
-        raise ConfigError("DIGEST_SECRET is the demo secret, which is public: anyone could forge the links it signs.",
-                          config_mod.SECRET_HINT)
-    config_mod.check_secret(cfg.secret)
 
 
 def _base_url(cfg: Config) -> None:
@@ -95,9 +85,9 @@ def _addresses(cfg: Config) -> None:
                           "Example: mailto:unsubscribe@news.example.com?subject=unsubscribe, or unset it.")
 
 
-def _sample_view(store: Store, cfg: Config, at: dt.datetime):
+def _sample_view(db: Database, cfg: Config, at: dt.datetime):
     """An edition with one made-up story in each topic of the store: what every template sees."""
-    topics = [t.name for t in store.topics()] or ["News"]
+    topics = [t.name for t in db.topics.all()] or ["News"]
     arts = [Article(id=n, title=f"Preflight check {n}", body="A preflight story. It is never sent.", topics=[t],
                     labels=[t], headline=f"Preflight check for {t}", summary="A preflight story. It is never sent.",
                     ingested_at=at) for n, t in enumerate(topics, 1)]

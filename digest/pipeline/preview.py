@@ -1,9 +1,7 @@
-"""The editor's preview (owner: preview; `digest preview` and digest/preview_server.py): the real
+"""The editor's preview (`digest preview`, the preview web app, the demo's preview files): the real
 message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
 Nothing is sent or recorded.
-
-May import lint, message, select, config/models/store, and .editions and .bodies; not delivery,
-lists or schedule.
+May import: clock, config, db, lint, message, models, render, select, and .bodies/.editions.
 """
 
 from __future__ import annotations
@@ -12,12 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lint as lint_mod   # the preview's lint summary
-from .. import message, select
+from .. import message, render, select
+from ..clock import now
 from ..config import Config
+from ..db import Database
 from ..models import Subscriber
-from ..store import Store, now
-from .bodies import Body, edition_view, groups_for_preview, personal_message
-from .editions import edition_key, local_today
+from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group
+from .editions import Plan, edition_key, local_today
+
 
 @dataclass
 class Preview:
@@ -36,12 +36,12 @@ class Preview:
         return self.body.view.stories
 
 
-def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
+def preview_message(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
                     frequency: str = "daily", at: dt.datetime | None = None) -> Preview:
     """Build the real message for a subscriber or a topic mix (nothing is sent or recorded) and lint
     the parts read back from it, so the preview judges what the reader's client would get."""
     from email import message_from_bytes, policy
-    body, sub = groups_for_preview(store, cfg, topics=topics, email=email, frequency=frequency, at=at)
+    body, sub = groups_for_preview(db, cfg, topics=topics, email=email, frequency=frequency, at=at)
     sid = sub.id if sub else 0
     data = personal_message(cfg, body, subscriber_id=sid, email=sub.email if sub else "preview@" + cfg.domain,
                             name=sub.name if sub else None,
@@ -54,21 +54,21 @@ def preview_message(store: Store, cfg: Config, *, topics: list[str] | None = Non
     headlines = [i.headline for i in ([view.lead] if view.lead else []) + [i for s in view.sections for i in s.items]]
     p = Preview(body, sub, data, html, text, lint_mod.lint(html, text, headlines=headlines))
     if sub is not None:
-        p.notes = _notes(store, sub, p.stories)
+        p.notes = _notes(db, sub, p.stories)
     return p
 
 
-def _notes(store: Store, sub: Subscriber, stories: int) -> list[str]:
+def _notes(db: Database, sub: Subscriber, stories: int) -> list[str]:
     """What the editor must know before reading a subscriber's preview as what they will get."""
     notes = []
     if sub.status != "active":
         notes.append(f"{sub.email} is {sub.status}: no digest goes to them. This preview shows what their topics "
                      "would hold.")
     if stories == 0:
-        mark = store.watermark(sub.id)
+        mark = db.editions.watermark(sub.id)
         if mark is not None:
-            _, recent = store.subscriber_deliveries(sub.id, last=1)
-            last = f" (edition {recent[0]['edition_key']})" if recent else ""
+            _, recent = db.deliveries.of_subscriber(sub.id, last=1)
+            last = f" (edition {recent[0].edition_key})" if recent else ""
             notes.append(f"{sub.email} has already been sent every article up to {mark:%Y-%m-%d %H:%M} UTC{last}; "
                          "nothing new has arrived in their topics since, so no digest would be sent now.")
         else:
@@ -87,23 +87,57 @@ class MixInfo:
     stories: int
 
 
-def preview_mixes(store: Store, cfg: Config, *, frequency: str = "daily",
+def preview_mixes(db: Database, cfg: Config, *, frequency: str = "daily",
                   at: dt.datetime | None = None) -> list[MixInfo]:
     """Every distinct mix of the active subscribers (most subscribed first), then each single
     topic that is not already one of them."""
     at = at or now()
     counts: dict[str, int] = {}
-    for sub in store.subscribers(status="active"):
+    for sub in db.subscribers.listed(status="active"):
         if sub.topics:
             key = select.mix_key(sub.topics)
             counts[key] = counts.get(key, 0) + 1
     mixes = sorted(counts, key=lambda k: (-counts[k], k.lower()))
-    mixes += [t.name for t in store.topics() if t.name not in counts]
+    mixes += [t.name for t in db.topics.all() if t.name not in counts]
     since, day = at - select.FIRST_WINDOW[frequency], local_today(cfg, at)
     out = []
     for m in mixes:
         # The edition's view, without rendering it: cheap enough for every mix on one page.
         view = edition_view(cfg, edition_key(frequency, day), day, m,
-                            store.articles_between(select.mix_topics(m), since, at), at=at)
+                            db.articles.between(select.mix_topics(m), since, at), at=at)
         out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), view.stories))
     return out
+
+
+def preview_mix(db: Database, cfg: Config, mix: str, *, frequency: str = "daily") -> Preview:
+    """The preview of one topic mix written as its key ("Europe+World")."""
+    return preview_message(db, cfg, topics=select.mix_topics(mix), frequency=frequency)
+
+
+def mix_file_name(mix: str) -> str:
+    """A topic mix as a file name: "Europe+World" -> "europe-world"."""
+    return select.mix_key(select.mix_topics(mix)).replace("+", "-").lower()
+
+
+def sent_previews(db: Database, cfg: Config, plan: Plan) -> dict[str, str]:
+    """One HTML page per topic mix of an edition, as its subscribers received it (the demo's
+    preview files): file name -> html."""
+    out: dict[str, str] = {}
+    seen = set()
+    for d in db.deliveries.listed(plan.edition_id):
+        key = (d.mix, d.since, d.until)
+        if key in seen:
+            continue
+        seen.add(key)
+        body = render_group(db, cfg, plan.key, plan.date, d.window)
+        html, _ = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/preview",
+                                     preferences_url=f"{cfg.base_url}/p/preview", email="", name=None)
+        out[f"preview-{d.mix.replace('+', '-').lower()}.html"] = html
+    return out
+
+
+def lint_summary(report: lint_mod.LintReport) -> str:
+    """`23.4 KiB of 102 KiB, 0 warnings`: the figure an editor watches as stories are added."""
+    n = len(report.warnings)
+    return (f"{report.size_bytes / 1024:.1f} KiB of {lint_mod.CLIP_BYTES // 1024} KiB, "
+            f"{n} warning{'' if n == 1 else 's'}")

@@ -11,7 +11,8 @@ ones above it:
   machine_headline  a headline from the lede, for an article without a title
   headline          the editor's title, cleaned and whole; else the machine's
   edition           Subject line, preheader, story score
-Pure functions over plain values: no database, no files, no network, no other digest module.
+Pure functions over plain values: no database, no files, no network.
+May import: nothing from digest outside digest.summarize.
 """
 
 from __future__ import annotations

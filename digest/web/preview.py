@@ -2,10 +2,10 @@
 
 The index lists every distinct mix of the active subscribers plus each single topic; each mix is
 shown as the HTML a client gets, as its plain-text twin and inside a 375 px frame (phone width).
-Every request opens the store and renders again: render.environment builds a fresh Jinja
-environment per call, so an edit to templates/ (or the DIGEST_TEMPLATES dir) shows on reload.
+Every request opens the database and renders again: the templates are read afresh on every
+call, so an edit to templates/ (or the DIGEST_TEMPLATES dir) shows on reload.
 It binds to 127.0.0.1 only, because previews carry subscriber data.
-May import: pipeline, store, config, errors, lint (and flask/werkzeug).
+May import: config, errors, pipeline (and flask/werkzeug).
 """
 
 from __future__ import annotations
@@ -18,21 +18,12 @@ from flask import Flask, Response, render_template_string, request
 from markupsafe import escape
 from werkzeug.serving import make_server
 
-from . import pipeline
-from .config import Config
-from .errors import DigestError, NotFound
-from .lint import CLIP_BYTES, LintReport
-from .store import Store
+from .. import pipeline
+from ..config import Config
+from ..errors import DigestError, NotFound
 
 HOST = "127.0.0.1"
 PHONE_WIDTH = 375
-
-
-def summary(report: LintReport) -> str:
-    """`23.4 KiB of 102 KiB, 0 warnings`: the figure an editor watches as stories are added."""
-    n = len(report.warnings)
-    return (f"{report.size_bytes / 1024:.1f} KiB of {CLIP_BYTES // 1024} KiB, "
-            f"{n} warning{'' if n == 1 else 's'}")
 
 
 # The server's own pages (not e-mail templates: these never reach a reader, so they live here).
@@ -77,23 +68,23 @@ def _link(mix: str, view: str) -> str:
 def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
     app = Flask(__name__)
 
-    def store() -> Store:
-        return Store.open(cfg.db, create=False)
+    def db():
+        return pipeline.open_database(cfg)
 
     def preview_of(mix: str) -> pipeline.Preview:
         if not mix:
             raise NotFound("No topic mix given.", "Pick one on the index page, e.g. /html?mix=Europe%2BWorld.")
-        s = store()
+        conn = db()
         try:
-            return pipeline.preview_message(s, cfg, topics=pipeline.select.mix_topics(mix), frequency=frequency)
+            return pipeline.preview_mix(conn, cfg, mix, frequency=frequency)
         finally:
-            s.close()
+            conn.close()
 
     def page(title: str, content: str = "", mix: str | None = None, preview=None) -> str:
         return render_template_string(
             _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
             link=lambda view: _link(mix, view),
-            lint_summary=summary(preview.lint) if preview else "",
+            lint_summary=pipeline.lint_summary(preview.lint) if preview else "",
             items=preview.body.view.stories if preview else 0)
 
     @app.after_request
@@ -109,11 +100,11 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
 
     @app.get("/")
     def index():
-        s = store()
+        conn = db()
         try:
-            mixes = pipeline.preview_mixes(s, cfg, frequency=frequency)
+            mixes = pipeline.preview_mixes(conn, cfg, frequency=frequency)
         finally:
-            s.close()
+            conn.close()
         dirs = (f"{cfg.templates_dir} then " if cfg.templates_dir else "") + "the built-in templates/"
         body = render_template_string(_INDEX, mixes=mixes, newsletter=cfg.newsletter, dirs=dirs, link=_link)
         return page(f"{cfg.newsletter}: preview", body)
@@ -139,7 +130,7 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
     @app.get("/eml")
     def eml_view():
         mix = request.args.get("mix", "")
-        name = pipeline.select.mix_key(pipeline.select.mix_topics(mix)).replace("+", "-").lower() or "digest"
+        name = pipeline.mix_file_name(mix) or "digest"
         return Response(preview_of(mix).eml, mimetype="message/rfc822",
                         headers={"Content-Disposition": f'attachment; filename="{name}.eml"'})
 
@@ -155,7 +146,7 @@ class PreviewServer:
     `PreviewServer(cfg, port).serve_forever()` serves in the foreground."""
 
     def __init__(self, cfg: Config, *, port: int = 8040, frequency: str = "daily"):
-        Store.open(cfg.db, create=False).close()    # a missing database fails here, not on the first page
+        pipeline.open_database(cfg).close()    # a missing database fails here, not on the first page
         # Bind here rather than in werkzeug, which prints and exits on a busy port instead of raising.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # restart right after Ctrl-C

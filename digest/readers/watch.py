@@ -6,7 +6,7 @@ should write to a hidden or differently-suffixed name (`.x.txt`, `x.txt.part`) a
 place, so a half-written file is never read. After ingest a file moves to `done/` (or to
 `failed/` when not one article in it could be read), keeping its relative path; a name already
 taken there gets a numbered twin, so nothing is overwritten.
-May import: ingest, errors.
+May import: digest.readers (the suffixes it reads).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .ingest import SUFFIXES
+from . import SUFFIXES
 
 DONE, FAILED = "done", "failed"
 

@@ -7,7 +7,7 @@ the caller logs it and tries again next time. Entries become articles: title, th
 summary) stripped of HTML as the body, link as url, published, categories as labels; the feed's
 title is the outlet (`source`) and the entry's author the byline. An entry without a title is
 kept: the digest writes its headline from the lede.
-May import: models, errors, ingest.
+May import: errors, models, and digest.__version__.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import feedparser
 
-from . import __version__
-from .errors import ParseError
-from .models import ParsedArticle
+from .. import __version__
+from ..errors import ParseError
+from ..models import FeedSpec, ParsedArticle
 
 USER_AGENT = f"digest/{__version__} (+feed reader)"
 TIMEOUT = 20.0
@@ -44,17 +44,6 @@ def looks_like_feed(head: bytes) -> bool:
 
 def is_url(location: str) -> bool:
     return urllib.parse.urlsplit(str(location)).scheme in ("http", "https")
-
-
-@dataclass
-class FeedSpec:
-    """One configured feed: a URL or a path, plus labels given to all its entries (e.g. ["World"])."""
-    url: str
-    labels: list[str] = field(default_factory=list)
-
-    @property
-    def is_remote(self) -> bool:
-        return is_url(self.url)
 
 
 @dataclass

@@ -5,55 +5,47 @@ reached through a signed token (digest.tokens) bound to one subscriber and one p
 altered, expired or wrong-purpose token gets a plain 400 page and never anyone's data. Forms carry
 a signed CSRF token tied to the form, its subscriber and a nonce cookie; the RFC 8058 one-click
 POST is exempt by design (mail clients send it without a page) but still needs the signed URL.
-Pages are plain HTML that works without JavaScript. The app opens its own store connection per
+Pages are plain HTML that works without JavaScript. The app opens its own database connection per
 request, so waitress's threads never share one.
-May import: config, errors, pipeline, resources, store, subscribers, tokens.
+May import: config, errors, models, pipeline, resources, tokens.
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from itertools import groupby
-from urllib.parse import urlsplit
 
 import jinja2
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from . import pipeline, resources, tokens
-from . import subscribers as lists
-from .config import Config
-from .errors import ConfigError, DigestError, NotFound, ParseError
-from .store import Store, now
+from .. import pipeline, resources, tokens
+from ..config import DEMO_SECRET, Config, check_secret
+from ..errors import ConfigError, DigestError, NotFound
+from ..models import FREQUENCIES
 
 COOKIE = "digest_csrf"
-OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
 PRIVATE_PREFIXES = ("/u/", "/p/", "/c/", "/subscribe")
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(cfg: Config, *, demo: bool = False) -> Flask:
-    """Build the app. Refuses without DIGEST_SECRET unless demo (which signs with tokens.DEMO_SECRET)."""
+    """Build the app. Refuses without a strong DIGEST_SECRET (the one the sender signs links with),
+    unless demo: then it signs with the public demo secret when none is set."""
     if not cfg.secret:
         if not demo:
             raise ConfigError("DIGEST_SECRET is not set, so the web app cannot check any link.",
                               "Set DIGEST_SECRET to the same long random string the sender uses "
                               "(for example `openssl rand -hex 32`), or try it with `digest serve --demo`.")
-        cfg.secret = tokens.DEMO_SECRET
-    probe = Store.open(cfg.db, create=False)
-    try:
-        if probe.needs_migration():
-            raise NotFound(f"Database {cfg.db} needs migrating.", "Run `digest init`.")
-    finally:
-        probe.close()
-    web = cfg.sections.get("web", {})
+        cfg.secret = DEMO_SECRET
+    if not demo:
+        check_secret(cfg.secret)         # a weak secret lets anyone forge every unsubscribe link
+    pipeline.open_database(cfg).close()  # a missing or unmigrated database fails here, not on the first page
     app = Flask(__name__, template_folder=str(resources.folder("templates") / "web"), static_folder=None)
     app.jinja_env.undefined = jinja2.StrictUndefined
-    app.jinja_env.filters.update(shortdate=pipeline.render.shortdate,
-                                 host=lambda url: (urlsplit(url).hostname or url).removeprefix("www."))
-    app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=bool(web.get("allow_subscribe", False)),
-                      MAX_CONTENT_LENGTH=64 * 1024)
+    app.jinja_env.filters.update(pipeline.template_filters())
+    app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=cfg.web.allow_subscribe, MAX_CONTENT_LENGTH=64 * 1024)
     _hooks(app)
     _personal_routes(app)
     _public_routes(app)
@@ -67,10 +59,11 @@ def _cfg() -> Config:
     return current_app.config["DIGEST"]
 
 
-def store() -> Store:
-    if "store" not in g:
-        g.store = Store.open(_cfg().db, create=False)
-    return g.store
+def db():
+    """This request's database connection."""
+    if "db" not in g:
+        g.db = pipeline.open_database(_cfg())
+    return g.db
 
 
 def _hooks(app: Flask) -> None:
@@ -95,9 +88,9 @@ def _hooks(app: Flask) -> None:
 
     @app.teardown_appcontext
     def close(_exc) -> None:
-        s = g.pop("store", None)
-        if s is not None:
-            s.close()
+        conn = g.pop("db", None)
+        if conn is not None:
+            conn.close()
 
     @app.context_processor
     def common() -> dict:
@@ -137,7 +130,7 @@ def subscriber_for(purpose: str, token: str):
     except tokens.BadToken as exc:
         abort(400, f"{exc.message} Use the newest link from one of our emails.")
     try:
-        return store().subscriber_by_id(sid)
+        return pipeline.subscriber_by_id(db(), sid)
     except NotFound:
         abort(404, "This subscription no longer exists.")
 
@@ -148,7 +141,7 @@ def _personal_routes(app: Flask) -> None:
     @app.get("/u/<token>")
     def unsubscribe_page(token: str):
         sub = subscriber_for("unsubscribe", token)
-        return page("unsubscribe.html", sub=sub, done=sub.status in OPTED_OUT, csrf=csrf("unsubscribe", sub.id),
+        return page("unsubscribe.html", sub=sub, done=pipeline.opted_out(sub.status), csrf=csrf("unsubscribe", sub.id),
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
     @app.post("/u/<token>")
@@ -156,41 +149,38 @@ def _personal_routes(app: Flask) -> None:
         sub = subscriber_for("unsubscribe", token)
         if request.form.get("List-Unsubscribe") == "One-Click":
             # RFC 8058: the mail client POSTs without a page; answer briefly, the same every time.
-            store().set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
+            pipeline.one_click_unsubscribe(db(), sub.id)
             return Response("Unsubscribed.\n", 200, mimetype="text/plain")
         check_csrf("unsubscribe", sub.id)
-        store().set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
-        return page("unsubscribe.html", sub=store().subscriber_by_id(sub.id), done=True, csrf="",
+        pipeline.one_click_unsubscribe(db(), sub.id)
+        return page("unsubscribe.html", sub=pipeline.subscriber_by_id(db(), sub.id), done=True, csrf="",
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
     @app.route("/p/<token>", methods=["GET", "POST"])
     def preferences(token: str):
         sub = subscriber_for("preferences", token)
-        s = store()
-        topics = s.topics()
-        form = {"topics": set(sub.topics), "frequency": sub.frequency, "send_at": s.send_at(sub.id) or "",
+        topics = pipeline.topics(db())
+        form = {"topics": set(sub.topics), "frequency": sub.frequency, "send_at": sub.send_at or "",
                 "timezone": sub.timezone or ""}
         errors: list[str] = []
         if request.method == "POST":
             check_csrf("preferences", sub.id)
             form, errors, values = _read_preferences(topics)
             if not errors:
-                s.set_subscriber_fields(sub.id, frequency=values["frequency"], send_at=values["send_at"],
-                                        timezone=values["timezone"])
-                s.subscribe_topics(sub.id, values["topic_ids"], replace=True)
-                s.set_status(sub.id, "active", only_from=("unsubscribed",))   # saving topics = wanting mail
+                pipeline.save_preferences(db(), sub.id, topic_ids=values["topic_ids"], frequency=values["frequency"],
+                                          send_at=values["send_at"], timezone=values["timezone"])
                 return redirect(url_for("preferences", token=token, saved=1), code=303)
         return page("preferences.html", 400 if errors else 200, sub=sub, topics=topics, form=form, errors=errors,
                     saved=bool(request.args.get("saved")) and not errors, csrf=csrf("preferences", sub.id),
-                    frequencies=lists.FREQUENCIES, zones=_zones(),
+                    frequencies=FREQUENCIES, zones=_zones(),
                     unsubscribe_url=url_for("unsubscribe_page", token=tokens.make(_cfg().secret, "unsubscribe",
                                                                                   sub.id)))
 
     @app.get("/c/<token>")
     def confirm(token: str):
         sub = subscriber_for("confirm", token)
-        confirmed = store().set_status(sub.id, "active", only_from=("pending",))
-        sub = store().subscriber_by_id(sub.id)
+        confirmed = pipeline.confirm_subscription(db(), sub.id)
+        sub = pipeline.subscriber_by_id(db(), sub.id)
         return page("confirmed.html", sub=sub, confirmed=confirmed,
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
@@ -201,17 +191,10 @@ def _read_preferences(topics) -> tuple[dict, list[str], dict]:
     chosen = [by_id[v] for v in request.form.getlist("topic") if v in by_id]
     form = {"topics": {t.name for t in chosen}, "frequency": request.form.get("frequency", ""),
             "send_at": request.form.get("send_at", ""), "timezone": request.form.get("timezone", "")}
-    errors, values = [], {"topic_ids": [t.id for t in chosen]}
+    values, errors = pipeline.check_preferences(form["frequency"], form["send_at"], form["timezone"])
+    values["topic_ids"] = [t.id for t in chosen]
     if not chosen:
-        errors.append("Choose at least one topic, or unsubscribe instead (link below).")
-    if form["frequency"] not in lists.FREQUENCIES:
-        errors.append("Choose how often: daily or weekly.")
-    values["frequency"] = form["frequency"]
-    for key, check in (("send_at", lists.check_time), ("timezone", lists.check_timezone)):
-        try:
-            values[key] = check(form[key])
-        except ParseError as exc:
-            errors.append(exc.message[:1].upper() + exc.message[1:] + ".")
+        errors.insert(0, "Choose at least one topic, or unsubscribe instead (link below).")
     return form, errors, values
 
 
@@ -239,7 +222,7 @@ def _public_routes(app: Flask) -> None:
     def subscribe():
         if not _flask_config("ALLOW_SUBSCRIBE"):
             abort(404, "Sign-up through this site is not enabled.")
-        topics = store().topics()
+        topics = pipeline.topics(db())
         if request.method == "GET":
             return page("subscribe.html", topics=topics, errors=[], form={"email": "", "topics": set()},
                         csrf=csrf("subscribe", "-"))
@@ -249,7 +232,7 @@ def _public_routes(app: Flask) -> None:
         form = {"email": request.form.get("email", ""), "topics": {t.name for t in chosen}}
         errors = [] if chosen else ["Choose at least one topic."]
         try:
-            address = lists.normalize_email(form["email"])
+            address = pipeline.check_address(form["email"])
         except DigestError as exc:
             errors.append(exc.message)
         if errors:
@@ -260,55 +243,47 @@ def _public_routes(app: Flask) -> None:
 
     @app.get("/archive/")
     def archive_index():
-        entries = pipeline.archive(store(), _cfg())
+        entries = pipeline.archive(db(), _cfg())
         editions = [(key, list(group)) for key, group in groupby(entries, key=lambda e: e.key)]
-        return page("archive_index.html", editions=editions, topics=store().topics())
+        return page("archive_index.html", editions=editions, topics=pipeline.topics(db()))
 
     @app.get("/archive/<key>")
     def archive_edition(key: str):
-        entries = pipeline.archive(store(), _cfg(), key=key, limit=1)
+        entries = pipeline.archive(db(), _cfg(), key=key, limit=1)
         if not entries:
             abort(404, f"There is no edition {key} in the archive.")
         return page("archive_edition.html", key=key, entries=entries)
 
     @app.get("/archive/<key>/<slug>")
     def archive_topic(key: str, slug: str):
-        entry = next((e for e in pipeline.archive(store(), _cfg(), key=key, limit=1) if e.slug == slug), None)
+        entry = next((e for e in pipeline.archive(db(), _cfg(), key=key, limit=1) if e.slug == slug), None)
         if entry is None:
             abort(404, f"Edition {key} has no {slug} section.")
-        return Response(pipeline.archive_html(store(), _cfg(), entry), mimetype="text/html")
+        return Response(pipeline.archive_html(db(), _cfg(), entry), mimetype="text/html")
 
     @app.get("/articles/<int:article_id>")
     def article(article_id: int):
         try:
-            art = pipeline.article_page(store(), _cfg(), article_id)
+            art = pipeline.article_page(db(), _cfg(), article_id)
         except NotFound:
             abort(404, f"There is no article {article_id}.")
         return page("article.html", story=art, art=art.article)
 
     @app.get("/feed/<slug>.xml")
     def feed(slug: str):
-        topic = next((t for t in store().topics() if t.slug == slug), None)
+        topic = next((t for t in pipeline.topics(db()) if t.slug == slug), None)
         if topic is None:
             abort(404, f"There is no topic {slug}.")
-        entries = pipeline.archive(store(), _cfg(), topic=topic.name, limit=20)
-        updated = (entries[0].until if entries else now()).isoformat()
+        entries = pipeline.archive(db(), _cfg(), topic=topic.name, limit=20)
+        updated = (entries[0].until if entries else pipeline.now()).isoformat()
         xml = render_template("feed.xml", topic=topic, entries=entries, cfg=_cfg(), updated=updated)
         return Response(xml, mimetype="application/atom+xml")
 
 
 def _sign_up(address: str, topics: list[str]) -> None:
-    s = store()
     try:
-        status = s.subscriber(address).status
-    except NotFound:
-        status = None
-    if status not in (None, "pending", "unsubscribed"):
-        return                      # active already, or bounced/suppressed: nothing to send
-    s.upsert_subscriber(address, name=None, topics=topics, status="pending")
-    try:
-        outcome = pipeline.send_confirmation(s, _cfg(), address)
+        outcome = pipeline.sign_up(db(), _cfg(), address, topics)
     except DigestError:
-        outcome = None
-    if outcome is None or outcome.status != "sent":
+        abort(503, "We could not send the confirmation email just now. Please try again later.")
+    if outcome is not None and outcome.status != "sent":
         abort(503, "We could not send the confirmation email just now. Please try again later.")

@@ -1,0 +1,192 @@
+"""Configuration in one order: built-in defaults < digest.toml < DIGEST_* environment variables.
+
+Every setting is read and checked here, once, when the configuration is loaded: the top-level
+keys below, and the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py).
+Secrets (the token secret, SMTP passwords, the DKIM key) come from the environment only: a
+digest.toml that holds one is refused, so it can be committed safely.
+May import: errors, models, slots.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import urllib.parse
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..slots import DigestSchedule
+from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits
+from .smtp_url import SmtpSettings, parse_smtp_url
+from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, SummarySettings, WebSettings, apply_send,
+                     apply_summary, check_tables, digest_schedule, ingest_settings, max_items, set_summary,
+                     web_settings)
+
+__all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "Config", "DigestSchedule", "IngestSettings",
+           "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings", "check_secret", "digest_schedule",
+           "load", "parse_smtp_url", "secret_bits"]
+
+
+@dataclass
+class Config:
+    db: str = "digest.db"
+    smtp_url: str | None = None
+    sender: str = "The Digest <digest@news.example.com>"
+    base_url: str = "https://news.example.com"
+    newsletter: str = "The Digest"
+    postal_address: str = "The Digest, 1 Example Street, Springfield 00000, USA"
+    unsubscribe_mailto: str | None = None
+    templates_dir: str | None = None
+    timezone: str = "UTC"
+    secret: str | None = None
+    dkim_key: str | None = None       # path to a PEM private key, from the environment only
+    dkim_selector: str = "digest"
+    dkim_domain: str | None = None
+    max_items_per_topic: int = 6      # [digest] table: stories per topic in the body; the rest are one link
+    source: str | None = None         # the digest.toml that was read, if any
+    send: SendSettings = field(default_factory=SendSettings)
+    schedule: DigestSchedule = field(default_factory=DigestSchedule)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.sender)[1]
+
+    @property
+    def domain(self) -> str:
+        return self.sender_address.rpartition("@")[2] or "localhost"
+
+    @property
+    def list_id(self) -> str:
+        return f"{self.newsletter} <digest.{self.domain}>"
+
+    def smtp(self) -> SmtpSettings | None:
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+
+SECRET_KEYS = {"secret", "password", "dkim_key"}
+ENV = {
+    "DIGEST_DB": "db", "DIGEST_SMTP_URL": "smtp_url", "DIGEST_FROM": "sender", "DIGEST_BASE_URL": "base_url",
+    "DIGEST_SECRET": "secret", "DIGEST_NEWSLETTER": "newsletter", "DIGEST_POSTAL_ADDRESS": "postal_address",
+    "DIGEST_TEMPLATES": "templates_dir", "DIGEST_DKIM_KEY": "dkim_key", "DIGEST_DKIM_SELECTOR": "dkim_selector",
+    "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
+    "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "send.connections", "DIGEST_RATE": "send.rate",
+    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic",
+}
+PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
+TOML = {"db": "db", "smtp_url": "smtp_url", "from": "sender", "base_url": "base_url", "newsletter": "newsletter",
+        "postal_address": "postal_address", "templates_dir": "templates_dir", "dkim_selector": "dkim_selector",
+        "dkim_domain": "dkim_domain", "unsubscribe_mailto": "unsubscribe_mailto", "timezone": "timezone",
+        "connections": "send.connections", "rate": "send.rate"}
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    cfg = Config()
+    path = path or env.get("DIGEST_CONFIG")
+    if path is None and Path("digest.toml").exists():
+        path = "digest.toml"
+    tables: dict = {}
+    if path is not None:
+        tables = _apply_file(cfg, Path(path))
+    templates_from = f"{cfg.source}: templates_dir" if cfg.templates_dir else None
+    for var, attr in ENV.items():
+        if env.get(var):
+            _set(cfg, attr, env[var], var)
+            if attr == "templates_dir":
+                templates_from = var
+    where = cfg.source or "the configuration"
+    apply_send(cfg.send, [(f"{where}: [send] {k}", k, v) for k, v in (tables.get("send") or {}).items()]
+               + [(var, attr, env[var]) for var, attr in SEND_ENV.items() if env.get(var)])
+    apply_summary(cfg.summary, tables, where)
+    for var, attr in SUMMARY_ENV.items():
+        if env.get(var):
+            set_summary(cfg.summary, attr, env[var], var)
+    # A table's own timezone wins; else the schedule follows the newsroom's (after the environment).
+    cfg.schedule = digest_schedule(tables.get("digest") or {}, default_timezone=cfg.timezone, where=where)
+    base = Path(cfg.source).resolve().parent if cfg.source else Path.cwd()
+    cfg.ingest = ingest_settings(tables.get("ingest") or {}, base=base, where=where)
+    cfg.web = web_settings(tables.get("web") or {}, where)
+    if cfg.templates_dir:
+        _check_templates(cfg.templates_dir, templates_from)
+    if cfg.smtp_url:
+        parse_smtp_url(cfg.smtp_url)   # fail early on a malformed URL
+    if cfg.max_items_per_topic < 1:
+        raise ConfigError(f"max_items_per_topic = {cfg.max_items_per_topic} is below 1.",
+                          "Set [digest] max_items_per_topic (or DIGEST_MAX_ITEMS_PER_TOPIC) to a whole "
+                          "number of stories per topic, e.g. 6.")
+    cfg.base_url = cfg.base_url.rstrip("/")
+    return cfg
+
+
+def _apply_file(cfg: Config, path: Path) -> dict:
+    """The top-level keys of digest.toml into `cfg`; returns its tables."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Configuration file {path} does not exist.", "Check --config or DIGEST_CONFIG.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    general = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    for key, value in general.items():
+        if key in SECRET_KEYS:
+            raise ConfigError(f"{path}: `{key}` is a secret and may not be in the configuration file.",
+                              "Set it in the environment instead (see README, Configuration).")
+        if key not in TOML:
+            raise ConfigError(f"{path}: unknown setting `{key}`.", f"Known settings: {', '.join(sorted(TOML))}.")
+        _set(cfg, TOML[key], value, f"{path}: {key}")
+        if key in PATH_KEYS:
+            setattr(cfg, key, _beside(path, getattr(cfg, key)))
+    smtp_url = general.get("smtp_url")
+    if smtp_url and urllib.parse.urlsplit(str(smtp_url)).password:
+        raise ConfigError(f"{path}: smtp_url holds a password.",
+                          "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    check_tables(tables, str(path))
+    cfg.source = str(path)
+    cap = max_items(tables.get("digest") or {}, str(path))
+    if cap is not None:
+        cfg.max_items_per_topic = cap
+    return tables
+
+
+def _beside(config_file: Path, value: str) -> str:
+    """A path written in digest.toml means a path next to that file, wherever digest is run from
+    (as [ingest] folders and feeds always have); an absolute path stays as it is."""
+    if not value or value == ":memory:" or Path(value).is_absolute():
+        return value
+    return str(config_file.parent / value)
+
+
+def _check_templates(folder: str, where: str | None) -> None:
+    """A templates folder that is not there is a mistake to report, not a reason to fall back
+    silently to the built-in look."""
+    path = Path(folder)
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a folder"
+        raise ConfigError(f"{where or 'templates_dir'}: the templates folder {folder} {what}.",
+                          "Point it at a folder of template overrides (for example a copy of "
+                          "templates/digest.html), or unset it to use the built-in templates.")
+
+
+def _set(cfg: Config, attr: str, value, where: str) -> None:
+    """One setting from the file or the environment, converted to its type; `send.x` is cfg.send's."""
+    target, _, name = attr.rpartition(".")
+    obj = getattr(cfg, target) if target else cfg
+    current = getattr(obj, name)
+    try:
+        if isinstance(current, bool):
+            value = str(value).lower() in ("1", "true", "yes")
+        elif isinstance(current, int):
+            value = int(value)
+        elif isinstance(current, float):
+            value = float(value)
+        else:
+            value = str(value)
+    except ValueError:
+        raise ConfigError(f"{where}: `{value}` is not a valid {type(current).__name__}.") from None
+    setattr(obj, name, value)

@@ -1,0 +1,298 @@
+"""The daemon: digest as an unattended service (`digest schedule run`), on APScheduler 3.x.
+
+Two jobs: `ingest` (every N minutes: watched folders and feeds) and `digest` (a tick every
+minute that sends every subscriber whose slot is due, see digest.slots). Neither job keeps any
+state of its own: what is due is read from the database at each tick, so a missed tick, a
+restart or three days of downtime all end the same way, with one digest per subscriber whose
+window starts at their watermark. Both jobs run on one worker thread, so an ingest and a digest
+never interleave.
+
+Only one scheduler works on a database at a time: it holds the "scheduler" lease (pipeline.Lease,
+renewed by a thread of its own on a connection of its own); a second one stands by (daemon) or
+exits with a clear message (--once). A holder on this host whose process is gone is taken over at
+once, not after the lease expires. SIGTERM/SIGINT stop it cleanly at any moment (the handlers go
+in first): the message in flight is finished and recorded, then exit 0.
+
+Settings come from digest.toml's [ingest] and [digest] tables (cfg.ingest, cfg.schedule).
+May import: config, errors, models, pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import pipeline
+from .config import Config
+from .errors import ConfigError, DigestError, LockedError
+from .models import WEEKDAYS
+
+log = logging.getLogger("digest.scheduler")
+UTC = dt.timezone.utc
+
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standby within this
+
+
+# ---- the scheduler ------------------------------------------------------------------------------
+
+@dataclass
+class JobInfo:
+    id: str
+    trigger: object
+    description: str
+
+
+def fmt(at: dt.datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Scheduler:
+    """One scheduler process. `clock` is injectable: every job asks it for "now"."""
+
+    def __init__(self, cfg: Config, *, clock: Callable[[], dt.datetime] = pipeline.now,
+                 lease_seconds: int = LEASE_SECONDS):
+        self.cfg = cfg
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.stopping = _Flag()
+        self.busy = threading.Lock()        # held while a job works, so shutdown can wait for it
+        self.db = None
+        self.lease: pipeline.Lease | None = None
+        self.relay_factory = None
+
+    # -- jobs --
+
+    def jobs(self) -> list[JobInfo]:
+        s, d = self.cfg.ingest, self.cfg.schedule
+        out = []
+        start = self.clock()
+        # Both jobs also run once at start (see build); the triggers give the runs after that.
+        if s.any:
+            what = [f"{len(s.folders)} folder(s)", f"{len(s.feeds)} feed(s)"]
+            first = start + dt.timedelta(seconds=s.every)
+            out.append(JobInfo("ingest", IntervalTrigger(seconds=s.every, start_date=first, timezone=UTC),
+                               f"every {_every(s.every)}: new files and feed entries ({', '.join(what)})"))
+        tick = CronTrigger(second=0, timezone=UTC) if d.check_every == 60 else \
+            IntervalTrigger(seconds=d.check_every, start_date=start + dt.timedelta(seconds=d.check_every), timezone=UTC)
+        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: send subscribers whose slot is due "
+                           f"(default {d.send_at:%H:%M} {d.timezone}; weekly on {WEEKDAYS[d.weekly_on]}; "
+                           f"min_items {d.min_items})"))
+        return out
+
+    def should_stop(self) -> bool:
+        return self.stopping.is_set() or (self.lease is not None and not self.lease.held)
+
+    def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
+        s = self.cfg.ingest
+        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
+                            settings=self.cfg.summary, folder_sources=s.folder_sources)
+        for err in r.errors:
+            log.warning("ingest: %s", err)
+        for err in r.feed_errors:
+            log.warning("feed failed (tried again next time): %s", err)
+        log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
+                 "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
+                 r.feeds_unchanged, len(r.feed_errors))
+        return r
+
+    def digest(self, at: dt.datetime) -> pipeline.SendReport:
+        # A digest Gmail would clip is sent all the same (force: there is nobody to ask), its lint logged.
+        r = pipeline.send(self.db, self.cfg, self.relay_factory, frequency=None, schedule=self.cfg.schedule, at=at,
+                          should_stop=self.should_stop, force=True)
+        if r.error is not None:
+            raise r.error
+        t = r.tally
+        for mix, report in sorted(t.lint.items()):
+            for warning in report.warnings:
+                log.warning("lint: %s: %s", mix, warning)
+        if r.due or r.resumed or t.sent or not t.ok:
+            log.info("digest at %s: %d due, %d sent, %d under min_items (skipped until their next slot), deferred %d, bounced %d, "
+                     "failed %d, uncertain %d%s%s%s", fmt(at), r.due, t.sent, r.empty, t.deferred, t.bounced,
+                     t.failed, t.uncertain, f"; editions {', '.join(r.editions)}" if r.editions else "",
+                     f"; resumed {', '.join(r.resumed)}" if r.resumed else "",
+                     "; stopped early" if r.stopped else "")
+        else:
+            log.info("digest at %s: nobody due", fmt(at))
+        return r
+
+    def _job(self, name: str) -> None:
+        """What APScheduler runs: one job at the clock's now, never raising (it would only be logged)."""
+        if self.should_stop():
+            if self.lease is not None and not self.lease.held and not self.stopping.is_set():
+                log.debug("%s: standing by (another scheduler holds the lease)", name)
+            return
+        with self.busy:
+            try:
+                getattr(self, name)(self.clock())
+            except DigestError as exc:
+                log.error("%s failed, will try again at the next run: %s", name, exc)
+            except Exception:
+                log.exception("%s failed, will try again at the next run", name)
+
+    # -- running --
+
+    def _open(self) -> None:
+        self.relay_factory = pipeline.relay_for(self.cfg)      # no relay: fail before doing anything
+        for folder in self.cfg.ingest.folders:
+            if not folder.is_dir():
+                raise ConfigError(f"Watched folder {folder} does not exist.",
+                                  f"Create it, or fix [ingest] folders in {self.source or 'digest.toml'}.")
+        db = pipeline.open_database(self.cfg)
+        try:
+            pipeline.preflight(db, self.cfg)     # a configuration fault stops us here, before any tick
+        except DigestError:
+            db.close()
+            raise
+        self.db = db
+        # A connection of its own, so renewing never waits for (or joins) a job's transaction.
+        self.lease = pipeline.Lease(pipeline.open_database(self.cfg), LEASE_NAME, self.lease_seconds, log=log)
+
+    @property
+    def source(self) -> str | None:
+        return str(Path(self.cfg.source).resolve()) if self.cfg.source else None
+
+    def _close(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
+            self.lease.db.close()
+        if self.db is not None:
+            self.db.close()
+
+    def run_once(self, at: dt.datetime | None = None, *, early: list[int] | None = None) -> pipeline.SendReport:
+        """Ingest, then send whatever is due at `at` (default: now), exactly as the daemon would; then return.
+
+        The stop handlers go in first, so a SIGTERM/SIGINT at any moment ends the run cleanly (exit 0
+        from the CLI): before the lease, nothing is done; after, the message in flight is recorded.
+        `early`: signals the CLI caught before we could (see digest/cli/__init__.py).
+        """
+        with _signals(self.request_stop, early):
+            at = at or self.clock()
+            if self.stopping.is_set():
+                return pipeline.SendReport(stopped=True)
+            self._open()
+            try:
+                holder = self.lease.try_acquire()
+                if holder:
+                    raise LockedError(f"Another scheduler ({holder}) is working on {self.cfg.db}; this run did "
+                                      "nothing.", "Wait for it to finish (or stop it) and run again; every due "
+                                      "digest is sent once.")
+                self.lease.keep_alive()
+                if self.cfg.ingest.any and not self.should_stop():
+                    self.ingest(at)
+                if self.should_stop():
+                    return pipeline.SendReport(stopped=True)
+                return self.digest(at)
+            finally:
+                self._close()
+
+    def build(self) -> BackgroundScheduler:
+        """The APScheduler instance with its jobs, not started (`digest schedule list` shows it)."""
+        sched = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        start = self.clock()
+        for job in self.jobs():
+            # Both run once at start: a scheduler that was down catches up at once, not at the next tick.
+            sched.add_job(self._job, job.trigger, args=[job.id], id=job.id, name=job.description,
+                          next_run_time=start)
+        return sched
+
+    def run_forever(self, *, early: list[int] | None = None) -> None:
+        """Run until SIGTERM/SIGINT; returns after the job in flight has finished and been recorded.
+
+        The handlers go in before anything else and only set an Event; this (main) thread is the one
+        that notices it and shuts the jobs down, so a stop at any moment, even before the scheduler
+        has started, ends the same way: nothing half-done, exit 0.
+        """
+        with _signals(self.request_stop, early):
+            if self.stopping.is_set():
+                log.info("scheduler stopped before it started")
+                return
+            self._open()
+            try:
+                holder = self.lease.try_acquire()
+                if holder:
+                    log.warning("another scheduler (%s) holds the lease on %s; standing by to take over if it "
+                                "stops", holder, self.cfg.db)
+                self.lease.keep_alive()
+                sched = self.build()
+                for job in self.jobs():
+                    log.info("job %s: %s", job.id, job.description)
+                if not self.stopping.is_set():
+                    log.info("scheduler started on %s (config: %s)", self.cfg.db, self.source or "defaults")
+                    sched.start()
+                    try:
+                        while not self.stopping.is_set():
+                            # Polled, not waited on: a handler that set an Event this thread waits on could
+                            # deadlock on the Event's own lock. A tenth of a second is a stop's latency.
+                            time.sleep(0.1)
+                    finally:
+                        sched.shutdown(wait=True)   # the job in flight finishes its message and records it
+                with self.busy:
+                    pass
+                log.info("scheduler stopped")
+            finally:
+                self._close()
+
+    def request_stop(self, signum: int | None = None, frame=None) -> None:
+        """The signal handler: only sets a flag; the jobs check it between messages, the main loop every 0.1 s."""
+        if signum is not None:
+            log.info("%s received: finishing the message in flight, then stopping", signal.Signals(signum).name)
+        self.stopping.set()
+
+
+class _Flag:
+    """threading.Event's set/is_set without its lock: a signal handler may set it while the code it
+    interrupted holds that lock (a second signal inside the first handler), which would deadlock."""
+
+    def __init__(self):
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+class _signals:
+    """Route SIGTERM and SIGINT to `handler` while inside (only possible in the main thread).
+
+    `early`: signals that arrived before we were installed; they are handed to `handler` at once.
+    """
+
+    def __init__(self, handler, early: list[int] | None = None):
+        self.handler = handler
+        self.early = early
+        self.saved: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self.saved[sig] = signal.signal(sig, self.handler)
+        for sig in list(self.early or []):
+            self.handler(sig, None)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, old in self.saved.items():
+            signal.signal(sig, old)
+
+
+def _every(seconds: float) -> str:
+    if seconds % 3600 == 0:
+        return "hour" if seconds == 3600 else f"{seconds / 3600:g} hours"
+    if seconds % 60 == 0:
+        return "minute" if seconds == 60 else f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"

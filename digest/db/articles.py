@@ -1,0 +1,232 @@
+"""Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
+and re-summarized, overridden by an editor, clustered into stories or removed.
+May import: errors, models, clock, and .columns/.repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from ..clock import now
+from ..errors import NotFound
+from ..models import Article, ArticleText, MachineSummary, ParsedArticle, Removal
+from .columns import chunks, ids_json, parse_ts, ts
+from .repository import Repository
+
+FIND_BY_GUID = "SELECT id, checksum, removed_at FROM articles WHERE guid = ?"
+UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :body, labels = :labels,
+    caption = :caption, sources = :sources, author = :author, bio = :bio, url = :url, source = :source,
+    published = :published, origin = :origin, updated_at = :updated_at, headline = :headline, summary = :summary,
+    summary_sentences = :summary_sentences WHERE id = :id"""
+NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'ingest_seq' RETURNING value"
+INSERT = """INSERT INTO articles (guid, checksum, title, body, labels, caption, sources, author, bio, url, source,
+    published, origin, ingested_at, updated_at, headline, summary, summary_sentences, seq)
+    VALUES (:guid, :checksum, :title, :body, :labels, :caption, :sources, :author, :bio, :url, :source,
+    :published, :origin, :updated_at, :updated_at, :headline, :summary, :summary_sentences, :seq)"""
+UNFILE = "DELETE FROM article_topics WHERE article_id = ?"
+FILE_UNDER = "INSERT OR IGNORE INTO article_topics (article_id, topic_id) SELECT ?, id FROM topics WHERE name = ?"
+
+SELECT = """SELECT a.*, (SELECT group_concat(t.name, char(31)) FROM article_topics x JOIN topics t ON t.id = x.topic_id
+                         WHERE x.article_id = a.id) AS topic_names FROM articles a"""
+BY_ID = SELECT + " WHERE a.id = ?"
+LIVE = SELECT + " WHERE a.removed_at IS NULL AND (:topic_id IS NULL OR a.id IN" \
+                " (SELECT article_id FROM article_topics WHERE topic_id = :topic_id)) ORDER BY a.ingested_at, a.id"
+# The window: after since_seq up to until_seq in ingest order when the delivery fixed them, else in
+# (since, until] of ingest time; and not removed by `until`.
+IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id
+                               WHERE t.name IN (SELECT value FROM json_each(:topics)))
+      AND (:since_seq IS NULL OR a.seq > :since_seq) AND (:since_seq IS NOT NULL OR a.ingested_at > :since)
+      AND (:until_seq IS NULL OR a.seq <= :until_seq) AND (:until_seq IS NOT NULL OR a.ingested_at <= :until)
+      AND (a.removed_at IS NULL OR a.removed_at > :until)"""
+BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
+COUNT_BETWEEN = "SELECT count(*) FROM articles a" + IN_WINDOW
+LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
+FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
+LIVE_BODIES = "SELECT body FROM articles WHERE removed_at IS NULL"
+SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ? WHERE id = ?"
+SET_HEADLINE_OVERRIDE = "UPDATE articles SET headline_override = ? WHERE id = ?"
+SET_SUMMARY_OVERRIDE = "UPDATE articles SET summary_override = ? WHERE id = ?"
+SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
+MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences,
+    (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
+    WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
+TEXTS_SINCE = ("SELECT id, title, body, published, ingested_at FROM articles"
+               " WHERE ingested_at > ? AND removed_at IS NULL")
+TEXTS_OF = ("SELECT id, title, body, published, ingested_at FROM articles"
+            " WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL")
+CLUSTER = SELECT + " WHERE a.cluster_id = ? AND a.removed_at IS NULL ORDER BY a.id"
+REMOVAL_STATE = ("SELECT id, title, ingested_at, removed_at FROM articles"
+                 " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id")
+# The distinct (edition, mix, window) of the sent deliveries: an article was sent in an edition when
+# it entered the store inside a window and one of its topics is in the mix.
+SENT_WINDOWS = ("SELECT DISTINCT e.key, d.mix, d.since, d.until FROM deliveries d"
+                " JOIN editions e ON e.id = d.edition_id WHERE d.status = 'sent'")
+TOPIC_NAMES = "SELECT t.name FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE x.article_id = ?"
+REMOVE = ("UPDATE articles SET removed_at = ? WHERE removed_at IS NULL"
+          " AND id IN (SELECT value FROM json_each(?))")
+
+
+def _article(r: sqlite3.Row) -> Article:
+    return Article(
+        id=r["id"], title=r["title"], body=r["body"],
+        topics=sorted(r["topic_names"].split("\x1f")) if r["topic_names"] else [],
+        labels=json.loads(r["labels"]),
+        headline=r["headline_override"] or r["headline"], summary=r["summary_override"] or r["summary"],
+        url=r["url"], source=r["source"], published=parse_ts(r["published"]),
+        ingested_at=parse_ts(r["ingested_at"]), caption=r["caption"], sources=r["sources"],
+        author=r["author"], bio=r["bio"], cluster_id=r["cluster_id"],
+        headline_override=r["headline_override"], summary_override=r["summary_override"],
+    )
+
+
+def _text(r: sqlite3.Row) -> ArticleText:
+    return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]))
+
+
+def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise NotFound(f"Article {', '.join(map(str, missing))} does not exist.", hint)
+
+
+class Articles(Repository):
+    def upsert(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str], headline: str,
+               summary: str, sentences: list[int], at: dt.datetime | None = None) -> tuple[int, str]:
+        """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
+        "removed"): an article an admin removed is not brought back by ingesting it again.
+
+        An edited re-ingest keeps its id, first ingest time and place in the ingest sequence, so it
+        is neither a second article nor a second appearance in a digest.
+        """
+        values = dict(checksum=checksum, title=art.title, body=art.body, labels=json.dumps(art.labels),
+                      caption=art.caption, sources=art.sources, author=art.author, bio=art.bio, url=art.url,
+                      source=art.source, published=ts(art.published), origin=art.origin, updated_at=ts(at or now()),
+                      headline=headline, summary=summary, summary_sentences=json.dumps(sentences))
+        with self.transaction():
+            row = self._one(FIND_BY_GUID, [guid])
+            if row is not None and row["removed_at"]:
+                return row["id"], "removed"
+            if row is not None and row["checksum"] == checksum:
+                return row["id"], "unchanged"
+            if row is not None:
+                article_id, outcome = row["id"], "updated"
+                self.conn.execute(UPDATE, {**values, "id": article_id})
+                self.conn.execute(UNFILE, (article_id,))
+            else:
+                seq = self.conn.execute(NEXT_SEQ).fetchone()[0]
+                article_id, outcome = self.conn.execute(INSERT, {**values, "guid": guid, "seq": seq}).lastrowid, "added"
+            self.conn.executemany(FILE_UNDER, [(article_id, name) for name in topics])
+        return article_id, outcome
+
+    def get(self, article_id: int) -> Article:
+        row = self._one(BY_ID, [article_id])
+        if row is None:
+            raise NotFound(f"Article {article_id} does not exist.", "List them with `digest articles list`.")
+        if row["removed_at"]:
+            raise NotFound(f"Article {article_id} was removed on {row['removed_at'][:10]}.",
+                           "List the others with `digest articles list`.")
+        return _article(row)
+
+    def live(self, topic_id: int | None = None) -> list[Article]:
+        """Every article not removed (of one topic), oldest first."""
+        return [_article(r) for r in self._all(LIVE, {"topic_id": topic_id})]
+
+    @staticmethod
+    def _window(topics: list[str], since: dt.datetime | None, until: dt.datetime, since_seq: int | None,
+                until_seq: int | None) -> dict:
+        return {"topics": json.dumps(list(topics)), "since": ts(since) or "", "until": ts(until),
+                "since_seq": since_seq, "until_seq": until_seq}
+
+    def between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
+                since_seq: int | None = None, until_seq: int | None = None) -> list[Article]:
+        """Articles in any of `topics` that entered the store in the window: after `since_seq` up to
+        `until_seq` in ingest order when given, else in (since, until] of ingest time, and not removed
+        by `until`: an article removed after an edition's cutoff stays in that edition (its archive shows
+        what was sent); every later window leaves it out."""
+        return [_article(r) for r in self._all(BETWEEN, self._window(topics, since, until, since_seq, until_seq))]
+
+    def count_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
+                      since_seq: int | None = None, until_seq: int | None = None) -> int:
+        """len(between(...)) without loading the articles."""
+        return self._value(COUNT_BETWEEN, self._window(topics, since, until, since_seq, until_seq))
+
+    def last_seq(self) -> int:
+        """The sequence number of the last article stored: a window cut now ends here."""
+        return self._value(LAST_SEQ)
+
+    def seq_after(self, at: dt.datetime) -> int:
+        """The window start (exclusive) that takes every article ingested after `at`: a first digest's."""
+        first = self._value(FIRST_SEQ_AFTER, [ts(at)])
+        return (first if first is not None else self.last_seq() + 1) - 1
+
+    def bodies(self) -> Iterator[str]:
+        """The body of every article not removed, streamed."""
+        for r in self.conn.execute(LIVE_BODIES):
+            yield r[0]
+
+    def set_override(self, article_id: int, *, headline: str | None, summary: str | None) -> None:
+        """An editor's text (None: unchanged; "": back to the machine's)."""
+        self.get(article_id)
+        with self.transaction():
+            if headline is not None:
+                self.conn.execute(SET_HEADLINE_OVERRIDE, (headline or None, article_id))
+            if summary is not None:
+                self.conn.execute(SET_SUMMARY_OVERRIDE, (summary or None, article_id))
+
+    def machine_summaries(self, ids: Iterable[int] | None = None) -> list[MachineSummary]:
+        """What the machine wrote, in id order; all articles when `ids` is None. An unknown id is an
+        error naming it, before anything is read."""
+        wanted = None if ids is None else sorted(set(ids))
+        rows = self._all(MACHINE, {"ids": None if wanted is None else ids_json(wanted)})
+        if wanted is not None:
+            _missing(wanted, (r["id"] for r in rows), "List them with `digest articles list`.")
+        return [MachineSummary(r["id"], r["title"], r["body"], r["source"], r["headline"], r["summary"],
+                               json.loads(r["summary_sentences"]), bool(r["has_override"])) for r in rows]
+
+    def set_summaries(self, rows: list[tuple[int, str, str, list[int]]]) -> None:
+        """(id, headline, summary, sentences) written in one transaction; editor overrides are separate
+        columns and stay as they are."""
+        with self.transaction():
+            self.conn.executemany(SET_SUMMARY, [(h, s, json.dumps(sent), i) for i, h, s, sent in rows])
+
+    def texts_since(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[ArticleText]:
+        """The articles ingested after `since`, plus the given ids (an edited re-ingest keeps its
+        first ingest time), in id order: what clustering compares."""
+        rows = {r["id"]: r for r in self._all(TEXTS_SINCE, [ts(since)])}
+        older = sorted(set(ids) - set(rows))
+        rows.update((r["id"], r) for r in self._all(TEXTS_OF, [ids_json(older)]))
+        return [_text(rows[k]) for k in sorted(rows)]
+
+    def set_clusters(self, assignments: dict[int, int | None]) -> None:
+        with self.transaction():
+            self.conn.executemany(SET_CLUSTER, [(c, a) for a, c in assignments.items()])
+
+    def cluster(self, cluster_id: int) -> list[Article]:
+        """Every article in one cluster, in id order."""
+        return [_article(r) for r in self._all(CLUSTER, [cluster_id])]
+
+    def removal_preview(self, ids: Iterable[int]) -> list[Removal]:
+        """Per article, in id order: when it was removed already and the sent editions that carried
+        it. An unknown id is an error naming it, before anything is changed."""
+        wanted = sorted(set(ids))
+        rows = self._all(REMOVAL_STATE, [ids_json(wanted)])
+        _missing(wanted, (r["id"] for r in rows), "List them with `digest articles list`; nothing was removed.")
+        windows = self._all(SENT_WINDOWS)
+        out = []
+        for r in rows:
+            topics = {t[0] for t in self._all(TOPIC_NAMES, [r["id"]])}
+            sent = sorted({w["key"] for w in windows
+                           if (w["since"] or "") < r["ingested_at"] <= w["until"] and topics & set(w["mix"].split("+"))})
+            out.append(Removal(r["id"], r["title"], parse_ts(r["removed_at"]), sent))
+        return out
+
+    def remove(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+        """Hide articles from every later digest and listing, in one transaction; returns how many
+        were not removed already. The rows stay: a sent edition's archive still shows them, and
+        ingesting one again does not bring it back."""
+        with self.transaction():
+            return sum(self.conn.execute(REMOVE, [ts(at or now()), ids_json(chunk)]).rowcount
+                       for chunk in chunks(sorted(set(ids)), 500))

@@ -1,0 +1,138 @@
+"""The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
+table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
+`db.editions`, `db.deliveries`, `db.leases` and `db.feeds`.
+
+WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
+BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
+May import: errors, models, clock, and the modules of digest.db.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import DigestError
+from . import migrations
+from .articles import Articles
+from .deliveries import Deliveries
+from .editions import Editions
+from .feeds import Feeds
+from .file_errors import check_path, database_error
+from .leases import Leases
+from .subscribers import Subscribers
+from .topics import Topics
+
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+           "PRAGMA busy_timeout=30000")
+USER_VERSION = "PRAGMA user_version"
+OTHER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+
+
+class Database:
+    """A digest database. Open with Database.open(path); `init()` creates or migrates it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+        self.sqlite = sqlite_utils.Database(conn)      # migrations and bulk writes
+        self.topics = Topics(self)
+        self.articles = Articles(self)
+        self.subscribers = Subscribers(self)
+        self.editions = Editions(self)
+        self.deliveries = Deliveries(self)
+        self.leases = Leases(self)
+        self.feeds = Feeds(self)
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> "Database":
+        """Open (with create, also make) the database at `path`. Every way this can fail (a missing
+        folder, a folder, a file that is not SQLite, a read-only or full disk, a newer schema)
+        raises a DigestError naming the file, never a bare sqlite3 error."""
+        path = str(path)
+        if path != ":memory:":
+            check_path(Path(path), create=create)
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise database_error(exc, path) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            for pragma in PRAGMAS:
+                conn.execute(pragma)
+            db = cls(conn, path)
+            db.check_schema()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise database_error(exc, path) from None
+        except DigestError:
+            conn.close()
+            raise
+        return db
+
+    def check_schema(self) -> None:
+        """Refuse a database written by a newer digest: its migrations are ones we do not know, and
+        running ours over it (or writing rows it does not expect) could damage it. A database that
+        recorded migrations under their old names has those records renamed."""
+        ours = migrations.schema_version()
+        theirs = self.conn.execute(USER_VERSION).fetchone()[0]
+        known = set(migrations.names()) | set(migrations.RENAMED)
+        applied = migrations.applied(self.sqlite)
+        unknown = [name for name in applied if name not in known]
+        if theirs > ours or unknown:
+            raise DigestError(
+                f"Database {self.path} has schema version {theirs or len(applied)}"
+                + (f" (with migration {', '.join(unknown)})" if unknown else "")
+                + f", newer than this digest understands ({ours}); it was left untouched.",
+                "Upgrade digest to the version that wrote it, or point DIGEST_DB at a database made by this one.")
+        renames = migrations.old_names(self.sqlite)
+        if renames:
+            with self.transaction():
+                self.conn.executemany(migrations.RENAME_RECORD, renames)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def init(self) -> list[str]:
+        """Apply pending migrations; returns their names. A SQLite file that holds another
+        program's tables is refused rather than filled with ours."""
+        if not migrations.applied(self.sqlite):
+            theirs = [r[0] for r in self.conn.execute(OTHER_TABLES)]
+            if theirs:
+                raise DigestError(f"Database {self.path} is a SQLite file of another program (tables: "
+                                  f"{', '.join(theirs[:5])}{', ...' if len(theirs) > 5 else ''}); it was left alone.",
+                                  "Set DIGEST_DB to a new file for digest.")
+        pending = migrations.pending(self.sqlite)
+        migrations.apply(self.sqlite)
+        # The schema's version number, so an older digest opening this file knows it is newer.
+        self.conn.execute(f"{USER_VERSION} = {migrations.schema_version():d}")
+        return pending
+
+    def needs_migration(self) -> bool:
+        return bool(migrations.pending(self.sqlite))
+
+    def set_lock_timeout(self, seconds: float) -> None:
+        """How long a write waits for another connection's write lock before 'database is locked'."""
+        self.conn.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000)):d}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two writers queue instead of deadlocking.
+        Nested calls join the outer transaction."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # SQLite may already have rolled back on its own (a full disk, an I/O error); a second
+            # ROLLBACK would then raise and hide the error that matters.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,211 @@
+"""The schema, one sqlite-utils migration per change, numbered in order without gaps. Each runs in
+its own transaction, together with the record that it ran.
+
+Numbers are never reused. A database made before the renumbering recorded three of them under
+older names (RENAMED); Database.open rewrites those records once, so such a database needs no
+`digest init` and is never mistaken for one written by a newer digest.
+May import: nothing from digest.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("digest")
+
+# old recorded name -> the name the same migration has now
+RENAMED = {"m003_preferences": "m002_preferences", "m004_feeds": "m003_feeds", "m004_schedule": "m004_empty_slots"}
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript("""
+    CREATE TABLE topics (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        slug TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE topic_aliases (
+        alias TEXT PRIMARY KEY COLLATE NOCASE,
+        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        guid TEXT NOT NULL UNIQUE,
+        checksum TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '[]',
+        caption TEXT, sources TEXT, author TEXT, bio TEXT,
+        url TEXT, source TEXT, published TEXT, origin TEXT,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        headline TEXT NOT NULL DEFAULT '',
+        summary TEXT NOT NULL DEFAULT '',
+        summary_sentences TEXT NOT NULL DEFAULT '[]',
+        headline_override TEXT,
+        summary_override TEXT,
+        cluster_id INTEGER
+    );
+    CREATE INDEX articles_ingested ON articles(ingested_at);
+    CREATE TABLE article_topics (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+        PRIMARY KEY (article_id, topic_id)
+    );
+    CREATE INDEX article_topics_topic ON article_topics(topic_id, article_id);
+    CREATE TABLE subscribers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT,
+        status TEXT NOT NULL DEFAULT 'active',
+        frequency TEXT NOT NULL DEFAULT 'daily',
+        timezone TEXT,
+        soft_bounces INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+        PRIMARY KEY (subscriber_id, topic_id)
+    );
+    CREATE INDEX subscriptions_topic ON subscriptions(topic_id);
+    CREATE TABLE editions (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        frequency TEXT NOT NULL,
+        date TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        edition_id INTEGER NOT NULL REFERENCES editions(id),
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'pending',
+        mix TEXT NOT NULL,
+        since TEXT,
+        until TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_reply TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (edition_id, subscriber_id)
+    );
+    CREATE INDEX deliveries_status ON deliveries(edition_id, status);
+    CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    """)
+
+
+@migrations()
+def m002_preferences(db: sqlite_utils.Database) -> None:
+    # The subscriber's preferred local time of day ("HH:MM") for their digest; NULL = the edition's time.
+    db.execute("ALTER TABLE subscribers ADD COLUMN send_at TEXT")
+
+
+@migrations()
+def m003_feeds(db: sqlite_utils.Database) -> None:
+    # Per-feed HTTP validators (ETag, Last-Modified) so an unchanged feed costs a 304, plus the last
+    # outcome so `digest schedule list` can show a feed that keeps failing.
+    db.executescript("""
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        modified TEXT,
+        checked_at TEXT,
+        ok_at TEXT,
+        last_error TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        entries INTEGER NOT NULL DEFAULT 0
+    );
+    """)
+
+
+@migrations()
+def m004_empty_slots(db: sqlite_utils.Database) -> None:
+    # A slot the scheduler found empty (under min_items): closed, so the digest is not sent at some
+    # later hour of the day when news arrives; the items roll over to the next slot.
+    db.executescript("""
+    CREATE TABLE empty_slots (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        edition_key TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, edition_key)
+    );
+    """)
+
+
+@migrations()
+def m005_articles_removed(db: sqlite_utils.Database) -> None:
+    # `digest articles remove` hides an article from every later digest and listing, but keeps the
+    # row: an edition already sent keeps it in its archive, and a feed that still carries it cannot
+    # bring it back.
+    db.execute("ALTER TABLE articles ADD COLUMN removed_at TEXT")
+
+
+@migrations()
+def m006_ingest_seq(db: sqlite_utils.Database) -> None:
+    # Windows by ingest order, not wall-clock time: every article gets the next number of a counter
+    # that never goes back (not even when the newest article is deleted), and each delivery fixes the
+    # numbers its window runs between. A clock stepped back can no longer hide an article behind a
+    # watermark, and an article committed after a window was cut always falls in the next one.
+    db.executescript("""
+    ALTER TABLE articles ADD COLUMN seq INTEGER;
+    UPDATE articles SET seq = r.n FROM
+        (SELECT id, row_number() OVER (ORDER BY ingested_at, id) AS n FROM articles) AS r WHERE r.id = articles.id;
+    CREATE UNIQUE INDEX articles_seq ON articles(seq);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO counters (name, value) SELECT 'ingest_seq', coalesce(max(seq), 0) FROM articles;
+    ALTER TABLE deliveries ADD COLUMN since_seq INTEGER;
+    ALTER TABLE deliveries ADD COLUMN until_seq INTEGER;
+    UPDATE deliveries SET
+        until_seq = (SELECT coalesce(max(a.seq), 0) FROM articles a WHERE a.ingested_at <= deliveries.until),
+        since_seq = (SELECT coalesce(max(a.seq), 0) FROM articles a WHERE a.ingested_at <= deliveries.since);
+    """)
+
+
+@migrations()
+def m007_outlets_not_authors(db: sqlite_utils.Database) -> None:
+    # Page-as-text (and JSON Lines without a `source`) used to store the author as the outlet, so
+    # "Also reported by" named a reporter. The outlet is unknown for those rows: clear it.
+    db.execute("UPDATE articles SET source = NULL WHERE source IS NOT NULL AND source = author")
+
+
+def names() -> list[str]:
+    """Every migration this digest knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+def schema_version() -> int:
+    """The schema this digest writes: one step per migration (sqlite-utils keeps its registry
+    private). A database records its own in PRAGMA user_version."""
+    return len(names())
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    return [m.name for m in migrations.applied(db)]
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]
+
+
+def apply(db: sqlite_utils.Database) -> None:
+    migrations.apply(db)
+
+
+RENAME_RECORD = "UPDATE _sqlite_migrations SET name = ? WHERE migration_set = 'digest' AND name = ?"
+
+
+def old_names(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(new name, old name) of the migrations this database recorded under an old name."""
+    return [(RENAMED[name], name) for name in applied(db) if name in RENAMED]

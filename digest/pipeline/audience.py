@@ -1,0 +1,239 @@
+"""The audience: who is on the lists, and the one rule about who may be mailed.
+
+An address that opted out (models.OPTED_OUT: unsubscribed, bounced, suppressed) is never mailed
+again, and nothing but its own request brings it back: an admin adding it with --confirm (a double
+opt-in mail) or --resubscribe (they asked), its own sign-up form (not after a bounce or a
+suppression), its own preference page. An import never re-subscribes it (list_import). A bounce
+takes an address off the list; soft bounces do after `soft_bounce_limit` in a row (settle).
+May import: config, db, errors, models, smtp, subscriber_fields, and .messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..db import Database
+from ..errors import DigestError, ParseError
+from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
+from ..smtp import Outcome
+from ..subscriber_fields import check_time, check_timezone, normalize_email
+from .messages import relay_for, send_confirmation
+
+
+def opted_out(status: str | None) -> bool:
+    return status in OPTED_OUT
+
+
+def may_sign_up(status: str | None) -> bool:
+    """The sign-up form (double opt-in) serves a new address, a pending one, and one that
+    unsubscribed and now asks again; never a bounced or suppressed one."""
+    return status in (None, "pending", "unsubscribed")
+
+
+def checked(check, value):
+    """A subscriber_fields check; its ParseError becomes a DigestError the CLI can print."""
+    try:
+        return check(value)
+    except ParseError as exc:
+        raise DigestError(exc.message[:1].upper() + exc.message[1:] + ".") from None
+
+
+@dataclass
+class Added:
+    outcome: str                       # added | updated
+    subscriber: Subscriber
+    confirmation: Outcome | None = None   # the double opt-in mail's outcome, when one was sent
+
+
+def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str], *, name: str | None = None,
+        frequency: str | None = None, timezone: str | None = None, confirm: bool = False,
+        resubscribe: bool = False) -> Added:
+    """Add a subscriber (or topics to one). With `confirm`, pending until they click the emailed link."""
+    address = normalize_email(email)
+    tz = checked(check_timezone, timezone)
+    ids = [db.topics.get(t).id for t in topics]   # unknown topics fail before anything is written
+    current = db.subscribers.find(address)
+    if current is not None and opted_out(current.status) and not (resubscribe or confirm):
+        raise DigestError(f"{address} is {current.status}; adding it would mail someone who opted out.",
+                          "Pass --confirm to ask them by email, or --resubscribe if they asked to come back.")
+    if confirm:
+        relay_for(cfg)              # no relay: fail before writing anything
+        if not cfg.secret:
+            raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
+                              "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")
+    outcome = upsert(db, address, name=name, topic_ids=ids, frequency=frequency, timezone=tz,
+                     status="pending" if confirm else "active")
+    sub = db.subscribers.get(address)
+    sent = send_confirmation(db, cfg, sub.email) if confirm and sub.status == "pending" else None
+    return Added(outcome, sub, sent)
+
+
+def upsert(db: Database, email: str, *, name: str | None, topic_ids: list[int], status: str = "active",
+           frequency: str | None = None, timezone: str | None = None) -> str:
+    """Add a subscriber or merge topics into an existing one; "added" or "updated". An active
+    subscriber stays active when added again as pending."""
+    with db.transaction():
+        current = db.subscribers.find(email)
+        if current is None:
+            sid = db.subscribers.insert(email, name=name, status=status, frequency=frequency or "daily",
+                                        timezone=timezone)
+            outcome = "added"
+        else:
+            sid, outcome = current.id, "updated"
+            keep = current.status == "active" and status != "active"
+            db.subscribers.merge(sid, name=name, status=current.status if keep else status, frequency=frequency,
+                                 timezone=timezone)
+        db.subscribers.subscribe(sid, topic_ids)
+    return outcome
+
+
+def change_subscriber(db: Database, email: str, *, frequency: str | None = None, timezone: str | None = None,
+           name: str | None = None, send_at: str | None = None) -> tuple[Subscriber, dict]:
+    """Change how and when a subscriber gets their digest ("" clears a value); returns what was set."""
+    sub = find_subscriber(db, email)
+    fields: dict = {}
+    if frequency:
+        fields["frequency"] = frequency
+    if timezone is not None:
+        fields["timezone"] = checked(check_timezone, timezone)
+    if name is not None:
+        fields["name"] = name.strip() or None
+    if send_at is not None:
+        fields["send_at"] = checked(check_time, send_at)
+    if not fields:
+        raise DigestError("Nothing to change.", "Pass --frequency, --timezone, --name or --send-at.")
+    db.subscribers.set_fields(sub.id, **fields)
+    return sub, fields
+
+
+def find_subscriber(db: Database, email: str) -> Subscriber:
+    return db.subscribers.get(normalize_email(email))
+
+
+def subscriber_by_id(db: Database, subscriber_id: int) -> Subscriber:
+    return db.subscribers.by_id(subscriber_id)
+
+
+def check_address(email: str) -> str:
+    """The address as it is stored; InvalidAddress saying why it cannot be."""
+    return normalize_email(email)
+
+
+def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict, list[str]]:
+    """A preference form's frequency, time of day and timezone: the values to store, and one
+    sentence per value that cannot be."""
+    errors, values = [], {"frequency": frequency}
+    if frequency not in FREQUENCIES:
+        errors.append("Choose how often: daily or weekly.")
+    for key, check, value in (("send_at", check_time, send_at), ("timezone", check_timezone, timezone)):
+        try:
+            values[key] = check(value)
+        except ParseError as exc:
+            errors.append(exc.message[:1].upper() + exc.message[1:] + ".")
+    return values, errors
+
+
+def subscribers(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
+    return db.subscribers.listed(db.topics.get(topic).id if topic else None, status)
+
+
+def subscribe(db: Database, email: str, topics: Iterable[str], *, resubscribe: bool = False) -> Subscriber:
+    """Add topics; an opted-out address only when they asked to come back (resubscribe)."""
+    sub = find_subscriber(db, email)
+    ids = [db.topics.get(t).id for t in topics]
+    if opted_out(sub.status) and not resubscribe:
+        raise DigestError(f"{sub.email} is {sub.status}; subscribing would mail someone who opted out.",
+                          "Pass --resubscribe if they asked to come back.")
+    with db.transaction():
+        db.subscribers.subscribe(sub.id, ids)
+        if opted_out(sub.status):
+            db.subscribers.set_status(sub.id, "active")
+    return db.subscribers.by_id(sub.id)
+
+
+@dataclass
+class Unsubscribed:
+    subscriber: Subscriber             # as it is now
+    topics_left: int = 0
+    changed: bool = False              # the whole address was unsubscribed by this call
+
+
+def unsubscribe(db: Database, email: str, topics: Iterable[str] = ()) -> Unsubscribed:
+    """Drop topics; with none (or none left), unsubscribe the address. Its record stays, so no
+    later import can add it back."""
+    sub = find_subscriber(db, email)
+    ids = [db.topics.get(t).id for t in topics]
+    with db.transaction():      # dropping the last topic and unsubscribing happen together
+        left = db.subscribers.unsubscribe(sub.id, ids) if ids else 0
+        changed = not left and db.subscribers.set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
+    return Unsubscribed(db.subscribers.by_id(sub.id), left, changed)
+
+
+def suppress(db: Database, email: str) -> tuple[str, str]:
+    """Never mail an address again, even one not on any list yet; (address, "added" | "updated")."""
+    address = normalize_email(email)
+    return address, db.subscribers.suppress(address)
+
+
+def remove_subscriber(db: Database, email: str, *, yes: bool = False) -> tuple[Subscriber, int]:
+    """Delete a subscriber with their subscriptions and delivery records (guarded by `yes`)."""
+    sub = find_subscriber(db, email)
+    if not yes:
+        counts, _ = db.deliveries.of_subscriber(sub.id)
+        raise DigestError(f"Removing {sub.email} deletes them, {len(sub.topics)} subscriptions and "
+                          f"{sum(counts.values())} delivery records, and a later import could add them back.",
+                          "Pass --yes to remove, or use `digest subscribers suppress` to keep them off the lists.")
+    return sub, db.subscribers.remove(sub.id)
+
+
+# ---- the subscriber's own pages -----------------------------------------------------------------
+
+def one_click_unsubscribe(db: Database, subscriber_id: int) -> bool:
+    """RFC 8058 and the unsubscribe page: idempotent; True if this call unsubscribed them."""
+    return db.subscribers.set_status(subscriber_id, "unsubscribed", only_from=("active", "pending"))
+
+
+def confirm_subscription(db: Database, subscriber_id: int) -> bool:
+    """The double opt-in link: a pending subscriber becomes active; True if this call did it."""
+    return db.subscribers.set_status(subscriber_id, "active", only_from=("pending",))
+
+
+def save_preferences(db: Database, subscriber_id: int, *, topic_ids: list[int], frequency: str,
+                     send_at: str | None, timezone: str | None) -> None:
+    """Their own choices, in one transaction; saving topics after unsubscribing means wanting mail."""
+    with db.transaction():
+        db.subscribers.set_fields(subscriber_id, frequency=frequency, send_at=send_at, timezone=timezone)
+        db.subscribers.subscribe(subscriber_id, topic_ids, replace=True)
+        db.subscribers.set_status(subscriber_id, "active", only_from=("unsubscribed",))
+
+
+def sign_up(db: Database, cfg: Config, address: str, topics: list[str]) -> Outcome | None:
+    """The public form: a pending subscription and a confirmation mail, unless the address may not
+    sign up (active already, bounced, suppressed: then nothing, and None)."""
+    current = db.subscribers.find(address)
+    if not may_sign_up(current.status if current else None):
+        return None
+    upsert(db, address, name=None, topic_ids=[db.topics.get(t).id for t in topics], status="pending")
+    return send_confirmation(db, cfg, address)
+
+
+# ---- what an outcome means for the subscriber -------------------------------------------------
+
+def settle(db: Database, settled: list[Settled], *, soft_bounce_limit: int) -> None:
+    """Apply recorded outcomes to their subscribers, inside the caller's transaction: a delivery
+    resets the soft-bounce count; a bounce takes an active address off the list; a soft bounce
+    (a full mailbox, temporary failures until the deadline) counts, and suppresses the address at
+    `soft_bounce_limit`."""
+    sent = [s.delivery_id for s in settled if s.status == "sent"]
+    if sent:
+        db.subscribers.reset_soft_bounces(sent)
+    for s in settled:
+        if s.status != "bounced" and not s.soft:
+            continue
+        subscriber_id = db.deliveries.subscriber_of(s.delivery_id)
+        if s.status == "bounced":
+            db.subscribers.set_status(subscriber_id, "bounced", only_from=("active",))
+        elif db.subscribers.add_soft_bounce(subscriber_id) >= soft_bounce_limit:
+            db.subscribers.set_status(subscriber_id, "suppressed", only_from=("active",))

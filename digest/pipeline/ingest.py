@@ -1,0 +1,144 @@
+"""Ingest, the one loop behind `digest articles ingest`, the scheduler's ingest job and the demo:
+read articles from paths (files, folders, the URL of a feed fetched once), watched folders (files
+moved to done/ or failed/ once read) and configured feeds (fetched with their ETag and
+Last-Modified); summarize and store each; then cluster what arrived. A bad file, line, entry or
+feed is reported and never stops the others.
+May import: clock, config, db, errors, models, readers, summarize, and .articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import readers, summarize
+from ..readers import feeds, watch
+from ..clock import now
+from ..config import SummarySettings
+from ..db import Database
+from ..errors import ParseError
+from ..models import FeedSpec, ParsedArticle
+from .articles import cluster_recent, summarize_article
+
+
+@dataclass
+class IngestReport:
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)      # removed by an admin earlier: not brought back
+    errors: list[ParseError] = field(default_factory=list)
+    files: int = 0                      # files read from watched folders (then moved to done/ or failed/)
+    feeds: int = 0                      # feeds that had something new
+    feeds_unchanged: int = 0            # 304 Not Modified, or the same file as last time
+    feed_errors: list[ParseError] = field(default_factory=list)
+
+
+class _Store:
+    """Summarize and store articles as they arrive, one summarizer over the whole store's words."""
+
+    def __init__(self, db: Database, at: dt.datetime | None, settings: SummarySettings, report: IngestReport):
+        self.db, self.at, self.settings, self.report = db, at, settings, report
+        self.aliases = db.topics.alias_map()
+        self.vocabulary = set(self.aliases)
+        self.df: summarize.DocFreq | None = None
+
+    def __call__(self, art: ParsedArticle) -> int:
+        if self.df is None:      # built only when something arrived: an idle scan stays cheap
+            self.df = summarize.DocFreq.from_texts(self.db.articles.bodies())
+        guid, checksum = readers.identity(art)
+        self.df.add(art.body)
+        s = summarize_article(art.title, art.body, art.source, self.df, self.settings)
+        article_id, outcome = self.db.articles.upsert(
+            art, guid=guid, checksum=checksum, topics=readers.map_topics(art.labels, self.aliases),
+            headline=s.headline, summary=s.summary, sentences=s.sentences, at=self.at)
+        getattr(self.report, outcome).append(article_id)
+        return article_id
+
+
+def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[Path] = (),
+           feed_specs: Iterable[FeedSpec] = (), at: dt.datetime | None = None, base_dir: Path | None = None,
+           settings: SummarySettings | None = None, folder_sources: dict[Path, str] | None = None) -> IngestReport:
+    """Read, summarize and store every article from these sources, all stamped `at` (default now).
+
+    `folder_sources` names the outlet of a watched folder's articles (a JSON Lines `source` of
+    their own wins); a feed's title is its entries' outlet.
+    """
+    settings = settings or SummarySettings()
+    folders, feed_specs = list(folders), list(feed_specs)
+    if folders or feed_specs:
+        at = at or now()        # a scheduler's pass: one instant for everything it stored
+    report = IngestReport()
+    keep = _Store(db, at, settings, report)
+    paths = [str(p) for p in paths]
+    for url in [p for p in paths if feeds.is_url(p)]:          # fetched once, nothing remembered
+        try:
+            got = feeds.fetch(FeedSpec(url))
+        except ParseError as exc:
+            report.errors.append(exc)
+            continue
+        for art in got.entries or []:
+            keep(art)
+        report.errors += got.errors
+    for path in readers.expand_paths([p for p in paths if not feeds.is_url(p)]):
+        _read(path, keep, report)
+    for folder in folders:
+        _watched(Path(folder), (folder_sources or {}).get(Path(folder)), keep, report)
+    for spec in feed_specs:
+        _feed(db, spec, at, base_dir, keep, report)
+    if report.added or report.updated:
+        # The same story from a folder and a feed is one item.
+        cluster_recent(db, at=at, touched=report.added + report.updated,
+                       window=dt.timedelta(hours=settings.cluster_window_hours))
+    return report
+
+
+def _read(path: Path, keep: _Store, report: IngestReport, outlet: str | None = None) -> tuple[int, int]:
+    """Every article in one file; returns (stored, bad)."""
+    good = bad = 0
+    for item in readers.read_path(path, keep.vocabulary):
+        if isinstance(item, ParseError):
+            report.errors.append(item)
+            bad += 1
+        else:
+            item.source = item.source or outlet
+            keep(item)
+            good += 1
+    return good, bad
+
+
+def _watched(folder: Path, outlet: str | None, keep: _Store, report: IngestReport) -> None:
+    """New files of a watched folder, each moved to done/ once read (failed/ when nothing in it was)."""
+    for path in watch.new_files(folder):
+        good, bad = _read(path, keep, report, outlet)
+        report.files += 1
+        try:
+            watch.file_away(folder, path, watch.DONE if good or not bad else watch.FAILED)
+        except OSError as exc:
+            report.errors.append(ParseError(f"{path}: read, but cannot be moved out of the watched folder "
+                                            f"({exc.strerror}); it will be read again",
+                                            "Make the folder writable by the scheduler."))
+
+
+def _feed(db: Database, spec: FeedSpec, at: dt.datetime, base_dir: Path | None, keep: _Store,
+          report: IngestReport) -> None:
+    """One configured feed, asked only for what changed since its last fetch."""
+    state = db.feeds.state(spec.url)
+    try:
+        got = feeds.fetch(spec, etag=state.etag if state else None, modified=state.modified if state else None,
+                          base_dir=base_dir)
+    except ParseError as exc:
+        db.feeds.record(spec.url, at=at, error=str(exc))
+        report.feed_errors.append(exc)
+        return
+    if got.entries is None:
+        db.feeds.record(spec.url, at=at, keep_validators=True)
+        report.feeds_unchanged += 1
+        return
+    for art in got.entries:
+        keep(art)
+    report.errors += got.errors
+    report.feeds += 1
+    db.feeds.record(spec.url, at=at, etag=got.etag, modified=got.modified, entries=len(got.entries))

@@ -1,0 +1,114 @@
+"""Messages as they leave: one subscriber's digest built fast from its group's prepared body, the
+DKIM signer, the relay, and the double opt-in confirmation mail.
+May import: config, errors, message, fast_message, render, smtp, tokens, views, and .bodies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from .. import message, render, tokens
+from ..clock import now
+from ..config import Config
+from ..db import Database
+from ..errors import ConfigError, DigestError
+from ..fast_message import Prepared, prepare
+from ..smtp import Outcome, Relay
+from ..views import PLACEHOLDERS
+from .bodies import Body, personal_message
+
+CONFIRM_DAYS = 7
+
+
+@dataclass
+class Group:
+    """One body and its message prepared once, shared by every subscriber of a topic mix and window."""
+    body: Body
+    prepared: Prepared
+
+
+def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
+    return Group(body, prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
+                               html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
+                               unsubscribe_mailto=cfg.unsubscribe_mailto, test=test))
+
+
+class DateHeader:
+    """format_datetime once a second, not once a message."""
+
+    def __init__(self):
+        self.second, self.value = -1, ""
+
+    def __call__(self) -> str:
+        t = int(time.time())
+        if t != self.second:
+            self.value = format_datetime(dt.datetime.fromtimestamp(t, dt.timezone.utc))
+            self.second = t
+        return self.value
+
+
+def fast_message(cfg: Config, group: Group, *, subscriber_id: int, email: str, name: str | None, message_id: str,
+                 date: str, signer: message.Signer | None = None, test: bool = False) -> bytes:
+    """One subscriber's message from the group's prepared body; the stdlib builds the rare one it cannot."""
+    unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", subscriber_id)
+    prefs = tokens.url(cfg.base_url, cfg.secret, "preferences", subscriber_id)
+    values = {PLACEHOLDERS["unsubscribe_url"]: unsub, PLACEHOLDERS["preferences_url"]: prefs,
+              PLACEHOLDERS["email"]: email, PLACEHOLDERS["name"]: name or ""}
+    data = group.prepared.build(to_email=email, to_name=name, message_id=message_id, date=date,
+                                unsubscribe_url=unsub, values=values)
+    if data is None:
+        data = personal_message(cfg, group.body, subscriber_id=subscriber_id, email=email, name=name,
+                                message_id=message_id, test=test)
+    return signer.sign(data) if signer else data
+
+
+def signer_for(cfg: Config) -> message.Signer | None:
+    """A DKIM signer when DIGEST_DKIM_KEY names a key, else None."""
+    if not cfg.dkim_key:
+        return None
+    hint = "Point DIGEST_DKIM_KEY at a PEM RSA private key (`openssl genrsa 2048`), or unset it to send unsigned."
+    try:
+        key = Path(cfg.dkim_key).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY): {exc.strerror}.", hint) from None
+    try:
+        return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain)
+    except ValueError as exc:
+        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) is {exc}.", hint) from None
+
+
+def relay_for(cfg: Config) -> Callable[[], Relay]:
+    """A factory of connections to the configured relay; DigestError when none is configured."""
+    settings = cfg.smtp()
+    if settings is None:
+        raise DigestError("No SMTP relay is configured.",
+                          "Set DIGEST_SMTP_URL, e.g. smtp://user:pass@mail.example.com:587?starttls=true.")
+    return lambda: Relay(settings, local_hostname=cfg.domain)
+
+
+def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
+    """Mail a double opt-in link (/c/<token>, valid CONFIRM_DAYS days) to a pending subscriber."""
+    sub = db.subscribers.get(email)
+    links = {"confirm_url": tokens.url(cfg.base_url, cfg.secret, "confirm", sub.id),
+             "unsubscribe_url": tokens.url(cfg.base_url, cfg.secret, "unsubscribe", sub.id)}
+    env = render.environment([cfg.templates_dir] if cfg.templates_dir else None)
+    context = {"newsletter": cfg.newsletter, "topics": sub.topics, "days": CONFIRM_DAYS,
+               "postal_address": cfg.postal_address, **links}
+    html = env.get_template("web/confirm_email.html").render(context)
+    text = env.get_template("web/confirm_email.txt").render(context)
+    envelope = message.Envelope(
+        sender=cfg.sender, to_email=sub.email, to_name=sub.name,
+        subject=f"Confirm your subscription to {cfg.newsletter}", message_id=make_msgid("confirm", cfg.domain),
+        date=now(), list_id=cfg.list_id, unsubscribe_url=links["unsubscribe_url"],
+        unsubscribe_mailto=cfg.unsubscribe_mailto)
+    data = message.to_bytes(message.build(envelope, html=html, text=text))
+    relay = relay_for(cfg)().open()
+    try:
+        return relay.send(cfg.sender_address, sub.email, data)
+    finally:
+        relay.close()

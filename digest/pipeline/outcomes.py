@@ -1,0 +1,92 @@
+"""What a send run does with each message's outcome: back to the queue when it was about us (the
+relay, our lease) or our fault (a message that could not be built), stop the run when the relay
+refuses the sender, retry a deferral with back-off until the deadline, and otherwise buffer it
+for the ledger and count it in the tally.
+May import: clock, config, smtp, errors, and .tally (the run is passed in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.errors
+import heapq
+import random
+import time
+from typing import TYPE_CHECKING
+
+from ..clock import now
+from ..config import SendSettings
+from ..errors import RelayError
+from ..smtp import Outcome, refusal
+from .tally import FAILURE_SAMPLE
+
+if TYPE_CHECKING:
+    from .sender import Claimed, EditionRun
+
+ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
+
+
+def backoff(settings: SendSettings, attempt: int) -> float:
+    """Exponential back-off with full jitter in its upper half: base * 2^(attempt-1), capped."""
+    delay = min(settings.retry_cap, settings.retry_base * (2 ** max(0, attempt - 1)))
+    return delay * (0.5 + random.random() / 2)
+
+
+def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
+    t, s = run.tally, run.s
+    if row.unbuilt is not None:
+        if not isinstance(row.unbuilt, email.errors.MessageDefect):
+            # Our fault (configuration, templates, a bug), not the recipient's: back to the queue,
+            # no attempt counted, and the run ends with a BuildError.
+            run.unclaimed.append(row.id)
+            run.unbuilt.append(row)
+            return
+        # The stdlib refused the recipient's own address (a non-ASCII local part): theirs.
+        outcome = Outcome("failed", 0, f"the address {row.email} cannot be written in a message: {row.unbuilt}")
+    status, soft, next_at = outcome.status, outcome.soft, None
+    reply = outcome.text
+    if status == "requeue" and outcome.throttled:
+        row.requeues += 1
+        if row.requeues > ROW_REQUEUES:     # always this one, while others go through: its own 4xx after all
+            status = "deferred"
+    if status == "requeue":         # about the relay or our lease, not the recipient: again later, unattempted
+        run.feed.insert(0, row)
+        if outcome.throttled:
+            run.refusals += 1
+            if run.refusals >= s.relay_retries:
+                run.stop(RelayError(
+                    f"SMTP relay {run.cfg.smtp().name} refused us temporarily {run.refusals} times in a row, "
+                    f"last: {reply}. Nothing was marked for those deliveries: they stay pending.",
+                    "Run `digest send` again later; check DIGEST_FROM and the relay's limits if it persists."))
+        return
+    if status == "stop":            # the relay refuses the sender or the account: stop, blame nobody
+        run.unclaimed.append(row.id)
+        run.stop(refusal(outcome, run.cfg.smtp().name, run.cfg.sender_address))
+        return
+    if status == "sent":
+        run.refusals = 0
+    if status == "deferred":
+        row.tries += 1
+        delay = backoff(s, row.attempts + row.tries)
+        next_at = now() + dt.timedelta(seconds=delay)
+        if next_at > row.created_at + dt.timedelta(seconds=s.retry_deadline):
+            status, soft, next_at = "failed", True, None
+            reply = f"gave up after {row.attempts + row.tries} attempts; last reply: {reply}"
+        elif row.tries < s.retry_attempts and not run.stopping:
+            heapq.heappush(run.retry, (time.monotonic() + delay, row.id, row))
+            run.buffer.append((row.id, status, reply, next_at, False))
+            return
+    run.buffer.append((row.id, status, reply, next_at, soft))
+    run.done += 1
+    if status != "deferred":
+        setattr(t, status, getattr(t, status) + 1)
+    if status in ("failed", "bounced"):
+        t.reasons[reply] = t.reasons.get(reply, 0) + 1
+    if status == "failed" and len(t.failures) < FAILURE_SAMPLE:
+        t.failures.append((row.email, reply))
+    stats = t.by_mix.setdefault(row.group.body.mix, {"articles": len(row.group.body.articles),
+                                                     "recipients": 0, "sent": 0})
+    stats["recipients"] += 1
+    stats["sent"] += status == "sent"
+    if run.on_message:
+        run.on_message(outcome)

@@ -1,0 +1,185 @@
+"""Send one edition exactly once, and one test copy of the edition due now.
+
+send_edition holds the edition's lease (LockedError if another sender has it), first replays what a
+killed run left behind (ledger.recover), renders and lints every topic mix before the relay is
+opened, then sends over `connections` parallel connections (sender.EditionRun). A row is marked
+sent only after the relay accepted the message.
+May import: clock, config, db, errors, journal, lint, models, render, smtp, subscriber_fields,
+and .bodies/.editions/.lease/.ledger/.messages/.sender/.tally.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+
+from .. import lint as lint_mod
+from .. import message, render
+from ..clock import now
+from ..config import Config
+from ..db import Database
+from ..errors import DigestError, LeaseLost, LedgerError
+from ..journal import Journal
+from ..smtp import AddressError, Outcome, Pacer, Relay, smtp_address
+from ..subscriber_fields import normalize_email
+from . import ledger
+from .bodies import Body, groups_for_preview
+from .editions import Plan
+from .lease import Lease
+from .messages import DateHeader, fast_message, prepare_group, signer_for
+from .sender import Claimed, EditionRun
+from .tally import BuildError, ClippedError, Tally
+
+
+def send_edition(db: Database, cfg: Config, plan: Plan, relay_factory: Callable[[], Relay], *,
+                 should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
+                 resend_uncertain: bool = False, on_message: Callable[[Outcome], None] | None = None,
+                 retry_failed: bool = False, force: bool = False) -> Tally:
+    """Send every due delivery of the edition exactly once and record each outcome; return the Tally.
+
+    `should_stop` is checked between messages: when it returns True the messages in flight are
+    finished and recorded and the rest stay queued. `progress(done, total)` is called a few times
+    a second. `retry_failed`: the edition's failed deliveries go back to the queue first, once.
+    A run that stopped after doing what it could returns its Tally with `error` set: the relay
+    refused us or was lost mid-run (RelayError), messages could not be built (BuildError: they wait
+    in the queue), a digest Gmail would clip (ClippedError, nothing claimed; unless `force`).
+    A run that cannot start or may not write raises instead: LockedError (another sender holds
+    the edition), RelayError (the relay cannot be reached; nothing claimed), LedgerError (a ledger
+    write failed; the journal is kept for the next run), LeaseLost (taken over; nothing more written).
+    """
+    s = cfg.send
+    tally = Tally()
+    started = time.monotonic()
+    db.set_lock_timeout(s.lock_timeout)
+    try:
+        lease = Lease(db, f"send:{plan.key}", s.lease_seconds).acquire()
+    except sqlite3.Error as exc:
+        raise ledger.ledger_error(db, s, exc) from None
+    run = None
+    try:
+        rec = ledger.recover(db, plan.edition_id, soft_bounce_limit=s.soft_bounce_limit, deadline=s.retry_deadline,
+                             resend_uncertain=resend_uncertain, fence=lease.fence)
+        tally.recovered = rec.replayed + rec.uncertain
+        tally.failed += rec.expired         # ran out of time since the last run: this run's news
+        if retry_failed:
+            tally.requeued, tally.not_requeued = db.deliveries.requeue_failed(plan.edition_id)
+        tally.skipped = db.deliveries.counts(plan.edition_id).get("sent", 0)
+        total = db.deliveries.count_due(plan.edition_id, now())
+        if total:
+            run = EditionRun(db, cfg, plan, lease, tally, should_stop=should_stop, progress=progress,
+                             on_message=on_message)
+            tally.error = _lint(run, force)     # a clipped digest: nothing claimed, nothing marked
+            if tally.error is not None:
+                return tally
+            run.signer = signer_for(cfg)
+            first = relay_factory().open()      # RelayError here: nothing claimed, nothing marked
+            run.total = total
+            journal = Journal(ledger.outbox(db), plan.edition_id, s.connections)
+            try:
+                run.run(first, relay_factory, journal, Pacer(s.rate))
+            finally:
+                # Only once the database holds every outcome it says: never after a failed write, a
+                # lost lease, or with a message whose reply never came (the next run needs its D line).
+                journal.close(remove=run.committed)
+            if isinstance(run.error, (LedgerError, LeaseLost)):
+                raise run.error
+            if run.error and (run.outstanding or db.deliveries.count_due(plan.edition_id, now())):
+                tally.error = run.error
+            elif run.unbuilt:
+                tally.error = _build_error(plan, run.unbuilt)
+        _finish(tally, db.deliveries.counts(plan.edition_id), started)
+    except LeaseLost:
+        lease.lost = True
+        raise
+    except sqlite3.Error as exc:
+        raise ledger.ledger_error(db, s, exc) from None
+    finally:
+        if run is None or run.writable:
+            try:
+                lease.release()
+            except sqlite3.Error:
+                pass        # it expires by itself, and a dead holder's is taken over at once
+    return tally
+
+
+def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:
+    """The lint report of one body as a subscriber's client would get it: the markers filled in with
+    links as long as real ones (a signed token is about 40 characters), so the size is what Gmail sees."""
+    token = "x" * 40
+    html, text = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/{token}",
+                                    preferences_url=f"{cfg.base_url}/p/{token}", email=f"reader@{cfg.domain}",
+                                    name=None)
+    return lint_mod.lint(html, text)
+
+
+def _lint(run: EditionRun, force: bool) -> ClippedError | None:
+    """Render every body the due rows need (kept for the run) and lint it; a clipped one is refused
+    unless forced."""
+    clipped = []
+    for window in run.db.deliveries.due_windows(run.plan.edition_id, now()):
+        group = run.group(window)
+        report = lint_body(run.cfg, group.body)
+        mine = run.tally.lint.get(group.body.mix)
+        if mine is None or report.size_bytes > mine.size_bytes:
+            run.tally.lint[group.body.mix] = report
+        if report.size_bytes >= lint_mod.CLIP_BYTES:
+            clipped.append((group.body.mix, report.size_bytes))
+    if not clipped or force:
+        return None
+    mix, size = max(clipped, key=lambda c: c[1])
+    return ClippedError(f"Edition {run.plan.key}: the digest for {mix} is {size / 1024:.1f} KiB of HTML "
+                        f"({len(clipped)} topic mix(es) too large); Gmail clips a message at 102 KiB and hides "
+                        "the rest, unsubscribe link included.",
+                        "Nothing was sent. Send fewer stories, trim the templates, or pass --force to send it anyway.")
+
+
+def _build_error(plan: Plan, unbuilt: list[Claimed]) -> BuildError:
+    first = unbuilt[0].unbuilt
+    reason = f"{type(first).__name__}: {first}" if str(first) else type(first).__name__
+    err = BuildError(f"Edition {plan.key}: {len(unbuilt)} message(s) could not be built ({reason}), first for "
+                     f"{unbuilt[0].email}. They are still queued; nothing was marked failed.",
+                     "Fix the cause (`digest -v send` shows the traceback) and run `digest send` again.")
+    err.__cause__ = first
+    return err
+
+
+def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
+    tally.deferred = counts.get("deferred", 0) + counts.get("pending", 0) + counts.get("sending", 0)
+    tally.uncertain = counts.get("uncertain", 0)
+    tally.elapsed = time.monotonic() - started
+
+
+def send_test(db: Database, cfg: Config, relay_factory: Callable[[], Relay], to: str, *,
+              topics: list[str] | None = None, frequency: str = "daily",
+              force: bool = False) -> tuple[str, Outcome, lint_mod.LintReport]:
+    """Send the edition due now (for `topics`, or every topic) to one address, marked as a test;
+    returns the address as normalised, the relay's outcome and the lint report.
+
+    Nothing is recorded: no delivery row, no watermark, no lease. The links in it point at the
+    subscriber with that address if there is one, else at nobody (subscriber 0). Linted first, as
+    send_edition does: a body Gmail would clip raises ClippedError unless `force`.
+    """
+    to = normalize_email(to)      # the same address check as `subscribers add`
+    body, _ = groups_for_preview(db, cfg, topics=topics, frequency=frequency)
+    report = lint_body(cfg, body)
+    if report.size_bytes >= lint_mod.CLIP_BYTES and not force:
+        raise ClippedError(f"The test copy for {body.mix} is {report.size_bytes / 1024:.1f} KiB of HTML; Gmail clips "
+                           "a message at 102 KiB and hides the rest, unsubscribe link included.",
+                           "Nothing was sent. Send fewer stories, trim the templates, or pass --force.")
+    found = db.subscribers.find(to)
+    sid = found.id if found else 0
+    try:
+        rcpt = smtp_address(to)
+    except AddressError as exc:
+        raise DigestError(f"Cannot send a test copy to {to}: {exc}.") from None
+    group = prepare_group(cfg, body, test=True)
+    mid = message.message_id(f"{body.view.edition_key}-test-{uuid.uuid4().hex[:8]}", sid, cfg.domain)
+    data = fast_message(cfg, group, subscriber_id=sid, email=rcpt, name=None, message_id=mid,
+                        date=DateHeader()(), signer=signer_for(cfg), test=True)
+    relay = relay_factory().open()
+    try:
+        return to, relay.send(cfg.sender_address, rcpt, data), report
+    finally:
+        relay.close()

@@ -1,0 +1,78 @@
+"""What a send run reports: the Tally of one edition's run, merged over several editions the one way
+(the scheduler's pass, the demo's two frequencies), and the errors that end a run our fault.
+May import: errors, lint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import DigestError
+from ..lint import LintReport
+
+FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
+COUNTS = ("sent", "skipped", "deferred", "bounced", "failed", "uncertain", "retried", "throttles", "recovered",
+          "requeued", "not_requeued")
+
+
+class BuildError(DigestError):
+    """Messages could not be built: our fault, not the recipients'. Their rows wait in the queue."""
+
+
+class ClippedError(DigestError):
+    """A digest is too large for Gmail, which would clip it (and hide the unsubscribe link)."""
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    skipped: int = 0             # already sent before this run
+    deferred: int = 0            # left for a later run (temporary failures, or not reached before a stop)
+    bounced: int = 0
+    failed: int = 0
+    uncertain: int = 0           # in flight when a sender died; see `digest deliveries list --status uncertain`
+    by_mix: dict[str, dict] = field(default_factory=dict)
+    retried: int = 0             # retries within this run
+    throttles: int = 0           # times the relay asked us to slow down
+    slowest_rate: float = 0.0    # the lowest rate the pacer fell to (msgs/s), 0 = never throttled
+    recovered: int = 0           # outcomes replayed from a previous run's journal
+    stopped: bool = False        # should_stop() ended the run early
+    requeued: int = 0            # failed deliveries put back in the queue by retry_failed
+    not_requeued: int = 0        # failed deliveries left alone: a later digest covers them, or the address left
+    lint: dict[str, LintReport] = field(default_factory=dict)   # per topic mix, its largest body
+    reasons: dict[str, int] = field(default_factory=dict)       # failed and bounced: reply -> count
+    elapsed: float = 0.0         # seconds in the send loop
+    bookkeeping: float = 0.0     # of which, seconds in ledger transactions (claims and outcomes)
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (email, reason): the first FAILURE_SAMPLE
+    # The fault that ended the run after it had sent and recorded what it could (the relay refused
+    # us mid-run, messages that could not be built, a digest too large): the caller reports the
+    # tally, then raises it. None for a run that went to its end.
+    error: DigestError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.deferred or self.bounced or self.failed or self.uncertain)
+
+    def merge(self, other: "Tally") -> "Tally":
+        """Add another edition's run to this one: counts add up, a mix keeps its largest body's lint
+        and article count, the slowest rate is the lowest seen, the first error stays."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reply, n in other.reasons.items():
+            self.reasons[reply] = self.reasons.get(reply, 0) + n
+        for mix, report in other.lint.items():
+            if mix not in self.lint or report.size_bytes > self.lint[mix].size_bytes:
+                self.lint[mix] = report
+        for mix, stats in other.by_mix.items():
+            mine = self.by_mix.setdefault(mix, {"articles": 0, "recipients": 0, "sent": 0})
+            mine["articles"] = max(mine["articles"], stats["articles"])
+            mine["recipients"] += stats["recipients"]
+            mine["sent"] += stats["sent"]
+        self.failures += other.failures[:max(0, FAILURE_SAMPLE - len(self.failures))]
+        if other.slowest_rate:
+            self.slowest_rate = min(self.slowest_rate or other.slowest_rate, other.slowest_rate)
+        self.stopped = self.stopped or other.stopped
+        self.elapsed += other.elapsed
+        self.bookkeeping += other.bookkeeping
+        self.error = self.error or other.error
+        return self

@@ -1,0 +1,58 @@
+"""Topics as admins manage them: listed with what they hold, added (with the stored articles whose
+labels match filed under them), renamed, removed only when asked twice.
+May import: db, errors, models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..db import Database
+from ..errors import DigestError
+from ..models import Topic, TopicUsage
+
+
+def topics(db: Database) -> list[Topic]:
+    """Every topic, by name, with its aliases."""
+    return db.topics.all()
+
+
+def topics_in_use(db: Database) -> list[TopicUsage]:
+    """Every topic, by name, with its subscribers (all, active) and articles."""
+    return db.topics.usage_all()
+
+
+def topic_usage(db: Database, name: str) -> TopicUsage:
+    return db.topics.usage(name)
+
+
+def add_topic(db: Database, name: str, aliases: Iterable[str] = (), *,
+              move: bool = False) -> tuple[Topic, list[tuple[str, str]], int]:
+    """Add a topic (or aliases to one) and file under it the stored articles whose labels match,
+    together; returns the topic, the aliases moved from another topic, and the articles filed."""
+    with db.transaction():
+        topic, moved = db.topics.add(name, aliases, move=move)
+        filed = db.topics.file_articles(topic.id)
+    return topic, moved, filed
+
+
+def rename_topic(db: Database, old: str, new: str) -> tuple[str, Topic, int]:
+    """Rename a topic; the old name stays an alias. Returns the old name, the topic and the articles
+    now filed under it."""
+    before = db.topics.get(old).name
+    with db.transaction():
+        topic = db.topics.rename(old, new)
+        filed = db.topics.file_articles(topic.id)
+    return before, topic, filed
+
+
+def remove_topic(db: Database, name: str, *, yes: bool = False) -> TopicUsage:
+    """Remove a topic with its aliases; its subscribers lose it. Refused, saying what it holds,
+    unless `yes` (or it holds nothing)."""
+    held = db.topics.usage(name)
+    if not yes and (held.subscribers or held.articles):
+        t = held.topic
+        raise DigestError(f"Topic {t.name} has {held.subscribers} subscribers ({held.active} active) who "
+                          f"would lose it, and {held.articles} articles filed under it.",
+                          f'Pass --yes to remove it: digest topics remove "{t.name}" --yes')
+    return db.topics.remove(held.topic.name)

@@ -1,0 +1,90 @@
+"""Page-as-text articles: category labels on line 1, the title (often repeated on the next line), a
+photo caption, body paragraphs, a sources line ("... contributed to this report."), an author
+name and a bio. Caption, sources and bio are kept apart from the body. Page-as-text names an
+author and no outlet, so its source stays empty: a reporter is never shown as another outlet.
+May import: errors, models, and .dates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import ParseError
+from ..models import ParsedArticle
+from .dates import date_from_name, date_from_text, take_stamp
+
+# Multi-word category labels we know even before an admin adds them as aliases; a label line is
+# split on single spaces, so these tell "Eastern Europe" from "Eastern" + "Europe".
+KNOWN_LABELS = {
+    "eastern europe", "western europe", "central europe", "european union", "middle east", "north america",
+    "south america", "latin america", "central america", "united states", "united kingdom", "asia pacific",
+    "climate change", "human rights", "foreign policy", "science and technology", "arts and culture",
+}
+
+SOURCES_RE = re.compile(r"\b(contributed to this report|contributed reporting|contributed to this story)\b", re.I)
+CAPTION_HINT = re.compile(r"\((?:[^()]*/[^()]*|photo[^()]*|[A-Z][\w .'-]+)\)\s*$|^(?:photo|image|pictured)\b", re.I)
+
+
+def split_labels(line: str, vocabulary: set[str]) -> list[str]:
+    """Greedy longest match of known labels (up to 4 words); unknown words stand alone. Repeats dropped."""
+    words = line.split()
+    vocab = {v.lower() for v in vocabulary} | KNOWN_LABELS
+    labels: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(4, len(words) - i), 0, -1):
+            candidate = " ".join(words[i:i + n])
+            if n == 1 or candidate.lower() in vocab:
+                break
+        if candidate.lower() not in (label.lower() for label in labels):
+            labels.append(candidate)
+        i += n
+    return labels
+
+
+def looks_like_labels(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 12 and all(w[:1].isupper() or w in ("and", "&") for w in words) \
+        and not re.search(r"[.:;!?\"“”,]", line)
+
+
+def parse_text(text: str, *, origin: str, vocabulary: set[str] = frozenset()) -> ParsedArticle:
+    """Parse one page-as-text article. Raises ParseError naming `origin` when it cannot."""
+    if "\x00" in text:
+        raise ParseError(f"{origin}: binary file, not an article")
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    blocks = [ln for ln in lines if ln]
+    if not blocks:
+        raise ParseError(f"{origin}: empty file, no title found")
+    labels: list[str] = []
+    if looks_like_labels(blocks[0]) and len(blocks) > 1:
+        labels = split_labels(blocks.pop(0), vocabulary)
+    if not blocks:
+        raise ParseError(f"{origin}: no title found")
+    title = blocks.pop(0)
+    if len(title) > 300 or title.endswith((".", "”.", '."')) and len(title.split()) > 25:
+        raise ParseError(f"{origin}: no title found (first line after the labels reads like body text)")
+    if blocks and blocks[0] == title:
+        blocks.pop(0)
+    blocks, stamp = take_stamp(blocks)
+    caption = None
+    # A caption is a single line right after the title that credits a photo: "(Name / Agency)".
+    if blocks and CAPTION_HINT.search(blocks[0]):
+        caption = blocks.pop(0)
+    sources = author = bio = None
+    idx = next((i for i in range(len(blocks) - 1, -1, -1) if SOURCES_RE.search(blocks[i])), None)
+    if idx is not None:
+        sources = blocks[idx]
+        tail = blocks[idx + 1:]
+        blocks = blocks[:idx]
+        if tail:
+            if len(tail[0].split()) <= 5 and not tail[0].endswith("."):
+                author = tail.pop(0)
+            bio = "\n\n".join(tail) or None
+    body = "\n\n".join(blocks)
+    if not body:
+        raise ParseError(f"{origin}: no body text after the title")
+    named = date_from_name(origin)
+    published = date_from_text(body, caption=caption, stamp=stamp, reference=named) or named
+    return ParsedArticle(title=title, body=body, labels=labels, caption=caption, sources=sources,
+                         author=author, bio=bio, source=None, published=published, origin=origin)

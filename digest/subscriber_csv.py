@@ -1,0 +1,162 @@
+"""The CSV format of subscriber lists. No database here.
+
+Columns: email, name, topics (separated by ";"), frequency (daily|weekly), timezone (Area/City),
+send_at (HH:MM, their local time of day), and optionally status (active, pending, unsubscribed,
+bounced, suppressed; blank = active). Only email is required. The file is UTF-8 (a BOM is fine); a
+row that is not, or that is not valid CSV (a stray quote), is reported with its line number and
+the other rows go on. Export writes the same columns, with any cell that a spreadsheet would run
+as a formula (=, +, -, @, tab, CR) or that starts with an apostrophe prefixed with one apostrophe;
+import removes exactly that apostrophe, so a round trip is lossless.
+May import: errors, models, subscriber_fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import InvalidAddress, ParseError
+from .models import Subscriber
+from .subscriber_fields import check_frequency, check_status, check_time, check_timezone, normalize_email
+
+COLUMNS = ["email", "name", "topics", "frequency", "timezone", "send_at", "status"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass
+class Row:
+    line: int
+    email: str
+    name: str | None
+    topics: list[str]
+    frequency: str | None
+    timezone: str | None
+    status: str = "active"
+    send_at: str | None = None
+
+
+def _unformula(value: str) -> str:
+    # Undo export's protection (exactly one apostrophe) so a round trip is lossless.
+    return value[1:] if value[:1] == "'" and value[1:2] and value[1:2] in (*FORMULA_START, "'") else value
+
+
+def read_csv(data: bytes, origin: str) -> Iterator[Row | ParseError]:
+    """Yield a Row per good record and a ParseError ("FILE:LINE: reason") per bad one."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # surrogateescape keeps undecodable bytes visible per cell, so one Latin-1 row fails alone.
+    text = data.decode("utf-8", "surrogateescape")
+    header: list[str] | None = None
+    for item in _records(text, origin, lambda: header):
+        if isinstance(item, ParseError):
+            yield item
+            continue
+        line, cells = item
+        if header is None:
+            header = [f.strip().lower() for f in cells]
+            if "email" not in header:
+                yield ParseError(f"{origin}:{line}: no `email` column (found: {', '.join(header) or 'nothing'}; "
+                                 f"expected: {', '.join(COLUMNS)})")
+                return
+            continue
+        yield _row(dict(zip(header, cells)), line, origin)
+
+
+def _records(text: str, origin: str, header) -> Iterator[tuple[int, list[str]] | ParseError]:
+    """(first line, cells) per CSV record, or a ParseError naming the line where one went wrong.
+
+    A quoted cell may hold a line break, so one record can span lines. A stray quote would swallow
+    every line up to the next quote as one cell: when a record spans lines and one of the lines it
+    swallowed reads as a row of its own (its email cell is an address), or it has the wrong number
+    of cells, the quote is reported at its line and reading starts again on the next line.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    at = 0      # lines handed to the csv reader so far
+
+    def feed():
+        nonlocal at
+        while at < len(lines):
+            at += 1
+            yield lines[at - 1]
+
+    reader = csv.reader(feed())
+    while at < len(lines):
+        start = at
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield ParseError(f"{origin}:{start + 1}: not valid CSV ({exc})")
+            at = start + 1
+            reader = csv.reader(feed())
+            continue
+        fields = header()
+        if at - start > 1 and fields is not None and (
+                len(cells) != len(fields) or any(_reads_as_row(ln, fields) for ln in lines[start + 1:at])):
+            yield ParseError(f"{origin}:{start + 1}: a quote opened in this row is not closed on it, so it "
+                             f"would swallow the next {at - start - 1} line(s); those are read on their own. "
+                             'Close the quote, or double a quote inside a quoted cell ("")')
+            at = start + 1
+            reader = csv.reader(feed())
+            continue
+        if cells:
+            yield start + 1, cells
+
+
+_ADDRESS_LIKE = re.compile(r"[^@\s\",;]+@[^@\s\",;]+\.[^@\s\",;]+")
+
+
+def _reads_as_row(line: str, fields: list[str]) -> bool:
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error:
+        return False
+    i = fields.index("email")
+    return len(cells) > i and bool(_ADDRESS_LIKE.fullmatch(cells[i].strip()))
+
+
+def _row(record: dict, line: int, origin: str) -> Row | ParseError:
+    bad = [k for k, v in record.items() if isinstance(v, str) and _UNDECODABLE.search(v)]
+    if bad:
+        return ParseError(f"{origin}:{line}: not UTF-8 (in the {bad[0]} column); save the file as UTF-8 "
+                          "and import again")
+    get = lambda k: _unformula((record.get(k) or "").strip())  # noqa: E731
+    try:
+        return Row(line, normalize_email(get("email")), get("name") or None,
+                   [t.strip() for t in get("topics").replace(",", ";").split(";") if t.strip()],
+                   check_frequency(get("frequency")), check_timezone(get("timezone")), check_status(get("status")),
+                   check_time(get("send_at")))
+    except (InvalidAddress, ParseError) as exc:
+        return ParseError(f"{origin}:{line}: {exc.message}")
+
+
+def safe_cell(value: str | None) -> str:
+    value = value or ""
+    return "'" + value if value[:1] in (*FORMULA_START, "'") and value else value
+
+
+def export_row(sub: Subscriber) -> dict[str, str | None]:
+    """A subscriber as the columns export writes (every field an admin or subscriber can set)."""
+    return {"email": sub.email, "name": sub.name, "topics": ";".join(sub.topics), "frequency": sub.frequency,
+            "timezone": sub.timezone, "send_at": sub.send_at, "status": sub.status}
+
+
+def write_csv(subscribers: Iterable[Subscriber], out: io.TextIOBase) -> int:
+    """Write every subscriber as a row, formula cells made safe; returns how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    # With "\n" ending each row, the csv module quotes a cell holding "\n" but not a lone "\r",
+    # which every reader takes for the end of the row: such a row is written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(COLUMNS)
+    n = 0
+    for sub in subscribers:
+        row = export_row(sub)
+        cells = [safe_cell(row[c]) for c in COLUMNS]
+        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
+        n += 1
+    return n

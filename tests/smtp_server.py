@@ -1,0 +1,87 @@
+"""The receiving end of the integration tests: the demo's real SMTP server on 127.0.0.1
+(digest.demo_smtp) with fault rules, to exercise the sender's error paths. It can refuse the
+sender, greylist, refuse or tempfail recipients that match a pattern, refuse a message's content,
+and drop the connection before DATA or after the final dot.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digest.demo_smtp import DemoServer, Handler, free_port  # noqa: F401  (free_port: tests bind their own)
+
+
+class _FaultyHandler(Handler):
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        sink = self.server
+        for n, (pattern, reply, *times) in enumerate(sink.fail_mail):
+            if re.search(pattern, address) and sink._count(("mail", n), times):
+                return reply
+        return await super().handle_MAIL(server, session, envelope, address, mail_options)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        sink = self.server
+        with sink._lock:
+            sink.attempts[address] = sink.attempts.get(address, 0) + 1
+            first = sink.attempts[address] == 1
+        if sink._fires("drop", "rcpt", address):
+            server.transport.abort()           # the connection drops before DATA
+            return "421 4.4.2 dropped by rule"
+        if first and sink.greylist and re.search(sink.greylist, address):
+            return f"451 4.7.1 <{address}>: Recipient greylisted, try again in a moment"
+        for n, (pattern, code, *times) in enumerate(sink.fail_rcpt):
+            if re.search(pattern, address) and sink._count(("rcpt", n), times):
+                if isinstance(code, str):      # a whole reply, e.g. Postfix's "554 5.7.1 ...: Relay access denied"
+                    return code.replace("{address}", address)
+                text = {421: "4.7.0 too many connections, slow down", 451: "4.7.1 rate limited, try later",
+                        452: "4.2.2 mailbox full", 454: "4.7.0 temporary failure, slow down"}.get(
+                    code, "5.1.1 user unknown" if code >= 500 else "4.3.0 try again later")
+                return f"{code} {text} <{address}>"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(self, server, session, envelope):
+        sink = self.server
+        data = envelope.original_content or envelope.content
+        for n, (pattern, code, *times) in enumerate(sink.fail_data):
+            if re.search(pattern.encode(), data) and sink._count(("data", n), times):
+                return f"{code} {'5' if code >= 500 else '4'}.3.0 refused by rule"
+        rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+        if sink._fires("drop", "lost", rcpt):
+            server.transport.abort()           # after the final dot, nothing kept, no reply
+            return "451 4.3.0 dropped by rule"
+        sink.store(envelope.mail_from, list(envelope.rcpt_tos), data)
+        if sink._fires("drop", "data", rcpt):
+            server.transport.abort()           # after the final dot, message kept, the reply never sent
+        return "250 OK queued"
+
+
+class Sink(DemoServer):
+    """`with Sink(folder, fail_rcpt=[...]) as sink:`; `sink.messages`, `sink.attempts` (RCPT TO tries per address)."""
+
+    handler = _FaultyHandler
+
+    def __init__(self, folder=None, *, port: int | None = None, fail_rcpt: list[tuple] = (),
+                 fail_data: list[tuple] = (), drop: list[tuple[str, str, int]] = (), fail_mail: list[tuple] = (),
+                 greylist: str | None = None):
+        self.fail_rcpt = list(fail_rcpt)      # (regex, code) or (regex, code, times): then the address passes
+        self.fail_mail = list(fail_mail)      # (regex on the sender, whole reply[, times]): refuse MAIL FROM
+        self.greylist = greylist              # regex: the first RCPT TO of each matching address gets a 451
+        self.fail_data = list(fail_data)
+        # (regex, stage, times) drops the connection: stage "rcpt" before DATA, "data" after the final
+        # dot with the message kept and no reply, "lost" after the final dot with nothing kept.
+        self.drop = list(drop)
+        self.attempts: dict[str, int] = {}
+        self._fired: dict = {}
+        super().__init__(folder, port=port)
+
+    def _count(self, key, times: list) -> bool:
+        """True if a rule fires this time: always without `times`, else its first `times` matches."""
+        if not times:
+            return True
+        with self._lock:
+            self._fired[key] = self._fired.get(key, 0) + 1
+            return self._fired[key] <= times[0]
+
+    def _fires(self, kind: str, stage: str, address: str) -> bool:
+        return any(st == stage and re.search(pattern, address) and self._count((kind, n), [times])
+                   for n, (pattern, st, times) in enumerate(self.drop))
