@@ -91,7 +91,14 @@ def _fixed_headers(*, sender: str, subject: str, list_id: str) -> tuple[bytes, b
     msg["Subject"] = subject
     msg["List-Id"] = header_text(list_id)
     fold = email.policy.SMTP.fold_binary
-    return fold("From", msg["From"]), fold("Subject", msg["Subject"]), fold("List-Id", msg["List-Id"])
+    subject_line = fold("Subject", msg["Subject"])
+    words = str(msg["Subject"]).split()
+    if subject_line.startswith(b"Subject:\r\n") and str(msg["Subject"]).isascii() \
+            and all(len(w) < _MAX_HEADER - 10 for w in words):
+        # The stdlib moves a value that fits a line of its own to the next line and leaves
+        # "Subject:" empty: legal, but some clients and filters show it oddly. Fold between words.
+        subject_line = _fold_words("Subject", words).encode("ascii")
+    return fold("From", msg["From"]), subject_line, fold("List-Id", msg["List-Id"])
 
 
 @dataclass

@@ -120,6 +120,24 @@ def test_test_send_is_marked_in_subject_and_header(body):
     assert parse(fast)["X-Digest-Test"] == "yes"
 
 
+@pytest.mark.parametrize("subject", [
+    "Overnight Drone Attack Damages Grain Terminal in Southern Ukraine and 13 more",     # 78: fits a line alone
+    "Rhine Delta Study Says Flood Defenses Need Upgrading a Decade Sooner Than Planned, and More",
+])
+def test_a_long_subject_starts_on_the_subject_line(body, subject):
+    """The stdlib would leave `Subject:` empty and move a 78-character value to the next line."""
+    cfg, _ = body
+    prepared = fast_message.prepare(sender=cfg.sender, subject=subject, list_id=cfg.list_id, html="<p>x</p>",
+                                    text="x", markers=list(PLACEHOLDERS.values()))
+    data = prepared.build(to_email="ada@example.org", to_name=None, message_id="<a@b>", date=DATE,
+                          unsubscribe_url="https://x/u/1", values={})
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    i = next(k for k, line in enumerate(head) if line.startswith(b"Subject:"))
+    assert head[i].startswith(b"Subject: " + subject.split()[0].encode())
+    assert all(len(line) <= 78 for line in head[i:i + 2])
+    assert " ".join(str(parse(data)["Subject"]).split()) == subject
+
+
 def test_non_ascii_address_falls_back_to_the_stdlib(body):
     cfg, b = body
     prepared = fast_message.prepare(sender=cfg.sender, subject="S", list_id=cfg.list_id, html="<p>x</p>", text="x",
