@@ -145,6 +145,18 @@ def test_no_seed_blurb_opens_on_a_pointer_or_quotes_without_a_speaker(listed):
         assert speakerless_quotes(art["summary"]) == [], art["summary"]
 
 
+@pytest.mark.parametrize("pointer", ["Since then", "By then", "At the time"])
+def test_a_sentence_that_points_back_in_time_does_not_follow_the_lede(run, tmp_path, pointer):
+    body = ("Surfers outside the US have been unable to visit the official re-election site of the president "
+            "since Monday, the campaign's web host confirmed.\n\n"
+            f"{pointer} people outside the US trying to browse the site have been told they are not authorised.")
+    (tmp_path / "in.jsonl").write_text(json.dumps({"title": "Campaign website blocked outside US", "body": body,
+                                                   "labels": ["World"]}) + "\n")
+    assert run("init").exit_code == 0 and run("articles", "ingest", tmp_path / "in.jsonl").exit_code == 0
+    [art] = json.loads(run("articles", "list", "--json").stdout)
+    assert art["summary"].startswith("Surfers outside the US") and pointer not in art["summary"]
+
+
 def test_blurb_length_comes_from_the_configuration(run, tmp_path, monkeypatch):
     (tmp_path / "digest.toml").write_text("[summary]\nmax_sentences = 1\nmax_words = 40\n")
     assert run("init").exit_code == 0

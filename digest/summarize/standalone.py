@@ -24,6 +24,7 @@ nonetheless thus therefore hence besides likewise similarly indeed although thou
 _DANGLING_PHRASE = re.compile(
     r"^(?:as a result|in addition|on the other hand|at the same time|that said|even so|by contrast|in contrast|"
     r"for example|for instance|in turn|in response|after that|on top of that|as well as|not only|"
+    r"since then|by then|until then|back then|even then|before that|at the time|at that time|in that case|"
     r"the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|"
     r"the\s+(?:former|latter|same|other|latest|first|second|last)\s*(?:[,.;]|(?:said|says|is|was|has|had|will|"
     r"would|were|are|can|could|did|does|do)\b))", re.IGNORECASE)
