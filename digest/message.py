@@ -165,6 +165,7 @@ class Signer:
         self._signer = dkimsign.Signer(private_key_pem, selector, domain, DKIM_HEADERS,
                                        ed25519_pem=ed25519_key_pem, ed25519_selector=ed25519_selector)
         self.selector, self.domain = selector, domain
+        self.keys = [(algorithm, sel) for algorithm, sel, _ in self._signer.keys]    # (a=, s=) of each signature
 
     def sign(self, data: bytes) -> bytes:
         return self._signer.sign(data)

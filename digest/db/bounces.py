@@ -26,7 +26,7 @@ LISTED = """SELECT b.id, b.received_at, b.kind, b.address, b.action_taken, b.rea
     b.diagnostic, b.sender, b.report_message_id, b.original_message_id, b.delivery_id, b.subscriber_id,
     b.edition_id, e.key AS edition_key, s.email
     FROM bounces b LEFT JOIN subscribers s ON s.id = b.subscriber_id LEFT JOIN editions e ON e.id = b.edition_id
-    WHERE (:kept = 0 OR b.action_taken = 'kept') AND (:subscriber_id IS NULL OR b.subscriber_id = :subscriber_id)
+    WHERE (:kept = 0 OR b.action_taken LIKE 'kept%') AND (:subscriber_id IS NULL OR b.subscriber_id = :subscriber_id)
     ORDER BY b.id DESC LIMIT :limit"""
 RAW = "SELECT raw FROM bounces WHERE id = ?"
 # Soft bounces of distinct deliveries, the one being recorded (:also) included: a "delayed" warning

@@ -8,7 +8,7 @@ altered one is kept for the admin and nothing is done. A report without a token 
 deliveries actually sent (sent or uncertain): by the original Message-ID, else by the recipient's
 address. Whatever matches nothing is kept for the admin, with the message. What a match means for
 the subscriber is audience.bounce_came_back's call.
-May import: bounces, clock, config, db, errors, models, and .audience.
+May import: bounces, clock, config, db, errors, mailbox, models, and .audience.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import bounces
+from ..mailbox import Mailbox
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -155,6 +156,38 @@ def _subscriber(db: Database, subscriber_id: int) -> Subscriber | None:
         return None
 
 
+@dataclass
+class Fetched:
+    """What one poll of the mailbox did: messages processed (and moved), of them duplicates."""
+    processed: list[Processed] = field(default_factory=list)
+    moved: int = 0
+    error: Exception | None = None       # the fault that stopped it; the rest stay in the folder
+
+
+def fetch_bounces(db: Database, cfg: Config, *, on_message=None) -> Fetched:
+    """Read every message of the configured IMAP folder, process each, and move the processed ones to
+    the done folder. A message that cannot be recorded stops the poll and stays where it is, with
+    every later one, for the next poll; the ones before it are moved."""
+    out = Fetched()
+    with Mailbox(cfg.bounces) as box:
+        done: list[str] = []
+        try:
+            for uid, data in box.messages():
+                try:
+                    result = process_bounce(db, cfg, data, via="fetch")
+                except Exception as exc:      # noqa: BLE001 -- a database fault: keep it and the rest for later
+                    out.error = exc
+                    break
+                out.processed.append(result)
+                done.append(uid)
+                if on_message:
+                    on_message(result)
+        finally:
+            box.done(done)
+            out.moved = len(done)
+    return out
+
+
 # ---- what admins read ----------------------------------------------------------------------------
 
 def bounce_records(db: Database, *, kept_only: bool = False, limit: int = 100) -> list[BounceRecord]:
@@ -176,11 +209,13 @@ def kept_message(db: Database, bounce_id: int) -> bytes:
 
 
 def check_bounce_setup(cfg: Config) -> None:
-    """The bounce address and the unsubscribe mailto can carry a token (ConfigError if not)."""
+    """The bounce address and the unsubscribe mailto can carry the longest token (ConfigError if
+    not). Only lengths and characters are checked: any secret makes tokens of the same shape."""
+    shape = "0" * 64
     try:
-        bounces.return_path(cfg.secret, 2**63 - 1, 2**63 - 1, cfg.bounce_domain, prefix=cfg.bounces.prefix)
+        bounces.return_path(shape, 2**63 - 1, 2**63 - 1, cfg.bounce_domain, prefix=cfg.bounces.prefix)
         if cfg.unsubscribe_mailto:
-            bounces.unsubscribe_mailto(cfg.secret, 2**63 - 1, 2**63 - 1, cfg.unsubscribe_mailto)
+            bounces.unsubscribe_mailto(shape, 2**63 - 1, 2**63 - 1, cfg.unsubscribe_mailto)
     except ValueError as exc:
         raise ConfigError(f"The bounce or unsubscribe address cannot carry a delivery's token: {exc}.",
                           "Set [bounces] prefix (letters, digits, '.', '_', '-'; no '+') and "
