@@ -35,8 +35,8 @@ class _Protocol(SMTP):
 
 
 class _Handler:
-    def __init__(self, cfg: Config, db, lock: threading.Lock):
-        self.cfg, self.db, self.lock = cfg, db, lock
+    def __init__(self, cfg: Config, db, lock: threading.Lock, report):
+        self.cfg, self.db, self.lock, self.report = cfg, db, lock, report
         domains = {cfg.bounce_domain.lower()}
         if cfg.unsubscribe_mailto:
             domains.add(cfg.unsubscribe_mailto.partition("@")[2].partition("?")[0].lower())
@@ -64,20 +64,23 @@ class _Handler:
             with self.lock:         # one SQLite connection: one message at a time
                 done = pipeline.process_bounce(self.db, self.cfg, data, envelope_to=rcpt, via="serve")
                 self.received += 1
-        except Exception:           # noqa: BLE001 -- whatever it was, the MTA keeps the message and retries
-            log.exception("could not record a message for %s", rcpt)
+        except Exception as exc:    # noqa: BLE001 -- whatever it was, the MTA keeps the message and retries
+            log.debug("could not record a message for %s", rcpt, exc_info=True)
+            self.report(f"{rcpt}: could not record it ({type(exc).__name__}: {exc}); answered 451, the MTA "
+                        "will try again")
             return "451 4.3.0 could not record the message now; try again later"
-        log.info("%s: %s", rcpt, done.summary())
+        self.report(f"{rcpt}: {done.summary()}")
         return "250 2.0.0 OK recorded"
 
 
 class BounceListener:
-    """`with BounceListener(cfg, host, port) as listener:` runs it in a thread; `stop()` ends it."""
+    """`with BounceListener(cfg, host, port) as listener:` runs it in a thread; `stop()` ends it.
+    `report` gets one line per message: what was done, or why it was answered 451."""
 
-    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525):
+    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *, report=log.info):
         self.cfg, self.host, self.port = cfg, host, port
         self.db = pipeline.open_database(cfg)
-        self.handler = _Handler(cfg, self.db, threading.Lock())
+        self.handler = _Handler(cfg, self.db, threading.Lock(), report)
         listener = self
 
         class _Controller(Controller):

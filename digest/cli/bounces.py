@@ -73,8 +73,8 @@ def bounces_process(app: App, files: tuple[str, ...], envelope_to: str | None) -
 def bounces_serve(app: App, host: str, port: int) -> None:
     """Listen for bounces by SMTP and LMTP: the MTA hands the bounce domain to this port.
 
-    A message is answered 250 only once it is recorded, else 451 so the MTA tries again.
-    SIGTERM or Ctrl-C stops it.
+    A message is answered 250 only once it is recorded, else 451 so the MTA tries again. One line
+    per message on stderr says what was done. SIGTERM or Ctrl-C stops it.
 
     Example: digest bounces serve --port 2525
     """
@@ -83,7 +83,7 @@ def bounces_serve(app: App, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        listener = BounceListener(app.cfg, host, port).start()
+        listener = BounceListener(app.cfg, host, port, report=say).start()
     except OSError as exc:
         raise DigestError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
                           "Choose another --port, or stop what holds this one.") from None

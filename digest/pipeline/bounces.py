@@ -67,6 +67,7 @@ def process_bounce(db: Database, cfg: Config, data: bytes, *, envelope_to: str |
     report = bounces.parse(data, envelope_to=envelope_to, bounce_prefix=bounce_prefix,
                            unsubscribe_prefix=unsubscribe_prefix)
     at = now()
+    db.set_lock_timeout(cfg.send.lock_timeout)      # a locked database: wait this long, then the caller retries later
     with db.transaction():
         if db.bounces.seen(report.dedup_key):
             return Processed(str(report.kind), report.reason, duplicate=True)
