@@ -41,7 +41,8 @@ class Handler:
 
 
 class DemoServer:
-    """`with DemoServer(folder) as server:` runs it; `server.url`, `server.messages` (list of (rcpts, bytes))."""
+    """`with DemoServer(folder) as server:` runs it; `server.url`, `server.messages` (list of (rcpts, bytes)),
+    `server.senders` (each message's MAIL FROM, in the same order)."""
 
     handler = Handler
 
@@ -49,6 +50,7 @@ class DemoServer:
         self.folder = Path(folder) if folder else None
         self.port = port or free_port()
         self.messages: list[tuple[list[str], bytes]] = []
+        self.senders: list[str] = []
         self._lock = threading.Lock()
         self._controller = Controller(self.handler(self), hostname="127.0.0.1", port=self.port,
                                       decode_data=False, ready_timeout=10)
@@ -56,6 +58,7 @@ class DemoServer:
     def store(self, mail_from: str, rcpts: list[str], data: bytes) -> None:
         with self._lock:
             self.messages.append((rcpts, data))
+            self.senders.append(mail_from)
             n = len(self.messages)
         if self.folder:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -212,7 +212,7 @@ def dkim_key(resolver, selector: str, domain: str, private_pem: bytes, from_doma
     fix = f'Publish TXT "{want}" at {name}.'
     records = [r for r in _txt(resolver, name) if "p=" in r]
     out = []
-    if not _aligned(domain, from_domain):
+    if not aligned(domain, from_domain):
         out.append(Finding("alignment", PROBLEM, name, f"DKIM signs for {domain}, but mail is From {from_domain}: "
                            "DMARC needs the two to align.", f"Set DIGEST_DKIM_DOMAIN to {from_domain} (or a parent)."))
     if not records:
@@ -251,7 +251,7 @@ def _same_key(published: str, ours: str, kind: str) -> bool:
     return key.public_numbers() == mine.public_numbers()
 
 
-def _aligned(domain: str, from_domain: str) -> bool:
+def aligned(domain: str, from_domain: str) -> bool:
     """Relaxed DMARC alignment, approximated without the public suffix list: one domain is the other
     or a subdomain of it."""
     a, b = domain.lower().rstrip("."), from_domain.lower().rstrip(".")

@@ -2,8 +2,9 @@
 mix, prepared once, and each subscriber's bytes built from it in tens of microseconds.
 
 `prepare` does the expensive part once per topic mix: it quoted-printable encodes both bodies
-around the per-subscriber markers and folds the fixed headers; `Prepared.build` then only encodes
-the few lines that hold a marker, the To header and the per-subscriber links. The stdlib builder
+around the per-subscriber markers and folds the fixed headers (From, Subject, List-Id, List-Archive,
+Feedback-ID); `Prepared.build` then only encodes the few lines that hold a marker, the To header and
+the per-subscriber links (the https unsubscribe URL and the mailto with its token). The stdlib builder
 (digest.message.build) is its oracle: tests/test_message.py asserts that both parse identically.
 May import: message.
 """
@@ -117,10 +118,12 @@ class Prepared:
     """
 
     def __init__(self, *, sender: str, subject: str, list_id: str, html: str, text: str,
-                 markers: list[str], unsubscribe_mailto: str | None = None, test: bool = False):
+                 markers: list[str], test: bool = False, list_archive: str | None = None,
+                 feedback_id: str | None = None):
         self.sender, self.list_id, self.test = sender, list_id, test
         self.subject = ("[TEST] " if test else "") + header_text(subject)
-        self.unsubscribe_mailto = unsubscribe_mailto
+        self._archive = f"List-Archive: <{one_line(list_archive)}>\r\n".encode("ascii") if list_archive else b""
+        self._feedback = f"Feedback-ID: {one_line(feedback_id)}\r\n".encode("ascii") if feedback_id else b""
         self._marker = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
         self._from, self._subject, self._list_id = _fixed_headers(
             sender=sender, subject=self.subject, list_id=list_id)
@@ -170,25 +173,26 @@ class Prepared:
         return out
 
     def build(self, *, to_email: str, to_name: str | None, message_id: str, date: str | dt.datetime,
-              unsubscribe_url: str, values: dict[str, str]) -> bytes | None:
-        """One subscriber's message, or None if it needs the stdlib builder (a non-ASCII address)."""
+              unsubscribe_url: str, values: dict[str, str], unsubscribe_mailto: str | None = None) -> bytes | None:
+        """One subscriber's message, or None if it needs the stdlib builder (a non-ASCII address).
+        `unsubscribe_mailto`: this subscriber's (message.unsubscribe_header folds it the same way)."""
         to = to_header(to_name, to_email)
         if to is None:
             return None
         if not isinstance(date, str):
             date = format_datetime(date)
-        unsub = unsubscribe_header(unsubscribe_url, self.unsubscribe_mailto)
+        unsub = unsubscribe_header(unsubscribe_url, unsubscribe_mailto)
         if len(unsub) + 18 > _MAX_HEADER:
             unsub = unsub.replace(", <", ",\r\n <")
         ids = f"Date: {date}\r\nMessage-ID: {one_line(message_id)}\r\n".encode("ascii")
         tail = (f"List-Unsubscribe: {unsub}\r\n"
                 "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n").encode("ascii")
-        return b"".join([self._from, to.encode("ascii"), self._subject, ids, self._list_id, tail,
-                         self._between_head, *self._fill(self._text, values), self._between_parts,
+        return b"".join([self._from, to.encode("ascii"), self._subject, ids, self._list_id, self._archive, tail,
+                         self._feedback, self._between_head, *self._fill(self._text, values), self._between_parts,
                          *self._fill(self._html, values), self._end])
 
 
 def prepare(*, sender: str, subject: str, list_id: str, html: str, text: str, markers: list[str],
-            unsubscribe_mailto: str | None = None, test: bool = False) -> Prepared:
+            test: bool = False, list_archive: str | None = None, feedback_id: str | None = None) -> Prepared:
     return Prepared(sender=sender, subject=subject, list_id=list_id, html=html, text=text, markers=markers,
-                    unsubscribe_mailto=unsubscribe_mailto, test=test)
+                    test=test, list_archive=list_archive, feedback_id=feedback_id)

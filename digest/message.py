@@ -1,8 +1,9 @@
 """Message building: one subscriber's digest as RFC 5322 bytes. Plain values in, bytes out.
 
 multipart/alternative with the text part first and the HTML part second, UTF-8, a deterministic
-Message-ID per (edition, subscriber), List-Id, List-Unsubscribe (https, plus mailto when
-configured) and List-Unsubscribe-Post for RFC 8058 one-click. Nothing from article or subscriber
+Message-ID per (edition, subscriber), List-Id, List-Archive (the edition's page), List-Unsubscribe
+(https, plus the subscriber's own mailto when configured), List-Unsubscribe-Post for RFC 8058
+one-click, and Feedback-ID (Gmail's feedback loop) when configured. Nothing from article or subscriber
 data can put a control character into a header, directly or through an RFC 2047 encoded-word
 (header_text).
 
@@ -37,8 +38,10 @@ class Envelope:
     date: dt.datetime
     list_id: str
     unsubscribe_url: str
-    unsubscribe_mailto: str | None = None
+    unsubscribe_mailto: str | None = None   # this subscriber's, with its token
     test: bool = False          # a test send: subject prefixed, marked in a header
+    list_archive: str | None = None         # the edition's web page
+    feedback_id: str | None = None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -99,8 +102,25 @@ def unsubscribe_header(url: str, mailto: str | None) -> str:
     return ", ".join(f"<{one_line(u)}>" for u in (url, mailto) if u)
 
 
+class _Policy(email.policy.EmailPolicy):
+    """The stdlib's SMTP policy, except that List-Unsubscribe is folded only between its URLs: the
+    stdlib would turn a mailto longer than a line (it carries a token) into RFC 2047 encoded-words,
+    which no mail client reads as a URL."""
+
+    def fold_binary(self, name, value):
+        text = str(value)
+        if name.lower() != "list-unsubscribe" or not text.isascii():
+            return super().fold_binary(name, value)
+        if len(name) + 2 + len(text) > self.max_line_length:
+            text = text.replace(", <", ",\r\n <")
+        return f"{name}: {text}\r\n".encode("ascii")
+
+
+POLICY = _Policy(linesep="\r\n")      # what email.policy.SMTP is, plus the fold above
+
+
 def build(env: Envelope, *, html: str, text: str) -> EmailMessage:
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg = EmailMessage(policy=POLICY)
     name, addr = parseaddr(env.sender)
     msg["From"] = Address(header_text(name), addr_spec=one_line(addr))
     msg["To"] = Address(header_text(env.to_name), addr_spec=one_line(env.to_email))
@@ -108,8 +128,12 @@ def build(env: Envelope, *, html: str, text: str) -> EmailMessage:
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = env.message_id
     msg["List-Id"] = header_text(env.list_id)
+    if env.list_archive:
+        msg["List-Archive"] = f"<{one_line(env.list_archive)}>"
     msg["List-Unsubscribe"] = unsubscribe_header(env.unsubscribe_url, env.unsubscribe_mailto)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if env.feedback_id:
+        msg["Feedback-ID"] = one_line(env.feedback_id)
     msg["MIME-Version"] = "1.0"
     if env.test:
         msg["X-Digest-Test"] = "yes"
@@ -119,13 +143,13 @@ def build(env: Envelope, *, html: str, text: str) -> EmailMessage:
 
 
 def to_bytes(msg: EmailMessage) -> bytes:
-    return msg.as_bytes(policy=email.policy.SMTP)
+    return msg.as_bytes(policy=POLICY)
 
 
 # ---- DKIM -----------------------------------------------------------------------------------
 
-DKIM_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id", b"List-Unsubscribe",
-                b"List-Unsubscribe-Post", b"MIME-Version", b"Content-Type")
+DKIM_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id", b"List-Archive", b"List-Unsubscribe",
+                b"List-Unsubscribe-Post", b"Feedback-ID", b"MIME-Version", b"Content-Type")
 
 
 class Signer:
@@ -141,6 +165,7 @@ class Signer:
         self._signer = dkimsign.Signer(private_key_pem, selector, domain, DKIM_HEADERS,
                                        ed25519_pem=ed25519_key_pem, ed25519_selector=ed25519_selector)
         self.selector, self.domain = selector, domain
+        self.keys = [(algorithm, sel) for algorithm, sel, _ in self._signer.keys]    # (a=, s=) of each signature
 
     def sign(self, data: bytes) -> bytes:
         return self._signer.sign(data)

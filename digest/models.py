@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "suppressed")
+SUBSCRIBER_STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained", "suppressed")
 # An address in one of these states asked (or its mailbox told us) not to be mailed: nothing but
-# the subscriber's own request (a confirmation, their preference page) brings it back.
-OPTED_OUT = ("unsubscribed", "bounced", "suppressed")
+# the subscriber's own request (a confirmation, their preference page) brings it back. "complained":
+# they reported a digest as spam (an ARF feedback report from their mailbox provider).
+OPTED_OUT = ("unsubscribed", "bounced", "complained", "suppressed")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "bounced", "failed", "uncertain")
 # A delivery not yet finished: planned, claimed by a sender, or deferred and awaiting a retry.
 UNFINISHED = ("pending", "deferred", "sending")
@@ -94,7 +95,7 @@ class Subscriber:
     id: int
     email: str
     name: str | None
-    status: str                    # pending, active, unsubscribed, bounced, suppressed
+    status: str                    # one of SUBSCRIBER_STATUSES
     topics: list[str]              # topic names
     frequency: str = "daily"       # daily, weekly
     timezone: str | None = None
@@ -247,3 +248,28 @@ class FeedState:
     last_error: str | None = None
     failures: int = 0
     entries: int = 0
+
+
+@dataclass
+class BounceRecord:
+    """One bounce, complaint, auto-reply or unsubscribe request that came back, as recorded: what it
+    said about one address, the delivery it was matched to (None: kept for the admin) and what was
+    done about it."""
+    id: int
+    received_at: dt.datetime
+    kind: str                      # hard, soft, complaint, auto-reply, unsubscribe, unknown
+    address: str                   # the recipient the report names ("" when it names none)
+    action_taken: str              # suppressed, counted, unsubscribed, ignored, kept, test copy, ...
+    reason: str                    # one line: why this kind
+    source: str                    # dsn, arf, address, flufl, headers, none
+    via: str                       # serve, fetch, process
+    status: str | None = None      # RFC 3463 enhanced status, e.g. "5.1.1"
+    diagnostic: str | None = None
+    sender: str | None = None      # the report's From
+    report_message_id: str | None = None
+    original_message_id: str | None = None
+    delivery_id: int | None = None
+    subscriber_id: int | None = None
+    edition_id: int | None = None
+    edition_key: str | None = None
+    email: str | None = None       # the subscriber's address, when matched

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from digest import dkimsign, fast_message, message
+from digest.bounces import verp
 
 DOMAIN = "news.example.com"
 
@@ -60,11 +61,14 @@ def digest_message() -> bytes:
                                list_id="The Digest <digest.news.example.com>", markers=["{{NAME}}"],
                                html="<p>Hello {{NAME}},</p>\n<p>Stories   with  spaces   </p>\n" * 200,
                                text="Hello {{NAME}},\n\tStories\t with tabs  \n\n\n" * 100,
-                               unsubscribe_mailto="mailto:unsubscribe@news.example.com?subject=unsubscribe")
+                               list_archive="https://news.example.com/archive/daily-2026-11-25",
+                               feedback_id="daily-2026-11-25:the-digest:digest")
     data = prepared.build(to_email="zoe@example.org", to_name="Zoë \"Z\" O'Brien",
                           message_id=message.message_id("2026-11-25", 7, DOMAIN),
                           date=dt.datetime(2026, 11, 25, 7, tzinfo=dt.timezone.utc),
-                          unsubscribe_url="https://news.example.com/u/abc", values={"{{NAME}}": "Zoë"})
+                          unsubscribe_url="https://news.example.com/u/abc", values={"{{NAME}}": "Zoë"},
+                          unsubscribe_mailto=verp.unsubscribe_mailto(
+                              "s" * 64, 7, 1001, "mailto:unsubscribe@news.example.com?subject=unsubscribe"))
     assert data is not None
     return data
 

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import SHARED, parse
 from digest import config, fast_message, message, pipeline, tokens
+from digest.bounces import verp
 from digest.models import Window
 from digest.views import PLACEHOLDERS
 from digest.db import Database
@@ -42,20 +43,24 @@ def body(seeded):
     return cfg, b
 
 
-def both(cfg, body, sid, addr, name, *, mailto=None, test=False):
+def both(cfg, body, sid, addr, name, *, mailto=None, test=False, edition_id=7):
+    """The stdlib oracle (through the pipeline) and the fast builder, given by hand what the pipeline
+    gives it: the edition's archive page, the default Feedback-ID, the subscriber's own mailto."""
     cfg.unsubscribe_mailto = mailto
     mid = message.message_id("daily-2026-11-25", sid, cfg.domain)
     oracle = pipeline.personal_message(cfg, body, subscriber_id=sid, email=addr, name=name, message_id=mid,
-                                       date=DATE, test=test)
+                                       date=DATE, test=test, edition_id=edition_id)
     prepared = fast_message.prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
                                html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
-                               unsubscribe_mailto=mailto, test=test)
+                               test=test, list_archive="https://news.example.com/archive/daily-2026-11-25",
+                               feedback_id="daily-2026-11-25:the-digest:digest")
+    mailto = verp.unsubscribe_mailto(cfg.secret, edition_id, sid, mailto) if mailto else None
     unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", sid)
     values = {PLACEHOLDERS["unsubscribe_url"]: unsub,
               PLACEHOLDERS["preferences_url"]: tokens.url(cfg.base_url, cfg.secret, "preferences", sid),
               PLACEHOLDERS["email"]: addr, PLACEHOLDERS["name"]: name or ""}
     fast = prepared.build(to_email=addr, to_name=name, message_id=mid, date=DATE, unsubscribe_url=unsub,
-                          values=values)
+                          values=values, unsubscribe_mailto=mailto)
     return oracle, fast
 
 
@@ -86,6 +91,26 @@ def test_fast_build_parses_identically_to_the_stdlib(body, mailto):
             assert len(line) <= 78 or not line.startswith((b"To:", b" ")) or b" " not in line.strip(), line
             assert len(line) <= 998
         assert b"\n" not in fast.replace(b"\r\n", b"")
+
+
+def test_each_subscriber_gets_their_own_mailto_and_the_bulk_sender_headers(body):
+    """List-Unsubscribe carries the https URL and this subscriber's mailto, whose token names them
+    (and this edition) under the unsubscribe purpose; List-Archive is the edition's page; Feedback-ID
+    is set; both builders agree, and the mailto is a URL, never RFC 2047 words."""
+    cfg, b = body
+    for sid in (1, 2**40):
+        for data in both(cfg, b, sid, "ada@example.org", "Ada", mailto="mailto:leave@news.example.com?subject=stop",
+                         edition_id=12):
+            msg = parse(data)
+            urls = [u.strip().strip("<>") for u in " ".join(str(msg["List-Unsubscribe"]).split()).split(",")]
+            assert urls[0].startswith("https://news.example.com/u/") and len(urls) == 2, urls
+            assert tokens.read(cfg.secret, "unsubscribe", urls[0].rpartition("/")[2]) == sid
+            local, domain, query = verp.mailto_parts(urls[1])
+            assert (domain, query) == ("news.example.com", "subject=stop") and b"=?" not in data.split(b"\r\n\r\n")[0]
+            assert verp.read_token(cfg.secret, verp.token_in(f"{local}@{domain}", "leave"), "unsubscribe") == (12, sid)
+            assert msg["List-Archive"] == "<https://news.example.com/archive/daily-2026-11-25>"
+            assert msg["Feedback-ID"] == "daily-2026-11-25:the-digest:digest"
+            assert msg["From"] == cfg.sender          # the header From is the newsletter's, whatever the envelope
 
 
 def test_names_decode_exactly_per_rfc_2047(body):

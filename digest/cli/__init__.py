@@ -93,8 +93,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import articles, deliveries, demo, deliver, preview, schedule, serve, subscribers, topics
-    for module in (articles, deliveries, demo, deliver, preview, schedule, serve, subscribers, topics):
+    from . import articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics
+    for module in (articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics):
         module.register(cli)
 
 

@@ -1,6 +1,6 @@
 """`digest subscribers ...`: the people on the lists, one address at a time (subscriber_lists.py:
 a CSV at a time). Who may be mailed is decided in digest.pipeline.audience, not here.
-May import: errors, models, pipeline, and .app.
+May import: errors, models, pipeline, and .app/.bounces.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from .. import pipeline
 from ..errors import RelayError
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
 from .app import App, echo_json, pass_app, say, table
+from .bounces import record_json
 
 
 @click.group(name="subscribers")
@@ -79,16 +80,17 @@ def subscribers_set(app: App, email: str, frequency: str | None, timezone: str |
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def subscribers_show(app: App, email: str, as_json: bool) -> None:
-    """Show one subscriber: topics, status, frequency, timezone and their deliveries.
+    """Show one subscriber: topics, status, frequency, timezone, their deliveries and what came back.
 
     Example: digest subscribers show ada@example.org
     """
     sub = pipeline.find_subscriber(app.db, email)
     counts, recent = pipeline.subscriber_deliveries(app.db, sub)
+    bounced = pipeline.subscriber_bounces(app.db, sub)
     send_at = sub.send_at
     if as_json:
         echo_json({**subscriber_json(sub, send_at), "created_at": sub.created_at, "deliveries": counts,
-                   "recent": recent})
+                   "recent": recent, "bounces": [record_json(b) for b in bounced]})
         return
     click.echo(f"email:      {sub.email}")
     click.echo(f"name:       {sub.name or '-'}")
@@ -104,6 +106,13 @@ def subscribers_show(app: App, email: str, as_json: bool) -> None:
         table(["edition", "status", "sent at", "topics"],
               [[r["edition_key"], r["status"], (r["sent_at"] or "-")[:19].replace("T", " "), r["mix"]]
                for r in recent])
+    if bounced:
+        click.echo("")
+        click.echo("bounces, complaints and replies that came back:")
+        for b in bounced:
+            click.echo(f"  {b.received_at:%Y-%m-%d %H:%M}  {b.kind}  {b.edition_key or '-'}  {b.status or '-'}  "
+                       f"{b.action_taken}")
+            click.echo(f"      {b.diagnostic or b.reason}")
 
 
 @subscribers_group.command(name="list")

@@ -1,8 +1,9 @@
 """Configuration in one order: built-in defaults < digest.toml < DIGEST_* environment variables.
 
 Every setting is read and checked here, once, when the configuration is loaded: the top-level
-keys below, and the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py).
-Secrets (the token secret, SMTP passwords, the DKIM key) come from the environment only: a
+keys below, and the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py),
+and [bounces] (bounces.py). Secrets (the token secret, SMTP and IMAP passwords, the DKIM keys) come
+from the environment only: a
 digest.toml that holds one is refused, so it can be committed safely.
 May import: errors, models, slots.
 """
@@ -18,13 +19,15 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..slots import DigestSchedule
+from .bounces import BounceSettings, bounce_settings
 from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits
 from .smtp_url import SmtpSettings, parse_smtp_url
 from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, SummarySettings, WebSettings, apply_send,
                      apply_summary, check_tables, digest_schedule, ingest_settings, max_items, set_summary,
                      web_settings)
 
-__all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "Config", "DigestSchedule", "IngestSettings",
+__all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
+           "IngestSettings",
            "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings", "check_secret", "digest_schedule",
            "load", "parse_smtp_url", "secret_bits"]
 
@@ -44,6 +47,11 @@ class Config:
     dkim_key: str | None = None       # path to a PEM private key, from the environment only
     dkim_selector: str = "digest"
     dkim_domain: str | None = None
+    dkim_ed25519_key: str | None = None       # path to a PEM Ed25519 key: a second signature; environment only
+    dkim_ed25519_selector: str | None = None  # None: "<dkim_selector>-ed25519"
+    # Feedback-ID (Gmail's feedback loop): {edition} is the edition's key, {newsletter} the
+    # newsletter's name as a slug; "" sends none.
+    feedback_id: str = "{edition}:{newsletter}:digest"
     max_items_per_topic: int = 6      # [digest] table: stories per topic in the body; the rest are one link
     source: str | None = None         # the digest.toml that was read, if any
     send: SendSettings = field(default_factory=SendSettings)
@@ -51,6 +59,7 @@ class Config:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     web: WebSettings = field(default_factory=WebSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
+    bounces: BounceSettings = field(default_factory=BounceSettings)
 
     @property
     def sender_address(self) -> str:
@@ -61,6 +70,11 @@ class Config:
         return self.sender_address.rpartition("@")[2] or "localhost"
 
     @property
+    def bounce_domain(self) -> str:
+        """The domain of every message's envelope sender (VERP), where bounces come back."""
+        return self.bounces.domain or self.domain
+
+    @property
     def list_id(self) -> str:
         return f"{self.newsletter} <digest.{self.domain}>"
 
@@ -68,20 +82,22 @@ class Config:
         return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
 
-SECRET_KEYS = {"secret", "password", "dkim_key"}
+SECRET_KEYS = {"secret", "password", "dkim_key", "dkim_ed25519_key"}
 ENV = {
     "DIGEST_DB": "db", "DIGEST_SMTP_URL": "smtp_url", "DIGEST_FROM": "sender", "DIGEST_BASE_URL": "base_url",
     "DIGEST_SECRET": "secret", "DIGEST_NEWSLETTER": "newsletter", "DIGEST_POSTAL_ADDRESS": "postal_address",
     "DIGEST_TEMPLATES": "templates_dir", "DIGEST_DKIM_KEY": "dkim_key", "DIGEST_DKIM_SELECTOR": "dkim_selector",
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "send.connections", "DIGEST_RATE": "send.rate",
-    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic",
+    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
+    "DIGEST_DKIM_ED25519_SELECTOR": "dkim_ed25519_selector", "DIGEST_FEEDBACK_ID": "feedback_id",
 }
 PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
 TOML = {"db": "db", "smtp_url": "smtp_url", "from": "sender", "base_url": "base_url", "newsletter": "newsletter",
         "postal_address": "postal_address", "templates_dir": "templates_dir", "dkim_selector": "dkim_selector",
         "dkim_domain": "dkim_domain", "unsubscribe_mailto": "unsubscribe_mailto", "timezone": "timezone",
-        "connections": "send.connections", "rate": "send.rate"}
+        "connections": "send.connections", "rate": "send.rate", "dkim_ed25519_selector": "dkim_ed25519_selector",
+        "feedback_id": "feedback_id"}
 
 
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -111,6 +127,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     base = Path(cfg.source).resolve().parent if cfg.source else Path.cwd()
     cfg.ingest = ingest_settings(tables.get("ingest") or {}, base=base, where=where)
     cfg.web = web_settings(tables.get("web") or {}, where)
+    cfg.bounces = bounce_settings(tables.get("bounces") or {}, env, where)
     if cfg.templates_dir:
         _check_templates(cfg.templates_dir, templates_from)
     if cfg.smtp_url:

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from ..models import WEEKDAYS, FeedSpec
 from ..slots import DigestSchedule, parse_time, parse_weekday, zone
 
-TABLES = ("cluster", "digest", "ingest", "send", "summary", "web")
+TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
 
 
 @dataclass

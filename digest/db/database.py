@@ -1,6 +1,6 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editions`, `db.deliveries`, `db.leases` and `db.feeds`.
+`db.editions`, `db.deliveries`, `db.leases`, `db.feeds` and `db.bounces`.
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
 BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
@@ -19,6 +19,7 @@ import sqlite_utils
 from ..errors import DigestError
 from . import migrations
 from .articles import Articles
+from .bounces import Bounces
 from .deliveries import Deliveries
 from .editions import Editions
 from .feeds import Feeds
@@ -47,6 +48,7 @@ class Database:
         self.deliveries = Deliveries(self)
         self.leases = Leases(self)
         self.feeds = Feeds(self)
+        self.bounces = Bounces(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Database":

@@ -180,6 +180,40 @@ def m007_outlets_not_authors(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE articles SET source = NULL WHERE source IS NOT NULL AND source = author")
 
 
+
+@migrations()
+def m008_bounces(db: sqlite_utils.Database) -> None:
+    # What came back after the relay accepted a message: DSNs, complaints, auto-replies and mailto
+    # unsubscribes, one row per address a report names. (dedup_key, address) is unique, so the same
+    # report read twice (from the listener and the mailbox, or a pipe run twice) counts once. `raw`
+    # keeps the message for the admin when nothing in it could be matched to a delivery.
+    db.executescript("""
+    CREATE TABLE bounces (
+        id INTEGER PRIMARY KEY,
+        dedup_key TEXT NOT NULL,
+        address TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        status TEXT,
+        diagnostic TEXT,
+        reason TEXT NOT NULL,
+        source TEXT NOT NULL,
+        via TEXT NOT NULL,
+        action_taken TEXT NOT NULL,
+        sender TEXT,
+        report_message_id TEXT,
+        original_message_id TEXT,
+        delivery_id INTEGER REFERENCES deliveries(id) ON DELETE SET NULL,
+        subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
+        edition_id INTEGER,
+        received_at TEXT NOT NULL,
+        raw BLOB,
+        UNIQUE (dedup_key, address)
+    );
+    CREATE INDEX bounces_subscriber ON bounces(subscriber_id, received_at);
+    CREATE INDEX bounces_received ON bounces(received_at);
+    CREATE INDEX deliveries_message_id ON deliveries(message_id);
+    """)
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

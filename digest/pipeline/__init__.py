@@ -9,6 +9,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   articles      clusters, resummarize, the editor's article commands
   topics        topic admin
   audience      the subscribers, and the one rule about who may be mailed (opt-out, bounces)
+  bounces       what comes back (bounces, complaints, mailto unsubscribes): one processor, three intakes
   list_import   CSV import and export
   editions      edition keys; planning (today's edition, the scheduler's due slots)
   bodies        the view and rendered body of one topic mix and window
@@ -19,6 +20,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   tally         what a run reports, merged one way
   deliveries    the ledger as admins read it
   preflight     everything a message needs, checked before anything is planned
+  doctor        the configuration against what mailbox providers require of bulk senders (and DNS)
   preview       the editor's preview
   archive       the web archive and the article pages
   schedule      what `digest schedule list` shows besides the jobs
@@ -38,8 +40,11 @@ from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, c
                        confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
                        save_preferences, sign_up, subscribe, subscriber_by_id, subscribers, suppress, unsubscribe)
 from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
+from .bounces import (Fetched, Processed, bounce_records, fetch_bounces, kept_message, process_bounce,
+                      subscriber_bounces)
 from .database import database_error, init_database, open_database
 from .deliveries import deliveries, subscriber_deliveries
+from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
 from .ingest import IngestReport, ingest
 from .lease import Lease
@@ -63,8 +68,9 @@ __all__ = [
     "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
     "remove_subscriber",
     "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group",
+    "Fetched", "Processed", "bounce_records", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
     "database_error", "init_database", "open_database",
-    "deliveries", "subscriber_deliveries",
+    "deliveries", "subscriber_deliveries", "doctor",
     "Plan", "edition_key", "local_today", "plan_edition",
     "IngestReport", "ingest",
     "Lease",

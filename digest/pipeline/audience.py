@@ -1,15 +1,19 @@
 """The audience: who is on the lists, and the one rule about who may be mailed.
 
-An address that opted out (models.OPTED_OUT: unsubscribed, bounced, suppressed) is never mailed
-again, and nothing but its own request brings it back: an admin adding it with --confirm (a double
-opt-in mail) or --resubscribe (they asked), its own sign-up form (not after a bounce or a
-suppression), its own preference page. An import never re-subscribes it (list_import). A bounce
-takes an address off the list; soft bounces do after `soft_bounce_limit` in a row (settle).
+An address that opted out (models.OPTED_OUT: unsubscribed, bounced, complained, suppressed) is
+never mailed again, and nothing but its own request brings it back: an admin adding it with
+--confirm (a double opt-in mail) or --resubscribe (they asked), its own sign-up form (not after a
+bounce, a complaint or a suppression), its own preference page. An import never re-subscribes it
+(list_import). A bounce during the SMTP conversation takes an address off the list; soft ones do
+after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
+at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
+a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
 May import: config, db, errors, models, smtp, subscriber_fields, and .messages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -237,3 +241,25 @@ def settle(db: Database, settled: list[Settled], *, soft_bounce_limit: int) -> N
             db.subscribers.set_status(subscriber_id, "bounced", only_from=("active",))
         elif db.subscribers.add_soft_bounce(subscriber_id) >= soft_bounce_limit:
             db.subscribers.set_status(subscriber_id, "suppressed", only_from=("active",))
+
+
+def bounce_came_back(db: Database, cfg: Config, subscriber_id: int, kind: str, *, at: dt.datetime,
+                     delivery_id: int | None = None) -> str:
+    """What a report that came back after the relay accepted the message (bounces.Kind as `kind`)
+    does to its subscriber, inside the caller's transaction; returns what was done, for the record."""
+    if kind == "hard":
+        done = db.subscribers.set_status(subscriber_id, "bounced", only_from=("active", "pending"))
+        return "suppressed (bounced)" if done else "none: already off the list"
+    if kind == "soft":
+        b = cfg.bounces
+        n = db.bounces.soft_since(subscriber_id, at - dt.timedelta(days=b.soft_days), also=delivery_id)
+        if n >= b.soft_limit and db.subscribers.set_status(subscriber_id, "suppressed", only_from=("active", "pending")):
+            return f"suppressed: {n} soft bounces within {b.soft_days:g} days"
+        return f"counted: {n} of {b.soft_limit} soft bounces within {b.soft_days:g} days"
+    if kind == "complaint":
+        done = db.subscribers.set_status(subscriber_id, "complained",
+                                         only_from=("active", "pending", "unsubscribed", "bounced"))
+        return "unsubscribed and suppressed (complained)" if done else "none: already suppressed"
+    if kind == "unsubscribe":
+        return "unsubscribed" if one_click_unsubscribe(db, subscriber_id) else "none: already off the list"
+    return "ignored"

@@ -2,8 +2,8 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import: clock, config, db, errors, message, models, render, resources, select, summarize, tokens,
-views, and .editions.
+May import: bounces, clock, config, db, errors, message, models, render, resources, select, summarize,
+tokens, views, and .editions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .. import message, render, resources, select, summarize, tokens
+from .. import bounces, message, render, resources, select, summarize, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -156,15 +156,30 @@ def render_view(cfg: Config, view: EditionView) -> Rendered:
                           "Fix the template; `digest -v preview` shows where.") from exc
 
 
+def unsubscribe_mailto(cfg: Config, edition_id: int, subscriber_id: int) -> str | None:
+    """The subscriber's own List-Unsubscribe mailto (the configured one with a token naming them),
+    or None when none is configured. Edition 0: a test copy or a preview."""
+    if not cfg.unsubscribe_mailto:
+        return None
+    return bounces.unsubscribe_mailto(cfg.secret, edition_id, subscriber_id, cfg.unsubscribe_mailto)
+
+
+def feedback_id(cfg: Config, edition_key: str) -> str | None:
+    """Feedback-ID for Gmail's feedback loop: the configured pattern, or None when it is ""."""
+    return cfg.feedback_id.format(edition=edition_key, newsletter=slugify(cfg.newsletter)) if cfg.feedback_id else None
+
+
 def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str, name: str | None,
-                     message_id: str, test: bool = False, date: dt.datetime | None = None) -> bytes:
+                     message_id: str, test: bool = False, date: dt.datetime | None = None,
+                     edition_id: int = 0) -> bytes:
     unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", subscriber_id)
     prefs = tokens.url(cfg.base_url, cfg.secret, "preferences", subscriber_id)
     html, text = render.personalize(body.rendered, unsubscribe_url=unsub, preferences_url=prefs,
                                     email=email, name=name)
     env = message.Envelope(sender=cfg.sender, to_email=email, to_name=name, subject=body.rendered.subject,
-                           message_id=message_id, date=date or now(), list_id=cfg.list_id,
-                           unsubscribe_url=unsub, unsubscribe_mailto=cfg.unsubscribe_mailto, test=test)
+                           message_id=message_id, date=date or now(), list_id=cfg.list_id, unsubscribe_url=unsub,
+                           unsubscribe_mailto=unsubscribe_mailto(cfg, edition_id, subscriber_id), test=test,
+                           list_archive=body.view.web_url, feedback_id=feedback_id(cfg, body.view.edition_key))
     return message.to_bytes(message.build(env, html=html, text=text))
 
 

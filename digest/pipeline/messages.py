@@ -1,6 +1,7 @@
-"""Messages as they leave: one subscriber's digest built fast from its group's prepared body, the
-DKIM signer, the relay, and the double opt-in confirmation mail.
-May import: config, errors, message, fast_message, render, smtp, tokens, views, and .bodies.
+"""Messages as they leave: one subscriber's digest built fast from its group's prepared body, its
+envelope sender (VERP: a return path naming the delivery), the DKIM signer, the relay, and the
+double opt-in confirmation mail.
+May import: bounces, config, errors, message, fast_message, render, smtp, tokens, views, and .bodies.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from .. import message, render, tokens
+from .. import bounces, message, render, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -20,7 +21,7 @@ from ..errors import ConfigError, DigestError
 from ..fast_message import Prepared, prepare
 from ..smtp import Outcome, Relay
 from ..views import PLACEHOLDERS
-from .bodies import Body, personal_message
+from .bodies import Body, feedback_id, personal_message, unsubscribe_mailto
 
 CONFIRM_DAYS = 7
 
@@ -35,7 +36,14 @@ class Group:
 def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
     return Group(body, prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
                                html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
-                               unsubscribe_mailto=cfg.unsubscribe_mailto, test=test))
+                               test=test, list_archive=body.view.web_url,
+                               feedback_id=feedback_id(cfg, body.view.edition_key)))
+
+
+def return_path(cfg: Config, edition_id: int, subscriber_id: int) -> str:
+    """MAIL FROM for one delivery: `<prefix>+<token>@<bounce domain>`, so whatever comes back names
+    it. Edition 0 is no edition: (0, 0) a test copy, (0, id) a confirmation mail."""
+    return bounces.return_path(cfg.secret, edition_id, subscriber_id, cfg.bounce_domain, prefix=cfg.bounces.prefix)
 
 
 class DateHeader:
@@ -53,33 +61,49 @@ class DateHeader:
 
 
 def fast_message(cfg: Config, group: Group, *, subscriber_id: int, email: str, name: str | None, message_id: str,
-                 date: str, signer: message.Signer | None = None, test: bool = False) -> bytes:
-    """One subscriber's message from the group's prepared body; the stdlib builds the rare one it cannot."""
+                 date: str, signer: message.Signer | None = None, test: bool = False, edition_id: int = 0) -> bytes:
+    """One subscriber's message from the group's prepared body; the stdlib builds the rare one it cannot.
+    `edition_id` goes in the token of their unsubscribe mailto (0: a test copy)."""
     unsub = tokens.url(cfg.base_url, cfg.secret, "unsubscribe", subscriber_id)
     prefs = tokens.url(cfg.base_url, cfg.secret, "preferences", subscriber_id)
     values = {PLACEHOLDERS["unsubscribe_url"]: unsub, PLACEHOLDERS["preferences_url"]: prefs,
               PLACEHOLDERS["email"]: email, PLACEHOLDERS["name"]: name or ""}
+    mailto = unsubscribe_mailto(cfg, edition_id, subscriber_id)
     data = group.prepared.build(to_email=email, to_name=name, message_id=message_id, date=date,
-                                unsubscribe_url=unsub, values=values)
+                                unsubscribe_url=unsub, values=values, unsubscribe_mailto=mailto)
     if data is None:
         data = personal_message(cfg, group.body, subscriber_id=subscriber_id, email=email, name=name,
-                                message_id=message_id, test=test)
+                                message_id=message_id, test=test, edition_id=edition_id)
     return signer.sign(data) if signer else data
 
 
 def signer_for(cfg: Config) -> message.Signer | None:
-    """A DKIM signer when DIGEST_DKIM_KEY names a key, else None."""
+    """A DKIM signer when DIGEST_DKIM_KEY names a key, else None; with DIGEST_DKIM_ED25519_KEY too, it
+    adds a second, Ed25519 signature (RFC 8463)."""
     if not cfg.dkim_key:
+        if cfg.dkim_ed25519_key:
+            raise ConfigError("DIGEST_DKIM_ED25519_KEY is set without DIGEST_DKIM_KEY.",
+                              "Ed25519 goes beside RSA, which every receiver checks: set DIGEST_DKIM_KEY too.")
         return None
     hint = "Point DIGEST_DKIM_KEY at a PEM RSA private key (`openssl genrsa 2048`), or unset it to send unsigned."
+    key = _read_key(cfg.dkim_key, "DIGEST_DKIM_KEY", hint)
+    ed_hint = ("Point DIGEST_DKIM_ED25519_KEY at a PEM Ed25519 private key (`openssl genpkey -algorithm ed25519`), "
+               "or unset it.")
+    ed_key = _read_key(cfg.dkim_ed25519_key, "DIGEST_DKIM_ED25519_KEY", ed_hint) if cfg.dkim_ed25519_key else None
     try:
-        key = Path(cfg.dkim_key).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY): {exc.strerror}.", hint) from None
-    try:
-        return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain)
+        return message.Signer(key, cfg.dkim_selector, cfg.dkim_domain or cfg.domain, ed25519_key_pem=ed_key,
+                              ed25519_selector=cfg.dkim_ed25519_selector)
     except ValueError as exc:
-        raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) is {exc}.", hint) from None
+        which = "DIGEST_DKIM_ED25519_KEY" if str(exc).startswith("not a PEM Ed25519") else "DIGEST_DKIM_KEY"
+        path = cfg.dkim_ed25519_key if which == "DIGEST_DKIM_ED25519_KEY" else cfg.dkim_key
+        raise ConfigError(f"DKIM key {path} ({which}) is {exc}.", ed_hint if which != "DIGEST_DKIM_KEY" else hint) from None
+
+
+def _read_key(path: str, variable: str, hint: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"DKIM key {path} ({variable}): {exc.strerror}.", hint) from None
 
 
 def relay_for(cfg: Config) -> Callable[[], Relay]:
@@ -105,10 +129,10 @@ def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
         sender=cfg.sender, to_email=sub.email, to_name=sub.name,
         subject=f"Confirm your subscription to {cfg.newsletter}", message_id=make_msgid("confirm", cfg.domain),
         date=now(), list_id=cfg.list_id, unsubscribe_url=links["unsubscribe_url"],
-        unsubscribe_mailto=cfg.unsubscribe_mailto)
+        unsubscribe_mailto=unsubscribe_mailto(cfg, 0, sub.id))
     data = message.to_bytes(message.build(envelope, html=html, text=text))
     relay = relay_for(cfg)().open()
     try:
-        return relay.send(cfg.sender_address, sub.email, data)
+        return relay.send(return_path(cfg, 0, sub.id), sub.email, data)
     finally:
         relay.close()

@@ -61,7 +61,8 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
         return
     if status == "stop":            # the relay refuses the sender or the account: stop, blame nobody
         run.unclaimed.append(row.id)
-        run.stop(refusal(outcome, run.cfg.smtp().name, run.cfg.sender_address))
+        cfg = run.cfg      # the envelope sender is the VERP return path, on the bounce domain
+        run.stop(refusal(outcome, cfg.smtp().name, f"{cfg.bounces.prefix}+<token>@{cfg.bounce_domain}"))
         return
     if status == "sent":
         run.refusals = 0

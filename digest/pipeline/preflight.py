@@ -2,7 +2,7 @@
 
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
-mailto that is not one, a DKIM key that cannot sign, a template folder that is not there, templates
+mailto that is not one, a bounce address or mailto that cannot carry a token, a DKIM key that cannot sign, a template folder that is not there, templates
 that are missing or broken. Each is one ConfigError naming the setting and its fix, and no delivery
 row exists yet, so nothing is marked failed for a fault that is not the recipient's.
 
@@ -10,7 +10,7 @@ It does so by building one real message the way `send` does (render, prepare, su
 over a sample edition with one story in every topic of the store, so a per-topic template override
 (`topics/<slug>.html`) is rendered too.
 
-May import: clock, config, db, errors, message, models, select, and .bodies/.editions/.messages.
+May import: clock, config, db, errors, message, models, select, and .bodies/.bounces/.editions/.messages.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..db import Database
 from ..errors import ConfigError
 from ..models import Article
 from .bodies import Body, edition_view, render_view
+from .bounces import check_bounce_setup
 from .editions import edition_key, local_today
 from .messages import fast_message, prepare_group, signer_for
 
@@ -40,6 +41,7 @@ def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
     check_secret(cfg.secret, demo=demo)
     _base_url(cfg)
     _addresses(cfg)
+    check_bounce_setup(cfg)                 # VERP and the mailto: their local parts can carry a token
     signer = signer_for(cfg)                # an unreadable or unparsable key: ConfigError
     # A templates_dir that does not exist is refused when the configuration is read (config.load).
     at = now()

@@ -28,7 +28,7 @@ from . import ledger
 from .bodies import Body, groups_for_preview
 from .editions import Plan
 from .lease import Lease
-from .messages import DateHeader, fast_message, prepare_group, signer_for
+from .messages import DateHeader, fast_message, prepare_group, return_path, signer_for
 from .sender import Claimed, EditionRun
 from .tally import BuildError, ClippedError, Tally
 
@@ -158,7 +158,8 @@ def send_test(db: Database, cfg: Config, relay_factory: Callable[[], Relay], to:
     returns the address as normalised, the relay's outcome and the lint report.
 
     Nothing is recorded: no delivery row, no watermark, no lease. The links in it point at the
-    subscriber with that address if there is one, else at nobody (subscriber 0). Linted first, as
+    subscriber with that address if there is one, else at nobody (subscriber 0); its return path names
+    no delivery (edition 0, subscriber 0), so its bounce suppresses nobody. Linted first, as
     send_edition does: a body Gmail would clip raises ClippedError unless `force`.
     """
     to = normalize_email(to)      # the same address check as `subscribers add`
@@ -180,6 +181,6 @@ def send_test(db: Database, cfg: Config, relay_factory: Callable[[], Relay], to:
                         date=DateHeader()(), signer=signer_for(cfg), test=True)
     relay = relay_factory().open()
     try:
-        return to, relay.send(cfg.sender_address, rcpt, data), report
+        return to, relay.send(return_path(cfg, 0, 0), rcpt, data), report
     finally:
         relay.close()

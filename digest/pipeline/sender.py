@@ -30,7 +30,7 @@ from . import ledger
 from .bodies import render_group
 from .editions import Plan
 from .lease import Lease
-from .messages import DateHeader, Group, fast_message, prepare_group
+from .messages import DateHeader, Group, fast_message, prepare_group, return_path
 from .outcomes import settle_outcome
 from .tally import Tally
 
@@ -126,16 +126,19 @@ class EditionRun:
         return False
 
     def _job(self, row: Claimed, rcpt: str) -> Job:
-        cfg, group, date, signer = self.cfg, row.group, self.date, self.signer
+        cfg, group, date, signer, edition_id = self.cfg, row.group, self.date, self.signer, self.plan.edition_id
 
         def build() -> bytes:
             try:
+                # The envelope sender names this delivery, so a bounce that comes back later finds it (VERP).
+                job.mail_from = return_path(cfg, edition_id, row.subscriber_id)
                 return fast_message(cfg, group, subscriber_id=row.subscriber_id, email=rcpt, name=row.name,
-                                    message_id=row.message_id, date=date(), signer=signer)
+                                    message_id=row.message_id, date=date(), signer=signer, edition_id=edition_id)
             except Exception as exc:
                 row.unbuilt = exc      # read by settle_outcome: whatever the pool reports, it is our fault
                 raise
-        return Job(row, rcpt, build)
+        job = Job(row, rcpt, build)
+        return job
 
     def submit(self, pool: Pool, row: Claimed) -> None:
         try:

@@ -103,6 +103,7 @@ class Job:
     item: object                        # the caller's row; opaque here
     rcpt: str
     build: Callable[[], bytes]
+    mail_from: str | None = None        # this message's envelope sender (VERP; `build` may set it); None: the pool's
 
 
 class Pool:
@@ -163,7 +164,7 @@ class Pool:
             self.hooks.in_flight(slot, job.item)        # journaled first: a stop after this is seen
             if not self.may_send():
                 raise Abort("the send lease lapsed before the final dot")
-        outcome = relay.send(self.mail_from, job.rcpt, data, in_flight=in_flight)
+        outcome = relay.send(job.mail_from or self.mail_from, job.rcpt, data, in_flight=in_flight)
         self.hooks.answered(slot, job.item, outcome)
         if outcome.throttled:
             self.pacer.throttled()

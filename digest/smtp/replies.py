@@ -126,7 +126,8 @@ def refusal(outcome: Outcome, relay: str, mail_from: str) -> RelayError:
     elif re.search(r"client host", text, re.I):
         hint = "The relay refuses this machine's address: allow it on the relay, or send through another one."
     else:
-        hint = "Set DIGEST_FROM to an address the relay accepts from this account."
+        hint = ("Set DIGEST_FROM, or [bounces] domain (the envelope sender's domain), to one the relay accepts "
+                "from this account.")
     where = {"mail": "MAIL FROM", "rcpt": "RCPT TO", "data": "DATA", "dot": "the end of the message"}.get(
         outcome.stage, "MAIL FROM")
     return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}. "
