@@ -227,7 +227,7 @@ def child() -> None:
     plan = pipeline.plan_edition(store, cfg)
     t1, c1 = time.perf_counter(), time.process_time()
     rss_after_plan = vm_hwm()
-    tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+    tally = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg))
     t2, c2 = time.perf_counter(), time.process_time()
     print(json.dumps({"planned": plan.created, "sent": tally.sent, "failed": tally.failed + tally.deferred,
                       "plan_s": t1 - t0, "plan_cpu_s": c1 - c0, "send_s": t2 - t1, "send_cpu_s": c2 - c1,

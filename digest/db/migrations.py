@@ -180,6 +180,13 @@ def m007_outlets_not_authors(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE articles SET source = NULL WHERE source IS NOT NULL AND source = author")
 
 
+@migrations()
+def m008_delivery_relay(db: sqlite_utils.Database) -> None:
+    # Several relays ([[relay]]): each delivery keeps the name of the relay that last answered for
+    # it, so the ledger says which relay sent what. Earlier rows went through the one relay there was.
+    db.execute("ALTER TABLE deliveries ADD COLUMN relay TEXT")
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -5,7 +5,7 @@ again, and nothing but its own request brings it back: an admin adding it with -
 opt-in mail) or --resubscribe (they asked), its own sign-up form (not after a bounce or a
 suppression), its own preference page. An import never re-subscribes it (list_import). A bounce
 takes an address off the list; soft bounces do after `soft_bounce_limit` in a row (settle).
-May import: config, db, errors, models, smtp, subscriber_fields, and .messages.
+May import: config, db, errors, models, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
-from .messages import relay_for, send_confirmation
+from .messages import send_confirmation
+from .relays import relays_for
 
 
 def opted_out(status: str | None) -> bool:
@@ -59,7 +60,7 @@ def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str],
         raise DigestError(f"{address} is {current.status}; adding it would mail someone who opted out.",
                           "Pass --confirm to ask them by email, or --resubscribe if they asked to come back.")
     if confirm:
-        relay_for(cfg)              # no relay: fail before writing anything
+        relays_for(cfg)             # no relay: fail before writing anything
         if not cfg.secret:
             raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
                               "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")

@@ -1,13 +1,12 @@
 """Messages as they leave: one subscriber's digest built fast from its group's prepared body, the
-DKIM signer, the relay, and the double opt-in confirmation mail.
-May import: config, errors, message, fast_message, render, smtp, tokens, views, and .bodies.
+DKIM signer, and the double opt-in confirmation mail.
+May import: config, errors, message, fast_message, render, smtp, tokens, views, and .bodies/.relays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -16,11 +15,12 @@ from .. import message, render, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
-from ..errors import ConfigError, DigestError
+from ..errors import ConfigError
 from ..fast_message import Prepared, prepare
-from ..smtp import Outcome, Relay
+from ..smtp import Outcome
 from ..views import PLACEHOLDERS
 from .bodies import Body, personal_message
+from .relays import open_relay
 
 CONFIRM_DAYS = 7
 
@@ -82,15 +82,6 @@ def signer_for(cfg: Config) -> message.Signer | None:
         raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) is {exc}.", hint) from None
 
 
-def relay_for(cfg: Config) -> Callable[[], Relay]:
-    """A factory of connections to the configured relay; DigestError when none is configured."""
-    settings = cfg.smtp()
-    if settings is None:
-        raise DigestError("No SMTP relay is configured.",
-                          "Set DIGEST_SMTP_URL, e.g. smtp://user:pass@mail.example.com:587?starttls=true.")
-    return lambda: Relay(settings, local_hostname=cfg.domain)
-
-
 def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
     """Mail a double opt-in link (/c/<token>, valid CONFIRM_DAYS days) to a pending subscriber."""
     sub = db.subscribers.get(email)
@@ -107,7 +98,7 @@ def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
         date=now(), list_id=cfg.list_id, unsubscribe_url=links["unsubscribe_url"],
         unsubscribe_mailto=cfg.unsubscribe_mailto)
     data = message.to_bytes(message.build(envelope, html=html, text=text))
-    relay = relay_for(cfg)().open()
+    relay = open_relay(cfg)
     try:
         return relay.send(cfg.sender_address, sub.email, data)
     finally:
