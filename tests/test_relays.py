@@ -18,7 +18,7 @@ import pytest
 
 from digest import config
 from smtp_server import Sink, free_port
-from test_faults import SEND, errors, ledger, make_list
+from test_faults import SEND, errors, ledger, make_list, wait_for
 
 
 def write_relays(tmp_path, *relays: tuple[str, str, str], send: str = "") -> None:
@@ -123,6 +123,32 @@ def test_a_relay_that_stops_answering_is_taken_out_at_its_first_timeout(tmp_path
         assert {d["relay"] for d in ledger(run, "uncertain")} == {"b"}
 
 
+@pytest.mark.slow
+def test_a_sender_killed_mid_send_resumes_and_the_replayed_outcomes_keep_their_relay(tmp_path, run):
+    everyone = make_list(tmp_path, run, 300)
+    with Sink(tmp_path / "a") as a, Sink(tmp_path / "b") as b:
+        write_relays(tmp_path, ("a", a.url, "connections = 2"), ("b", b.url, "connections = 2"))
+        env = {**os.environ, "DIGEST_RETRY_BASE": "0.01"}
+        proc = subprocess.Popen(SEND, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: len(a.messages) + len(b.messages) >= 100 or proc.poll() is not None, what="100 messages")
+            assert proc.poll() is None, "the sender finished before it could be killed"
+            proc.kill()
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert list((tmp_path / "digest.db.outbox").glob("*.log")), "the killed sender left its journal"
+        r = send(tmp_path)
+        assert r.returncode in (0, 3), r.stderr
+        uncertain = exactly_once(run, everyone, a, b)
+        assert len(uncertain) <= 4                  # at most one per connection of the killed sender
+        held = where({"a": a, "b": b})
+        rows = ledger(run)
+        assert all(held[d["email"]] == d["relay"] for d in rows if d["status"] == "sent")
+        assert {d["relay"] for d in rows if d["status"] == "uncertain"} <= {"a", "b"}
+
+
 # ---- throttling slows only the relay that throttles --------------------------------------------
 
 def test_a_throttling_relay_slows_itself_and_never_the_other(tmp_path, run):
@@ -212,6 +238,16 @@ def test_when_no_relay_can_be_reached_nothing_is_planned(tmp_path, run):
     assert r.returncode == 2 and len(errors(r.stderr)) == 1 and "Traceback" not in r.stderr, r.stderr
     assert "No SMTP relay is left" in errors(r.stderr)[0] and "relay a" in errors(r.stderr)[0]
     assert ledger(run) == []
+
+
+def test_a_test_copy_goes_through_the_heaviest_relay_that_answers(tmp_path, run):
+    make_list(tmp_path, run, 3)
+    with Sink(tmp_path / "a") as a:
+        write_relays(tmp_path, ("a", a.url, "weight = 1"), ("b", f"smtp://127.0.0.1:{free_port()}", "weight = 9"))
+        r = run("send", "--test-to", "editor@example.org")
+        assert r.exit_code == 0, r
+        assert "Test copy sent to editor@example.org through a (250 OK" in r.stderr
+        assert [rcpts for rcpts, _ in a.messages] == [["editor@example.org"]]
 
 
 # ---- configuration -------------------------------------------------------------------------------
