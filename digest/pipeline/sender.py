@@ -3,9 +3,9 @@ and record outcomes in batches, every ledger write fenced with the lease.
 
 A relay that cannot be reached any more (its last connection could not be reopened), stops
 answering (a timeout), refuses the sender or the account, or refuses us temporarily `relay_retries`
-times in a row is taken out of rotation (outcomes.relay_out): what it had not started goes to the others,
-never attempted, and what it had in flight is recorded as it ended (sent, deferred, uncertain), as
-with one relay. The run stops only when no relay is left.
+times in a row is taken out of rotation (outcomes.relay_out): what it had not started goes to the
+others, never attempted, and what it had in flight is recorded as it ended (sent, deferred,
+uncertain), as with one relay. The run stops only when no relay is left.
 The first fault that must stop the run is kept in `error` and reported by send_edition after the
 messages in flight are recorded: RelayError (no relay left), LedgerError (a ledger or journal write
 failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
@@ -152,7 +152,6 @@ class EditionRun:
             return
         self.outstanding += 1
 
-
     def lane(self, name: str) -> Lane | None:
         """The relay of the pool by that name (None for an outcome no relay gave)."""
         return self.pool.lane(name) if self.pool is not None and name else None
@@ -249,9 +248,10 @@ class EditionRun:
                 again(self, r.job.item)
                 continue
             if r.outcome.timed_out:     # it stopped answering: nothing more goes to it
-                relay_out(self, lane, RelayError(f"SMTP relay {lane.label} stopped answering: {r.outcome.reply}.",
-                                                f"Check the relay; ?timeout= in {lane.settings.smtp.env} sets how "
-                                                "long digest waits."))
+                smtp = lane.settings.smtp
+                relay_out(self, lane, RelayError(f"SMTP relay {smtp.label} stopped answering (no reply within "
+                                                 f"{smtp.timeout:g} s).", f"Check the relay; ?timeout= in "
+                                                 f"{smtp.where} sets how long digest waits."))
             settle_outcome(self, r.job.item, r.outcome)
             self.flush()
 
