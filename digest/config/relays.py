@@ -61,7 +61,7 @@ def relay_tables(raw, env: dict[str, str], where: str) -> list[RelaySettings]:
     for r in out:
         var = env_var(r.name)
         if var in seen:
-            raise ConfigError(f"{where}: two [[relay]] tables are named {seen[var]!r} and {r.name!r}; each needs "
+            raise ConfigError(f'{where}: two [[relay]] tables are named "{seen[var]}" and "{r.name}"; each needs '
                               f"its own name (its password goes in {var}).", "Rename one of them.")
         seen[var] = r.name
     stray = sorted(v for v in env if v.startswith(ENV_PREFIX) and env[v] and v not in seen)
@@ -102,7 +102,9 @@ def _one(table: dict, n: int, env: dict[str, str], where: str) -> RelaySettings:
     try:
         smtp = parse_smtp_url(url)
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc.message}", exc.hint) from None
+        hint = exc.hint if source == var else (f"Use smtp://USER@host:587?starttls=true or smtps://USER@host:465 "
+                                               f"(USER@ only if it logs in); the password goes in {var}.")
+        raise ConfigError(f"{source}: {exc.message}", hint) from None
     smtp.relay, smtp.env = name, var
     weight = table.get("weight", 1)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:

@@ -60,9 +60,9 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
             lane.refusals += 1
             if lane.refusals >= s.relay_retries:
                 relay_out(run, lane, RelayError(
-                    f"SMTP relay {lane.label} refused us temporarily {lane.refusals} times in a row, "
-                    f"last: {reply}. Nothing was marked for those deliveries: they stay pending.",
-                    "Run `digest send` again later; check DIGEST_FROM and the relay's limits if it persists."))
+                    f"SMTP relay {lane.label} refused us temporarily {lane.refusals} times in a row, last: {reply}.",
+                    "Nothing was marked for those deliveries: they stay pending. Run `digest send` again later; "
+                    "check DIGEST_FROM and the relay's limits if it persists."))
         return
     if status == "stop":            # the relay refuses the sender or the account: out, blame nobody
         run.feed.insert(0, row)     # unattempted: another relay, or back to the queue when none is left

@@ -66,6 +66,6 @@ def no_relay_left(errors: list[tuple[str, DigestError]]) -> RelayError:
         err = errors[0][1]
         return err if isinstance(err, RelayError) else RelayError(err.message, err.hint)
     reasons = "; ".join(err.message.rstrip(".") for _, err in errors)
-    return RelayError(f"No SMTP relay is left to send through: {reasons}.",
+    return RelayError(f"No SMTP relay can be used: {reasons}.",
                       "Nothing was marked for the deliveries not sent: they stay pending. Fix the relays "
                       "and run `digest send` again.")

@@ -132,5 +132,5 @@ def refusal(outcome: Outcome, relay: str, mail_from: str, env: str = "DIGEST_SMT
         hint = "Set DIGEST_FROM to an address the relay accepts from this account."
     where = {"mail": "MAIL FROM", "rcpt": "RCPT TO", "data": "DATA", "dot": "the end of the message"}.get(
         outcome.stage, "MAIL FROM")
-    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}. "
-                      "Nothing was marked: the deliveries stay pending and nobody was suppressed.", hint)
+    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}.",
+                      f"Nothing was marked: the deliveries stay pending and nobody was suppressed. {hint}")
