@@ -1,7 +1,7 @@
-"""How close `digest send` gets to the relay's own speed.
+"""How close `digest send` gets to the relay's own speed, through one relay or two.
 
 Run from the repository root:  .venv/bin/python benchmarks/send.py [--subscribers N] [--connections C]
-                                [--receiver auto|postfix|aiosmtpd] [--dkim] [--json FILE]
+                                [--receiver auto|postfix|aiosmtpd] [--relays 1|2] [--dkim] [--json FILE]
 
 Builds a database of N subscribers (default 100,000) over three topics (five topic mixes), starts its
 own receiver on 127.0.0.1 (a private Postfix instance whose every transport is `discard`, so nothing
@@ -13,6 +13,11 @@ same run:
 Prints both rates, their ratio, client CPU per message and peak RSS; --json FILE writes them.
 --dkim signs every message of the digest run with a throwaway RSA 2048 key (the ceiling sends
 unsigned bytes, as a relay would be handed them).
+--relays 2 starts two receivers (two private Postfix instances, or two aiosmtpd processes) and sends
+through both as [[relay]] tables of equal weight, C connections each. The machine is shared and
+noisy, so every ceiling is measured before and after the digest run: each relay alone, and both at
+once (C connections each, the load digest puts on them); the ratio is digest's combined rate against
+the mean of the two both-at-once ceilings, and both figures are printed.
 """
 
 from __future__ import annotations
@@ -175,12 +180,14 @@ def sample_messages(env: dict[str, str]) -> list[bytes]:
 
 # ---- the two measurements -------------------------------------------------------------------
 
-def ceiling(port: int, connections: int, messages: list[bytes], count: int) -> float:
-    """Pre-built bytes, reused connections, smtplib.sendmail: the most a Python client could hope for."""
+def ceiling(port: int | list[int], connections: int, messages: list[bytes], count: int) -> float:
+    """Pre-built bytes, reused connections, smtplib.sendmail: the most a Python client could hope for.
+    Several ports: C connections to each at once, sharing the count."""
     counter = iter(range(count))
     lock = threading.Lock()
+    ports = port if isinstance(port, list) else [port]
 
-    def work():
+    def work(port: int):
         smtp = smtplib.SMTP("127.0.0.1", port, local_hostname="news.example.com")
         try:
             while True:
@@ -192,7 +199,7 @@ def ceiling(port: int, connections: int, messages: list[bytes], count: int) -> f
         finally:
             smtp.quit()
 
-    threads = [threading.Thread(target=work) for _ in range(connections)]
+    threads = [threading.Thread(target=work, args=(p,)) for p in ports for _ in range(connections)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -201,9 +208,17 @@ def ceiling(port: int, connections: int, messages: list[bytes], count: int) -> f
     return count / (time.perf_counter() - start)
 
 
-def digest_send(env: dict[str, str], port: int, connections: int) -> dict:
-    """`digest send` in a child process: wall time, and its CPU and peak RSS from wait4()."""
-    env = {**env, "DIGEST_SMTP_URL": f"smtp://127.0.0.1:{port}", "DIGEST_CONNECTIONS": str(connections)}
+def digest_send(env: dict[str, str], port: int | list[int], connections: int) -> dict:
+    """`digest send` in a child process: wall time, and its CPU and peak RSS from wait4(). Several
+    ports: one [[relay]] each, equal weights, in a digest.toml beside the database."""
+    env = {**env, "DIGEST_CONNECTIONS": str(connections)}
+    if isinstance(port, list):
+        toml = Path(env["DIGEST_DB"]).parent / "relays.toml"
+        toml.write_text("".join(f'[[relay]]\nname = "relay{i}"\nurl = "smtp://127.0.0.1:{p}"\n'
+                                for i, p in enumerate(port)))
+        env["DIGEST_CONFIG"] = str(toml)
+    else:
+        env["DIGEST_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE)
@@ -227,12 +242,13 @@ def child() -> None:
     plan = pipeline.plan_edition(store, cfg)
     t1, c1 = time.perf_counter(), time.process_time()
     rss_after_plan = vm_hwm()
-    tally = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+    tally = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg))
     t2, c2 = time.perf_counter(), time.process_time()
     print(json.dumps({"planned": plan.created, "sent": tally.sent, "failed": tally.failed + tally.deferred,
                       "plan_s": t1 - t0, "plan_cpu_s": c1 - c0, "send_s": t2 - t1, "send_cpu_s": c2 - c1,
                       "bookkeeping_s": tally.bookkeeping, "rss_after_plan_mb": rss_after_plan,
-                      "vm_hwm_mb": vm_hwm(), "throttles": tally.throttles}))
+                      "vm_hwm_mb": vm_hwm(), "throttles": tally.throttles,
+                      "by_relay": {name: r.sent for name, r in tally.relays.items()}}))
 
 
 def vm_hwm() -> float:
@@ -292,13 +308,24 @@ def build_cost(env: dict[str, str], n: int = 2000) -> tuple[float, float]:
     return fast, (time.process_time() - start) / m * 1000
 
 
+def ceilings(ports: list[int], connections: int, messages: list[bytes], count: int, when: str) -> dict:
+    """Two relays: each alone (half the count), then both at once with C connections each (the count)."""
+    alone = [ceiling(p, connections, messages, count // 2) for p in ports]
+    both = ceiling(ports, connections, messages, count)
+    print(f"ceiling {when}: alone {', '.join(f'{c:,.0f}' for c in alone)}; both at once {both:,.0f} msgs/s",
+          file=sys.stderr)
+    return {"alone": alone, "both": both}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--subscribers", type=int, default=100_000)
-    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--connections", type=int, default=4, help="connections per relay")
     ap.add_argument("--ceiling-messages", type=int, default=20_000,
                     help="messages for the ceiling run (the rate is steady long before 100,000)")
     ap.add_argument("--receiver", choices=["auto", "postfix", "aiosmtpd"], default="auto")
+    ap.add_argument("--relays", type=int, choices=[1, 2], default=1,
+                    help="2: two receivers, sent through as two [[relay]] tables of equal weight")
     ap.add_argument("--json", dest="json_out", metavar="FILE")
     ap.add_argument("--dkim", action="store_true", help="sign every message of the digest run (RSA 2048)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -310,10 +337,17 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     folder.chmod(0o755)          # Postfix daemons run as the postfix user and must reach their queue
     use_postfix = args.receiver == "postfix" or (args.receiver == "auto" and Postfix.available())
-    port = free_port()
-    receiver = Postfix(folder, port) if use_postfix else Aiosmtpd(folder, port)
+    ports: list[int] = []
+    while len(ports) < args.relays:
+        if (p := free_port()) not in ports:
+            ports.append(p)
+    places = [folder] if args.relays == 1 else [folder / f"relay{i}" for i in range(args.relays)]
+    for place in places:
+        place.mkdir(mode=0o755, exist_ok=True)
+    receivers = [(Postfix if use_postfix else Aiosmtpd)(place, p) for place, p in zip(places, ports)]
     if not use_postfix:
         print("Postfix is not available here: falling back to aiosmtpd.", file=sys.stderr)
+    ceil, before, after = 0.0, None, None
     try:
         t = time.perf_counter()
         env = build_db(folder, args.subscribers)
@@ -323,20 +357,29 @@ def main() -> None:
         messages = sample_messages(env)
         fast_ms, stdlib_ms = build_cost(env)
         dkim_ms = sign_cost(env, messages)
-        receiver.start()
+        for receiver in receivers:
+            receiver.start()
         n_ceiling = min(args.subscribers, args.ceiling_messages)
-        ceil = ceiling(port, args.connections, messages, n_ceiling)
-        print(f"ceiling: {ceil:,.0f} msgs/s over {args.connections} connections ({n_ceiling:,} messages)",
-              file=sys.stderr)
-        d = digest_send(env, port, args.connections)
+        if args.relays == 1:
+            ceil = ceiling(ports[0], args.connections, messages, n_ceiling)
+            print(f"ceiling: {ceil:,.0f} msgs/s over {args.connections} connections ({n_ceiling:,} messages)",
+                  file=sys.stderr)
+            d = digest_send(env, ports[0], args.connections)
+        else:
+            before = ceilings(ports, args.connections, messages, n_ceiling, "before")
+            d = digest_send(env, ports, args.connections)
+            after = ceilings(ports, args.connections, messages, n_ceiling, "after")
+            ceil = (before["both"] + after["both"]) / 2
     finally:
-        receiver.stop()
+        for receiver in receivers:
+            receiver.stop()
         shutil.rmtree(folder, ignore_errors=True)
     if d["sent"] != args.subscribers:
         print(f"warning: sent {d['sent']} of {args.subscribers}", file=sys.stderr)
     rate = d["sent"] / d["wall"]
+    name = receivers[0].name + (f", {args.relays} of them" if args.relays > 1 else "")
     result = {
-        "receiver": receiver.name, "connections": args.connections, "subscribers": args.subscribers,
+        "receiver": name, "relays": args.relays, "connections": args.connections, "subscribers": args.subscribers,
         "dkim": args.dkim,
         "ceiling_msgs_per_s": round(ceil, 1), "digest_msgs_per_s": round(rate, 1),
         "ratio": round(rate / ceil, 3), "client_cpu_ms_per_msg": round(d["cpu"] / d["sent"] * 1000, 3),
@@ -350,15 +393,32 @@ def main() -> None:
             "fast_build_ms": round(fast_ms, 4), "stdlib_build_ms": round(stdlib_ms, 3),
             "dkim_sign_ms": round(dkim_ms, 3) if dkim_ms else None, "message_kb": round(
                 sum(map(len, messages)) / len(messages) / 1024, 1), "throttles": d["throttles"],
+            "sent_by_relay": d["by_relay"],
         },
     }
+    if before is not None:
+        result["ceilings"] = {when: {"alone": [round(c, 1) for c in m["alone"]], "both": round(m["both"], 1)}
+                              for when, m in (("before", before), ("after", after))}
+        result["ratio_to_before"] = round(rate / before["both"], 3)
+        result["ratio_to_after"] = round(rate / after["both"], 3)
     print(f"receiver:        {result['receiver']}")
     print(f"subscribers:     {args.subscribers:,} over {args.connections} connections"
+          + (f" to each of {args.relays} relays of equal weight" if args.relays > 1 else "")
           + ("; every message DKIM-signed (RSA 2048)" if args.dkim else ""))
-    print(f"ceiling:         {ceil:,.0f} msgs/s  (pre-built bytes, smtplib, same connections)")
+    if before is None:
+        print(f"ceiling:         {ceil:,.0f} msgs/s  (pre-built bytes, smtplib, same connections)")
+    else:
+        for i in range(args.relays):
+            print(f"ceiling relay{i}:  {before['alone'][i]:,.0f} before, {after['alone'][i]:,.0f} after  msgs/s  "
+                  "(alone)")
+        print(f"ceiling both:    {before['both']:,.0f} before, {after['both']:,.0f} after, mean {ceil:,.0f} msgs/s  "
+              "(pre-built bytes, smtplib, the same connections to both at once)")
     print(f"digest:          {rate:,.0f} msgs/s  end to end ({d['wall']:.1f}s, of which plan {d['plan_s']:.1f}s); "
-          f"send phase alone {result['detail']['send_only_msgs_per_s']:,.0f} msgs/s")
-    print(f"ratio:           {result['ratio']:.2f}  (target >= 0.7)")
+          f"send phase alone {result['detail']['send_only_msgs_per_s']:,.0f} msgs/s"
+          + (f"; sent by relay: {', '.join(f'{k} {v:,}' for k, v in d['by_relay'].items())}" if before else ""))
+    print(f"ratio:           {result['ratio']:.2f}  (target >= 0.7)"
+          + (f"; {result['ratio_to_before']:.2f} to the ceiling before, {result['ratio_to_after']:.2f} to the one "
+             "after" if before else ""))
     print(f"client CPU:      {result['client_cpu_ms_per_msg']:.3f} ms/msg end to end, "
           f"{result['detail']['send_cpu_ms_per_msg']:.3f} in the send phase  (target <= {1.5 if args.dkim else 1})")
     print(f"peak RSS:        {result['peak_rss_mb']:.0f} MB  (target <= 120; {d['rss_after_plan_mb']:.0f} MB "

@@ -70,7 +70,7 @@ class Scheduler:
         self.busy = threading.Lock()        # held while a job works, so shutdown can wait for it
         self.db = None
         self.lease: pipeline.Lease | None = None
-        self.relay_factory = None
+        self.relays = None
 
     # -- jobs --
 
@@ -109,11 +109,13 @@ class Scheduler:
 
     def digest(self, at: dt.datetime) -> pipeline.SendReport:
         # A digest Gmail would clip is sent all the same (force: there is nobody to ask), its lint logged.
-        r = pipeline.send(self.db, self.cfg, self.relay_factory, frequency=None, schedule=self.cfg.schedule, at=at,
+        r = pipeline.send(self.db, self.cfg, self.relays, frequency=None, schedule=self.cfg.schedule, at=at,
                           should_stop=self.should_stop, force=True)
         if r.error is not None:
             raise r.error
         t = r.tally
+        for name in [name for name, relay in sorted(t.relays.items()) if relay.out]:
+            log.warning("relay %s was taken out of rotation (the others took its deliveries): %s", name, t.relays[name].out)
         for mix, report in sorted(t.lint.items()):
             for warning in report.warnings:
                 log.warning("lint: %s: %s", mix, warning)
@@ -144,7 +146,7 @@ class Scheduler:
     # -- running --
 
     def _open(self) -> None:
-        self.relay_factory = pipeline.relay_for(self.cfg)      # no relay: fail before doing anything
+        self.relays = pipeline.relays_for(self.cfg)      # no relay: fail before doing anything
         for folder in self.cfg.ingest.folders:
             if not folder.is_dir():
                 raise ConfigError(f"Watched folder {folder} does not exist.",

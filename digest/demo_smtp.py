@@ -66,7 +66,8 @@ class DemoServer:
             safe = re.sub(r"[^A-Za-z0-9@._-]+", "_", rcpts[0] if rcpts else "unknown")
             mid = re.search(rb"^Message-ID:\s*(\S+)", data, re.I | re.M)
             tag = hashlib.sha1(mid.group(1) if mid else str(n).encode()).hexdigest()[:8]
-            (self.folder / f"{safe}-{tag}.eml").write_bytes(data)
+            # As a delivering MTA does, the envelope sender goes on top: the VERP return path a bounce goes to.
+            (self.folder / f"{safe}-{tag}.eml").write_bytes(b"Return-Path: <%s>\r\n" % mail_from.encode() + data)
 
     @property
     def url(self) -> str:

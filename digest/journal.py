@@ -3,7 +3,8 @@ leaves behind exactly what it did. No database here.
 
 Each connection appends (O_APPEND, one write() per event, no user-space buffer, so a SIGKILL loses
 nothing already written) `D <id>` after the message content is written and before the final dot,
-and `R <id> <status> <soft> <reply>` right after the relay answers. That is two small syscalls a
+and `R <id> <status> <soft> <reply>` right after the relay answers. A connection belongs to one
+relay, named once at the top of its file (`H <relay>`), so a replayed outcome keeps its relay. That is two small syscalls a
 message instead of a database commit; the ledger records outcomes in batches, and the next run
 replays whatever a killed one left (digest.pipeline.ledger). `R` lines of outcomes about us
 (requeue, stop: never sent) are not outcomes of the recipient, and reading skips them.
@@ -34,7 +35,8 @@ class Journal(Hooks):
     A write that fails (disk full, I/O error) sets `broken`: the message about to be sent is not
     (Abort before its final dot), and the sender stops."""
 
-    def __init__(self, folder: Path | None, edition_id: int, connections: int):
+    def __init__(self, folder: Path | None, edition_id: int, relays: list[str]):
+        """`relays`: the relay of each connection slot, in slot order."""
         self.paths: list[Path] = []
         self.fds: list[int] = []
         self.broken: OSError | None = None
@@ -42,10 +44,11 @@ class Journal(Hooks):
             return
         folder.mkdir(parents=True, exist_ok=True)
         run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        for slot in range(connections):
+        for slot, relay in enumerate(relays):
             path = folder / f"e{edition_id}-{run}-{slot}.log"
             self.paths.append(path)
             self.fds.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+            os.write(self.fds[-1], f"H {' '.join(relay.split())}\n".encode("utf-8", "replace"))
 
     def in_flight(self, slot: int, item) -> None:
         if self.broken is not None:
@@ -76,7 +79,8 @@ class Journal(Hooks):
 
 
 def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple], list[Path]]:
-    """delivery id -> ("D",) or ("R", status, reply, soft): what the journals say happened to it.
+    """delivery id -> ("D", relay) or ("R", status, reply, soft, relay): what the journals say happened
+    to it, and on which relay (None in a file written before relays were named).
 
     Within one file (one connection, one thread) the last event wins. Across files there is no
     order: a message deferred on one connection may be retried and sent on another. So the files'
@@ -87,20 +91,24 @@ def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple
     files = sorted(folder.glob(f"e{edition_id}-*.log")) if folder and folder.is_dir() else []
     for path in files:
         last: dict[int, tuple] = {}
+        relay = None
         # A line without its newline is a write() that never completed: for a D, the final dot was
         # never sent (it goes out after the write returns); a torn R leaves its D standing: uncertain.
         for line in path.read_bytes().decode("utf-8", "replace").split("\n")[:-1]:
+            if line.startswith("H "):
+                relay = line[2:] or None
+                continue
             parts = line.split(" ", 4)
             try:
                 did = int(parts[1])
             except (IndexError, ValueError):
                 continue
             if parts[0] == "D":
-                last[did] = ("D",)
+                last[did] = ("D", relay)
             elif parts[0] == "R" and len(parts) >= 4 and parts[2] in ABOUT_US:
                 last.pop(did, None)         # dropped before its final dot, or refused before it: never sent
             elif parts[0] == "R" and len(parts) >= 4:
-                last[did] = ("R", parts[2], parts[4] if len(parts) > 4 else "", parts[3] == "1")
+                last[did] = ("R", parts[2], parts[4] if len(parts) > 4 else "", parts[3] == "1", relay)
         for did, ev in last.items():
             if did not in events or _weight(ev) > _weight(events[did]):
                 events[did] = ev

@@ -217,6 +217,7 @@ class Delivery:
     email: str | None = None       # the subscriber's, when read with the row
     name: str | None = None
     edition_key: str | None = None
+    relay: str | None = None       # the relay that last answered for it (the one that sent it, once sent)
 
     @property
     def window(self) -> Window:

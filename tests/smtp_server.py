@@ -1,17 +1,30 @@
 """The receiving end of the integration tests: the demo's real SMTP server on 127.0.0.1
 (digest.demo_smtp) with fault rules, to exercise the sender's error paths. It can refuse the
 sender, greylist, refuse or tempfail recipients that match a pattern, refuse a message's content,
-and drop the connection before DATA or after the final dot.
+drop the connection before DATA or after the final dot, die mid-send (after its Nth message it stops
+listening and drops every connection, the Nth's reply unsent, as a relay that crashes does), and hang
+(after its Nth message it keeps every message it is given and never answers the final dot again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from digest.demo_smtp import DemoServer, Handler, free_port  # noqa: F401  (free_port: tests bind their own)
 
 
 class _FaultyHandler(Handler):
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.server.sessions.add(server)
+        session.host_name = hostname
+        if self.server.dead:                   # connected just before it died
+            server.transport.abort()
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         sink = self.server
         for n, (pattern, reply, *times) in enumerate(sink.fail_mail):
@@ -46,10 +59,18 @@ class _FaultyHandler(Handler):
             if re.search(pattern.encode(), data) and sink._count(("data", n), times):
                 return f"{code} {'5' if code >= 500 else '4'}.3.0 refused by rule"
         rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+        if sink.dead:
+            server.transport.abort()
+            return "451 4.3.0 the server died"
         if sink._fires("drop", "lost", rcpt):
             server.transport.abort()           # after the final dot, nothing kept, no reply
             return "451 4.3.0 dropped by rule"
         sink.store(envelope.mail_from, list(envelope.rcpt_tos), data)
+        if sink.hang_after is not None and len(sink.messages) > sink.hang_after:
+            await asyncio.sleep(3600)          # kept, never answered: the client's timeout ends it
+        if sink.die_after is not None and len(sink.messages) >= sink.die_after:
+            sink.die()                         # this message kept, its reply never sent; nobody else served
+            return "451 4.3.0 the server died"
         if sink._fires("drop", "data", rcpt):
             server.transport.abort()           # after the final dot, message kept, the reply never sent
         return "250 OK queued"
@@ -62,7 +83,8 @@ class Sink(DemoServer):
 
     def __init__(self, folder=None, *, port: int | None = None, fail_rcpt: list[tuple] = (),
                  fail_data: list[tuple] = (), drop: list[tuple[str, str, int]] = (), fail_mail: list[tuple] = (),
-                 greylist: str | None = None):
+                 greylist: str | None = None, die_after: int | None = None, hang_after: int | None = None,
+                 login: tuple[str, str] | None = None):
         self.fail_rcpt = list(fail_rcpt)      # (regex, code) or (regex, code, times): then the address passes
         self.fail_mail = list(fail_mail)      # (regex on the sender, whole reply[, times]): refuse MAIL FROM
         self.greylist = greylist              # regex: the first RCPT TO of each matching address gets a 451
@@ -71,8 +93,26 @@ class Sink(DemoServer):
         # dot with the message kept and no reply, "lost" after the final dot with nothing kept.
         self.drop = list(drop)
         self.attempts: dict[str, int] = {}
+        self.die_after = die_after            # messages kept before the server dies (see die)
+        self.hang_after = hang_after          # messages answered before it stops answering the final dot
+        self.sessions: set = set()            # the SMTP sessions seen, to drop them all when it dies
+        self.dead = False
         self._fired: dict = {}
         super().__init__(folder, port=port)
+        if login:       # AUTH PLAIN/LOGIN required (over plain TCP: it is 127.0.0.1), with this user and password
+            def check(server, session, envelope, mechanism, data):
+                return AuthResult(success=(data.login.decode(), data.password.decode()) == login, handled=False)
+            self._controller = Controller(self.handler(self), hostname="127.0.0.1", port=self.port, decode_data=False,
+                                          ready_timeout=10, authenticator=check, auth_required=True,
+                                          auth_require_tls=False)
+
+    def die(self) -> None:
+        """In the server's loop: stop listening (a new connection is refused) and drop every connection."""
+        self.dead = True
+        self._controller.server.close()
+        for session in list(self.sessions):
+            if session.transport is not None:
+                session.transport.abort()
 
     def _count(self, key, times: list) -> bool:
         """True if a rule fires this time: always without `times`, else its first `times` matches."""

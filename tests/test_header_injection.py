@@ -21,7 +21,7 @@ NUL = "Nul\x00byte =?utf-8?q?=00X-Nul:_1?="
 TOPIC = "Wire =?utf-8?q?=0D=0AX-Topic-Injected:_yes?="
 
 ALLOWED = {"from", "to", "subject", "date", "message-id", "list-id", "list-unsubscribe", "list-unsubscribe-post",
-           "mime-version", "content-type", "x-digest-test"}
+           "mime-version", "content-type", "x-digest-test", "list-archive", "feedback-id"}
 
 
 def header_block(data: bytes) -> list[bytes]:

@@ -56,7 +56,7 @@ def test_replay_of_a_dead_runs_journal(tmp_path, run, monkeypatch):
         f"D {c.id}\nR {c.id} bounced 0 550 5.1.1 user unknown\nD 12")    # a torn last line
     with Sink(tmp_path / "received") as sink:
         monkeypatch.setenv("DIGEST_SMTP_URL", sink.url)
-        tally = pipeline.send_edition(store, config.load(), plan, pipeline.relay_for(config.load()))
+        tally = pipeline.send_edition(store, config.load(), plan, pipeline.relays_for(config.load()))
     got = copies(sink)
     assert set(got) == {r.email for r in rows[3:]} and set(got.values()) == {1}
     status = {r.id: r.status for r in store.deliveries.listed(plan.edition_id)}
@@ -114,12 +114,12 @@ def test_should_stop_finishes_what_is_in_flight_and_the_next_run_carries_on(tmp_
         store = Database.open(cfg.db)
         plan = pipeline.plan_edition(store, cfg)
         seen = []
-        first = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg), on_message=seen.append,
+        first = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg), on_message=seen.append,
                                       should_stop=lambda: len(seen) >= 5)
         assert first.stopped and 5 <= first.sent < 40 and first.deferred == 40 - first.sent
         assert first.sent == len(sink.messages)
         assert store.deliveries.counts(plan.edition_id) == {"sent": first.sent, "pending": 40 - first.sent}
-        second = pipeline.send_edition(store, cfg, plan, pipeline.relay_for(cfg))
+        second = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg))
         store.close()
     assert (second.sent, second.skipped, second.ok) == (40 - first.sent, first.sent, True)
     assert set(copies(sink).values()) == {1} and len(copies(sink)) == 40

@@ -44,7 +44,7 @@ class World:
         self.cfg = config.load()
         self.cfg.smtp_url = sink.url
         self.cfg.schedule = config.digest_schedule(digest_table)
-        self.relay = pipeline.relay_for(self.cfg)
+        self.relay = pipeline.relays_for(self.cfg)
         self.n = 0
 
     def subscribe(self, email, *, topics=("World",), frequency="daily", timezone=None, send_at=None,

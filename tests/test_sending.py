@@ -32,7 +32,7 @@ def test_a_refused_sender_comes_back_in_the_report_with_its_tally(seeded, tmp_pa
         monkeypatch.setenv("DIGEST_SMTP_URL", sink.url)
         cfg = config.load()
         db = Database.open(cfg.db)
-        report = pipeline.send(db, cfg, pipeline.relay_for(cfg), frequency="daily")
+        report = pipeline.send(db, cfg, pipeline.relays_for(cfg), frequency="daily")
         [(plan, tally)] = report.sent
         assert isinstance(report.error, RelayError) and tally.error is report.error
         assert "refused the sender" in report.error.message and not hasattr(report.error, "tally")
@@ -47,7 +47,7 @@ def test_leftovers_of_earlier_editions_go_first_then_today_is_planned_after_them
     yesterday = pipeline.now() - dt.timedelta(days=1)
     old = pipeline.plan_edition(db, cfg, at=yesterday)       # planned, then the sender died before sending
     assert old.created > 0
-    report = pipeline.send(db, cfg, pipeline.relay_for(cfg), frequency="daily")
+    report = pipeline.send(db, cfg, pipeline.relays_for(cfg), frequency="daily")
     assert report.resumed == [old.key] and report.leftovers[0][1].sent == old.created
     [(today, tally)] = report.sent
     assert today.key != old.key and report.tally.sent == report.edition_tally.sent + old.created

@@ -1,6 +1,6 @@
 """`digest bounces ...`: what comes back after the relay accepted a message (bounces, complaints,
 auto-replies, mailto unsubscribes), read three ways into one processor, and listed for admins.
-May import: errors, pipeline, bounce_listener, and .app.
+May import: config, errors, pipeline, bounce_listener, and .app.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .. import pipeline
+from ..config import DEMO_SECRET
 from ..errors import DigestError
 from .app import App, echo_json, pass_app, say, table
 
@@ -31,8 +32,9 @@ def bounces_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--envelope-to", metavar="ADDRESS",
               help="The address the message was delivered to (an MTA pipe's ${recipient}), when it is not in its headers.")
+@click.option("--demo", is_flag=True, help="Check tokens with the demo secret when DIGEST_SECRET is unset (after `digest demo`).")
 @pass_app
-def bounces_process(app: App, files: tuple[str, ...], envelope_to: str | None) -> None:
+def bounces_process(app: App, files: tuple[str, ...], envelope_to: str | None, demo: bool) -> None:
     """Process .eml files, or one message on standard input (-), as the MTA hands it over.
 
     Each line of output says what was done. The same message twice counts once. A file that cannot
@@ -41,6 +43,8 @@ def bounces_process(app: App, files: tuple[str, ...], envelope_to: str | None) -
 
     Example: digest bounces process tests/bounces/postfix-hard.txt
     """
+    if demo and not app.cfg.secret:
+        app.cfg.secret = DEMO_SECRET
     db, unreadable, failed = app.db, [], None
     for name in files:
         try:

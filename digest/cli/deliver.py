@@ -25,13 +25,28 @@ def print_tally(t: pipeline.Tally) -> None:
         say(f"  {n} × {reply}")
     if len(t.reasons) > 3:
         say("  ... every reply: `digest deliveries list --status failed` (or bounced)")
-    if t.throttles:
+    if len(t.relays) > 1:
+        print_relays(t)
+    elif t.throttles:
         say(f"The relay throttled us {t.throttles} times; the rate went down to {t.slowest_rate:.1f} msgs/s.")
     if t.uncertain:
-        say(f"{t.uncertain} deliveries are uncertain (in flight when a sender died). List them with "
+        say(f"{t.uncertain} deliveries are uncertain (in flight when a sender or a relay died). List them with "
             "`digest deliveries list --status uncertain`; resend with `digest send --resend-uncertain`.")
     if t.stopped:
         say("Stopped before the end; the next `digest send` carries on.")
+
+
+def print_relays(t: pipeline.Tally) -> None:
+    """Which relay sent what: each relay's answers (a deferral counts on the relay that gave it, whoever
+    sent the message later), its throttles, and why it was taken out of rotation."""
+    for name, r in t.relays.items():
+        line = f"relay {name}: sent {r.sent}" + "".join(
+            f", {what} {getattr(r, what)}" for what in ("deferred", "bounced", "failed", "uncertain") if getattr(r, what))
+        if r.throttles:
+            line += f"; throttled us {r.throttles} times, down to {r.slowest_rate:.1f} msgs/s"
+        if r.out:
+            line += f"; taken out of rotation, the others took its deliveries: {r.out}"
+        say(line)
 
 
 def print_lint(t: pipeline.Tally) -> None:
@@ -71,9 +86,14 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     checked first: a problem is one error and nothing is planned or recorded. Each topic mix is
     linted as `digest preview` does; one Gmail would clip is refused unless --force.
 
-    Exit 0 when all were sent, 3 when some were deferred, bounced, failed or uncertain, 2 when the
-    relay cannot be reached, 4 when another `digest send` is sending this edition, 1 for any other
-    error (configuration, a digest too large, messages that could not be built).
+    Every relay is checked first: one that does not answer is left out with a warning. With several
+    relays ([[relay]] in digest.toml), one that fails mid-run is taken out and the others carry on;
+    the tally says which relay sent what.
+
+    Exit 0 when all were sent, 3 when some were deferred, bounced, failed or uncertain, 2 when no
+    relay can be reached (or every relay refused us), 4 when another `digest send` is sending this
+    edition, 1 for any other error (configuration, a digest too large, messages that could not be
+    built).
 
     Example: DIGEST_SMTP_URL=smtp://localhost:2525 digest send --yes
     """
@@ -90,17 +110,18 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
         _dry_run(app, frequency, retry_failed, edition_key)
         return
     pipeline.preflight(app.db, cfg)      # a configuration fault: one error, nothing planned, nothing recorded
-    relay = pipeline.relay_for(cfg)
+    relays = pipeline.relays_for(cfg)
     if test_to:
-        _test_send(app, relay, test_to, list(topics), frequency, force)
+        _test_send(app, relays, test_to, list(topics), frequency, force)
         return
+    relays = _checked(app, relays)
     if retry_failed:
-        _retry_failed(app, relay, edition_key, yes, quiet, force)
+        _retry_failed(app, relays, edition_key, yes, quiet, force)
         return
     if not yes and (pending := pipeline.waiting(app.db, cfg, frequency)):
-        click.confirm(f"Send to {pending} subscribers through {cfg.smtp().name}?", abort=True, err=True)
+        click.confirm(f"Send to {pending} subscribers through {_names(relays)}?", abort=True, err=True)
     with _progress(quiet) as progress:
-        report = pipeline.send(app.db, cfg, relay, frequency=frequency, progress=progress,
+        report = pipeline.send(app.db, cfg, relays, frequency=frequency, progress=progress,
                                resend_uncertain=resend_uncertain, force=force)
     earlier_ok = True
     for key, retried in report.leftovers:
@@ -136,7 +157,20 @@ def _nothing_to_send(plan: pipeline.Plan, t: pipeline.Tally) -> str:
     return "nothing to send: " + "; ".join(parts) + "."
 
 
-def _retry_failed(app: App, relay, edition_key: str | None, yes: bool, quiet: bool, force: bool) -> None:
+def _checked(app: App, relays: list) -> list:
+    """Every relay checked before anything is planned: one that does not answer is left out of this
+    run, with a warning; none answering is one error (exit 2), and nothing is planned."""
+    check = pipeline.check_relays(app.cfg, relays)
+    for settings, err in check.down:
+        say(f"Warning: relay {settings.name} is left out of this run: {err}")
+    return check.usable
+
+
+def _names(relays: list) -> str:
+    return ", ".join(r.smtp.label for r in relays)
+
+
+def _retry_failed(app: App, relays: list, edition_key: str | None, yes: bool, quiet: bool, force: bool) -> None:
     editions = pipeline.failed_editions(app.db, edition_key)
     due = sum(e.requeueable for e in editions)
     if not due:
@@ -146,9 +180,9 @@ def _retry_failed(app: App, relay, edition_key: str | None, yes: bool, quiet: bo
                if left else "."))
         return
     if not yes:
-        click.confirm(f"Send {due} failed deliveries again through {app.cfg.smtp().name}?", abort=True, err=True)
+        click.confirm(f"Send {due} failed deliveries again through {_names(relays)}?", abort=True, err=True)
     with _progress(quiet) as progress:
-        report = pipeline.retry_failed(app.db, app.cfg, relay, editions, progress=progress, force=force)
+        report = pipeline.retry_failed(app.db, app.cfg, relays, editions, progress=progress, force=force)
     ok = True
     for plan, tally in report.sent:
         if tally.error is not None:
@@ -165,14 +199,14 @@ def _retry_failed(app: App, relay, edition_key: str | None, yes: bool, quiet: bo
     sys.exit(0 if ok else 3)
 
 
-def _test_send(app: App, relay, to: str, topics: list[str], frequency: str, force: bool) -> None:
-    to, outcome, report = pipeline.send_test(app.db, app.cfg, relay, to, topics=topics or None, frequency=frequency,
+def _test_send(app: App, relays: list, to: str, topics: list[str], frequency: str, force: bool) -> None:
+    to, outcome, report = pipeline.send_test(app.db, app.cfg, relays, to, topics=topics or None, frequency=frequency,
                                              force=force)
     for warning in report.warnings:
         say(f"lint: warning: {warning}")
     say(f"lint: {pipeline.lint_summary(report)}")
     if outcome.status == "sent":
-        say(f"Test copy sent to {to} through {app.cfg.smtp().name} ({outcome.text}); nothing recorded.")
+        say(f"Test copy sent to {to} through {outcome.relay} ({outcome.text}); nothing recorded.")
         return
     say(f"Test copy to {to} was {outcome.status}: {outcome.text}")
     sys.exit(3)

@@ -39,7 +39,7 @@ def deliveries_list(app: App, status: str | None, edition_key: str | None, as_js
             click.echo(("," if n else "") + "\n  " + json.dumps(r, ensure_ascii=False), nl=False)
         click.echo("\n]")
         return
-    cols = ("edition", "email", "status", "attempts", "updated_at", "last_reply")
+    cols = ("edition", "email", "status", "attempts", "updated_at", "relay", "last_reply")
     click.echo("\t".join(cols))
     for r in rows:
         click.echo("\t".join("" if r[c] is None else str(r[c]) for c in cols))

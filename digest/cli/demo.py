@@ -31,8 +31,9 @@ def _find(name: str) -> Path:
 def demo_command(app: App, out_dir: str) -> None:
     """Create the database, ingest seeds/ and subscribers/, and send the edition to a local SMTP server.
 
-    Unless DIGEST_SMTP_URL names a relay, a real SMTP server starts on 127.0.0.1 and every
-    message it receives is written to demo-out/. Run it again and nothing is sent twice.
+    Unless DIGEST_SMTP_URL or [[relay]] tables name relays, a real SMTP server starts on
+    127.0.0.1 and every message it receives is written to demo-out/. Run it again and nothing is
+    sent twice.
 
     Example: digest demo
     """
@@ -59,7 +60,7 @@ def demo_command(app: App, out_dir: str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     server = None
-    if not os.environ.get("DIGEST_SMTP_URL"):
+    if not os.environ.get("DIGEST_SMTP_URL") and not cfg.relay_tables:
         server = DemoServer(out).start()
         cfg.smtp_url = server.url
         say(f"SMTP server listening on 127.0.0.1:{server.port}, writing to {out}/")
@@ -67,7 +68,7 @@ def demo_command(app: App, out_dir: str) -> None:
     tally = pipeline.Tally()
     try:
         for frequency in FREQUENCIES:
-            sent = pipeline.send(db, cfg, pipeline.relay_for(cfg), frequency=frequency)
+            sent = pipeline.send(db, cfg, pipeline.relays_for(cfg), frequency=frequency)
             if sent.error is not None:
                 raise sent.error
             tally.merge(sent.edition_tally)

@@ -1,9 +1,9 @@
 """Configuration in one order: built-in defaults < digest.toml < DIGEST_* environment variables.
 
 Every setting is read and checked here, once, when the configuration is loaded: the top-level
-keys below, and the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py),
-and [bounces] (bounces.py). Secrets (the token secret, SMTP and IMAP passwords, the DKIM keys) come
-from the environment only: a
+keys below, the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py),
+[bounces] (bounces.py) and the [[relay]] tables (relays.py). Secrets (the token secret, SMTP and
+IMAP passwords, the DKIM keys) come from the environment only: a
 digest.toml that holds one is refused, so it can be committed safely.
 May import: errors, models, slots.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..slots import DigestSchedule
 from .bounces import BounceSettings, bounce_settings
+from .relays import RelaySettings, env_var, relay_tables
 from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits
 from .smtp_url import SmtpSettings, parse_smtp_url
 from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, SummarySettings, WebSettings, apply_send,
@@ -27,8 +28,8 @@ from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, Summar
                      web_settings)
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
-           "IngestSettings",
-           "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings", "check_secret", "digest_schedule",
+           "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
+           "check_secret", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
 
 
@@ -60,6 +61,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
+    relay_tables: list[RelaySettings] = field(default_factory=list)   # [[relay]]; empty: smtp_url's one relay
 
     @property
     def sender_address(self) -> str:
@@ -78,8 +80,16 @@ class Config:
     def list_id(self) -> str:
         return f"{self.newsletter} <digest.{self.domain}>"
 
-    def smtp(self) -> SmtpSettings | None:
-        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+    def relays(self) -> list[RelaySettings]:
+        """The relays to send through: the [[relay]] tables, else the one relay of smtp_url (DIGEST_SMTP_URL),
+        else none. A relay without its own `connections` or `rate` takes the top-level ones."""
+        if self.relay_tables:
+            return [RelaySettings(r.name, r.smtp, r.weight, r.connections or self.send.connections,
+                                  self.send.rate if r.rate is None else r.rate) for r in self.relay_tables]
+        if not self.smtp_url:
+            return []
+        smtp = parse_smtp_url(self.smtp_url)
+        return [RelaySettings(smtp.name, smtp, 1.0, self.send.connections, self.send.rate)]
 
 
 SECRET_KEYS = {"secret", "password", "dkim_key", "dkim_ed25519_key"}
@@ -109,6 +119,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     tables: dict = {}
     if path is not None:
         tables = _apply_file(cfg, Path(path))
+    cfg.relay_tables = relay_tables(tables.pop("relay", None), env, cfg.source or "the configuration")
     templates_from = f"{cfg.source}: templates_dir" if cfg.templates_dir else None
     for var, attr in ENV.items():
         if env.get(var):
@@ -130,6 +141,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     cfg.bounces = bounce_settings(tables.get("bounces") or {}, env, where)
     if cfg.templates_dir:
         _check_templates(cfg.templates_dir, templates_from)
+    if cfg.smtp_url and cfg.relay_tables:
+        raise ConfigError(f"{cfg.source} has [[relay]] tables and {_smtp_url_from(env)} is set too: which relay "
+                          "would be meant is not clear.", f"Drop {_smtp_url_from(env)} (each relay's password goes in "
+                          f"{env_var(cfg.relay_tables[0].name)} and the like), or remove the [[relay]] tables to "
+                          "send through one relay.")
     if cfg.smtp_url:
         parse_smtp_url(cfg.smtp_url)   # fail early on a malformed URL
     if cfg.max_items_per_topic < 1:
@@ -140,14 +156,19 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     return cfg
 
 
+def _smtp_url_from(env: dict[str, str]) -> str:
+    return "DIGEST_SMTP_URL" if env.get("DIGEST_SMTP_URL") else "smtp_url"
+
+
 def _apply_file(cfg: Config, path: Path) -> dict:
-    """The top-level keys of digest.toml into `cfg`; returns its tables."""
+    """The top-level keys of digest.toml into `cfg`; returns its tables ([[relay]] under "relay")."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"Configuration file {path} does not exist.", "Check --config or DIGEST_CONFIG.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    relays = data.pop("relay", None)
     general = {k: v for k, v in data.items() if not isinstance(v, dict)}
     for key, value in general.items():
         if key in SECRET_KEYS:
@@ -165,6 +186,8 @@ def _apply_file(cfg: Config, path: Path) -> dict:
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     check_tables(tables, str(path))
     cfg.source = str(path)
+    if relays is not None:
+        tables["relay"] = relays
     cap = max_items(tables.get("digest") or {}, str(path))
     if cap is not None:
         cfg.max_items_per_topic = cap

@@ -19,10 +19,22 @@ class SmtpSettings:
     ssl: bool = False          # smtps:// (implicit TLS)
     starttls: bool = False     # ?starttls=true
     timeout: float = 30.0
+    relay: str = ""            # the [[relay]] name; empty for the one relay of DIGEST_SMTP_URL
+    env: str = "DIGEST_SMTP_URL"   # where its whole URL, password included, is set
 
     @property
     def name(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def where(self) -> str:
+        """Where its URL is set, for a hint."""
+        return f"the url of [[relay]] {self.relay} (or {self.env})" if self.relay else self.env
+
+    @property
+    def label(self) -> str:
+        """How errors name it: host:port, and the [[relay]] name first when it has one."""
+        return f"{self.relay} ({self.name})" if self.relay else self.name
 
 
 def parse_smtp_url(url: str) -> SmtpSettings:

@@ -49,9 +49,11 @@ UNCLAIM = """UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferre
     updated_at = ? WHERE status = 'sending' AND id IN (SELECT value FROM json_each(?))"""
 RELEASE_CLAIMS = """UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN 'deferred' ELSE 'pending' END,
     updated_at = ? WHERE edition_id = ? AND status = 'sending'"""
-# (status, reply, now, attempt, next attempt, status, now, id, from status): one row, only if still in from_status.
+# (status, reply, now, attempt, next attempt, status, now, relay, id, from status): one row, only if still
+# in from_status. The relay stays what it was when the outcome names none (an expiry, an old journal).
 RECORD = """UPDATE deliveries SET status = ?, last_reply = ?, updated_at = ?, attempts = attempts + ?,
-    next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ? AND status = ?"""
+    next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, relay = coalesce(?, relay)
+    WHERE id = ? AND status = ?"""
 SUBSCRIBER_OF = "SELECT subscriber_id FROM deliveries WHERE id = ?"
 EXPIRED = CLAIMED + " WHERE d.edition_id = ? AND d.status = 'deferred' AND d.created_at < ?"
 DUE_WINDOWS = """SELECT DISTINCT mix, since, until, since_seq, until_seq FROM deliveries WHERE edition_id = ?
@@ -85,7 +87,7 @@ def _delivery(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
         since_seq=r["since_seq"], until_seq=r["until_seq"], attempts=r["attempts"], last_reply=r["last_reply"],
         next_attempt_at=parse_ts(r["next_attempt_at"]), created_at=parse_ts(r["created_at"]),
         updated_at=parse_ts(r["updated_at"]), sent_at=parse_ts(r["sent_at"]), email=r["email"], name=r["name"],
-        edition_key=edition_key)
+        edition_key=edition_key, relay=r["relay"])
 
 
 def _claimed(r: sqlite3.Row) -> Delivery:
@@ -175,7 +177,7 @@ class Deliveries(Repository):
 
     def record(self, outcomes: list[tuple], *, from_status: str = "sending", attempt: int = 1,
                fence: tuple[str, str] | None = None) -> list[Settled]:
-        """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft).
+        """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft, relay).
 
         Only rows still in `from_status` change, so replaying a journal twice is harmless. Returns the
         rows that changed, for the caller to apply what each outcome means for its subscriber.
@@ -185,8 +187,8 @@ class Deliveries(Repository):
         stamp = ts(now())
         settled = []
         with self.fenced(fence):
-            for did, status, reply, next_at, soft in outcomes:
-                if self.conn.execute(RECORD, (status, reply, stamp, attempt, ts(next_at), status, stamp, did,
+            for did, status, reply, next_at, soft, relay in outcomes:
+                if self.conn.execute(RECORD, (status, reply, stamp, attempt, ts(next_at), status, stamp, relay, did,
                                               from_status)).rowcount:
                     settled.append(Settled(did, status, soft))
         return settled

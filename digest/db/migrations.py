@@ -214,6 +214,14 @@ def m008_bounces(db: sqlite_utils.Database) -> None:
     CREATE INDEX deliveries_message_id ON deliveries(message_id);
     """)
 
+
+@migrations()
+def m009_delivery_relay(db: sqlite_utils.Database) -> None:
+    # Several relays ([[relay]]): each delivery keeps the name of the relay that last answered for
+    # it, so the ledger says which relay sent what. Earlier rows went through the one relay there was.
+    db.execute("ALTER TABLE deliveries ADD COLUMN relay TEXT")
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

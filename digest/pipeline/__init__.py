@@ -13,7 +13,8 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   list_import   CSV import and export
   editions      edition keys; planning (today's edition, the scheduler's due slots)
   bodies        the view and rendered body of one topic mix and window
-  messages      a subscriber's message built fast, the DKIM signer, the relay, the confirmation mail
+  messages      a subscriber's message built fast, the DKIM signer, the confirmation mail
+  relays        the relays a send goes through, checked before anything is planned
   send_edition  one edition sent exactly once (sender.py: the run; outcomes.py: each outcome)
   ledger        outcomes recorded, a killed run replayed; lease.py: the one lease
   sending       the one sending use case: leftovers, plan, send; failed deliveries again; dry run
@@ -49,14 +50,15 @@ from .editions import Plan, edition_key, local_today, plan_edition
 from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
-from .messages import CONFIRM_DAYS, Group, fast_message, prepare_group, relay_for, send_confirmation, signer_for
+from .messages import CONFIRM_DAYS, Group, fast_message, prepare_group, send_confirmation, signer_for
 from .preflight import preflight
 from .preview import (MixInfo, Preview, lint_summary, mix_file_name, preview_message, preview_mix, preview_mixes,
                       sent_previews)
+from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
 from .send_edition import lint_body, send_edition, send_test
 from .sending import DryRun, SendReport, dry_run, failed_editions, retry_failed, send, waiting
-from .tally import BuildError, ClippedError, Tally
+from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
 __all__ = [
@@ -75,13 +77,14 @@ __all__ = [
     "IngestReport", "ingest",
     "Lease",
     "ImportReport", "export_subscribers", "import_subscribers",
-    "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "relay_for", "send_confirmation", "signer_for",
+    "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
+    "RelayCheck", "check_relays", "open_relay", "relays_for",
     "preflight",
     "MixInfo", "Preview", "lint_summary", "mix_file_name", "preview_message", "preview_mix", "preview_mixes",
     "sent_previews",
     "feed_states", "next_slots",
     "lint_body", "send_edition", "send_test",
     "DryRun", "SendReport", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
-    "BuildError", "ClippedError", "Tally",
+    "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
 ]

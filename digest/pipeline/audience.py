@@ -8,7 +8,7 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, smtp, subscriber_fields, and .messages.
+May import: config, db, errors, models, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
-from .messages import relay_for, send_confirmation
+from .messages import send_confirmation
+from .relays import relays_for
 
 
 def opted_out(status: str | None) -> bool:
@@ -63,7 +64,7 @@ def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str],
         raise DigestError(f"{address} is {current.status}; adding it would mail someone who opted out.",
                           "Pass --confirm to ask them by email, or --resubscribe if they asked to come back.")
     if confirm:
-        relay_for(cfg)              # no relay: fail before writing anything
+        relays_for(cfg)             # no relay: fail before writing anything
         if not cfg.secret:
             raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
                               "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")

@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..models import Delivery, Subscriber
 
 LISTED = ("id", "edition", "email", "name", "status", "attempts", "last_reply", "message_id", "mix",
-          "next_attempt_at", "created_at", "updated_at", "sent_at")
+          "next_attempt_at", "created_at", "updated_at", "sent_at", "relay")
 RECENT = ("edition_key", "status", "sent_at", "last_reply", "mix")
 
 

@@ -133,8 +133,9 @@ def _one_click(cfg: Config, timeout: float) -> Finding:
 
 
 def _relay_host(cfg: Config) -> str | None:
-    settings = cfg.smtp()
-    return settings.host if settings else None
+    """The relay most of our mail goes through (the heaviest of several)."""
+    relays = sorted(cfg.relays(), key=lambda r: -r.weight)
+    return relays[0].smtp.host if relays else None
 
 
 def _resolver(nameserver: str | None, timeout: float):

@@ -40,8 +40,9 @@ from . import audience
 
 def record(db: Database, outcomes: list[tuple], *, soft_bounce_limit: int, from_status: str = "sending",
            attempt: int = 1, fence: tuple[str, str] | None = None) -> None:
-    """Write SMTP outcomes (delivery id, status, reply, next_attempt_at, soft) and what they mean for
-    their subscribers (audience.settle), in one transaction fenced with the lease."""
+    """Write SMTP outcomes (delivery id, status, reply, next_attempt_at, soft, relay) and what they mean
+    for their subscribers (audience.settle), in one transaction fenced with the lease. `relay` is the
+    name of the relay that answered, or None."""
     if not outcomes:
         return
     with db.transaction():
@@ -53,8 +54,8 @@ def expire(db: Database, edition_id: int, planned_before: dt.datetime, *, soft_b
            fence: tuple[str, str] | None = None) -> int:
     """Deferred rows planned before the cut-off have run out of time: failed, and a soft bounce."""
     rows = db.deliveries.expired(edition_id, planned_before)
-    record(db, [(d.id, "failed", f"gave up after {d.attempts} attempts; last reply: {d.last_reply or '-'}", None, True)
-                for d in rows], soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0, fence=fence)
+    record(db, [(d.id, "failed", f"gave up after {d.attempts} attempts; last reply: {d.last_reply or '-'}", None, True,
+                 None) for d in rows], soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0, fence=fence)
     return len(rows)
 
 
@@ -83,10 +84,10 @@ def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: 
     outcomes = []
     for did, ev in events.items():
         if ev[0] == "D":
-            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False))
+            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1]))
             rec.uncertain += 1
         else:
-            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3]))
+            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3], ev[4]))
     rec.replayed = len(outcomes) - rec.uncertain
     record(db, outcomes, soft_bounce_limit=soft_bounce_limit, fence=fence)
     rec.released = db.deliveries.release_claims(edition_id, fence=fence)

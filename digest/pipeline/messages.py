@@ -1,14 +1,13 @@
 """Messages as they leave: one subscriber's digest built fast from its group's prepared body, its
-envelope sender (VERP: a return path naming the delivery), the DKIM signer, the relay, and the
-double opt-in confirmation mail.
-May import: bounces, config, errors, message, fast_message, render, smtp, tokens, views, and .bodies.
+envelope sender (VERP: a return path naming the delivery), the DKIM signer, and the double opt-in
+confirmation mail.
+May import: bounces, config, errors, message, fast_message, render, smtp, tokens, views, and .bodies/.relays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -17,11 +16,12 @@ from .. import bounces, message, render, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
-from ..errors import ConfigError, DigestError
+from ..errors import ConfigError
 from ..fast_message import Prepared, prepare
-from ..smtp import Outcome, Relay
+from ..smtp import Outcome
 from ..views import PLACEHOLDERS
 from .bodies import Body, feedback_id, personal_message, unsubscribe_mailto
+from .relays import open_relay
 
 CONFIRM_DAYS = 7
 
@@ -106,15 +106,6 @@ def _read_key(path: str, variable: str, hint: str) -> bytes:
         raise ConfigError(f"DKIM key {path} ({variable}): {exc.strerror}.", hint) from None
 
 
-def relay_for(cfg: Config) -> Callable[[], Relay]:
-    """A factory of connections to the configured relay; DigestError when none is configured."""
-    settings = cfg.smtp()
-    if settings is None:
-        raise DigestError("No SMTP relay is configured.",
-                          "Set DIGEST_SMTP_URL, e.g. smtp://user:pass@mail.example.com:587?starttls=true.")
-    return lambda: Relay(settings, local_hostname=cfg.domain)
-
-
 def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
     """Mail a double opt-in link (/c/<token>, valid CONFIRM_DAYS days) to a pending subscriber."""
     sub = db.subscribers.get(email)
@@ -131,7 +122,7 @@ def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
         date=now(), list_id=cfg.list_id, unsubscribe_url=links["unsubscribe_url"],
         unsubscribe_mailto=unsubscribe_mailto(cfg, 0, sub.id))
     data = message.to_bytes(message.build(envelope, html=html, text=text))
-    relay = relay_for(cfg)().open()
+    relay = open_relay(cfg)
     try:
         return relay.send(return_path(cfg, 0, sub.id), sub.email, data)
     finally:

@@ -1,8 +1,9 @@
 """What a send run does with each message's outcome: back to the queue when it was about us (the
-relay, our lease) or our fault (a message that could not be built), stop the run when the relay
-refuses the sender, retry a deferral with back-off until the deadline, and otherwise buffer it
-for the ledger and count it in the tally.
-May import: clock, config, smtp, errors, and .tally (the run is passed in).
+relay, our lease) or our fault (a message that could not be built), take the relay out of rotation
+when it refuses the sender (or refuses us temporarily too often), retry a deferral with back-off
+until the deadline, and otherwise buffer it for the ledger and count it in the tally, with the
+relay that answered. Also what happens to a relay taken out of rotation, and to its unstarted rows.
+May import: clock, config, smtp, errors, and .relays/.tally (the run is passed in).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from ..clock import now
 from ..config import SendSettings
-from ..errors import RelayError
-from ..smtp import Outcome, refusal
+from ..errors import DigestError, RelayError
+from ..smtp import RECORDED, Lane, Outcome, refusal
+from .relays import no_relay_left
 from .tally import FAILURE_SAMPLE
 
 if TYPE_CHECKING:
@@ -44,28 +46,33 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
         # The stdlib refused the recipient's own address (a non-ASCII local part): theirs.
         outcome = Outcome("failed", 0, f"the address {row.email} cannot be written in a message: {row.unbuilt}")
     status, soft, next_at = outcome.status, outcome.soft, None
-    reply = outcome.text
+    reply, lane = outcome.text, run.lane(outcome.relay)
+    if lane is not None and status in RECORDED:
+        answered = t.relay(lane.name)
+        setattr(answered, status, getattr(answered, status) + 1)
     if status == "requeue" and outcome.throttled:
         row.requeues += 1
         if row.requeues > ROW_REQUEUES:     # always this one, while others go through: its own 4xx after all
             status = "deferred"
     if status == "requeue":         # about the relay or our lease, not the recipient: again later, unattempted
         run.feed.insert(0, row)
-        if outcome.throttled:
-            run.refusals += 1
-            if run.refusals >= s.relay_retries:
-                run.stop(RelayError(
-                    f"SMTP relay {run.cfg.smtp().name} refused us temporarily {run.refusals} times in a row, "
-                    f"last: {reply}. Nothing was marked for those deliveries: they stay pending.",
-                    "Run `digest send` again later; check DIGEST_FROM and the relay's limits if it persists."))
+        if outcome.throttled and lane is not None:
+            lane.refusals += 1
+            if lane.refusals >= s.relay_retries:
+                relay_out(run, lane, RelayError(
+                    f"SMTP relay {lane.label} refused us temporarily {lane.refusals} times in a row, last: {reply}.",
+                    "Nothing was marked for those deliveries: they stay pending. Run `digest send` again later; "
+                    "check DIGEST_FROM and the relay's limits if it persists."))
         return
-    if status == "stop":            # the relay refuses the sender or the account: stop, blame nobody
-        run.unclaimed.append(row.id)
-        cfg = run.cfg      # the envelope sender is the VERP return path, on the bounce domain
-        run.stop(refusal(outcome, cfg.smtp().name, f"{cfg.bounces.prefix}+<token>@{cfg.bounce_domain}"))
+    if status == "stop":            # the relay refuses the sender or the account: out, blame nobody
+        run.feed.insert(0, row)     # unattempted: another relay, or back to the queue when none is left
+        if lane is not None:        # the envelope sender is the VERP return path, on the bounce domain
+            cfg = run.cfg
+            relay_out(run, lane, refusal(outcome, lane.label, f"{cfg.bounces.prefix}+<token>@{cfg.bounce_domain}",
+                                         lane.settings.smtp.env))
         return
-    if status == "sent":
-        run.refusals = 0
+    if status == "sent" and lane is not None:
+        lane.refusals = 0
     if status == "deferred":
         row.tries += 1
         delay = backoff(s, row.attempts + row.tries)
@@ -75,9 +82,9 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
             reply = f"gave up after {row.attempts + row.tries} attempts; last reply: {reply}"
         elif row.tries < s.retry_attempts and not run.stopping:
             heapq.heappush(run.retry, (time.monotonic() + delay, row.id, row))
-            run.buffer.append((row.id, status, reply, next_at, False))
+            run.buffer.append((row.id, status, reply, next_at, False, outcome.relay or None))
             return
-    run.buffer.append((row.id, status, reply, next_at, soft))
+    run.buffer.append((row.id, status, reply, next_at, soft, outcome.relay or None))
     run.done += 1
     if status != "deferred":
         setattr(t, status, getattr(t, status) + 1)
@@ -91,3 +98,26 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
     stats["sent"] += status == "sent"
     if run.on_message:
         run.on_message(outcome)
+
+
+def again(run: "EditionRun", row: "Claimed") -> None:
+    """A row handed back unattempted (its relay went out of rotation): next, on another relay."""
+    if run.stopping:
+        run.unclaimed.append(row.id)
+    else:
+        run.feed.append(row)
+
+
+def relay_out(run: "EditionRun", lane: Lane, why: DigestError) -> None:
+    """Take a relay out of rotation for the rest of the run; its unstarted rows go to the others.
+    With none left, the run stops with the one relay's error, or each relay's."""
+    if lane.out is not None:
+        return
+    jobs = run.pool.take_out(lane, why)
+    run.outstanding -= len(jobs)
+    for job in jobs:
+        again(run, job.item)
+    run.tally.relay(lane.name).out = why.message
+    run.gone.append((lane.name, why))
+    if not run.pool.rotation:
+        run.stop(no_relay_left(run.gone))

@@ -1,11 +1,11 @@
 """Send one edition exactly once, and one test copy of the edition due now.
 
 send_edition holds the edition's lease (LockedError if another sender has it), first replays what a
-killed run left behind (ledger.recover), renders and lints every topic mix before the relay is
-opened, then sends over `connections` parallel connections (sender.EditionRun). A row is marked
-sent only after the relay accepted the message.
+killed run left behind (ledger.recover), renders and lints every topic mix before the relays are
+opened, then sends through every relay that answers, each over its own `connections` parallel
+connections (sender.EditionRun). A row is marked sent only after a relay accepted the message.
 May import: clock, config, db, errors, journal, lint, models, render, smtp, subscriber_fields,
-and .bodies/.editions/.lease/.ledger/.messages/.sender/.tally.
+and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -18,22 +18,23 @@ from collections.abc import Callable
 from .. import lint as lint_mod
 from .. import message, render
 from ..clock import now
-from ..config import Config
+from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError
 from ..journal import Journal
-from ..smtp import AddressError, Outcome, Pacer, Relay, smtp_address
+from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
 from ..subscriber_fields import normalize_email
 from . import ledger
 from .bodies import Body, groups_for_preview
 from .editions import Plan
 from .lease import Lease
 from .messages import DateHeader, fast_message, prepare_group, return_path, signer_for
+from .relays import no_relay_left, open_relay
 from .sender import Claimed, EditionRun
 from .tally import BuildError, ClippedError, Tally
 
 
-def send_edition(db: Database, cfg: Config, plan: Plan, relay_factory: Callable[[], Relay], *,
+def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettings], *,
                  should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
                  resend_uncertain: bool = False, on_message: Callable[[Outcome], None] | None = None,
                  retry_failed: bool = False, force: bool = False) -> Tally:
@@ -42,11 +43,13 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relay_factory: Callable[
     `should_stop` is checked between messages: when it returns True the messages in flight are
     finished and recorded and the rest stay queued. `progress(done, total)` is called a few times
     a second. `retry_failed`: the edition's failed deliveries go back to the queue first, once.
-    A run that stopped after doing what it could returns its Tally with `error` set: the relay
-    refused us or was lost mid-run (RelayError), messages could not be built (BuildError: they wait
-    in the queue), a digest Gmail would clip (ClippedError, nothing claimed; unless `force`).
+    A relay that fails is taken out of rotation and the others carry on (`tally.relays` says what
+    each relay answered, and why one went out). A run that stopped after doing what it could returns
+    its Tally with `error` set: no relay was left (RelayError: each refused us or was lost mid-run),
+    messages could not be built (BuildError: they wait in the queue), a digest Gmail would clip
+    (ClippedError, nothing claimed; unless `force`).
     A run that cannot start or may not write raises instead: LockedError (another sender holds
-    the edition), RelayError (the relay cannot be reached; nothing claimed), LedgerError (a ledger
+    the edition), RelayError (no relay can be reached; nothing claimed), LedgerError (a ledger
     write failed; the journal is kept for the next run), LeaseLost (taken over; nothing more written).
     """
     s = cfg.send
@@ -74,11 +77,12 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relay_factory: Callable[
             if tally.error is not None:
                 return tally
             run.signer = signer_for(cfg)
-            first = relay_factory().open()      # RelayError here: nothing claimed, nothing marked
+            opened = _open_relays(run, cfg, relays)     # RelayError here: nothing claimed, nothing marked
             run.total = total
-            journal = Journal(ledger.outbox(db), plan.edition_id, s.connections)
+            slots = [r.name for r, _ in opened for _ in range(r.connections)]    # one journal file each
+            journal = Journal(ledger.outbox(db), plan.edition_id, slots)
             try:
-                run.run(first, relay_factory, journal, Pacer(s.rate))
+                run.run(opened, journal)
             finally:
                 # Only once the database holds every outcome it says: never after a failed write, a
                 # lost lease, or with a message whose reply never came (the next run needs its D line).
@@ -102,6 +106,22 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relay_factory: Callable[
             except sqlite3.Error:
                 pass        # it expires by itself, and a dead holder's is taken over at once
     return tally
+
+
+def _open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> list[tuple[RelaySettings, Relay]]:
+    """A first connection to every relay, side by side; one that cannot be opened is out of this run
+    from the start (said in the tally). RelayError when none opens."""
+    opened = []
+    for settings, got in open_all(relays, cfg.domain):
+        run.tally.relay(settings.name)
+        if isinstance(got, Relay):
+            opened.append((settings, got))
+        else:
+            run.tally.relay(settings.name).out = got.message
+            run.gone.append((settings.name, got))
+    if not opened:
+        raise no_relay_left(run.gone)
+    return opened
 
 
 def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:
@@ -151,11 +171,12 @@ def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
     tally.elapsed = time.monotonic() - started
 
 
-def send_test(db: Database, cfg: Config, relay_factory: Callable[[], Relay], to: str, *,
+def send_test(db: Database, cfg: Config, relays: list[RelaySettings], to: str, *,
               topics: list[str] | None = None, frequency: str = "daily",
               force: bool = False) -> tuple[str, Outcome, lint_mod.LintReport]:
-    """Send the edition due now (for `topics`, or every topic) to one address, marked as a test;
-    returns the address as normalised, the relay's outcome and the lint report.
+    """Send the edition due now (for `topics`, or every topic) to one address, marked as a test,
+    through the first relay (by weight) that answers; returns the address as normalised, the relay's
+    outcome (its `relay` names the relay) and the lint report.
 
     Nothing is recorded: no delivery row, no watermark, no lease. The links in it point at the
     subscriber with that address if there is one, else at nobody (subscriber 0); its return path names
@@ -179,8 +200,10 @@ def send_test(db: Database, cfg: Config, relay_factory: Callable[[], Relay], to:
     mid = message.message_id(f"{body.view.edition_key}-test-{uuid.uuid4().hex[:8]}", sid, cfg.domain)
     data = fast_message(cfg, group, subscriber_id=sid, email=rcpt, name=None, message_id=mid,
                         date=DateHeader()(), signer=signer_for(cfg), test=True)
-    relay = relay_factory().open()
+    relay = open_relay(cfg, relays)
     try:
-        return to, relay.send(return_path(cfg, 0, 0), rcpt, data), report
+        outcome = relay.send(return_path(cfg, 0, 0), rcpt, data)
+        outcome.relay = relay.name
+        return to, outcome, report
     finally:
         relay.close()

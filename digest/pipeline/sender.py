@@ -1,10 +1,15 @@
-"""One run of one edition's send: claim rows in batches, feed the connection pool, retry with
-back-off, and record outcomes in batches, every ledger write fenced with the lease.
+"""One run of one edition's send: claim rows in batches, feed the relays' pool, retry with back-off,
+and record outcomes in batches, every ledger write fenced with the lease.
 
+A relay that cannot be reached any more (its last connection could not be reopened), stops
+answering (a timeout), refuses the sender or the account, or refuses us temporarily `relay_retries`
+times in a row is taken out of rotation (outcomes.relay_out): what it had not started goes to the
+others, never attempted, and what it had in flight is recorded as it ended (sent, deferred,
+uncertain), as with one relay. The run stops only when no relay is left.
 The first fault that must stop the run is kept in `error` and reported by send_edition after the
-messages in flight are recorded: RelayError (the relay refused us, or was lost), LedgerError (a
-ledger or journal write failed: from then on nothing more is written, and the journal is kept),
-LeaseLost (another sender took the edition over: nothing more is sent or written, at once).
+messages in flight are recorded: RelayError (no relay left), LedgerError (a ledger or journal write
+failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
+took the edition over: nothing more is sent or written, at once).
 A message that cannot be built is never the recipient's fault: its row goes back to the queue.
 May import: clock, config, db, errors, journal, message, models, smtp, and .bodies/.ledger/
 .messages/.outcomes/.tally.
@@ -13,25 +18,23 @@ May import: clock, config, db, errors, journal, message, models, smtp, and .bodi
 from __future__ import annotations
 
 import heapq
-import queue
 import sqlite3
 import time
-from collections.abc import Callable
 
 from .. import message
 from ..clock import now
-from ..config import Config
+from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
 from ..journal import Journal
 from ..models import Delivery, Window
-from ..smtp import AddressError, Job, Outcome, Pacer, Pool, Relay, smtp_address
+from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
 from . import ledger
 from .bodies import render_group
 from .editions import Plan
 from .lease import Lease
 from .messages import DateHeader, Group, fast_message, prepare_group, return_path
-from .outcomes import settle_outcome
+from .outcomes import again, relay_out, settle_outcome
 from .tally import Tally
 
 
@@ -65,8 +68,9 @@ class EditionRun:
         self.error: DigestError | None = None
         self.writable = True          # False once a ledger write failed or the lease was lost
         self.committed = False        # the final flush reached the database: the journal may go
-        self.refusals = 0             # requeues about us in a row, nothing sent between
         self.stopping = False
+        self.pool: Pool | None = None
+        self.gone: list[tuple[str, DigestError]] = []   # relays out of rotation, and why (in that order)
         self.unbuilt: list[Claimed] = []  # rows whose message could not be built: back to the queue
 
     def group(self, window: Window) -> Group:
@@ -146,8 +150,14 @@ class EditionRun:
         except AddressError as exc:     # cannot go in an envelope: failed, with the reason
             settle_outcome(self, row, Outcome("failed", 0, str(exc), stage="rcpt"))
             return
-        pool.submit(self._job(row, rcpt))
+        if pool.submit(self._job(row, rcpt)) is None:
+            self.unclaimed.append(row.id)       # no relay left: back to the queue, never attempted
+            return
         self.outstanding += 1
+
+    def lane(self, name: str) -> Lane | None:
+        """The relay of the pool by that name (None for an outcome no relay gave)."""
+        return self.pool.lane(name) if self.pool is not None and name else None
 
     def flush(self, force: bool = False) -> None:
         if not force and len(self.buffer) < self.s.batch and time.monotonic() - self.last_flush < 0.5:
@@ -160,10 +170,11 @@ class EditionRun:
             self.unclaimed = []
         self.last_flush = time.monotonic()
 
-    def _feed(self, pool: Pool, window: int) -> None:
+    def _feed(self, pool: Pool) -> None:
         t = time.monotonic()
         due = []
-        while self.retry and self.retry[0][0] <= t and self.outstanding + len(due) < window:
+        room = sum(lane.room for lane in pool.rotation)
+        while self.retry and self.retry[0][0] <= t and len(due) < room:
             due.append(heapq.heappop(self.retry)[2])
         if due:
             self.flush(force=True)     # their 'deferred' must be written before they are claimed again
@@ -172,12 +183,13 @@ class EditionRun:
                 if row.id in claimed:
                     self.tally.retried += 1
                     self.submit(pool, row)
-        while self.outstanding < window and not self.stopping and (self.feed or self._claim()):
+        while not self.stopping and pool.has_room() and (self.feed or self._claim()):
             self.submit(pool, self.feed.pop())
 
-    def run(self, first_relay: Relay, relay_factory: Callable[[], Relay], journal: Journal, pacer: Pacer) -> None:
-        pool = Pool(relay_factory, self.s.connections, self.cfg.sender_address, pacer, journal,
-                    first=first_relay, may_send=lambda: self.lease.valid() and self.writable)
+    def run(self, relays: list[tuple[RelaySettings, Relay]], journal: Journal) -> None:
+        """Send through `relays`, each with a connection already open."""
+        self.pool = pool = Pool(relays, journal, mail_from=self.cfg.sender_address, local_hostname=self.cfg.domain,
+                                may_send=lambda: self.lease.valid() and self.writable)
         try:
             self._loop(pool, journal)
         except (LedgerError, LeaseLost):
@@ -194,12 +206,19 @@ class EditionRun:
                     self.committed = self.outstanding == 0
                 except (LedgerError, LeaseLost):
                     pass
-            self.tally.throttles, self.tally.slowest_rate = pacer.throttles, pacer.lowest
+            self._pace_report(pool)
             self._report(final=True)
 
+    def _pace_report(self, pool: Pool) -> None:
+        for lane in pool.lanes:
+            relay = self.tally.relay(lane.name)
+            relay.throttles += lane.pacer.throttles
+            if lane.pacer.throttles:
+                relay.slowest_rate = lane.pacer.lowest
+        self.tally.throttles = sum(lane.pacer.throttles for lane in pool.lanes)
+        self.tally.slowest_rate = min((lane.pacer.lowest for lane in pool.lanes if lane.pacer.throttles), default=0.0)
+
     def _loop(self, pool: Pool, journal: Journal) -> None:
-        alive = self.s.connections
-        window = self.s.connections * 4
         while True:
             if not self.stopping and self.should_stop and self.should_stop():
                 self.stopping = self.tally.stopped = True
@@ -210,32 +229,33 @@ class EditionRun:
             if self.stopping:
                 self._return_unstarted(pool)
             else:
-                self._feed(pool, window)
+                self._feed(pool)
             if self.outstanding == 0 and (self.stopping or not self.retry):
                 return
             self._renew()
             self._report()
             wait = 0.2 if self.outstanding else max(0.0, min(0.2, self.retry[0][0] - time.monotonic()))
-            try:
-                job, outcome, err = pool.results.get(timeout=wait)
-            except queue.Empty:
+            r = pool.result(timeout=wait)
+            if r is None:
                 self.flush()
                 continue
-            if job == "exit":
-                alive -= 1
-                if alive == 0:
-                    self.stop(RelayError("Every connection to the SMTP relay was lost.",
-                                         "Check that the relay is running."))
+            lane = r.lane
+            if r.job is None:       # a worker stopped: its connection could not be reopened, or the pool closed
+                if lane.alive == 0 and lane.out is None:
+                    relay_out(self, lane, lane.failure or RelayError(
+                        f"Every connection to SMTP relay {lane.label} was lost.", "Check that the relay is running."))
                 continue
             self.outstanding -= 1
-            if err is not None:     # this worker's connection could not be reopened: not attempted
-                self.error = self.error or err
-                if alive > 1 and not self.stopping:
-                    self.submit(pool, job.item)
-                else:
-                    self.unclaimed.append(job.item.id)
+            if r.error is not None:     # this worker's connection could not be reopened: not attempted
+                lane.failure = lane.failure or r.error
+                again(self, r.job.item)
                 continue
-            settle_outcome(self, job.item, outcome)
+            if r.outcome.timed_out:     # it stopped answering: nothing more goes to it
+                smtp = lane.settings.smtp
+                relay_out(self, lane, RelayError(f"SMTP relay {smtp.label} stopped answering (no reply within "
+                                                 f"{smtp.timeout:g} s).", f"Check the relay; ?timeout= in "
+                                                 f"{smtp.where} sets how long digest waits."))
+            settle_outcome(self, r.job.item, r.outcome)
             self.flush()
 
     def _renew(self) -> None:
@@ -254,21 +274,18 @@ class EditionRun:
         self.unclaimed.extend(j.item.id for j in jobs)
 
     def _drain(self, pool: Pool) -> None:
-        """Wait for the messages still in flight (the relay's timeout bounds this) and record them."""
-        deadline = time.monotonic() + (self.cfg.smtp().timeout if self.cfg.smtp() else 30) + 5
+        """Wait for the messages still in flight (the relays' timeout bounds this) and record them."""
+        deadline = time.monotonic() + max(lane.settings.smtp.timeout for lane in pool.lanes) + 5
         self.stopping = True
         while self.outstanding > 0 and time.monotonic() < deadline:
-            try:
-                job, outcome, err = pool.results.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if job == "exit":
+            r = pool.result(timeout=0.5)
+            if r is None or r.job is None:
                 continue
             self.outstanding -= 1
-            if err is not None:
-                self.unclaimed.append(job.item.id)
+            if r.error is not None:
+                self.unclaimed.append(r.job.item.id)
             else:
-                settle_outcome(self, job.item, outcome)
+                settle_outcome(self, r.job.item, r.outcome)
 
     def _report(self, final: bool = False) -> None:
         if self.progress and (final or time.monotonic() - self.last_progress > 0.1):

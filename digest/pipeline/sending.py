@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from .. import select
 from ..clock import now
-from ..config import Config
+from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, NotFound
 from ..models import Edition
 from ..slots import DigestSchedule
-from ..smtp import Outcome, Relay
+from ..smtp import Outcome
 from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition
 from .send_edition import send_edition
 from .tally import Tally
@@ -46,7 +46,7 @@ class SendReport:
         return [key for key, _ in self.leftovers]
 
 
-def send(db: Database, cfg: Config, relay_factory: Callable[[], Relay], *, frequency: str | None = "daily",
+def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: str | None = "daily",
          schedule: DigestSchedule | None = None, at: dt.datetime | None = None,
          should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
          on_message: Callable[[Outcome], None] | None = None, resend_uncertain: bool = False,
@@ -69,7 +69,7 @@ def send(db: Database, cfg: Config, relay_factory: Callable[[], Relay], *, frequ
             report.stopped = True
             return report
         try:
-            tally = send_edition(db, cfg, Plan(edition.id, edition.key, edition.date), relay_factory,
+            tally = send_edition(db, cfg, Plan(edition.id, edition.key, edition.date), relays,
                                  should_stop=should_stop, progress=progress, on_message=on_message, force=force)
         except DigestError as exc:      # it could not start, or may not write: no tally of its own
             report.error = exc
@@ -93,7 +93,7 @@ def send(db: Database, cfg: Config, relay_factory: Callable[[], Relay], *, frequ
             report.stopped = True
             continue
         try:
-            tally = send_edition(db, cfg, plan, relay_factory, should_stop=should_stop, progress=progress,
+            tally = send_edition(db, cfg, plan, relays, should_stop=should_stop, progress=progress,
                                  on_message=on_message, resend_uncertain=resend_uncertain, force=force)
         except DigestError as exc:
             report.error = exc
@@ -127,7 +127,7 @@ def failed_editions(db: Database, edition_key: str | None = None, *, must_exist:
     return editions
 
 
-def retry_failed(db: Database, cfg: Config, relay_factory: Callable[[], Relay], editions: list[Edition], *,
+def retry_failed(db: Database, cfg: Config, relays: list[RelaySettings], editions: list[Edition], *,
                  progress: Callable[[int, int], None] | None = None, force: bool = False) -> SendReport:
     """Put each edition's failed deliveries back in the queue once and send them, under the same
     lease, journal and ledger as any send; it plans no new edition. Stops at a run's error."""
@@ -137,7 +137,7 @@ def retry_failed(db: Database, cfg: Config, relay_factory: Callable[[], Relay], 
             continue
         plan = Plan(edition.id, edition.key, edition.date)
         try:
-            tally = send_edition(db, cfg, plan, relay_factory, progress=progress, retry_failed=True, force=force)
+            tally = send_edition(db, cfg, plan, relays, progress=progress, retry_failed=True, force=force)
         except DigestError as exc:
             report.error = exc
             break

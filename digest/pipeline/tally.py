@@ -1,5 +1,6 @@
-"""What a send run reports: the Tally of one edition's run, merged over several editions the one way
-(the scheduler's pass, the demo's two frequencies), and the errors that end a run our fault.
+"""What a send run reports: the Tally of one edition's run (with what each relay answered), merged
+over several editions the one way (the scheduler's pass, the demo's two frequencies), and the errors
+that end a run our fault.
 May import: errors, lint.
 """
 
@@ -13,6 +14,27 @@ from ..lint import LintReport
 FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
 COUNTS = ("sent", "skipped", "deferred", "bounced", "failed", "uncertain", "retried", "throttles", "recovered",
           "requeued", "not_requeued")
+
+
+@dataclass
+class RelayTally:
+    """What one relay answered in a run (each answer counted once: a deferral retried on another relay
+    is that relay's deferral), how often it throttled us, and why it was taken out of rotation."""
+    sent: int = 0
+    deferred: int = 0
+    bounced: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    throttles: int = 0
+    slowest_rate: float = 0.0    # the lowest rate its pacer fell to (msgs/s), 0 = never throttled
+    out: str = ""                # why it was taken out of rotation ("" = it stayed in)
+
+    def merge(self, other: "RelayTally") -> None:
+        for name in ("sent", "deferred", "bounced", "failed", "uncertain", "throttles"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.slowest_rate:
+            self.slowest_rate = min(self.slowest_rate or other.slowest_rate, other.slowest_rate)
+        self.out = self.out or other.out
 
 
 class BuildError(DigestError):
@@ -44,10 +66,14 @@ class Tally:
     elapsed: float = 0.0         # seconds in the send loop
     bookkeeping: float = 0.0     # of which, seconds in ledger transactions (claims and outcomes)
     failures: list[tuple[str, str]] = field(default_factory=list)   # (email, reason): the first FAILURE_SAMPLE
+    relays: dict[str, RelayTally] = field(default_factory=dict)      # relay name -> what it answered
     # The fault that ended the run after it had sent and recorded what it could (the relay refused
     # us mid-run, messages that could not be built, a digest too large): the caller reports the
     # tally, then raises it. None for a run that went to its end.
     error: DigestError | None = None
+
+    def relay(self, name: str) -> RelayTally:
+        return self.relays.setdefault(name, RelayTally())
 
     @property
     def ok(self) -> bool:
@@ -69,6 +95,8 @@ class Tally:
             mine["recipients"] += stats["recipients"]
             mine["sent"] += stats["sent"]
         self.failures += other.failures[:max(0, FAILURE_SAMPLE - len(self.failures))]
+        for name, relay in other.relays.items():
+            self.relay(name).merge(relay)
         if other.slowest_rate:
             self.slowest_rate = min(self.slowest_rate or other.slowest_rate, other.slowest_rate)
         self.stopped = self.stopped or other.stopped

@@ -1,14 +1,17 @@
-"""digest.smtp: hand finished message bytes to an SMTP relay over N reused connections.
+"""digest.smtp: hand finished message bytes to one or more SMTP relays over N reused connections each.
 
 replies  what each SMTP answer means (Outcome, classify, refusal) and envelope addresses
 relay    one reused connection (Relay)
-pool     N connections in worker threads, paced (Pool, Pacer, Hooks, Job)
+pacer    one relay's adaptive rate limit (Pacer)
+pool     the relays' connections in worker threads, each relay with its weight and pace (Pool, Lane,
+         Hooks, Job, Result, open_all)
 May import: config, errors.
 """
 
-from .pool import Hooks, Job, Pacer, Pool
+from .pacer import Pacer
+from .pool import Hooks, Job, Lane, Pool, Result, open_all
 from .relay import Abort, Relay
 from .replies import ABOUT_US, RECORDED, AddressError, Outcome, about_us, classify, refusal, smtp_address
 
-__all__ = ["ABOUT_US", "RECORDED", "Abort", "AddressError", "Hooks", "Job", "Outcome", "Pacer", "Pool", "Relay",
-           "about_us", "classify", "refusal", "smtp_address"]
+__all__ = ["ABOUT_US", "RECORDED", "Abort", "AddressError", "Hooks", "Job", "Lane", "Outcome", "Pacer", "Pool",
+           "Relay", "Result", "about_us", "classify", "open_all", "refusal", "smtp_address"]

@@ -26,6 +26,11 @@ class Relay:
         self.local_hostname = local_hostname
         self.smtp: smtplib.SMTP | None = None
 
+    @property
+    def name(self) -> str:
+        """The [[relay]] name, or host:port for the one relay of DIGEST_SMTP_URL."""
+        return self.settings.relay or self.settings.name
+
     def open(self) -> "Relay":
         s = self.settings
         try:
@@ -41,16 +46,20 @@ class Relay:
             if s.user:
                 smtp.login(s.user, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            raise RelayError(f"SMTP relay {s.name} refused the login for {s.user}: {exc.smtp_code} "
-                             f"{reply_text(exc.smtp_error)}", "Check the user and password in DIGEST_SMTP_URL.") from None
+            raise RelayError(f"SMTP relay {s.label} refused the login for {s.user}: {exc.smtp_code} "
+                             f"{reply_text(exc.smtp_error)}", f"Check the user and password in {s.env}.") from None
+        except smtplib.SMTPNotSupportedError:
+            raise RelayError(f"SMTP relay {s.label} offers no login (AUTH), and its URL names the user {s.user}.",
+                             f"Drop the user from {s.where}, or add ?starttls=true if the relay offers AUTH "
+                             "only over TLS.") from None
         except ssl.SSLError as exc:
-            raise RelayError(f"SMTP relay {s.name}: TLS failed ({exc.reason or exc}).",
-                             "Check smtps:// versus ?starttls=true and the relay's certificate.") from None
+            raise RelayError(f"SMTP relay {s.label}: TLS failed ({exc.reason or exc}).",
+                             f"Check smtps:// versus ?starttls=true in {s.where}, and the relay's certificate.") from None
         except (ConnectionRefusedError, socket.gaierror, socket.timeout, TimeoutError, OSError,
                 smtplib.SMTPException) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-            raise RelayError(f"Cannot reach SMTP relay {s.name}: {reason}.",
-                             "Check DIGEST_SMTP_URL and that the relay is running.") from None
+            raise RelayError(f"Cannot reach SMTP relay {s.label}: {reason}.",
+                             f"Check {s.where} and that the relay is running.") from None
         try:
             # The final dot is a separate small write (see send): without TCP_NODELAY, Nagle's algorithm
             # holds it until the content is acknowledged, which delayed ACKs stretch to ~40 ms a message.
@@ -103,8 +112,11 @@ class Relay:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.abandon()
             # Lost before the final dot: certainly not delivered, try again. Lost after: nobody knows.
-            return Outcome("uncertain" if dot else "deferred", 0,
-                           f"connection to {self.settings.name} lost: {exc or type(exc).__name__}", stage=stage)
+            # smtplib reports a read that timed out as a disconnection; the timeout is its context.
+            timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+            why = f"no answer in {self.settings.timeout:g} s" if timed_out else (str(exc) or type(exc).__name__)
+            return Outcome("uncertain" if dot else "deferred", 0, f"connection to {self.settings.label} lost: {why}",
+                           stage=stage, timed_out=timed_out)
         except Exception as exc:       # e.g. smtplib refusing a character: this message's outcome, never a dead worker
             self.abandon()
             if dot:

@@ -73,6 +73,8 @@ class Outcome:
     throttled: bool = False
     stage: str = ""      # mail | rcpt | data | dot
     soft: bool = False   # a soft bounce: the mailbox is full (x.2.2), or temporary failures ran out of time
+    relay: str = ""      # the name of the relay that answered (set by the pool)
+    timed_out: bool = False   # the relay stopped answering mid-transaction: the pool takes it out of rotation
 
     @property
     def text(self) -> str:
@@ -115,13 +117,14 @@ def reply_text(reply: bytes | str) -> str:
     return " ".join(text.split())
 
 
-def refusal(outcome: Outcome, relay: str, mail_from: str) -> RelayError:
-    """The error that stops a run when the relay refuses us (a `stop` outcome), with the fix."""
+def refusal(outcome: Outcome, relay: str, mail_from: str, env: str = "DIGEST_SMTP_URL") -> RelayError:
+    """The error that takes a relay out of rotation when it refuses us (a `stop` outcome), with the fix.
+    `env` is where that relay's URL and password go."""
     text = outcome.text
     if outcome.code == 530 or re.search(r"authenticat", text, re.I):
-        hint = "Put the relay's user and password in DIGEST_SMTP_URL (smtp://USER:PASSWORD@host:587?starttls=true)."
+        hint = f"Put the relay's user and password in {env} (smtp://USER:PASSWORD@host:587?starttls=true)."
     elif re.search(r"relay", text, re.I):
-        hint = ("The relay does not relay for this client: log in (user and password in DIGEST_SMTP_URL) or "
+        hint = (f"The relay does not relay for this client: log in (user and password in {env}) or "
                 "allow this host on the relay.")
     elif re.search(r"client host", text, re.I):
         hint = "The relay refuses this machine's address: allow it on the relay, or send through another one."
@@ -130,5 +133,5 @@ def refusal(outcome: Outcome, relay: str, mail_from: str) -> RelayError:
                 "from this account.")
     where = {"mail": "MAIL FROM", "rcpt": "RCPT TO", "data": "DATA", "dot": "the end of the message"}.get(
         outcome.stage, "MAIL FROM")
-    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}. "
-                      "Nothing was marked: the deliveries stay pending and nobody was suppressed.", hint)
+    return RelayError(f"SMTP relay {relay} refused the sender <{mail_from}> at {where}: {text}.",
+                      f"Nothing was marked: the deliveries stay pending and nobody was suppressed. {hint}")
