@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -43,7 +44,15 @@ def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
 def return_path(cfg: Config, edition_id: int, subscriber_id: int) -> str:
     """MAIL FROM for one delivery: `<prefix>+<token>@<bounce domain>`, so whatever comes back names
     it. Edition 0 is no edition: (0, 0) a test copy, (0, id) a confirmation mail."""
-    return bounces.return_path(cfg.secret, edition_id, subscriber_id, cfg.bounce_domain, prefix=cfg.bounces.prefix)
+    return return_paths(cfg)(edition_id, subscriber_id)
+
+
+def return_paths(cfg: Config) -> Callable[[int, int], str]:
+    """return_path with the settings read once: a send asks for one per message, and the bounce
+    domain alone (parsed from From) would cost as much as the token."""
+    secret, domain, prefix = cfg.secret, cfg.bounce_domain, cfg.bounces.prefix
+    return lambda edition_id, subscriber_id: bounces.return_path(secret, edition_id, subscriber_id, domain,
+                                                                 prefix=prefix)
 
 
 class DateHeader:

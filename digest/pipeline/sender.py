@@ -33,7 +33,7 @@ from . import ledger
 from .bodies import render_group
 from .editions import Plan
 from .lease import Lease
-from .messages import DateHeader, Group, fast_message, prepare_group, return_path
+from .messages import DateHeader, Group, fast_message, prepare_group, return_paths
 from .outcomes import again, relay_out, settle_outcome
 from .tally import Tally
 
@@ -65,6 +65,7 @@ class EditionRun:
         self.last_flush = self.last_progress = time.monotonic()
         self.date = DateHeader()
         self.signer: message.Signer | None = None
+        self.return_path = return_paths(cfg)     # each message's VERP envelope sender
         self.error: DigestError | None = None
         self.writable = True          # False once a ledger write failed or the lease was lost
         self.committed = False        # the final flush reached the database: the journal may go
@@ -131,11 +132,12 @@ class EditionRun:
 
     def _job(self, row: Claimed, rcpt: str) -> Job:
         cfg, group, date, signer, edition_id = self.cfg, row.group, self.date, self.signer, self.plan.edition_id
+        return_path = self.return_path
 
         def build() -> bytes:
             try:
                 # The envelope sender names this delivery, so a bounce that comes back later finds it (VERP).
-                job.mail_from = return_path(cfg, edition_id, row.subscriber_id)
+                job.mail_from = return_path(edition_id, row.subscriber_id)
                 return fast_message(cfg, group, subscriber_id=row.subscriber_id, email=rcpt, name=row.name,
                                     message_id=row.message_id, date=date(), signer=signer, edition_id=edition_id)
             except Exception as exc:
