@@ -18,7 +18,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from .errors import ConfigError, DigestError
 
 PURPOSES = {"unsubscribe": "u", "preferences": "p", "confirm": "c"}
-DEMO_SECRET = "digest-demo-secret-not-for-production"
 CONFIRM_MAX_AGE = 7 * 24 * 3600       # seconds a double opt-in link stays valid
 MAX_AGE = {"confirm": CONFIRM_MAX_AGE}
 CSRF_MAX_AGE = 24 * 3600              # a form left open longer than this must be reloaded

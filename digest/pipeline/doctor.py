@@ -7,7 +7,7 @@ SPF for the bounce domain, the published DKIM keys and DMARC (doctor_dns).
 The one-click probe POSTs to the URL of a token for subscriber #0, who never exists: our endpoint
 answers 404 "no longer exists" after checking the token's signature, so the probe proves the
 endpoint is there and shares our DIGEST_SECRET, and unsubscribes nobody.
-May import: config, doctor_dns, errors, one_click, tokens, and .bounces/.messages/.preflight.
+May import: config, doctor_dns, errors, one_click, tokens, and .bounces/.messages/.preflight/.relays.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from .bounces import check_bounce_setup
 from .messages import signer_for
 from .preflight import LOCAL_HOSTS
+from .relays import heaviest_first
 
 
 def doctor(cfg: Config, *, dns: bool = False, nameserver: str | None = None, sender: str | None = None,
@@ -134,7 +135,7 @@ def _one_click(cfg: Config, timeout: float) -> Finding:
 
 def _relay_host(cfg: Config) -> str | None:
     """The relay most of our mail goes through (the heaviest of several)."""
-    relays = sorted(cfg.relays(), key=lambda r: -r.weight)
+    relays = heaviest_first(cfg.relays())
     return relays[0].smtp.host if relays else None
 
 

@@ -48,9 +48,14 @@ def check_relays(cfg: Config, relays: list[RelaySettings]) -> RelayCheck:
     return check
 
 
+def heaviest_first(relays: list[RelaySettings]) -> list[RelaySettings]:
+    """The relays by weight, the one most mail goes through first (ties in configured order)."""
+    return sorted(relays, key=lambda r: -r.weight)
+
+
 def open_relay(cfg: Config, relays: list[RelaySettings] | None = None) -> Relay:
     """One open connection for a single message: the relay with the largest weight that answers."""
-    relays = sorted(relays if relays is not None else relays_for(cfg), key=lambda r: -r.weight)
+    relays = heaviest_first(relays if relays is not None else relays_for(cfg))
     errors = []
     for settings in relays:
         try:
