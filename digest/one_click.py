@@ -10,10 +10,15 @@ import urllib.request
 from dataclasses import dataclass
 
 
+# Our own error pages put their message after the page's head and styles (about 1.7 KB in):
+# enough of the body to find it.
+BODY_LIMIT = 16_384
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int | None          # None: no HTTP answer at all
-    text: str                   # the first 200 characters of the body, or why there was no answer
+    text: str                   # the body (its first BODY_LIMIT bytes), or why there was no answer
 
 
 def post(url: str, *, timeout: float = 10.0) -> Answer:
@@ -29,9 +34,9 @@ def post(url: str, *, timeout: float = 10.0) -> Answer:
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as resp:
-            return Answer(resp.status, resp.read(2000).decode("utf-8", "replace")[:200])
+            return Answer(resp.status, resp.read(BODY_LIMIT).decode("utf-8", "replace"))
     except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read(2000).decode("utf-8", "replace")[:200])
+        return Answer(exc.code, exc.read(BODY_LIMIT).decode("utf-8", "replace"))
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         return Answer(None, str(getattr(reason, "strerror", None) or reason))
