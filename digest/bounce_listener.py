@@ -78,16 +78,26 @@ class BounceListener:
     `report` gets one line per message: what was done, or why it was answered 451."""
 
     def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *, report=log.info):
-        self.cfg, self.host, self.port = cfg, host, port
+        self.cfg, self.host = cfg, host
         self.db = pipeline.open_database(cfg)
         self.handler = _Handler(cfg, self.db, threading.Lock(), report)
         listener = self
 
         class _Controller(Controller):
+            def _trigger_server(self):
+                # Given port 0, the kernel picked one when the server bound: `port` is the one it got.
+                self.port = self.server.sockets[0].getsockname()[1]
+                super()._trigger_server()
+
             def factory(self):
                 return _Protocol(listener.handler, hostname=cfg.bounce_domain, data_size_limit=MAX_MESSAGE,
                                  enable_SMTPUTF8=True)
         self.controller = _Controller(self.handler, hostname=host, port=port, ready_timeout=10)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on: the one the kernel gave it, once started, when asked for port 0."""
+        return self.controller.port
 
     def start(self) -> "BounceListener":
         self.controller.start()

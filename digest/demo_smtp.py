@@ -15,9 +15,21 @@ from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
+    """A port that was free a moment ago. Racy (another process may take it before it is used): only
+    for servers in another process that cannot bind port 0 themselves; in-process servers bind 0."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class PortZeroController(Controller):
+    """aiosmtpd's Controller, which may be given port 0: the kernel picks a free port when the server
+    binds, and `port` is the one it got, read before the controller's own first connection to it.
+    No port is ever chosen first and bound later, so no other process can take it in between."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
 
 
 class Handler:
@@ -48,12 +60,12 @@ class DemoServer:
 
     def __init__(self, folder: str | Path | None = None, *, port: int | None = None):
         self.folder = Path(folder) if folder else None
-        self.port = port or free_port()
+        self._port = port or 0
         self.messages: list[tuple[list[str], bytes]] = []
         self.senders: list[str] = []
         self._lock = threading.Lock()
-        self._controller = Controller(self.handler(self), hostname="127.0.0.1", port=self.port,
-                                      decode_data=False, ready_timeout=10)
+        self._controller = PortZeroController(self.handler(self), hostname="127.0.0.1", port=self._port,
+                                              decode_data=False, ready_timeout=10)
 
     def store(self, mail_from: str, rcpts: list[str], data: bytes) -> None:
         with self._lock:
@@ -68,6 +80,11 @@ class DemoServer:
             tag = hashlib.sha1(mid.group(1) if mid else str(n).encode()).hexdigest()[:8]
             # As a delivering MTA does, the envelope sender goes on top: the VERP return path a bounce goes to.
             (self.folder / f"{safe}-{tag}.eml").write_bytes(b"Return-Path: <%s>\r\n" % mail_from.encode() + data)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one the kernel gave it, once started, if none was asked for)."""
+        return self._controller.port
 
     @property
     def url(self) -> str:

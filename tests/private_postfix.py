@@ -8,6 +8,7 @@ the postfix user); tests skip with `NEEDS_POSTFIX` otherwise.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import smtplib
 import subprocess
@@ -17,20 +18,43 @@ from pathlib import Path
 
 import pytest
 
+from digest.demo_smtp import free_port
+
 AVAILABLE = bool(shutil.which("postfix")) and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()
 NEEDS_POSTFIX = pytest.mark.skipif(not AVAILABLE, reason="needs Debian's postfix and root")
 
 
-class PrivatePostfix:
-    """`with PrivatePostfix(port, transport="a.example smtp:[127.0.0.1]:2526\\n") as pf:`."""
+TRIES = 5      # ports tried before giving up, when another process takes the one picked first
 
-    def __init__(self, port: int, transport: str, *, default_transport: str = "discard"):
+
+class PrivatePostfix:
+    """`with PrivatePostfix(None, transport="a.example smtp:[127.0.0.1]:2526\\n") as pf:` on `pf.port`.
+
+    Postfix cannot be handed port 0, so a free port is picked, and if another process takes it first
+    (Postfix's smtpd then cannot bind it, or someone else answers there), Postfix is started again on
+    another one, at most TRIES times. Which server answers is told by the banner: each instance has
+    its own host name."""
+
+    def __init__(self, port: int | None, transport: str, *, default_transport: str = "discard"):
         self.port, self.transport, self.default_transport = port, transport, default_transport
+        self.asked = port
+        self.said = ""
+        self.name = f"relay-{secrets.token_hex(4)}.test.localdomain"
+
+    def start(self) -> "PrivatePostfix":
+        for _ in range(1 if self.asked else TRIES):
+            self.port = self.asked or free_port()
+            if self._start():
+                return self
+            self.stop()
+        pytest.fail(f"postfix did not listen on 127.0.0.1:{self.port}"
+                    + ("" if self.asked else f" (nor on {TRIES - 1} other free ports before it)")
+                    + (f"; {self.said}" if self.said else ""))
+
+    def _start(self) -> bool:
         self.root = Path(tempfile.mkdtemp(prefix="digest-postfix-"))
         self.root.chmod(0o755)       # the postfix user must reach its queue (pytest's tmp_path is 0700)
         self.conf = self.root / "conf"
-
-    def start(self) -> "PrivatePostfix":
         conf, queue, data = self.conf, self.root / "queue", self.root / "data"
         for d in (conf, queue, data):
             d.mkdir(parents=True)
@@ -42,7 +66,7 @@ queue_directory = {queue}
 data_directory = {data}
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-myhostname = relay.test.localdomain
+myhostname = {self.name}
 mydestination =
 mynetworks = 127.0.0.0/8
 relayhost =
@@ -68,16 +92,18 @@ smtpd_reject_unlisted_recipient = no
         (conf / "master.cf").write_text("\n".join(master) + "\n")
         subprocess.run(["postconf", "-c", str(conf), "-F", "*/*/chroot = n"], check=True, capture_output=True)
         r = subprocess.run(["postfix", "-c", str(conf), "start"], capture_output=True, text=True)
-        if r.returncode:
-            pytest.fail(f"postfix did not start: {r.stderr or r.stdout or r.returncode}")
+        if r.returncode:         # its master cannot bind a port someone took (it says so only in syslog)
+            self.said = f"postfix start exited {r.returncode}: {(r.stderr or r.stdout).strip()}"
+            return False
         for _ in range(100):              # until smtpd listens (bounded: 10 s)
             try:
-                smtplib.SMTP("127.0.0.1", self.port, timeout=10).quit()
-                return self
-            except OSError:
+                client = smtplib.SMTP(timeout=10)
+                _, banner = client.connect("127.0.0.1", self.port)
+                client.quit()
+                return self.name.encode() in banner      # else another server took the port first
+            except (OSError, smtplib.SMTPException):
                 time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"postfix did not listen on 127.0.0.1:{self.port}")
+        return False
 
     def stop(self) -> None:
         subprocess.run(["postfix", "-c", str(self.conf), "stop"], capture_output=True)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+import time
+from pathlib import Path
 
-from aiosmtpd.controller import Controller
+import pytest
 from aiosmtpd.smtp import AuthResult
 
-from digest.demo_smtp import DemoServer, Handler, free_port  # noqa: F401  (free_port: tests bind their own)
+from digest.demo_smtp import DemoServer, Handler, PortZeroController
 
 
 class _FaultyHandler(Handler):
@@ -102,9 +105,9 @@ class Sink(DemoServer):
         if login:       # AUTH PLAIN/LOGIN required (over plain TCP: it is 127.0.0.1), with this user and password
             def check(server, session, envelope, mechanism, data):
                 return AuthResult(success=(data.login.decode(), data.password.decode()) == login, handled=False)
-            self._controller = Controller(self.handler(self), hostname="127.0.0.1", port=self.port, decode_data=False,
-                                          ready_timeout=10, authenticator=check, auth_required=True,
-                                          auth_require_tls=False)
+            self._controller = PortZeroController(self.handler(self), hostname="127.0.0.1", port=self._port,
+                                                  decode_data=False, ready_timeout=10, authenticator=check,
+                                                  auth_required=True, auth_require_tls=False)
 
     def die(self) -> None:
         """In the server's loop: stop listening (a new connection is refused) and drop every connection."""
@@ -125,3 +128,29 @@ class Sink(DemoServer):
     def _fires(self, kind: str, stage: str, address: str) -> bool:
         return any(st == stage and re.search(pattern, address) and self._count((kind, n), [times])
                    for n, (pattern, st, times) in enumerate(self.drop))
+
+
+class ClosedPort:
+    """`with ClosedPort() as port:` a port on 127.0.0.1 that refuses every connection for as long as the
+    block runs: bound (so no other process can take it) but never listening. For "the relay is down"."""
+
+    def __enter__(self) -> int:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        return self._sock.getsockname()[1]
+
+    def __exit__(self, *exc) -> None:
+        self._sock.close()
+
+
+def announced_port(log: Path, proc, pattern: str = r"127\.0\.0\.1:(\d+)", seconds: float = 60) -> int:
+    """The port a server started with `--port 0` names in its first line, read from the file its output
+    goes to (waiting for start-up only, bounded; nothing here is timed). Fails with its output if it exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = re.search(pattern, log.read_text(errors="replace")) if log.exists() else None
+        if found:
+            return int(found.group(1))
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server did not say where it listens (exit {proc.poll()}):\n{log.read_text()}")
+        time.sleep(0.05)

@@ -106,11 +106,12 @@ def test_a_feed_url_is_fetched_once(db, feed_server):
 
 
 def test_a_feed_url_that_cannot_be_read_says_why(db, feed_server, tmp_path):
-    from smtp_server import free_port
-    closed = f"http://127.0.0.1:{free_port()}/feed.xml"
+    from smtp_server import ClosedPort
     (tmp_path / "ok.atom").write_text(ATOM)
-    r = db("articles", "ingest", f"{feed_server.url}/missing.xml", closed, f"{feed_server.url}/page",
-           tmp_path / "ok.atom")
+    with ClosedPort() as port:
+        closed = f"http://127.0.0.1:{port}/feed.xml"
+        r = db("articles", "ingest", f"{feed_server.url}/missing.xml", closed, f"{feed_server.url}/page",
+               tmp_path / "ok.atom")
     assert r.exit_code == 1
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
     assert errors[0] == f"Error: {feed_server.url}/missing.xml: the server answered 404 Not Found"

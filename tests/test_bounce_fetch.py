@@ -11,7 +11,6 @@ from imap_tools import MailBoxUnencrypted
 
 from conftest import parse
 from private_dovecot import NEEDS_DOVECOT, PrivateDovecot
-from smtp_server import free_port
 from test_bounce_serve import dsn, statuses
 
 pytestmark = NEEDS_DOVECOT
@@ -20,13 +19,12 @@ USER, PASSWORD = "bounces", "imap-test-password"
 
 @pytest.fixture
 def mailbox(monkeypatch, tmp_path):
-    port = free_port()
-    (tmp_path / "digest.toml").write_text(f'[bounces]\nimap_host = "127.0.0.1"\nimap_port = {port}\n'
-                                          f'imap_user = "{USER}"\nimap_security = "none"\n')
-    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "digest.toml"))
-    monkeypatch.setenv("DIGEST_IMAP_PASSWORD", PASSWORD)
-    with PrivateDovecot(port, USER, PASSWORD):
-        yield port
+    with PrivateDovecot(None, USER, PASSWORD) as imap:
+        (tmp_path / "digest.toml").write_text(f'[bounces]\nimap_host = "127.0.0.1"\nimap_port = {imap.port}\n'
+                                              f'imap_user = "{USER}"\nimap_security = "none"\n')
+        monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "digest.toml"))
+        monkeypatch.setenv("DIGEST_IMAP_PASSWORD", PASSWORD)
+        yield imap.port
 
 
 def deliver(port: int, *messages: bytes) -> None:

@@ -16,7 +16,7 @@ import pytest
 from digest import bounces
 from digest.bounces import Kind, verp
 from private_postfix import NEEDS_POSTFIX, PrivatePostfix, wait_for
-from smtp_server import Sink, free_port
+from smtp_server import Sink
 
 pytestmark = [pytest.mark.slow, NEEDS_POSTFIX]
 
@@ -24,19 +24,20 @@ SECRET = "5f0c9a7e3b18d2e46a9f1c07b3d58e2a6c4f9b1d07e3a5c8f2b6d4e19a0c7f35"
 
 
 def test_real_postfix_dsns_name_their_deliveries():
-    sink_port, remote_port, port = free_port(), free_port(), free_port()
     refusals = [("gone@", "550 5.1.1 <{address}>: Recipient address rejected: User unknown"), ("full@", 452)]
-    transport = f"remote.example smtp:[127.0.0.1]:{remote_port}\nbounce.example smtp:[127.0.0.1]:{sink_port}\n"
-    with Sink(port=sink_port) as sink, Sink(port=remote_port, fail_rcpt=refusals), PrivatePostfix(port, transport):
-        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-            for sid, rcpt in ((1001, "gone@remote.example"), (1002, "full@remote.example")):
-                client.sendmail(verp.return_path(SECRET, 42, sid, "bounce.example"), [rcpt],
-                                f"From: The Digest <digest@news.example.com>\r\nTo: {rcpt}\r\n"
-                                f"Subject: EU backs joint borrowing\r\n"
-                                f"Message-ID: <2026-11-25.{sid}.0@news.example.com>\r\n\r\nHello\r\n".encode())
-        wait_for(lambda: len(sink.messages) >= 2)
-        assert len(sink.messages) == 2, f"Postfix sent {len(sink.messages)} bounces"
-        received = list(sink.messages)
+    with Sink() as sink, Sink(fail_rcpt=refusals) as remote:
+        transport = f"remote.example smtp:[127.0.0.1]:{remote.port}\nbounce.example smtp:[127.0.0.1]:{sink.port}\n"
+        with PrivatePostfix(None, transport) as postfix:
+            port = postfix.port
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                for sid, rcpt in ((1001, "gone@remote.example"), (1002, "full@remote.example")):
+                    client.sendmail(verp.return_path(SECRET, 42, sid, "bounce.example"), [rcpt],
+                                    f"From: The Digest <digest@news.example.com>\r\nTo: {rcpt}\r\n"
+                                    f"Subject: EU backs joint borrowing\r\n"
+                                    f"Message-ID: <2026-11-25.{sid}.0@news.example.com>\r\n\r\nHello\r\n".encode())
+            wait_for(lambda: len(sink.messages) >= 2)
+            assert len(sink.messages) == 2, f"Postfix sent {len(sink.messages)} bounces"
+            received = list(sink.messages)
     reports = {}
     for rcpts, data in received:
         report = bounces.parse(data, envelope_to=rcpts[0])

@@ -25,7 +25,7 @@ from conftest import parse
 from digest.bounces import verp
 from digest.clock import now
 from private_postfix import NEEDS_POSTFIX, PrivatePostfix, wait_for
-from smtp_server import Sink, free_port
+from smtp_server import Sink, announced_port
 
 
 @pytest.fixture
@@ -34,24 +34,26 @@ def listener(tmp_path):
     started = []
 
     def start(**env) -> int:
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "digest", "bounces", "serve", "--port", str(port)],
-                                env={**os.environ, **env}, cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        started.append(proc)
+        log = tmp_path / f"bounces-serve-{len(started)}.log"
+        proc = subprocess.Popen([sys.executable, "-m", "digest", "bounces", "serve", "--port", "0"],
+                                env={**os.environ, **env}, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=log.open("w"), text=True)
+        started.append((proc, log))
+        port = announced_port(log, proc, r"on 127\.0\.0\.1:(\d+)")
         for _ in range(200):          # until it listens (bounded: 20 s)
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 return port
             except OSError:
                 if proc.poll() is not None:
-                    pytest.fail(f"bounces serve exited: {proc.communicate()}")
+                    pytest.fail(f"bounces serve exited: {log.read_text()}")
                 time.sleep(0.1)
         pytest.fail("bounces serve did not listen")
     yield start
-    for proc in started:
+    for proc, log in started:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        err = log.read_text()
         assert proc.returncode == 0, err
         assert "Traceback" not in err, err
 
@@ -158,11 +160,10 @@ def test_a_real_postfix_bounce_reaches_bounces_serve_and_the_next_edition_skips_
     serve`; everything else goes to a receiving server on 127.0.0.1."""
     assert run("subscribers", "add", "gone@nowhere.example", "--topic", "Europe", "--topic", "World").exit_code == 0
     monkeypatch.setenv("DIGEST_BOUNCE_DOMAIN", "bounce.example")
-    serve_port, sink_port, port = listener(), free_port(), free_port()
+    serve_port = listener()
     transport = f"nowhere.example error:5.1.1 mailbox unavailable\nbounce.example lmtp:[127.0.0.1]:{serve_port}\n"
-    with Sink(port=sink_port) as sink, PrivatePostfix(port, transport,
-                                                      default_transport=f"smtp:[127.0.0.1]:{sink_port}"):
-        monkeypatch.setenv("DIGEST_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    with Sink() as sink, PrivatePostfix(None, transport, default_transport=f"smtp:[127.0.0.1]:{sink.port}") as pf:
+        monkeypatch.setenv("DIGEST_SMTP_URL", f"smtp://127.0.0.1:{pf.port}")
         r = run("send", "--yes")
         assert r.exit_code == 0, r
         daily = {s["email"] for s in json.loads(run("subscribers", "list", "--status", "active", "--json").stdout)

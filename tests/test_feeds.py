@@ -12,7 +12,7 @@ from digest import pipeline
 from digest.readers import feeds
 from digest.errors import ParseError
 from digest.models import FeedSpec
-from smtp_server import free_port
+from smtp_server import ClosedPort
 from digest.db import Database
 
 AT = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
@@ -162,10 +162,10 @@ def test_etag_and_last_modified_are_sent_back_and_a_304_reads_nothing(store):
 def test_a_failing_feed_is_recorded_and_retried_and_never_stops_the_others(store, tmp_path):
     (tmp_path / "bad.xml").write_text("<html><body>This is a web page, not a feed</body></html>")
     (tmp_path / "desk.atom").write_text(ATOM)
-    with FeedServer() as srv:
+    with FeedServer() as srv, ClosedPort() as closed:
         srv.docs["/broken"] = (500, "oops", {})
         srv.docs["/world.rss"] = (200, RSS, {})
-        dead = f"http://127.0.0.1:{free_port()}/feed"
+        dead = f"http://127.0.0.1:{closed}/feed"
         specs = [FeedSpec(srv.url + "/broken"), FeedSpec(dead), FeedSpec("bad.xml"), FeedSpec("missing.rss"),
                  FeedSpec(srv.url + "/world.rss"), FeedSpec("desk.atom")]
         r = pipeline.ingest(store, feed_specs=specs, at=AT, base_dir=tmp_path)

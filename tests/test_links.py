@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from conftest import parse
-from smtp_server import free_port
+from smtp_server import announced_port
 
 
 class Hrefs(HTMLParser):
@@ -46,13 +46,13 @@ def links(html: str, text: str, base: str) -> set[str]:
 def site(run, tmp_path, monkeypatch):
     """`digest serve` on a free port of 127.0.0.1, and DIGEST_BASE_URL pointing at it."""
     assert run("init").exit_code == 0
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("DIGEST_BASE_URL", base)
     log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "digest.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "digest.cli", "serve", "--port", "0"],
                             env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
+        port = announced_port(tmp_path / "serve.log", proc)
+        base = f"http://127.0.0.1:{port}"
+        monkeypatch.setenv("DIGEST_BASE_URL", base)     # the sends after start-up link to this server
         deadline = time.monotonic() + 60           # waiting for start-up only; nothing here is timed
         while True:
             try:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from smtp_server import free_port
+from smtp_server import announced_port
 
 pytestmark = pytest.mark.slow
 
@@ -72,10 +72,11 @@ def test_the_wheel_runs_demo_and_serve_from_an_empty_folder(tmp_path):
     assert len(list((empty / "demo-out").glob("*.eml"))) == 12
     assert str(ROOT) not in demo.stderr            # the shipped seeds, not this checkout's
 
-    port = free_port()
-    server = subprocess.Popen([digest, "serve", "--demo", "--port", str(port)], cwd=empty, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "serve.log"
+    server = subprocess.Popen([digest, "serve", "--demo", "--port", "0"], cwd=empty, env=env,
+                              stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     try:
+        port = announced_port(log, server)
         pages = {}
         deadline = time.monotonic() + 30
         for path in ("/archive/", "/feed/europe.xml"):
@@ -85,7 +86,7 @@ def test_the_wheel_runs_demo_and_serve_from_an_empty_folder(tmp_path):
                         pages[path] = (r.status, r.read().decode())
                     break
                 except OSError:
-                    assert server.poll() is None and time.monotonic() < deadline, server.communicate(timeout=5)
+                    assert server.poll() is None and time.monotonic() < deadline, log.read_text()
                     time.sleep(0.2)
     finally:
         server.terminate()

@@ -17,7 +17,7 @@ import subprocess
 import pytest
 
 from digest import config
-from smtp_server import Sink, free_port
+from smtp_server import ClosedPort, Sink
 from test_faults import SEND, errors, ledger, make_list, wait_for
 
 
@@ -221,8 +221,8 @@ def test_when_every_relay_refuses_the_sender_the_run_stops_and_blames_nobody(tmp
 
 def test_a_relay_that_cannot_be_reached_is_left_out_with_a_warning(tmp_path, run):
     everyone = make_list(tmp_path, run, 30)
-    down = f"smtp://127.0.0.1:{free_port()}"
-    with Sink(tmp_path / "a") as a:
+    with ClosedPort() as port, Sink(tmp_path / "a") as a:
+        down = f"smtp://127.0.0.1:{port}"
         write_relays(tmp_path, ("a", a.url, ""), ("b", down, "weight = 5"))
         r = send(tmp_path)
         assert r.returncode == 0, r.stderr
@@ -233,8 +233,9 @@ def test_a_relay_that_cannot_be_reached_is_left_out_with_a_warning(tmp_path, run
 
 def test_when_no_relay_can_be_reached_nothing_is_planned(tmp_path, run):
     make_list(tmp_path, run, 10)
-    write_relays(tmp_path, ("a", f"smtp://127.0.0.1:{free_port()}", ""), ("b", f"smtp://127.0.0.1:{free_port()}", ""))
-    r = send(tmp_path)
+    with ClosedPort() as a, ClosedPort() as b:
+        write_relays(tmp_path, ("a", f"smtp://127.0.0.1:{a}", ""), ("b", f"smtp://127.0.0.1:{b}", ""))
+        r = send(tmp_path)
     assert r.returncode == 2 and len(errors(r.stderr)) == 1 and "Traceback" not in r.stderr, r.stderr
     assert "No SMTP relay can be used" in errors(r.stderr)[0] and "relay a" in errors(r.stderr)[0]
     assert ledger(run) == []
@@ -242,8 +243,8 @@ def test_when_no_relay_can_be_reached_nothing_is_planned(tmp_path, run):
 
 def test_a_test_copy_goes_through_the_heaviest_relay_that_answers(tmp_path, run):
     make_list(tmp_path, run, 3)
-    with Sink(tmp_path / "a") as a:
-        write_relays(tmp_path, ("a", a.url, "weight = 1"), ("b", f"smtp://127.0.0.1:{free_port()}", "weight = 9"))
+    with Sink(tmp_path / "a") as a, ClosedPort() as down:
+        write_relays(tmp_path, ("a", a.url, "weight = 1"), ("b", f"smtp://127.0.0.1:{down}", "weight = 9"))
         r = run("send", "--test-to", "editor@example.org")
         assert r.exit_code == 0, r
         assert "Test copy sent to editor@example.org through a (250 OK" in r.stderr

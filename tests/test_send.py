@@ -6,7 +6,7 @@ import json
 import re
 
 from conftest import parse
-from smtp_server import free_port
+from smtp_server import ClosedPort
 
 
 def bodies(msg):
@@ -81,9 +81,9 @@ def test_dry_run_sends_and_records_nothing(run, seeded, smtp_env):
 
 
 def test_unreachable_relay_is_one_clear_line_and_nothing_is_marked_sent(run, seeded, monkeypatch, sink):
-    port = free_port()
-    monkeypatch.setenv("DIGEST_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    r = run("send", "--yes")
+    with ClosedPort() as port:
+        monkeypatch.setenv("DIGEST_SMTP_URL", f"smtp://127.0.0.1:{port}")
+        r = run("send", "--yes")
     assert r.exit_code != 0
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
     assert len(errors) == 1 and f"127.0.0.1:{port}" in errors[0]

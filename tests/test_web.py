@@ -264,29 +264,28 @@ def test_subscribe_form_when_enabled_sends_a_confirmation(db, smtp_env, tmp_path
     srv = Server()
     try:
         with httpx.Client(timeout=10) as client:
-            _subscribe_flow(db, smtp_env, srv, client)
+            page = client.get(srv.url("/subscribe"))
+            assert page.status_code == 200 and '<label for="email">' in page.text
+            wid = re.search(r'name="topic" value="(\d+)"[^>]*> World', page.text).group(1)
+            r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "Fan@Example.ORG",
+                                                         "topic": wid})
+            assert r.status_code == 200 and "Check your inbox" in r.text
+            assert sub(db, "Fan@example.org")["status"] == "pending"
+            # The confirmation: to them, with the link that activates them.
+            assert smtp_env.messages[-1][0] == ["Fan@example.org"]
+            text = parse(smtp_env.messages[-1][1]).get_body(("plain",)).get_content()
+            assert re.search(r"https://news\.example\.com/c/\S+", text)
+            # An address already subscribed gets the same answer and no mail (no address probing).
+            n = len(smtp_env.messages)
+            r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "ada@example.org",
+                                                         "topic": wid})
+            assert "Check your inbox" in r.text and len(smtp_env.messages) == n
+            r = client.post(srv.url("/subscribe"), data={"email": "x@example.org", "topic": wid})
+            assert r.status_code == 400                                  # no CSRF token
+            r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "nope", "topic": wid})
+            assert r.status_code == 400 and "not a valid email address" in r.text
     finally:
         srv.stop()
-
-
-def _subscribe_flow(db, smtp_env, srv, client):
-    page = client.get(srv.url("/subscribe"))
-    assert page.status_code == 200 and '<label for="email">' in page.text
-    wid = re.search(r'name="topic" value="(\d+)"[^>]*> World', page.text).group(1)
-    r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "Fan@Example.ORG",
-                                                 "topic": wid})
-    assert r.status_code == 200 and "Check your inbox" in r.text
-    assert sub(db, "Fan@example.org")["status"] == "pending"
-    assert smtp_env.messages[-1][0] == ["Fan@example.org"]
-    # An address already subscribed gets the same answer and no mail (no address probing).
-    n = len(smtp_env.messages)
-    r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "ada@example.org",
-                                                 "topic": wid})
-    assert "Check your inbox" in r.text and len(smtp_env.messages) == n
-    r = client.post(srv.url("/subscribe"), data={"email": "x@example.org", "topic": wid})
-    assert r.status_code == 400                                  # no CSRF token
-    r = client.post(srv.url("/subscribe"), data={"csrf": csrf_of(page.text), "email": "nope", "topic": wid})
-    assert r.status_code == 400 and "not a valid email address" in r.text
 
 
 # ---- archive and feeds ------------------------------------------------------------------------

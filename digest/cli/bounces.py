@@ -72,7 +72,8 @@ def bounces_process(app: App, files: tuple[str, ...], envelope_to: str | None, d
 
 @bounces_group.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=2525, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=2525, show_default=True, type=int,
+              help="Port to listen on (0: any free port, which the first line names).")
 @pass_app
 def bounces_serve(app: App, host: str, port: int) -> None:
     """Listen for bounces by SMTP and LMTP: the MTA hands the bounce domain to this port.
@@ -91,7 +92,7 @@ def bounces_serve(app: App, host: str, port: int) -> None:
     except OSError as exc:
         raise DigestError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
                           "Choose another --port, or stop what holds this one.") from None
-    say(f"Listening for bounces to @{app.cfg.bounce_domain} on {host}:{port} (SMTP and LMTP; Ctrl-C stops)")
+    say(f"Listening for bounces to @{app.cfg.bounce_domain} on {host}:{listener.port} (SMTP and LMTP; Ctrl-C stops)")
     try:
         stop.wait()
     finally:

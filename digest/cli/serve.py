@@ -12,7 +12,7 @@ from .app import App, pass_app, say
 
 @click.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port, which the first line names).")
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
 @click.option("--trusted-proxy", metavar="IP",
               help="The reverse proxy's address; its X-Forwarded-Proto/For/Host headers are then believed.")
@@ -35,8 +35,9 @@ def serve_command(app: App, host: str, port: int, threads: int, trusted_proxy: s
         proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
                  "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"},
                  "clear_untrusted_proxy_headers": True}
-    say(f"Serving {app.cfg.newsletter} subscriber pages on http://{host}:{port}/ (Ctrl-C stops)")
-    waitress.serve(wsgi, host=host, port=port, threads=threads, ident="digest", **proxy)
+    server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="digest", **proxy)
+    say(f"Serving {app.cfg.newsletter} subscriber pages on http://{host}:{server.effective_port}/ (Ctrl-C stops)")
+    server.run()
 
 
 def register(cli: click.Group) -> None:
