@@ -47,6 +47,7 @@ embraces wave waves march marches ride rides search searches clear clears ride r
 stage stages gesture gestures greet greets kneel kneels mourn mourns protest protests shout shouts sort sorts
 work works fly flies lie lies rest rests board boards cross crosses speak speaks shake shakes display displays
 hug hugs pray prays light lights remove removes""".split())
+_DETERMINERS = frozenset("the a an its their his her our this that these those of to for".split())
 _PHOTO_TAIL = re.compile(rf"(?:\bon\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_FULL_DATE}|,\s*[A-Z][\w.'’-]+"
                          r"(?:\s+[A-Z][\w.'’-]+)?)\.?\s*$")
 _SPEECH = re.compile(r"\b(?:said|says|told|according to|announced|reported)\b")
@@ -57,11 +58,11 @@ _DATELINE_AGENCY = re.compile(
     r"Xinhua|CNA|Kyodo|ANSA|Yonhap|[A-Z][A-Za-z ]{1,20} (?:News|Press|Wire)(?: Service)?)\)\s*[-—–]{1,2}\s*")
 # "SPRINGFIELD, Ill. --", "KYIV, Ukraine —", "BEIRUT —": a city in capitals, then a dash.
 _DATELINE_CAPS = re.compile(r"^[A-Z][A-Z'’.-]{2,}(?:\s[A-Z][A-Z'’.-]+){0,3}(?:,\s*[A-Z][\w.'’]*(?:\s[A-Z][\w.'’]*)?)?"
-                            r"\s*(?:[—–]|--?)\s+(?=\S)")
+                            r"\s*(?:[—–]|--?)\s+(?=[A-Z“\"‘])")
 # "17.00", "17:05 GMT", "Updated at 09.12 BST": a live blog's entry time.
 _TIMESTAMP = re.compile(r"^(?:(?:Updated|Posted)\s+(?:at\s+)?)?\d{1,2}[.:][0-5]\d\s*(?:(?:am|pm|a\.m\.|p\.m\.)\s*)?"
                         r"(?:(?:GMT|BST|CET|CEST|UTC|ET|EST|EDT|PT|PST|IST|JST|AEDT)\b\s*)?[:—–-]?\s*(?=[A-Z“\"‘]|$)")
-_STAMP_ONLY = re.compile(r"^(?:(?:Updated|Posted|Published|Last (?:updated|modified))\b[^.]{0,60}|"
+_STAMP_ONLY = re.compile(r"^(?:(?:Updated|Posted|Published|Last (?:updated|modified))\b(?:[^.]|\d\.\d){0,60}|"
                          r"\d{1,2}[.:][0-5]\d\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|CET|UTC|ET)?)$", re.IGNORECASE)
 _TEASER = re.compile(r"^(?:Read more|READ MORE|Related|RELATED|See also|Also read|Read also|More on this story|"
                      r"Watch|WATCH|Listen|Click here|Sign up|Subscribe|Follow (?:our|us|the) live)\b\s*[:»›|-]?"
@@ -105,9 +106,11 @@ def caption_reason(para: str) -> str | None:
         return None
     if _ENDS_IN_DATE.search(para) and len(re.findall(r"[.!?](?:\s|$)", para)) <= 2:
         return "ends in a date"
-    words = re.findall(r"[\w'’-]+", para)
-    first = [w.lower() for w in words[:8]]
-    if any(w in _PHOTO_VERBS for w in first[1:]) and _PHOTO_TAIL.search(para) and para.count(". ") == 0 \
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", para)[:8]]
+    # A verb, not a noun: "Rescuers search the harbour", not "Rescuers widened the search".
+    verb = any(w in _PHOTO_VERBS and words[k - 1] not in _DETERMINERS and not words[k - 1].endswith("ed")
+               for k, w in enumerate(words) if k)
+    if verb and _PHOTO_TAIL.search(para) and para.count(". ") == 0 \
             and not re.search(r"\b(?:was|were|had|has|have|will|would)\b", para):
         return "describes a photo in the present tense"
     return None
@@ -158,12 +161,14 @@ def clean_body(body: str, *, title: str = "") -> Cleaned:
             removed.append(Removed("teaser", para, "a link to another story"))
             continue
         if not kept:
-            why = caption_reason(para)
-            if why:
-                removed.append(Removed("caption", para, why))
-                continue
-        elif _CREDIT.search(para) and len(para.split()) <= 45:
-            removed.append(Removed("caption", para, "carries a photo credit"))
+            # A dateline opens a story, never a caption.
+            why = caption_reason(para) if strip_dateline(para)[1] is None else None
+        else:
+            short = len(para.split()) <= 45
+            why = "carries a photo credit" if short and _CREDIT.search(para) else \
+                "describes a photo" if short and _PHOTO_OPENING.match(para) else None
+        if why:
+            removed.append(Removed("caption", para, why))
             continue
         para, credits = strip_credits(para)
         removed += [Removed("credit", c, "a photo credit") for c in credits]
@@ -196,7 +201,7 @@ def clean_text(text: str) -> tuple[str, list[Removed]]:
     text, dateline = strip_dateline(text)
     if dateline:
         removed.append(Removed("dateline", dateline, "a dateline"))
-    tail = re.search(r"\s*(?:[.…]{1,3})?\s*(?:Read|Continue reading)\s*(?:more|More|MORE)?\s*[»›>…]*\s*$", text)
+    tail = re.search(r"\s*(?:…|\.\.\.)?\s*(?:Read|Continue reading)\s*(?:more|More|MORE)?\s*[»›>…]*\s*$", text)
     if tail and tail.start() > 0:
         removed.append(Removed("teaser", tail.group(0).strip(), "a link to the story"))
         text = text[:tail.start()]

@@ -66,7 +66,16 @@ def is_labels_line(line: str, vocabulary: set[str], *, title_repeated: bool) -> 
     if title_repeated:
         return True
     known = {v.lower() for v in vocabulary} | KNOWN_LABELS | SECTIONS
-    return any(label.lower() in known for label in split_labels(line, vocabulary))
+    labels = split_labels(line, vocabulary)
+    unknown = [x for x in labels if x.lower() not in known]
+    # "Harbour Library Reopens After Flood Repairs" holds an alias (Library) but reads as a title:
+    # a function word, or more than one word that is no known label.
+    return len(unknown) <= 1 and len(unknown) < len(labels) and not any(
+        w.lower() in _TITLE_WORDS for w in line.split())
+
+
+_TITLE_WORDS = frozenset("""a an the of to in on at for from by with after before over into as is are was were be
+has have will says said amid against under after than""".split())
 
 
 def parse_text(text: str, *, origin: str, vocabulary: set[str] = frozenset()) -> ParsedArticle:
