@@ -90,17 +90,15 @@ class Cleaned:
 
 
 def paragraphs(body: str) -> list[str]:
-    """Blank-line paragraphs; a body with no blank line but several lines has one paragraph a line."""
-    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    parts = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
-    return [" ".join(p.split()) for p in parts if p.strip()]
+    """One paragraph a line, as the summarizer reads a body (blank lines only separate them)."""
+    return [" ".join(p.split()) for p in re.split(r"\s*[\r\n]\s*", body or "") if p.strip()]
 
 
 def caption_reason(para: str) -> str | None:
     """Why a paragraph at the top of a body is a photo caption, or None when it reads as news."""
     if _PHOTO_OPENING.match(para):
         return "describes a photo"
-    if _CREDIT.search(para):
+    if has_credit(para):
         return "carries a photo credit"
     if len(para.split()) > 60 or _SPEECH.search(para):
         return None
@@ -126,7 +124,17 @@ def strip_dateline(para: str) -> tuple[str, str | None]:
     return para, None
 
 
+# Every credit holds one of these: a cheap test first, as most paragraphs hold none.
+_CREDIT_HINT = re.compile(r"/|Credit|Getty|Photo|Image|Picture|PHOTO")
+
+
+def has_credit(para: str) -> bool:
+    return bool(_CREDIT_HINT.search(para)) and bool(_CREDIT.search(para))
+
+
 def strip_credits(para: str) -> tuple[str, list[str]]:
+    if not _CREDIT_HINT.search(para):
+        return para, []
     found = [m.group(0) for m in _CREDIT.finditer(para)]
     if not found:
         return para, []
@@ -165,7 +173,7 @@ def clean_body(body: str, *, title: str = "") -> Cleaned:
             why = caption_reason(para) if strip_dateline(para)[1] is None else None
         else:
             short = len(para.split()) <= 45
-            why = "carries a photo credit" if short and _CREDIT.search(para) else \
+            why = "carries a photo credit" if short and has_credit(para) else \
                 "describes a photo" if short and _PHOTO_OPENING.match(para) else None
         if why:
             removed.append(Removed("caption", para, why))
