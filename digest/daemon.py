@@ -97,17 +97,11 @@ class Scheduler:
     def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
         s = self.cfg.ingest
         r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
-                            settings=self.cfg.summary, folder_sources=s.folder_sources,
-                            folder_topics=s.folder_topics)
-        for err in r.errors:
+                            settings=self.cfg.summary, folder_sources=s.folder_sources, folder_topics=s.folder_topics)
+        for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:
             log.warning("feed failed (tried again next time): %s", err)
-        for line in r.warnings:
-            log.warning("ingest: %s", line)
-        if r.no_topic:
-            log.warning("ingest: %d articles have no topic: they reach no subscriber (digest articles list --no-topic)",
-                        len(r.no_topic))
         log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
                  "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
                  r.feeds_unchanged, len(r.feed_errors))

@@ -63,16 +63,13 @@ def articles_ingest(app: App, paths: tuple[str, ...], topic: str | None) -> None
 
 
 def warn_ingest(report) -> None:
-    """Warnings, then the articles that reach nobody, on stderr."""
+    """The first ten warnings, then how many articles reach nobody, on stderr."""
     for line in report.warnings[:10]:
         say(f"Warning: {line}")
     if len(report.warnings) > 10:
         say(f"Warning: ... and {len(report.warnings) - 10} more like these")
-    if report.no_topic:
-        n = len(report.no_topic)
-        say(f"{n} article{' has' if n == 1 else 's have'} no topic: {'it reaches' if n == 1 else 'they reach'} "
-            f"no subscriber. List them with `digest articles list --no-topic`; file them with "
-            f"`--topic T` or `digest articles edit ID --topic T`.")
+    for line in report.notices()[len(report.warnings):]:
+        say(line)
 
 
 @articles_group.command(name="remove")

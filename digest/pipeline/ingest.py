@@ -38,6 +38,14 @@ class IngestReport:
     no_topic: list[int] = field(default_factory=list)      # stored under no topic: they reach no subscriber
     cleaned: int = 0                    # articles whose body lost a caption, credit, dateline, teaser...
 
+    def notices(self) -> list[str]:
+        """The warnings, then how many articles reach nobody: what a log or a terminal should show."""
+        n = len(self.no_topic)
+        return self.warnings + ([f"{n} article{' has' if n == 1 else 's have'} no topic: "
+                                 f"{'it reaches' if n == 1 else 'they reach'} no subscriber. List them with "
+                                 "`digest articles list --no-topic`; file them with `--topic T` or "
+                                 "`digest articles edit ID --topic T`."] if n else [])
+
 
 class _Store:
     """Summarize and store articles as they arrive, one summarizer over the whole store's words."""
