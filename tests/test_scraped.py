@@ -178,3 +178,36 @@ def test_articles_with_no_topic_are_listed_and_filed_by_hand(run, tmp_path):
     run("articles", "ingest", tmp_path / "b.txt")
     run("articles", "ingest", tmp_path / "b.txt", "--topic", "World")
     assert json.loads(run("articles", "list", "--no-topic", "--json").stdout) == []
+
+
+def test_a_watched_folder_and_a_feed_name_the_topic_of_their_unlabeled_articles(run, tmp_path):
+    from digest import config, pipeline
+    from digest.db import Database
+    (tmp_path / "wires").mkdir()
+    (tmp_path / "wires" / "ferry.txt").write_text("Ferry Saved\n\nThe council voted on Tuesday to keep the ferry.\n")
+    (tmp_path / "digest.toml").write_text('[ingest]\nfolders = [{path = "wires", topic = "World"}]\n'
+                                          f'feeds = [{{url = "{SCRAPED / "aljazeera.atom"}", topic = "world"}}]\n')
+    run("init")
+    run("topics", "add", "World")
+    cfg = config.load()
+    store = Database.open(cfg.db, create=False)
+    try:
+        report = pipeline.ingest(store, folders=cfg.ingest.folders, feed_specs=cfg.ingest.feeds,
+                                 folder_topics=cfg.ingest.folder_topics, base_dir=cfg.ingest.base_dir)
+    finally:
+        store.close()
+    assert len(report.added) == 3 and report.no_topic == []
+    assert all(a["topics"] == ["World"] for a in articles(run).values())
+
+
+def test_the_rhine_baltic_rail_and_house_panel_seeds_keep_the_summarizer_s_blurb(run):
+    from digest import readers, summarize
+    run("init")
+    run("articles", "ingest", SEEDS)
+    arts = articles(run)
+    for name in ("2026-11-19-rhine-delta-flood-study.txt", "2026-11-18-baltic-rail-section-opens.txt",
+                 "2026-11-23-house-panel-election-security.txt"):
+        parsed = readers.parse_text((SEEDS / name).read_text(), origin=name)
+        stored = arts[parsed.title]
+        assert stored["summary"] == summarize.summarize(parsed.title, parsed.body).summary
+        assert stored["summary"].split(".")[0] in parsed.body.split("\n\n")[0]      # the lede opens the blurb
