@@ -211,3 +211,21 @@ def test_the_rhine_baltic_rail_and_house_panel_seeds_keep_the_summarizer_s_blurb
         stored = arts[parsed.title]
         assert stored["summary"] == summarize.summarize(parsed.title, parsed.body).summary
         assert stored["summary"].split(".")[0] in parsed.body.split("\n\n")[0]      # the lede opens the blurb
+
+
+def test_a_standfirst_too_long_for_a_blurb_still_picks_the_paragraph_the_lede_starts_from(run, tmp_path):
+    f = tmp_path / "sudan.jsonl"
+    f.write_text(json.dumps({
+        "title": "Sudan talks resume",
+        "description": "Sudan's army and the RSF resumed talks in Jeddah on Monday. The mediators hope for a truce. "
+                       "Aid groups welcomed it.",
+        "body": "The war has lasted for more than three years and has displaced millions of people across the "
+                "country.\n\nNegotiators for Sudan's army and the RSF resumed talks in Jeddah on Monday after a pause, "
+                "mediators said.\n\nAid groups welcomed the talks."}) + "\n")
+    run("init")
+    run("articles", "ingest", f)
+    [a] = articles(run).values()
+    assert a["summary"].startswith("Negotiators for Sudan's army")
+    out = show(run, a["id"])
+    assert "[lede]" in out and "from sentence 2 of 3: Negotiators" in out
+    assert "Standfirst: Sudan's army and the RSF resumed talks" in out
