@@ -97,8 +97,8 @@ class Scheduler:
     def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
         s = self.cfg.ingest
         r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
-                            settings=self.cfg.summary, folder_sources=s.folder_sources)
-        for err in r.errors:
+                            settings=self.cfg.summary, folder_sources=s.folder_sources, folder_topics=s.folder_topics)
+        for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:
             log.warning("feed failed (tried again next time): %s", err)

@@ -47,6 +47,9 @@ class ParsedArticle:
     source: str | None = None      # publication name, if known
     published: dt.datetime | None = None
     origin: str | None = None      # file path or feed URL it came from
+    description: str | None = None     # the outlet's standfirst (a feed's description, a JSON `description`)
+    removed: list = field(default_factory=list)    # what the body cleaner took out (readers.clean.Removed)
+    notes: list[str] = field(default_factory=list)     # warnings about how the file was read
 
 
 @dataclass
@@ -54,6 +57,7 @@ class FeedSpec:
     """One configured feed: a URL or a path, plus labels given to all its entries (e.g. ["World"])."""
     url: str
     labels: list[str] = field(default_factory=list)
+    topic: str | None = None       # files the entries whose labels map to no topic
 
     @property
     def is_remote(self) -> bool:
@@ -88,6 +92,9 @@ class Article:
     cluster_id: int | None = None
     headline_override: str | None = None
     summary_override: str | None = None
+    description: str | None = None     # the outlet's standfirst, as given
+    removed: list[dict] = field(default_factory=list)   # {kind, text, why} the body cleaner took out
+    summary_source: str = "lede"       # where the machine's blurb came from: "lede" | "standfirst"
 
 
 @dataclass
@@ -123,6 +130,8 @@ class MachineSummary:
     summary: str
     sentences: list[int]
     has_override: bool
+    description: str | None = None
+    summary_source: str = "lede"
 
 
 @dataclass

@@ -39,8 +39,9 @@ def article_json(a) -> dict:
 
 @articles_group.command(name="ingest")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--topic", help="File the articles whose labels map to no topic (or that have none) under this topic.")
 @pass_app
-def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
+def articles_ingest(app: App, paths: tuple[str, ...], topic: str | None) -> None:
     """Ingest article files, folders or feeds: page-as-text .txt, JSON Lines .jsonl, RSS and Atom
     files (.xml, .rss, .atom, or recognised by their content), and the http(s) URL of a feed,
     fetched once.
@@ -48,12 +49,27 @@ def articles_ingest(app: App, paths: tuple[str, ...]) -> None:
     A file, entry or feed that cannot be read is named on stderr; the others are still ingested,
     and the command exits 1. An article removed with `digest articles remove` stays removed.
 
+    Bodies are cleaned first (captions, photo credits, datelines, live-blog times, "Read more"
+    teasers, repeated paragraphs); `digest articles show ID` says what went. An article filed under
+    no topic reaches no subscriber: the command says how many, and `--topic` files them.
+
     Example: digest articles ingest seeds/ incoming/extra.jsonl https://example.org/world.xml
     """
-    report = pipeline.ingest(app.db, paths=paths, settings=app.cfg.summary)
+    report = pipeline.ingest(app.db, paths=paths, settings=app.cfg.summary, topic=topic)
+    warn_ingest(report)
     removed = f", {len(report.removed)} removed earlier (left out)" if report.removed else ""
     finish(report.errors, f"Ingested: {len(report.added)} added, {len(report.updated)} updated, "
                           f"{len(report.unchanged)} unchanged{removed}, {len(report.errors)} failed")
+
+
+def warn_ingest(report) -> None:
+    """The first ten warnings, then how many articles reach nobody, on stderr."""
+    for line in report.warnings[:10]:
+        say(f"Warning: {line}")
+    if len(report.warnings) > 10:
+        say(f"Warning: ... and {len(report.warnings) - 10} more like these")
+    for line in report.notices()[len(report.warnings):]:
+        say(line)
 
 
 @articles_group.command(name="remove")
@@ -85,14 +101,19 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
 
 @articles_group.command(name="list")
 @click.option("--topic", help="Only articles in this topic.")
+@click.option("--no-topic", "no_topic", is_flag=True, help="Only articles filed under no topic (they reach nobody).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with headline and summary).")
 @pass_app
-def articles_list(app: App, topic: str | None, as_json: bool) -> None:
+def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool) -> None:
     """List articles, oldest first.
 
     Example: digest articles list --topic Europe --json
     """
+    if topic and no_topic:
+        raise click.UsageError("--topic and --no-topic exclude each other.")
     arts = pipeline.articles(app.db, topic)
+    if no_topic:
+        arts = [a for a in arts if not a.topics]
     if as_json:
         echo_json([article_json(a) for a in arts])
         return
@@ -115,7 +136,8 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     a, machine, others, picked = d.article, d.machine, d.others, d.sentences
     if as_json:
         echo_json({**article_json(a), "body": a.body, "caption": a.caption, "sources": a.sources,
-                   "author": a.author, "bio": a.bio,
+                   "author": a.author, "bio": a.bio, "description": a.description, "removed": a.removed,
+                   "summary_source": "editor" if a.summary_override else a.summary_source,
                    "machine": {"headline": machine.headline, "summary": machine.summary,
                                "sentences": [{"index": i + 1, "text": text} for i, text in picked]},
                    "cluster_articles": [{"id": o.id, "headline": o.headline, "source": o.source, "url": o.url}
@@ -126,11 +148,19 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     if a.headline_override:
         click.echo(f"          machine's, not printed while the editor's is set: {machine.headline}")
-    click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
+    source = "editor" if a.summary_override else a.summary_source
+    click.echo(f"Summary:  {a.summary}  [{source}]")
     if a.summary_override:
-        click.echo("          machine's, not printed while the editor's is set:")
+        click.echo(f"          machine's ({machine.summary_source}), not printed while the editor's is set:")
+    if machine.summary_source == "standfirst":
+        click.echo("  from the outlet's standfirst")
     for i, text in picked:
         click.echo(f"  from sentence {i + 1} of {d.total_sentences}: {text}")
+    if a.description and machine.summary_source != "standfirst":
+        click.echo(f"Standfirst: {a.description}  (not the blurb: read as evidence for the lede)")
+    for r in a.removed:
+        text = r["text"] if len(r["text"]) <= 60 else r["text"][:59].rsplit(" ", 1)[0] + " …"
+        click.echo(f"removed:  {r['kind']} '{text}' ({r['why']})")
     for label, value in (("Caption", a.caption), ("Sources", a.sources), ("Author", a.author), ("Bio", a.bio),
                          ("URL", a.url)):
         if value:
@@ -151,8 +181,10 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
 @click.option("--summary", help="The blurb to print instead of the machine's. An empty string goes back to "
                                 "the machine's.")
 @click.option("--clear", is_flag=True, help="Drop both overrides: the digest prints what the machine wrote.")
+@click.option("--topic", help="File the article under this topic too (e.g. one ingested without labels).")
 @pass_app
-def articles_edit(app: App, article_id: int, headline: str | None, summary: str | None, clear: bool) -> None:
+def articles_edit(app: App, article_id: int, headline: str | None, summary: str | None, clear: bool,
+                  topic: str | None) -> None:
     """Override the machine's headline or summary of one article.
 
     Overrides are what the digest prints from then on; they survive `digest articles resummarize`
@@ -163,8 +195,13 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
     """
     if clear and (headline is not None or summary is not None):
         raise click.UsageError("--clear drops both overrides; give it alone, or use --headline/--summary.")
-    if not clear and headline is None and summary is None:
-        raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT or --clear.")
+    if not clear and headline is None and summary is None and topic is None:
+        raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT, --topic T or --clear.")
+    if topic is not None:
+        a = pipeline.file_article(app.db, article_id, topic)
+        click.echo(f"Topics:   {', '.join(a.topics)}")
+        if not clear and headline is None and summary is None:
+            return
     a, warning = pipeline.edit_article(app.db, article_id, headline=headline, summary=summary, clear=clear)
     if warning:
         say(f"Warning: {warning}")

@@ -46,6 +46,7 @@ class IngestSettings:
     folders: list[Path] = field(default_factory=list)      # watched folders, resolved
     feeds: list[FeedSpec] = field(default_factory=list)
     folder_sources: dict[Path, str] = field(default_factory=dict)   # the outlet of a folder's articles
+    folder_topics: dict[Path, str] = field(default_factory=dict)    # the topic of its unlabeled articles
     base_dir: Path = field(default_factory=Path.cwd)        # feed files are read relative to this
 
     @property
@@ -179,16 +180,20 @@ def ingest_settings(table: dict, *, base: Path, where: str) -> IngestSettings:
     if isinstance(raw_folders, str) or not isinstance(raw_folders, list):
         raw_folders = [None]
     for item in raw_folders:
-        if isinstance(item, dict) and isinstance(item.get("path"), str) and set(item) <= {"path", "source"} \
-                and isinstance(item.get("source", ""), str):
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and set(item) <= {"path", "source", "topic"} \
+                and isinstance(item.get("source", ""), str) and isinstance(item.get("topic", ""), str):
             out.folders.append((base / item["path"]).resolve())
             if item.get("source", "").strip():
                 out.folder_sources[(base / item["path"]).resolve()] = item["source"].strip()
+            if item.get("topic", "").strip():
+                out.folder_topics[(base / item["path"]).resolve()] = item["topic"].strip()
         elif isinstance(item, str):
             out.folders.append((base / item).resolve())
         else:
-            raise ConfigError(f"{where}: [ingest] folders must be a list of paths or {{path = ..., source = ...}}.",
-                              'Example: folders = ["incoming/", {path = "wires/", source = "Compass Wire"}]')
+            raise ConfigError(f"{where}: [ingest] folders must be a list of paths or "
+                              "{path = ..., source = ..., topic = ...}.",
+                              'Example: folders = ["incoming/", {path = "wires/", source = "Compass Wire", '
+                              'topic = "World"}]')
     raw_feeds = table.get("feeds", [])
     if isinstance(raw_feeds, str) or not isinstance(raw_feeds, list):
         raise ConfigError(f"{where}: [ingest] feeds must be a list.",
@@ -196,11 +201,13 @@ def ingest_settings(table: dict, *, base: Path, where: str) -> IngestSettings:
     for n, item in enumerate(raw_feeds, 1):
         if isinstance(item, str) and item.strip():
             out.feeds.append(FeedSpec(item.strip()))
-        elif isinstance(item, dict) and isinstance(item.get("url"), str) and isinstance(item.get("labels", []), list):
-            out.feeds.append(FeedSpec(item["url"].strip(), [str(x) for x in item.get("labels", [])]))
+        elif isinstance(item, dict) and isinstance(item.get("url"), str) and isinstance(item.get("labels", []), list) \
+                and isinstance(item.get("topic", ""), str):
+            out.feeds.append(FeedSpec(item["url"].strip(), [str(x) for x in item.get("labels", [])],
+                                      item.get("topic", "").strip() or None))
         else:
             raise ConfigError(f"{where}: [ingest] feeds entry {n} ({item!r}) is neither a URL/path nor "
-                              "{url = ..., labels = [...]}.",
+                              "{url = ..., labels = [...], topic = ...}.",
                               'Example: feeds = ["feeds/local.atom", {url = "https://x.org/rss", labels = ["World"]}]')
     return out
 

@@ -20,13 +20,17 @@ FIND_BY_GUID = "SELECT id, checksum, removed_at FROM articles WHERE guid = ?"
 UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :body, labels = :labels,
     caption = :caption, sources = :sources, author = :author, bio = :bio, url = :url, source = :source,
     published = :published, origin = :origin, updated_at = :updated_at, headline = :headline, summary = :summary,
-    summary_sentences = :summary_sentences WHERE id = :id"""
+    summary_sentences = :summary_sentences, description = :description, removed = :removed,
+    summary_source = :summary_source WHERE id = :id"""
 NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'ingest_seq' RETURNING value"
 INSERT = """INSERT INTO articles (guid, checksum, title, body, labels, caption, sources, author, bio, url, source,
-    published, origin, ingested_at, updated_at, headline, summary, summary_sentences, seq)
+    published, origin, ingested_at, updated_at, headline, summary, summary_sentences, seq, description, removed,
+    summary_source)
     VALUES (:guid, :checksum, :title, :body, :labels, :caption, :sources, :author, :bio, :url, :source,
-    :published, :origin, :updated_at, :updated_at, :headline, :summary, :summary_sentences, :seq)"""
+    :published, :origin, :updated_at, :updated_at, :headline, :summary, :summary_sentences, :seq, :description,
+    :removed, :summary_source)"""
 UNFILE = "DELETE FROM article_topics WHERE article_id = ?"
+HAS_TOPIC = "SELECT 1 FROM article_topics WHERE article_id = ? LIMIT 1"
 FILE_UNDER = "INSERT OR IGNORE INTO article_topics (article_id, topic_id) SELECT ?, id FROM topics WHERE name = ?"
 
 SELECT = """SELECT a.*, (SELECT group_concat(t.name, char(31)) FROM article_topics x JOIN topics t ON t.id = x.topic_id
@@ -46,11 +50,11 @@ COUNT_BETWEEN = "SELECT count(*) FROM articles a" + IN_WINDOW
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
 FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
 LIVE_BODIES = "SELECT body FROM articles WHERE removed_at IS NULL"
-SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ? WHERE id = ?"
+SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
 SET_HEADLINE_OVERRIDE = "UPDATE articles SET headline_override = ? WHERE id = ?"
 SET_SUMMARY_OVERRIDE = "UPDATE articles SET summary_override = ? WHERE id = ?"
 SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
-MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences,
+MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
     (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
     WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
 TEXTS_SINCE = ("SELECT id, title, body, published, ingested_at FROM articles"
@@ -79,6 +83,7 @@ def _article(r: sqlite3.Row) -> Article:
         ingested_at=parse_ts(r["ingested_at"]), caption=r["caption"], sources=r["sources"],
         author=r["author"], bio=r["bio"], cluster_id=r["cluster_id"],
         headline_override=r["headline_override"], summary_override=r["summary_override"],
+        description=r["description"], removed=json.loads(r["removed"] or "[]"), summary_source=r["summary_source"],
     )
 
 
@@ -94,7 +99,8 @@ def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
 
 class Articles(Repository):
     def upsert(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str], headline: str,
-               summary: str, sentences: list[int], at: dt.datetime | None = None) -> tuple[int, str]:
+               summary: str, sentences: list[int], at: dt.datetime | None = None,
+               summary_source: str = "lede") -> tuple[int, str]:
         """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
         "removed"): an article an admin removed is not brought back by ingesting it again.
 
@@ -104,12 +110,17 @@ class Articles(Repository):
         values = dict(checksum=checksum, title=art.title, body=art.body, labels=json.dumps(art.labels),
                       caption=art.caption, sources=art.sources, author=art.author, bio=art.bio, url=art.url,
                       source=art.source, published=ts(art.published), origin=art.origin, updated_at=ts(at or now()),
-                      headline=headline, summary=summary, summary_sentences=json.dumps(sentences))
+                      headline=headline, summary=summary, summary_sentences=json.dumps(sentences),
+                      description=art.description, summary_source=summary_source,
+                      removed=json.dumps([{"kind": r.kind, "text": r.text, "why": r.why} for r in art.removed]))
         with self.transaction():
             row = self._one(FIND_BY_GUID, [guid])
             if row is not None and row["removed_at"]:
                 return row["id"], "removed"
             if row is not None and row["checksum"] == checksum:
+                # Unchanged, but ingested again with a default topic (`--topic`) after it was filed under none.
+                if topics and self._one(HAS_TOPIC, [row["id"]]) is None:
+                    self.conn.executemany(FILE_UNDER, [(row["id"], name) for name in topics])
                 return row["id"], "unchanged"
             if row is not None:
                 article_id, outcome = row["id"], "updated"
@@ -184,13 +195,21 @@ class Articles(Repository):
         if wanted is not None:
             _missing(wanted, (r["id"] for r in rows), "List them with `digest articles list`.")
         return [MachineSummary(r["id"], r["title"], r["body"], r["source"], r["headline"], r["summary"],
-                               json.loads(r["summary_sentences"]), bool(r["has_override"])) for r in rows]
+                               json.loads(r["summary_sentences"]), bool(r["has_override"]), r["description"],
+                               r["summary_source"]) for r in rows]
 
-    def set_summaries(self, rows: list[tuple[int, str, str, list[int]]]) -> None:
-        """(id, headline, summary, sentences) written in one transaction; editor overrides are separate
-        columns and stay as they are."""
+    def set_summaries(self, rows: list[tuple]) -> None:
+        """(id, headline, summary, sentences[, source]) written in one transaction; editor overrides
+        are separate columns and stay as they are."""
         with self.transaction():
-            self.conn.executemany(SET_SUMMARY, [(h, s, json.dumps(sent), i) for i, h, s, sent in rows])
+            self.conn.executemany(SET_SUMMARY, [(r[1], r[2], json.dumps(r[3]), r[4] if len(r) > 4 else "lede", r[0])
+                                                for r in rows])
+
+    def file_under(self, article_id: int, topic: str) -> None:
+        """File one article under one more topic (an editor's `articles edit --topic`)."""
+        self.get(article_id)
+        with self.transaction():
+            self.conn.execute(FILE_UNDER, (article_id, topic))
 
     def texts_since(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[ArticleText]:
         """The articles ingested after `since`, plus the given ids (an edited re-ingest keeps its

@@ -222,6 +222,18 @@ def m009_delivery_relay(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN relay TEXT")
 
 
+@migrations()
+def m012_article_cleaning(db: sqlite_utils.Database) -> None:
+    # Bodies arrive with captions, credits, datelines and teasers; ingest cleans them and keeps what
+    # it removed (JSON [{kind, text, why}]) for `digest articles show`. The outlet's standfirst is
+    # kept too, and which source the machine's blurb came from ("lede" or "standfirst").
+    db.executescript("""
+    ALTER TABLE articles ADD COLUMN description TEXT;
+    ALTER TABLE articles ADD COLUMN removed TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE articles ADD COLUMN summary_source TEXT NOT NULL DEFAULT 'lede';
+    """)
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

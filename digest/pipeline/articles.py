@@ -1,12 +1,13 @@
 """Articles after they are stored: one story told by several sources clustered into one, the
 machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
 article with where its blurb came from, override its text, remove it.
-May import: clock, cluster, config, db, errors, lint, models, summarize.
+May import: clock, cluster, config, db, errors, lint, models, readers.clean, summarize.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,14 +19,41 @@ from ..db import Database
 from ..errors import DigestError
 from ..lint import LONG_HEADLINE
 from ..models import Article, MachineSummary, Removal
+from ..readers import clean
+from ..summarize import standfirst
 
 CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for other reports of its story
 
 
 def summarize_article(title: str, body: str, outlet: str | None, df: summarize.DocFreq,
-                      settings: SummarySettings) -> summarize.Summary:
-    return summarize.summarize(title, body, df=df, max_words=settings.max_words,
-                               max_sentences=settings.max_sentences, outlet=outlet, site_names=settings.site_names)
+                      settings: SummarySettings, description: str | None = None) -> tuple[summarize.Summary, str]:
+    """The machine's headline and blurb, and where the blurb came from: the outlet's standfirst
+    when it stands alone as news ("standfirst"), else the body ("lede"). A standfirst that cannot
+    be the blurb still points at the body paragraph it summarizes, which the lede then starts from."""
+    s = summarize.summarize(title, body, df=df, max_words=settings.max_words,
+                            max_sentences=settings.max_sentences, outlet=outlet, site_names=settings.site_names)
+    if not description:
+        return s, "lede"
+    cleaned, _ = clean.clean_text(description)
+    text = standfirst.as_blurb(cleaned, title=title, max_words=settings.max_words,
+                               max_sentences=settings.max_sentences)
+    if text and not _same_words(text, s.summary):
+        return summarize.Summary(s.headline, text, []), "standfirst"
+    near = standfirst.closest(cleaned, body)
+    paras = clean.paragraphs(body)
+    first = s.sentences[0] if s.sentences else 0
+    before = [len(summarize.split_sentences(p)) for p in paras]
+    lede_para = next((k for k in range(len(paras)) if sum(before[:k + 1]) > first), 0)
+    if near is not None and near > lede_para:
+        text, picked = summarize.blurb("\n\n".join(paras[near:]), df=df, max_sentences=settings.max_sentences,
+                                       max_words=settings.max_words)
+        if text:
+            return summarize.Summary(s.headline, text, [i + sum(before[:near]) for i in picked]), "lede"
+    return s, "lede"
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.sub(r"\W+", " ", a.lower()).strip() == re.sub(r"\W+", " ", b.lower()).strip()
 
 
 def cluster_recent(db: Database, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
@@ -63,10 +91,12 @@ def resummarize(db: Database, ids: Iterable[int] | None = None, *,
     df = summarize.DocFreq.from_texts(db.articles.bodies())
     report, writes = ResummaryReport(), []
     for row in rows:
-        s = summarize_article(row.title, row.body, row.source, df, settings or SummarySettings())
+        s, source = summarize_article(row.title, row.body, row.source, df, settings or SummarySettings(),
+                                      row.description)
         report.checked += 1
-        if (s.headline, s.summary, s.sentences) != (row.headline, row.summary, row.sentences):
-            writes.append((row.id, s.headline, s.summary, s.sentences))
+        if (s.headline, s.summary, s.sentences, source) != (row.headline, row.summary, row.sentences,
+                                                             row.summary_source):
+            writes.append((row.id, s.headline, s.summary, s.sentences, source))
             report.changed.append(row.id)
             if row.has_override:
                 report.overridden.append(row.id)
@@ -114,6 +144,13 @@ def edit_article(db: Database, article_id: int, *, headline: str | None = None, 
         warning = (f"the headline of article {article_id} is {len(headline)} characters, over {LONG_HEADLINE}; "
                    "it is saved, but may wrap or be cut in the subject line.")
     return db.articles.get(article_id), warning
+
+
+def file_article(db: Database, article_id: int, topic: str) -> Article:
+    """File one article under one more topic by hand (one ingested without labels, say)."""
+    name = db.topics.get(topic).name
+    db.articles.file_under(article_id, name)
+    return db.articles.get(article_id)
 
 
 def removal_preview(db: Database, ids: Iterable[int]) -> list[Removal]:

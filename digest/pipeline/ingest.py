@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import readers, summarize
-from ..readers import feeds, watch
+from ..readers import clean, feeds, watch
 from ..clock import now
 from ..config import SummarySettings
 from ..db import Database
@@ -34,6 +34,17 @@ class IngestReport:
     feeds: int = 0                      # feeds that had something new
     feeds_unchanged: int = 0            # 304 Not Modified, or the same file as last time
     feed_errors: list[ParseError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)      # read, but not as the writer may have meant
+    no_topic: list[int] = field(default_factory=list)      # stored under no topic: they reach no subscriber
+    cleaned: int = 0                    # articles whose body lost a caption, credit, dateline, teaser...
+
+    def notices(self) -> list[str]:
+        """The warnings, then how many articles reach nobody: what a log or a terminal should show."""
+        n = len(self.no_topic)
+        return self.warnings + ([f"{n} article{' has' if n == 1 else 's have'} no topic: "
+                                 f"{'it reaches' if n == 1 else 'they reach'} no subscriber. List them with "
+                                 "`digest articles list --no-topic`; file them with `--topic T` or "
+                                 "`digest articles edit ID --topic T`."] if n else [])
 
 
 class _Store:
@@ -45,29 +56,44 @@ class _Store:
         self.vocabulary = set(self.aliases)
         self.df: summarize.DocFreq | None = None
 
-    def __call__(self, art: ParsedArticle) -> int:
+    def __call__(self, art: ParsedArticle, topic: str | None = None) -> int:
+        """Store one article; `topic` files it when its labels map to no topic."""
         if self.df is None:      # built only when something arrived: an idle scan stays cheap
             self.df = summarize.DocFreq.from_texts(self.db.articles.bodies())
-        guid, checksum = readers.identity(art)
+        guid, checksum = readers.identity(art)      # of the article as given: the cleaner may change
+        self.report.warnings += art.notes
+        cleaned = clean.clean_body(art.body, title=art.title)
+        art = replace(art, body=cleaned.body, removed=cleaned.removed)
+        self.report.cleaned += bool(cleaned.removed)
         self.df.add(art.body)
-        s = summarize_article(art.title, art.body, art.source, self.df, self.settings)
+        s, source = summarize_article(art.title, art.body, art.source, self.df, self.settings, art.description)
+        topics = readers.map_topics(art.labels, self.aliases) or ([topic] if topic else [])
         article_id, outcome = self.db.articles.upsert(
-            art, guid=guid, checksum=checksum, topics=readers.map_topics(art.labels, self.aliases),
-            headline=s.headline, summary=s.summary, sentences=s.sentences, at=self.at)
+            art, guid=guid, checksum=checksum, topics=topics, headline=s.headline, summary=s.summary,
+            sentences=s.sentences, at=self.at, summary_source=source)
         getattr(self.report, outcome).append(article_id)
+        if not topics and outcome in ("added", "updated"):
+            self.report.no_topic.append(article_id)
         return article_id
 
 
 def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[Path] = (),
            feed_specs: Iterable[FeedSpec] = (), at: dt.datetime | None = None, base_dir: Path | None = None,
-           settings: SummarySettings | None = None, folder_sources: dict[Path, str] | None = None) -> IngestReport:
+           settings: SummarySettings | None = None, folder_sources: dict[Path, str] | None = None,
+           topic: str | None = None, folder_topics: dict[Path, str] | None = None) -> IngestReport:
     """Read, summarize and store every article from these sources, all stamped `at` (default now).
 
     `folder_sources` names the outlet of a watched folder's articles (a JSON Lines `source` of
-    their own wins); a feed's title is its entries' outlet.
+    their own wins); a feed's title is its entries' outlet. `topic` (for `paths`), `folder_topics`
+    and a feed's own topic file the articles whose labels map to no topic.
     """
     settings = settings or SummarySettings()
     folders, feed_specs = list(folders), list(feed_specs)
+    # A default topic by name, slug or alias; an unknown one is an error before anything is read.
+    named = lambda t: db.topics.get(t).name if t else None  # noqa: E731
+    topic = named(topic)
+    folder_topics = {Path(k): named(v) for k, v in (folder_topics or {}).items()}
+    feed_specs = [replace(f, topic=named(f.topic)) for f in feed_specs]
     if folders or feed_specs:
         at = at or now()        # a scheduler's pass: one instant for everything it stored
     report = IngestReport()
@@ -80,12 +106,13 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
             report.errors.append(exc)
             continue
         for art in got.entries or []:
-            keep(art)
+            keep(art, topic)
         report.errors += got.errors
     for path in readers.expand_paths([p for p in paths if not feeds.is_url(p)]):
-        _read(path, keep, report)
+        _read(path, keep, report, topic=topic)
     for folder in folders:
-        _watched(Path(folder), (folder_sources or {}).get(Path(folder)), keep, report)
+        _watched(Path(folder), (folder_sources or {}).get(Path(folder)), keep, report,
+                 folder_topics.get(Path(folder)))
     for spec in feed_specs:
         _feed(db, spec, at, base_dir, keep, report)
     if report.added or report.updated:
@@ -95,24 +122,27 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
     return report
 
 
-def _read(path: Path, keep: _Store, report: IngestReport, outlet: str | None = None) -> tuple[int, int]:
+def _read(path: Path, keep: _Store, report: IngestReport, outlet: str | None = None,
+          topic: str | None = None) -> tuple[int, int]:
     """Every article in one file; returns (stored, bad)."""
     good = bad = 0
     for item in readers.read_path(path, keep.vocabulary):
         if isinstance(item, ParseError):
             report.errors.append(item)
             bad += 1
+        elif isinstance(item, str):         # a warning about the file (fields it does not read)
+            report.warnings.append(item)
         else:
             item.source = item.source or outlet
-            keep(item)
+            keep(item, topic)
             good += 1
     return good, bad
 
 
-def _watched(folder: Path, outlet: str | None, keep: _Store, report: IngestReport) -> None:
+def _watched(folder: Path, outlet: str | None, keep: _Store, report: IngestReport, topic: str | None = None) -> None:
     """New files of a watched folder, each moved to done/ once read (failed/ when nothing in it was)."""
     for path in watch.new_files(folder):
-        good, bad = _read(path, keep, report, outlet)
+        good, bad = _read(path, keep, report, outlet, topic)
         report.files += 1
         try:
             watch.file_away(folder, path, watch.DONE if good or not bad else watch.FAILED)
@@ -138,7 +168,7 @@ def _feed(db: Database, spec: FeedSpec, at: dt.datetime, base_dir: Path | None, 
         report.feeds_unchanged += 1
         return
     for art in got.entries:
-        keep(art)
+        keep(art, spec.topic)
     report.errors += got.errors
     report.feeds += 1
     db.feeds.record(spec.url, at=at, etag=got.etag, modified=got.modified, entries=len(got.entries))

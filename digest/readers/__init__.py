@@ -20,14 +20,15 @@ from pathlib import Path
 from ..errors import ParseError
 from ..models import ParsedArticle
 from . import feeds
-from .jsonl import parse_json_article
+from .jsonl import KNOWN_FIELDS, parse_json_article
 from .text import parse_text, split_labels  # noqa: F401  (split_labels: tests read labels alone)
 
 SUFFIXES = {".txt", ".jsonl", ".json", ".xml", ".rss", ".atom"}   # the last three: feeds
 
 
-def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[ParsedArticle | ParseError]:
-    """Yield every article in a file, or a ParseError per bad file/line: one bad one never stops the rest."""
+def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[ParsedArticle | ParseError | str]:
+    """Yield every article in a file, or a ParseError per bad file/line: one bad one never stops the
+    rest; a str is a warning about the file (JSON fields it does not read, named once per file)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -52,27 +53,41 @@ def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[Parsed
         yield ParseError(f"{path}: not UTF-8 text (binary file?)")
         return
     if path.suffix in (".jsonl", ".json"):
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield ParseError(f"{where}: invalid JSON ({exc.msg})")
-                continue
-            except (ValueError, RecursionError) as exc:    # a 5,000-digit number, [[[[...]]]] nested too deep
-                yield ParseError(f"{where}: invalid JSON ({exc.__class__.__name__}: {str(exc)[:80]})")
-                continue
-            try:
-                yield parse_json_article(obj, origin=where)
-            except ParseError as exc:
-                yield exc
+        unread: dict[str, int] = {}
+        yield from _json_lines(path, text, unread)
+        if unread:
+            names = ", ".join(f'"{k}" (line {n})' for k, n in sorted(unread.items()))
+            yield (f"{path}: field{'s' if len(unread) > 1 else ''} {names} not read "
+                   f"(known fields: {', '.join(KNOWN_FIELDS)})")
         return
     try:
         yield parse_text(text, origin=str(path), vocabulary=vocabulary)
     except ParseError as exc:
         yield exc
+
+
+def _json_lines(path: Path, text: str, unread: dict[str, int]) -> Iterator[ParsedArticle | ParseError]:
+    """The articles of a JSON Lines file; fields not read are gathered in `unread` (name -> first line)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ParseError(f"{where}: invalid JSON ({exc.msg})")
+            continue
+        except (ValueError, RecursionError) as exc:    # a 5,000-digit number, [[[[...]]]] nested too deep
+            yield ParseError(f"{where}: invalid JSON ({exc.__class__.__name__}: {str(exc)[:80]})")
+            continue
+        if isinstance(obj, dict):
+            for key in obj:
+                if key not in KNOWN_FIELDS:
+                    unread.setdefault(key, n)
+        try:
+            yield parse_json_article(obj, origin=where)
+        except ParseError as exc:
+            yield exc
 
 
 def expand_paths(paths: list[str | Path]) -> Iterator[Path]:
@@ -99,8 +114,11 @@ def identity(art: ParsedArticle) -> tuple[str, str]:
         # the title as written and the opening words of the body do.
         opening = " ".join(re.sub(r"\W+", " ", art.body.lower()).split()[:40])
         guid = "text:" + " ".join(art.title.split()) + " | " + opening
-    content = json.dumps([art.title, art.body, art.labels, art.caption, art.sources, art.author, art.bio,
-                          art.url, art.source, art.published.isoformat() if art.published else None])
+    fields = [art.title, art.body, art.labels, art.caption, art.sources, art.author, art.bio,
+              art.url, art.source, art.published.isoformat() if art.published else None]
+    if art.description:             # only when given: the checksums of articles without one stay as they were
+        fields.append(art.description)
+    content = json.dumps(fields)
     return guid, hashlib.sha256(content.encode()).hexdigest()
 
 

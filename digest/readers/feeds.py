@@ -6,8 +6,9 @@ part. A feed that cannot be fetched or parsed raises ParseError naming the feed 
 the caller logs it and tries again next time. Entries become articles: title, the content (or
 summary) stripped of HTML as the body, link as url, published, categories as labels; the feed's
 title is the outlet (`source`) and the entry's author the byline. An entry without a title is
-kept: the digest writes its headline from the lede.
-May import: errors, models, and digest.__version__.
+kept: the digest writes its headline from the lede. An entry's summary beside its content is
+the outlet's standfirst (`description`), unless it only repeats the body's first paragraph.
+May import: errors, models, .clean, and digest.__version__.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import feedparser
 from .. import __version__
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
+from .clean import is_junk_title
 
 USER_AGENT = f"digest/{__version__} (+feed reader)"
 TIMEOUT = 20.0
@@ -178,6 +180,8 @@ def entry_article(entry, *, origin: str, source: str | None, labels: list[str]) 
     content = next((c.get("value") for c in contents if "html" in (c.get("type") or "")), None) \
         or (contents[0].get("value") if contents else None)
     body = html_to_text(content or entry.get("summary") or entry.get("description"))
+    if title and is_junk_title(title):
+        raise ParseError(f"the title {title[:60]!r} is only markup or unexpanded entities, no words")
     if not body:
         raise ParseError(f'"{title}" has no text (no content or summary)' if title else "no title and no text")
     tags = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
@@ -186,7 +190,18 @@ def entry_article(entry, *, origin: str, source: str | None, labels: list[str]) 
     unique = [x for x in found if x and not (x.lower() in seen or seen.add(x.lower()))]
     return ParsedArticle(title=title, body=body, labels=unique, url=entry.get("link") or None,
                          source=source, author=entry.get("author") or None,
-                         published=_published(entry), origin=origin)
+                         published=_published(entry), origin=origin,
+                         description=_standfirst(entry, body) if content else None)
+
+
+def _standfirst(entry, body: str) -> str | None:
+    """The entry's summary when it is more than the body's first paragraph repeated (or cut short)."""
+    text = " ".join(html_to_text(entry.get("summary") or entry.get("description")).split())
+    key = re.sub(r"\W+", " ", text.lower()).strip()
+    first = re.sub(r"\W+", " ", body.split("\n\n", 1)[0].lower()).strip()
+    if not key or first.startswith(key) or key.startswith(first):
+        return None
+    return text
 
 
 def _published(entry) -> dt.datetime | None:

@@ -1,8 +1,8 @@
-"""JSON Lines articles: one object per line (title, body, labels|topics, url, source, published,
-caption, sources, author, bio). The title may be missing: the digest then writes a headline from
+"""JSON Lines articles: one object per line (title, body|content, labels|topics|categories, url,
+source, published, caption, sources, author, bio, description|standfirst; README lists their types). The title may be missing: the digest then writes a headline from
 the lede. Every field read is checked for its type: JSON from elsewhere can hold anything, and
 nothing of a wrong type may reach the store.
-May import: errors, models, and .dates.
+May import: errors, models, .clean and .dates.
 """
 
 from __future__ import annotations
@@ -11,10 +11,15 @@ import datetime as dt
 
 from ..errors import ParseError
 from ..models import ParsedArticle
+from .clean import is_junk_title
 from .dates import date_from_text
 
-TEXT_FIELDS = ("title", "body", "content", "url", "source", "caption", "sources", "author", "bio", "published")
+TEXT_FIELDS = ("title", "body", "content", "url", "source", "caption", "sources", "author", "bio", "published",
+               "description", "standfirst")
 LABEL_FIELDS = ("labels", "topics", "categories")
+KNOWN_FIELDS = TEXT_FIELDS + LABEL_FIELDS
+# Fields other exports put the body in: named in the error, so the writer knows what to rename.
+BODY_ELSEWHERE = ("text", "article", "article_body", "articleBody", "story", "html", "full_text", "content_html")
 
 
 def _check_fields(obj: dict, origin: str) -> None:
@@ -60,7 +65,17 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
     title = (obj.get("title") or "").strip()
     body = (obj.get("body") or obj.get("content") or "").strip()
     if not body:
+        elsewhere = [k for k in BODY_ELSEWHERE if isinstance(obj.get(k), str) and obj[k].strip()]
+        if elsewhere:
+            raise ParseError(f'{origin}: no "body" or "content" field; "{elsewhere[0]}" is not read',
+                             f'Rename "{elsewhere[0]}" to "body" (the title is optional).')
+        if "body" not in obj and "content" not in obj:
+            raise ParseError(f'{origin}: no body text (no "body" or "content" field)',
+                             "Give each line a `body` (the title is optional).")
         raise ParseError(f"{origin}: no body text", "Give each line a `body` (the title is optional).")
+    if title and is_junk_title(title):
+        raise ParseError(f"{origin}: the title {title[:60]!r} is only markup or unexpanded entities, no words",
+                         "Give the title as plain text (decode &amp; and the like before export).")
     labels = obj.get("labels") or obj.get("topics") or obj.get("categories") or []
     if isinstance(labels, str):
         labels = [x.strip() for x in labels.split(";") if x.strip()]
@@ -78,4 +93,5 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
     return ParsedArticle(
         title=title, body=body, labels=[x.strip() for x in labels if x.strip()], caption=opt("caption"),
         sources=opt("sources"), author=opt("author"), bio=opt("bio"), url=opt("url"),
-        source=opt("source"), published=published, origin=origin)
+        source=opt("source"), published=published, origin=origin,
+        description=opt("description") or opt("standfirst"))
