@@ -223,7 +223,7 @@ def m009_delivery_relay(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m012_article_cleaning(db: sqlite_utils.Database) -> None:
+def m010_article_cleaning(db: sqlite_utils.Database) -> None:
     # Bodies arrive with captions, credits, datelines and teasers; ingest cleans them and keeps what
     # it removed (JSON [{kind, text, why}]) for `digest articles show`. The outlet's standfirst is
     # kept too, and which source the machine's blurb came from ("lede" or "standfirst").
