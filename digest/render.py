@@ -149,6 +149,7 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
 
 # ---- making article-derived values safe before any template sees them
 
+@functools.lru_cache(maxsize=50_000)
 def _no_markers(text: str) -> str:
     """Put a zero-width space inside every '%%', so article text can never be taken for a
     per-subscriber marker (the templates only ever place markers, never next to article text, and
@@ -157,6 +158,7 @@ def _no_markers(text: str) -> str:
     return re.sub(r"%(?=%)|\{(?=[{%#])", lambda m: m.group(0) + "\u200b", text)
 
 
+@functools.lru_cache(maxsize=50_000)
 def _safe_url(url: str, base_url: str) -> str:
     """Absolute http(s) only: relative URLs are resolved against base_url, other schemes
     (javascript:, data:) fall back to base_url. A lone '%' is percent-encoded, which also

@@ -153,3 +153,14 @@ def test_a_send_holds_a_bounded_number_of_bodies(groups, tmp_path, smtp_env, mon
     plan = pipeline.plan_edition(db, cfg)
     tally = pipeline.send_edition(db, cfg, plan, pipeline.relays_for(cfg))
     assert tally.sent == plan.created == len(smtp_env.messages) > 0
+
+
+def test_the_size_only_lint_counts_what_the_full_lint_measures(tmp_path):
+    """Past the first LINT_FULL mixes a send checks only the size: the same number as the full lint."""
+    from digest.pipeline.send_edition import lint_body, lint_size
+    cfg, db = store_with(twenty_topic_rows(80), tmp_path, topics=TWENTY)
+    at = dt.datetime.now(dt.timezone.utc)
+    bodies = pipeline.Bodies(db, cfg, "daily-x", at.date())
+    for mix in ("Europe", "Books+Food+Sport", "+".join(sorted(TWENTY[:6]))):
+        body = bodies.body(Window(mix, None, at, since_seq=0, until_seq=db.articles.last_seq()))
+        assert lint_size(cfg, body).size_bytes == lint_body(cfg, body).size_bytes > 5000

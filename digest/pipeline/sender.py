@@ -78,7 +78,7 @@ class EditionRun:
         self.gone: list[tuple[str, DigestError]] = []   # relays out of rotation, and why (in that order)
         self.unbuilt: list[Claimed] = []  # rows whose message could not be built: back to the queue
 
-    GROUPS = 512
+    GROUPS = 256
 
     def group(self, window: Window) -> Group:
         group = self.groups.get(window)
