@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import email.policy
+import functools
 import hashlib
 import html as htmlmod
 import re
@@ -84,6 +85,7 @@ def to_header(name: str | None, addr: str) -> str | None:
     return _fold_words("To", _encoded_words(name) + [f"<{addr}>"])
 
 
+@functools.lru_cache(maxsize=1024)
 def _fixed_headers(*, sender: str, subject: str, list_id: str) -> tuple[bytes, bytes, bytes]:
     """The headers every message of a mix shares, folded by the stdlib: From, Subject, List-Id."""
     msg = EmailMessage(policy=email.policy.SMTP)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html as htmlmod
-import logging
 import re
 import textwrap
 from pathlib import Path
@@ -22,9 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 import jinja2
 from markupsafe import Markup, escape
-from premailer import Premailer
 
-from . import resources
+from . import inline, resources
 from .views import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
 
 TEXT_WIDTH = 78
@@ -48,6 +47,7 @@ def shortdate(value: dt.date | dt.datetime) -> str:
     return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
 
 
+@functools.lru_cache(maxsize=50_000)
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
     """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
     to a line of their own."""
@@ -107,6 +107,7 @@ def _letters(i: int) -> str:
 _LONG_WORD = re.compile(r"\S{31,}")
 
 
+@functools.lru_cache(maxsize=50_000)
 def breakable(value: str) -> Markup:
     """HTML-escaped text where a word too long for a phone's line (a URL, a long compound) may
     break: a <wbr> every 20 characters. Instead of CSS overflow-wrap, which many clients ignore."""
@@ -148,6 +149,7 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
 
 # ---- making article-derived values safe before any template sees them
 
+@functools.lru_cache(maxsize=50_000)
 def _no_markers(text: str) -> str:
     """Put a zero-width space inside every '%%', so article text can never be taken for a
     per-subscriber marker (the templates only ever place markers, never next to article text, and
@@ -156,6 +158,7 @@ def _no_markers(text: str) -> str:
     return re.sub(r"%(?=%)|\{(?=[{%#])", lambda m: m.group(0) + "\u200b", text)
 
 
+@functools.lru_cache(maxsize=50_000)
 def _safe_url(url: str, base_url: str) -> str:
     """Absolute http(s) only: relative URLs are resolved against base_url, other schemes
     (javascript:, data:) fall back to base_url. A lone '%' is percent-encoded, which also
@@ -232,24 +235,33 @@ def _rewrap_long_lines(text: str) -> str:
     return "\n".join(out)
 
 
-def _inline(html: str) -> str:
-    # keep_style_tags + strip_important=False: the @media rules (dark mode, narrow screens) need
-    # the <style> block, the classes and their !important to beat the inlined styles.
-    return Premailer(html, remove_classes=False, strip_important=False, allow_network=False,
-                     disable_basic_attributes=["width", "height"], keep_style_tags=True,
-                     cssutils_logging_level=logging.CRITICAL).transform(pretty_print=False)
-
-
 def render_mix(view: EditionView, *, template_dirs: list[str | Path] | None = None,
-               env: jinja2.Environment | None = None) -> Rendered:
+               env: jinja2.Environment | None = None, inliner: inline.Inliner | None = None) -> Rendered:
     """Render digest.html and digest.txt once for one topic mix. Per-subscriber values appear only
-    as PLACEHOLDERS markers; fill them in with `personalize`. A given `env` wins over template_dirs."""
+    as PLACEHOLDERS markers; fill them in with `personalize`. A given `env` wins over template_dirs.
+    Without `inliner` the page goes through premailer whole: the oracle that Renderer is tested against."""
     env = env or environment(template_dirs)
     clean = _clean_view(view)
     context = {"view": clean, "subscriber": dict(PLACEHOLDERS)}
-    html = _inline(env.get_template("digest.html").render(context))
+    raw = env.get_template("digest.html").render(context)
+    html = inliner.inline(raw) if inliner is not None else inline.premailer_inline(raw)
     text = _rewrap_long_lines(env.get_template("digest.txt").render(context)).strip() + "\n"
     return Rendered(html=html, text=text, subject=view.subject, preheader=view.preheader)
+
+
+class Renderer:
+    """render_mix for every mix of an edition (or of a run): one template environment, and CSS
+    inlined per kind of element, not per page (inline.Inliner); the same bytes as render_mix."""
+
+    def __init__(self, template_dirs: list[str | Path] | None = None, env: jinja2.Environment | None = None):
+        if env is None:
+            env = environment(template_dirs)
+            env.auto_reload = False     # a run renders thousands of mixes: no stat() per include
+        self.env = env
+        self.inliner = inline.Inliner()
+
+    def render(self, view: EditionView) -> Rendered:
+        return render_mix(view, env=self.env, inliner=self.inliner)
 
 
 def personalize(rendered: Rendered, *, unsubscribe_url: str, preferences_url: str, email: str,

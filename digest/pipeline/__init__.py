@@ -40,7 +40,7 @@ from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryRepo
 from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, check_address, check_preferences,
                        confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
                        save_preferences, sign_up, subscribe, subscriber_by_id, subscribers, suppress, unsubscribe)
-from .bodies import Body, article_url, edition_view, groups_for_preview, personal_message, render_group
+from .bodies import Bodies, Body, article_url, edition_view, groups_for_preview, personal_message, render_group, renderer
 from .bounces import (Fetched, Processed, bounce_records, fetch_bounces, kept_message, process_bounce,
                       subscriber_bounces)
 from .database import database_error, init_database, open_database
@@ -69,7 +69,7 @@ __all__ = [
     "Added", "Unsubscribed", "subscriber_by_id", "check_address", "check_preferences", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
     "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
     "remove_subscriber",
-    "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group",
+    "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",
     "Fetched", "Processed", "bounce_records", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
     "database_error", "init_database", "open_database",
     "deliveries", "subscriber_deliveries", "doctor",

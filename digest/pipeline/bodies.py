@@ -9,6 +9,8 @@ tokens, views, and .editions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .. import bounces, message, render, resources, select, summarize, tokens
@@ -25,10 +27,16 @@ def article_url(cfg: Config, art: Article) -> str:
     return art.url or f"{cfg.base_url}/articles/{art.id}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _words(body: str) -> int:
+    # Every mix that carries an article scores it: count its words once (a str caches its hash).
+    return len(body.split())
+
+
 def _score(a: Article, at: dt.datetime, sources: int) -> float:
     return summarize.article_score(
         age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
-        words=len(a.body.split()), sources=sources)
+        words=_words(a.body), sources=sources)
 
 
 def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, list[Article], float]]:
@@ -137,12 +145,55 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     return Body(window.mix, view, render_view(cfg, view), arts)
 
 
-def render_view(cfg: Config, view: EditionView) -> Rendered:
-    """render.render_mix with the configured templates; a template that is missing or broken is a
-    ConfigError naming the file, never a traceback."""
+class Bodies:
+    """The bodies of one edition's run, made cheaply mix after mix: the articles of a window are read
+    once for every topic (and each mix takes its own from them), and one render.Renderer inlines the
+    CSS per kind of element, not per page. Only the last WINDOWS windows' articles are kept; a Body is
+    the caller's to keep or drop (EditionRun keeps a bounded number)."""
+
+    WINDOWS = 8
+
+    def __init__(self, db: Database, cfg: Config, key: str, day: dt.date):
+        self.db, self.cfg, self.key, self.day = db, cfg, key, day
+        self.renderer = renderer(cfg)
+        self.windows: OrderedDict[tuple, list[Article]] = OrderedDict()
+
+    def articles(self, window: Window) -> list[Article]:
+        """db.articles.between for the window's mix: the same articles in the same order, filtered
+        from the window's articles of every topic."""
+        span = (window.since, window.until, window.since_seq, window.until_seq)
+        every = self.windows.get(span)
+        if every is None:
+            names = [t.name for t in self.db.topics.all()]
+            every = self.db.articles.between(names, window.since, window.until, since_seq=window.since_seq,
+                                             until_seq=window.until_seq)
+            self.windows[span] = every
+            if len(self.windows) > self.WINDOWS:
+                self.windows.popitem(last=False)
+        self.windows.move_to_end(span)
+        mine = set(select.mix_topics(window.mix))
+        return [a for a in every if not mine.isdisjoint(a.topics)]
+
+    def body(self, window: Window) -> Body:
+        arts = self.articles(window)
+        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until)
+        return Body(window.mix, view, render_view(self.cfg, view, self.renderer), arts)
+
+
+def renderer(cfg: Config) -> render.Renderer:
+    """A Renderer over the configured templates (a template dir first, the built-in ones last)."""
+    return render.Renderer([cfg.templates_dir] if cfg.templates_dir else None)
+
+
+def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None = None) -> Rendered:
+    """render.render_mix with the configured templates (through `renderer` when given: the same
+    bytes, faster); a template that is missing or broken is a ConfigError naming the file, never a
+    traceback."""
     import jinja2
     dirs = [cfg.templates_dir] if cfg.templates_dir else []
     try:
+        if renderer is not None:
+            return renderer.render(view)
         return render.render_mix(view, template_dirs=dirs or None)
     except jinja2.TemplateNotFound as exc:
         search = ", ".join(str(d) for d in [*dirs, resources.folder("templates")])

@@ -18,6 +18,7 @@ May import: clock, config, db, errors, journal, message, models, smtp, and .bodi
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 import sqlite3
 import time
 
@@ -30,7 +31,7 @@ from ..journal import Journal
 from ..models import Delivery, Window
 from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
 from . import ledger
-from .bodies import render_group
+from .bodies import Bodies
 from .editions import Plan
 from .lease import Lease
 from .messages import DateHeader, Group, fast_message, prepare_group, return_paths
@@ -55,7 +56,10 @@ class EditionRun:
                  should_stop=None, progress=None, on_message=None):
         self.db, self.cfg, self.plan, self.s, self.lease, self.tally = db, cfg, plan, cfg.send, lease, tally
         self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
-        self.groups: dict[Window, Group] = {}
+        self.bodies = Bodies(db, cfg, plan.key, plan.date)
+        # The groups of the last GROUPS windows met, not of every one: memory stays flat however many
+        # topic mixes there are, and a group met again after it was dropped is made again (cheaply).
+        self.groups: OrderedDict[Window, Group] = OrderedDict()
         self.buffer: list[tuple] = []
         self.unclaimed: list[int] = []
         self.retry: list[tuple[float, int, Claimed]] = []
@@ -74,11 +78,16 @@ class EditionRun:
         self.gone: list[tuple[str, DigestError]] = []   # relays out of rotation, and why (in that order)
         self.unbuilt: list[Claimed] = []  # rows whose message could not be built: back to the queue
 
+    GROUPS = 256
+
     def group(self, window: Window) -> Group:
-        if window not in self.groups:
-            body = render_group(self.db, self.cfg, self.plan.key, self.plan.date, window)
-            self.groups[window] = prepare_group(self.cfg, body)
-        return self.groups[window]
+        group = self.groups.get(window)
+        if group is None:
+            group = self.groups[window] = prepare_group(self.cfg, self.bodies.body(window))
+            if len(self.groups) > self.GROUPS:
+                self.groups.popitem(last=False)
+        self.groups.move_to_end(window)
+        return group
 
     def _db(self, fn, *args, **kw):
         """A fenced ledger write. A failure stops the run and every later write (see the module)."""

@@ -1,0 +1,128 @@
+"""CSS inlining that does premailer's work once per kind of element, not once per page.
+
+premailer re-parses the stylesheet and re-matches every rule on every page (about 10-50 ms a page).
+When every selector of the stylesheet is a lone tag or a lone class (templates/_styles.css is
+written so), what premailer does to an element depends on that element alone: its tag and its
+attributes. So `Inliner` asks premailer once for each (tag, attributes) it has not met, on a whole
+page, remembers what premailer made of every element of it, and from then on only parses and
+serializes with lxml (premailer's own parser and serializer) and looks the elements up: the same
+bytes as premailer, in well under a millisecond. A stylesheet with any other selector (descendant,
+sibling, pseudo-class, id) makes an element's result depend on its context: then every page goes
+through premailer whole.
+May import: nothing from digest (lxml and premailer only).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+
+from lxml import etree
+from premailer import Premailer
+
+_SIMPLE = re.compile(r"[A-Za-z][A-Za-z0-9]*|\.[A-Za-z_][A-Za-z0-9_-]*")
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+MEMO_LIMIT = 20_000      # kinds of element remembered; a page meets a few dozen
+# What premailer reads or writes on an element: the rules match on the tag and the class, merge
+# into the style, and turn some properties into these attributes (_style_to_basic_html_attributes).
+# Any other attribute (href, alt, role) is copied through untouched, so it is not part of the kind.
+SHAPING = frozenset({"class", "style", "align", "valign", "bgcolor", "width", "height"})
+
+
+def _kind(el) -> tuple:
+    return (el.tag, tuple((k, v if k in SHAPING else None) for k, v in el.attrib.items()))
+
+
+def premailer_inline(html: str) -> str:
+    """The whole-page inliner (the oracle). keep_style_tags + strip_important=False: the @media rules
+    (dark mode, narrow screens) need the <style> block, the classes and their !important to beat the
+    inlined styles."""
+    return _premailer().transform(html, pretty_print=False)
+
+
+def _premailer() -> Premailer:
+    return Premailer(remove_classes=False, strip_important=False, allow_network=False,
+                     disable_basic_attributes=["width", "height"], keep_style_tags=True,
+                     cssutils_logging_level=logging.CRITICAL)
+
+
+def _top_level(css: str) -> str:
+    """The stylesheet without its @-blocks (@media ...{...}): premailer inlines only these rules."""
+    out, depth, i = [], 0, 0
+    while i < len(css):
+        if depth == 0 and css[i] == "@":
+            j = css.index("{", i) if "{" in css[i:] else len(css)
+            depth, i = 1, j + 1
+            while i < len(css) and depth:
+                depth += {"{": 1, "}": -1}.get(css[i], 0)
+                i += 1
+            continue
+        out.append(css[i])
+        i += 1
+    return "".join(out)
+
+
+def simple_selectors(css: str) -> bool:
+    """Every inlinable rule's selectors are a lone tag or a lone class."""
+    for rule in _top_level(_COMMENT.sub("", css)).split("}"):
+        if "{" not in rule:
+            if rule.strip():
+                return False
+            continue
+        for selector in rule.split("{", 1)[0].split(","):
+            if not _SIMPLE.fullmatch(selector.strip()):
+                return False
+    return True
+
+
+class Inliner:
+    """premailer_inline, memoized per element kind; one per stylesheet (see the module)."""
+
+    def __init__(self):
+        self.memo: dict[tuple, list | None] = {}
+        self.css: str | None = None
+        self.simple = False
+        self.learned = 0         # pages sent through premailer to learn from
+
+    def inline(self, html: str) -> str:
+        stripped = html.strip()
+        tree = etree.fromstring(stripped, etree.HTMLParser()).getroottree()
+        page = tree.getroot()
+        css = "\n".join(s.text or "" for s in page.iter("style"))
+        if css != self.css:
+            self.css, self.simple, self.memo = css, simple_selectors(css), {}
+        if not self.simple:
+            return premailer_inline(html)
+        elements = [el for el in page.iter() if isinstance(el.tag, str)]
+        keys = [_kind(el) for el in elements]
+        if any(k not in self.memo for k in keys) and not self._learn(tree, elements, keys):
+            return premailer_inline(html)
+        for el, key in zip(elements, keys):
+            after = self.memo[key]
+            if after is not None:
+                before = dict(el.attrib)
+                el.attrib.clear()
+                el.attrib.update([(k, before[k] if v is None else v) for k, v in after])
+        # premailer's own serialization (its transform's last lines)
+        root = tree if stripped.startswith(tree.docinfo.doctype) else page
+        return etree.tostring(root, method="html", pretty_print=False, encoding="utf-8").decode("utf-8")
+
+    def _learn(self, tree, elements: list, keys: list[tuple]) -> bool:
+        """Run premailer on a copy of the page and remember what it made of each element; False
+        if it added or dropped elements (then nothing is remembered)."""
+        if len(self.memo) > MEMO_LIMIT:
+            self.memo = {}
+        done = copy.deepcopy(tree)
+        _premailer().transform(done.getroot())
+        after = [el for el in done.getroot().iter() if isinstance(el.tag, str)]
+        if len(after) != len(elements) or any(a.tag != b.tag for a, b in zip(after, elements)):
+            return False
+        for key, el, old in zip(keys, after, elements):
+            items = [(k, None if k not in SHAPING and old.get(k) == v else v) for k, v in el.attrib.items()]
+            if any(v is None and k in SHAPING for k, v in items) or any(
+                    k not in SHAPING and v is not None for k, v in items):
+                return False        # premailer changed an attribute it is not known to change
+            self.memo[key] = None if tuple(items) == key[1] else items
+        self.learned += 1
+        return True
