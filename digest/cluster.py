@@ -21,6 +21,7 @@ May import: summarize.words (its tokenizer, so "the same words" means the same t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -52,6 +53,17 @@ def paragraph_key(paragraph: str) -> str:
     return " ".join(re.findall(r"\w+", paragraph.lower()))
 
 
+def key_fingerprint(key: str) -> int:
+    """A paragraph key as a signed 64-bit integer, what the store counts (a key can be a whole
+    paragraph long; 8 bytes of BLAKE2b make a collision between two paragraphs negligible)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def fingerprints(body: str) -> set[int]:
+    """The fingerprints of a body's paragraphs (empty ones left out: they are never boilerplate)."""
+    return {key_fingerprint(k) for k in (paragraph_key(p) for p in paragraphs(body)) if k}
+
+
 def boilerplate(bodies: Iterable[str], min_docs: int = BOILERPLATE_DOCS) -> set[str]:
     """Keys of the paragraphs that occur in at least `min_docs` of `bodies`."""
     seen: dict[str, int] = {}
@@ -64,9 +76,13 @@ def boilerplate(bodies: Iterable[str], min_docs: int = BOILERPLATE_DOCS) -> set[
 def _features(doc: Doc, common: set[str]) -> tuple[dict[str, int], dict[str, int]]:
     """Term and term-pair counts of (the whole text, weighted; the title and lede alone), leaving
     out boilerplate paragraphs."""
-    own = [p for p in paragraphs(doc.body) if paragraph_key(p) not in common]
+    own = [p for p in paragraphs(doc.body) if not _is_common(paragraph_key(p), common)]
     parts = [(doc.title or "", TITLE_WEIGHT)] + [(p, LEDE_WEIGHT if k == 0 else 1) for k, p in enumerate(own)]
     return _counts(parts), _counts([(doc.title or "", 1), (own[0] if own else "", 1)])
+
+
+def _is_common(key: str, common: set) -> bool:
+    return bool(common) and (key in common or key_fingerprint(key) in common)
 
 
 def _counts(parts: list[tuple[str, int]]) -> dict[str, int]:
@@ -145,8 +161,9 @@ def _within(a: Doc, b: Doc, window: dt.timedelta | None) -> bool:
 def cluster(docs: list[Doc], threshold: float | None = None, *, window: dt.timedelta | None = WINDOW,
             common: set[str] | None = None) -> list[list[int]]:
     """Groups of ids reporting the same event (singletons included); each group sorted, groups
-    ordered by their first id. `common` holds boilerplate paragraph keys (see `boilerplate`);
-    by default they are found in `docs` themselves. A pair further apart than `window` counts as
+    ordered by their first id. `common` holds boilerplate paragraph keys (see `boilerplate`) or
+    their fingerprints (`key_fingerprint`, as the store counts them); by default they are found in
+    `docs` themselves. A pair further apart than `window` counts as
     dissimilar, so it also pulls down the average of any groups it would join."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     if common is None:
@@ -172,3 +189,40 @@ def cluster(docs: list[Doc], threshold: float | None = None, *, window: dt.timed
             seen.add(id(members))
             out.append(sorted(docs[k].id for k in members))
     return sorted(out, key=lambda g: g[0])
+
+
+HEAD_CHARS = 1500         # title and lede: where a report states its event, and all `candidates` reads
+CANDIDATE_KEYS = 12       # a new document's rarest head terms looked up among the others
+CANDIDATE_SHARED = 2      # how many of them another document must share to be compared with it
+
+
+def head_terms(doc: Doc) -> set[str]:
+    """The distinct terms of the title and the start of the body."""
+    return set(terms((doc.title or "") + " " + (doc.body or "")[:HEAD_CHARS]))
+
+
+def candidates(new: list[Doc], others: list[Doc], *, window: dt.timedelta | None = WINDOW) -> set[int]:
+    """Ids of `others` worth clustering with `new`: published within `window` of a new document
+    and sharing at least CANDIDATE_SHARED of its CANDIDATE_KEYS rarest head terms (rarity among
+    all of them). Reports of one event share its specifics (names, places, figures) in their
+    ledes; an article that shares none of them can still be the same story only in a way
+    `cluster` would not see either, since it weighs the title and lede the most."""
+    heads = {id(d): head_terms(d) for d in new + others}
+    df: dict[str, int] = {}
+    for ts in heads.values():
+        for t in ts:
+            df[t] = df.get(t, 0) + 1
+    postings: dict[str, list[Doc]] = {}
+    for d in others:
+        for t in heads[id(d)]:
+            postings.setdefault(t, []).append(d)
+    found: set[int] = set()
+    for d in new:
+        keys = sorted((df[t], t) for t in heads[id(d)] if df[t] > 1)[:CANDIDATE_KEYS]
+        shared: dict[int, int] = {}
+        for _, t in keys:
+            for o in postings.get(t, ()):
+                if _within(d, o, window):
+                    shared[o.id] = shared.get(o.id, 0) + 1
+        found |= {k for k, n in shared.items() if n >= CANDIDATE_SHARED}
+    return found

@@ -57,10 +57,19 @@ SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
 MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
     (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
     WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
-TEXTS_SINCE = ("SELECT id, title, body, published, ingested_at FROM articles"
+TEXTS_SINCE = ("SELECT id, title, body, published, ingested_at, cluster_id FROM articles"
                " WHERE ingested_at > ? AND removed_at IS NULL")
-TEXTS_OF = ("SELECT id, title, body, published, ingested_at FROM articles"
+TEXTS_OF = ("SELECT id, title, body, published, ingested_at, cluster_id FROM articles"
             " WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL")
+# Clustering's neighbourhood of a batch: ingested after :since, published (else ingested) in [:lo, :hi];
+# only the start of each body, which is what candidates are chosen by.
+HEADS_NEAR = ("SELECT id, title, substr(body, 1, :chars) AS body, published, ingested_at, cluster_id FROM articles"
+              " WHERE ingested_at > :since AND removed_at IS NULL"
+              " AND coalesce(published, ingested_at) BETWEEN :lo AND :hi")
+CLUSTER_MATES = ("SELECT id FROM articles WHERE ingested_at > ? AND removed_at IS NULL"
+                 " AND cluster_id IN (SELECT value FROM json_each(?))")
+STORED_BODY = "SELECT body FROM articles WHERE guid = ? AND removed_at IS NULL"
+LIVE_BODIES_OF = "SELECT body FROM articles WHERE removed_at IS NULL AND id IN (SELECT value FROM json_each(?))"
 CLUSTER = SELECT + " WHERE a.cluster_id = ? AND a.removed_at IS NULL ORDER BY a.id"
 REMOVAL_STATE = ("SELECT id, title, ingested_at, removed_at FROM articles"
                  " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id")
@@ -88,7 +97,8 @@ def _article(r: sqlite3.Row) -> Article:
 
 
 def _text(r: sqlite3.Row) -> ArticleText:
-    return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]))
+    return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]),
+                       r["cluster_id"])
 
 
 def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
@@ -218,6 +228,29 @@ class Articles(Repository):
         older = sorted(set(ids) - set(rows))
         rows.update((r["id"], r) for r in self._all(TEXTS_OF, [ids_json(older)]))
         return [_text(rows[k]) for k in sorted(rows)]
+
+    def texts_of(self, ids: Iterable[int]) -> list[ArticleText]:
+        """The articles of `ids` not removed, in id order."""
+        return [_text(r) for r in sorted(self._all(TEXTS_OF, [ids_json(sorted(set(ids)))]), key=lambda r: r["id"])]
+
+    def heads_near(self, since: dt.datetime, lo: dt.datetime, hi: dt.datetime, chars: int) -> list[ArticleText]:
+        """The articles ingested after `since` and published (else ingested) between `lo` and `hi`,
+        each body cut to its first `chars` characters, in id order: where clustering looks for
+        other reports of a new batch's stories."""
+        rows = self._all(HEADS_NEAR, {"since": ts(since), "lo": ts(lo), "hi": ts(hi), "chars": chars})
+        return [_text(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+    def cluster_mates(self, since: dt.datetime, cluster_ids: Iterable[int]) -> list[int]:
+        """Ids of the articles ingested after `since` that are in one of these clusters."""
+        return [r[0] for r in self._all(CLUSTER_MATES, [ts(since), ids_json(sorted(set(cluster_ids)))])]
+
+    def stored_body(self, guid: str) -> str | None:
+        """The body stored under `guid`, unless there is none or it was removed."""
+        return self._value(STORED_BODY, [guid])
+
+    def live_bodies_of(self, ids: Iterable[int]) -> list[str]:
+        """The bodies of those of `ids` not removed."""
+        return [r[0] for r in self._all(LIVE_BODIES_OF, [ids_json(sorted(set(ids)))])]
 
     def set_clusters(self, assignments: dict[int, int | None]) -> None:
         with self.transaction():
