@@ -22,6 +22,26 @@ from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
 from .articles import cluster_recent, summarize_article
 
+MAX_BODY = 200_000      # characters of a body stored, summarized and fingerprinted (about 200 KB)
+
+
+def cap_body(art: ParsedArticle, limit: int = MAX_BODY) -> tuple[ParsedArticle, str | None]:
+    """The article with its body cut to `limit` characters at a paragraph break, and a warning
+    naming the file and what was cut (None when it fits). Past that, a body is a dump rather than
+    a story, and every later stage (cleaner, summarizer, clustering) would pay for its length."""
+    body = art.body
+    if len(body) <= limit:
+        return art, None
+    cut = body.rfind("\n", 0, limit + 1)
+    if cut < limit // 2:                # no paragraph break in the second half: cut at a space
+        cut = max(body.rfind(" ", 0, limit + 1), limit // 2)
+    kept = body[:cut].rstrip()
+    kb = lambda n: f"{n / 1000:,.0f} KB"  # noqa: E731
+    where = art.origin or "an article"
+    return replace(art, body=kept), (
+        f"{where}: the body of \"{art.title[:60]}\" is {kb(len(body))}; only its first {kb(len(kept))} "
+        f"({len(clean.paragraphs(kept)):,} paragraphs) are stored and summarized, the last {kb(len(body) - len(kept))} were cut.")
+
 
 @dataclass
 class IngestReport:
@@ -62,6 +82,8 @@ class _Store:
             self.df = summarize.DocFreq.from_texts(self.db.articles.bodies())
         guid, checksum = readers.identity(art)      # of the article as given: the cleaner may change
         self.report.warnings += art.notes
+        art, cut = cap_body(art)
+        self.report.warnings += [cut] if cut else []
         cleaned = clean.clean_body(art.body, title=art.title)
         art = replace(art, body=cleaned.body, removed=cleaned.removed)
         self.report.cleaned += bool(cleaned.removed)
