@@ -11,7 +11,8 @@ paragraph). So documents are compared on what distinguishes them:
   and two times in the whole text, and the score is the mean of that cosine and the cosine of
   title + lede alone (on BBC news, a saga's episodes share names all through the body, but their
   ledes tell different events);
-- a paragraph that recurs in several articles (`boilerplate`) counts not at all;
+- a paragraph that recurs in several articles (`boilerplate`; the store counts paragraphs by
+  `fingerprints`, so ingest knows them without reading old bodies) counts not at all;
 - only articles published within `window` of each other can be the same story;
 - groups merge by average linkage, never single: a saga (Yukos in court, Yukos sold, Yukos
   sues) cannot chain into one story through a string of pairwise resemblances.
@@ -189,40 +190,3 @@ def cluster(docs: list[Doc], threshold: float | None = None, *, window: dt.timed
             seen.add(id(members))
             out.append(sorted(docs[k].id for k in members))
     return sorted(out, key=lambda g: g[0])
-
-
-HEAD_CHARS = 1500         # title and lede: where a report states its event, and all `candidates` reads
-CANDIDATE_KEYS = 12       # a new document's rarest head terms looked up among the others
-CANDIDATE_SHARED = 2      # how many of them another document must share to be compared with it
-
-
-def head_terms(doc: Doc) -> set[str]:
-    """The distinct terms of the title and the start of the body."""
-    return set(terms((doc.title or "") + " " + (doc.body or "")[:HEAD_CHARS]))
-
-
-def candidates(new: list[Doc], others: list[Doc], *, window: dt.timedelta | None = WINDOW) -> set[int]:
-    """Ids of `others` worth clustering with `new`: published within `window` of a new document
-    and sharing at least CANDIDATE_SHARED of its CANDIDATE_KEYS rarest head terms (rarity among
-    all of them). Reports of one event share its specifics (names, places, figures) in their
-    ledes; an article that shares none of them can still be the same story only in a way
-    `cluster` would not see either, since it weighs the title and lede the most."""
-    heads = {id(d): head_terms(d) for d in new + others}
-    df: dict[str, int] = {}
-    for ts in heads.values():
-        for t in ts:
-            df[t] = df.get(t, 0) + 1
-    postings: dict[str, list[Doc]] = {}
-    for d in others:
-        for t in heads[id(d)]:
-            postings.setdefault(t, []).append(d)
-    found: set[int] = set()
-    for d in new:
-        keys = sorted((df[t], t) for t in heads[id(d)] if df[t] > 1)[:CANDIDATE_KEYS]
-        shared: dict[int, int] = {}
-        for _, t in keys:
-            for o in postings.get(t, ()):
-                if _within(d, o, window):
-                    shared[o.id] = shared.get(o.id, 0) + 1
-        found |= {k for k, n in shared.items() if n >= CANDIDATE_SHARED}
-    return found

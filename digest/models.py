@@ -142,6 +142,13 @@ class BodyIndex:
 
 
 @dataclass
+class StoryRef:
+    """An article and the story (cluster) it is in, without its text."""
+    id: int
+    cluster_id: int | None
+
+
+@dataclass
 class ArticleText:
     """The words and dates clustering compares, and the story it was last put in."""
     id: int
