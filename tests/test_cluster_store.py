@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from pathlib import Path
+
+import pytest
 
 from test_cluster import ODESA_A, ODESA_B, SWAP
 
@@ -138,3 +141,27 @@ def test_migration_m011_counts_an_existing_store(tmp_path):
     [b] = _ingest(db, tmp_path / "more", [("odesa-b", ODESA_B.title, ODESA_B.body)], T0 + dt.timedelta(hours=4)).added
     [odesa_a] = [a.id for a in pipeline.articles(db) if a.title == ODESA_A.title]     # stored before m011
     assert db.articles.get(b).cluster_id == odesa_a
+
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "bbc-dev" / "articles"
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/bbc-dev is not beside the repository")
+def test_the_dev_set_ingested_in_four_runs_clusters_as_the_whole_store_compared_at_once(tmp_path):
+    # Four runs 6 hours apart: each compares its arrivals with their neighbourhood only. The oracle
+    # is what ingest did before the store kept counts: every article against every other, with
+    # boilerplate found by reading every body.
+    db = _store(tmp_path)
+    files = sorted(DEV.rglob("*.txt"))
+    for k in range(4):
+        pipeline.ingest(db, paths=files[k::4], at=T0 + dt.timedelta(hours=6 * k))
+    stored = db.articles.texts_of(r[0] for r in db.conn.execute("SELECT id FROM articles"))
+    assert len(stored) > 1600
+    docs = [clusters.Doc(a.id, a.title, a.body, a.ingested_at) for a in stored]
+    expected = [g for g in clusters.cluster(docs, common=clusters.boilerplate(a.body for a in stored)) if len(g) > 1]
+    got: dict[int, list[int]] = {}
+    for a in stored:
+        if a.cluster_id is not None:
+            got.setdefault(a.cluster_id, []).append(a.id)
+    assert sorted(got.values()) == expected
+    assert len(expected) > 50
