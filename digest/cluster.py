@@ -11,7 +11,8 @@ paragraph). So documents are compared on what distinguishes them:
   and two times in the whole text, and the score is the mean of that cosine and the cosine of
   title + lede alone (on BBC news, a saga's episodes share names all through the body, but their
   ledes tell different events);
-- a paragraph that recurs in several articles (`boilerplate`) counts not at all;
+- a paragraph that recurs in several articles (`boilerplate`; the store counts paragraphs by
+  `fingerprints`, so ingest knows them without reading old bodies) counts not at all;
 - only articles published within `window` of each other can be the same story;
 - groups merge by average linkage, never single: a saga (Yukos in court, Yukos sold, Yukos
   sues) cannot chain into one story through a string of pairwise resemblances.
@@ -21,6 +22,7 @@ May import: summarize.words (its tokenizer, so "the same words" means the same t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -52,6 +54,17 @@ def paragraph_key(paragraph: str) -> str:
     return " ".join(re.findall(r"\w+", paragraph.lower()))
 
 
+def key_fingerprint(key: str) -> int:
+    """A paragraph key as a signed 64-bit integer, what the store counts (a key can be a whole
+    paragraph long; 8 bytes of BLAKE2b make a collision between two paragraphs negligible)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def fingerprints(body: str) -> set[int]:
+    """The fingerprints of a body's paragraphs (empty ones left out: they are never boilerplate)."""
+    return {key_fingerprint(k) for k in (paragraph_key(p) for p in paragraphs(body)) if k}
+
+
 def boilerplate(bodies: Iterable[str], min_docs: int = BOILERPLATE_DOCS) -> set[str]:
     """Keys of the paragraphs that occur in at least `min_docs` of `bodies`."""
     seen: dict[str, int] = {}
@@ -64,9 +77,13 @@ def boilerplate(bodies: Iterable[str], min_docs: int = BOILERPLATE_DOCS) -> set[
 def _features(doc: Doc, common: set[str]) -> tuple[dict[str, int], dict[str, int]]:
     """Term and term-pair counts of (the whole text, weighted; the title and lede alone), leaving
     out boilerplate paragraphs."""
-    own = [p for p in paragraphs(doc.body) if paragraph_key(p) not in common]
+    own = [p for p in paragraphs(doc.body) if not _is_common(paragraph_key(p), common)]
     parts = [(doc.title or "", TITLE_WEIGHT)] + [(p, LEDE_WEIGHT if k == 0 else 1) for k, p in enumerate(own)]
     return _counts(parts), _counts([(doc.title or "", 1), (own[0] if own else "", 1)])
+
+
+def _is_common(key: str, common: set) -> bool:
+    return bool(common) and (key in common or key_fingerprint(key) in common)
 
 
 def _counts(parts: list[tuple[str, int]]) -> dict[str, int]:
@@ -145,8 +162,9 @@ def _within(a: Doc, b: Doc, window: dt.timedelta | None) -> bool:
 def cluster(docs: list[Doc], threshold: float | None = None, *, window: dt.timedelta | None = WINDOW,
             common: set[str] | None = None) -> list[list[int]]:
     """Groups of ids reporting the same event (singletons included); each group sorted, groups
-    ordered by their first id. `common` holds boilerplate paragraph keys (see `boilerplate`);
-    by default they are found in `docs` themselves. A pair further apart than `window` counts as
+    ordered by their first id. `common` holds boilerplate paragraph keys (see `boilerplate`) or
+    their fingerprints (`key_fingerprint`, as the store counts them); by default they are found in
+    `docs` themselves. A pair further apart than `window` counts as
     dissimilar, so it also pulls down the average of any groups it would join."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     if common is None:

@@ -135,13 +135,28 @@ class MachineSummary:
 
 
 @dataclass
+class BodyIndex:
+    """What the store counts of one body: its paragraphs' fingerprints and its distinct terms."""
+    fingerprints: set[int]
+    terms: set[str]
+
+
+@dataclass
+class StoryRef:
+    """An article and the story (cluster) it is in, without its text."""
+    id: int
+    cluster_id: int | None
+
+
+@dataclass
 class ArticleText:
-    """The words and dates clustering compares."""
+    """The words and dates clustering compares, and the story it was last put in."""
     id: int
     title: str
     body: str
     published: dt.datetime | None
     ingested_at: dt.datetime
+    cluster_id: int | None = None
 
 
 @dataclass

@@ -140,3 +140,27 @@ def test_project_seeds_all_parse_into_known_topics(run):
     assert topics == {"Europe", "Politics", "World"}
     assert any(len(a["topics"]) >= 2 for a in arts)
     assert len({a["published"][:10] for a in arts if a["published"]}) >= 5   # dated over a week
+
+
+def test_a_1_mb_article_ingests_with_its_body_capped_and_a_warning_naming_the_file(run, tmp_path):
+    from digest.pipeline.ingest import MAX_BODY
+    paras = [f"Report {k}: the harbour authority in city {k % 97} counted {k * 7} containers and "
+             f"{k % 13} delayed ships, port official number {k} said on day {k % 31} of the survey."
+             for k in range(8000)]
+    body = "\n\n".join(paras)
+    assert len(body) > 1_000_000
+    f = tmp_path / "huge.txt"
+    f.write_text(f"World\n\nA Port Survey Without End\n\n{body}\n")
+    assert run("init").exit_code == 0
+    r = run("articles", "ingest", f)
+    assert r.exit_code == 0, r
+    assert "1 added" in r.stderr
+    warning = next(line for line in r.stderr.splitlines() if line.startswith("Warning:") and str(f) in line)
+    assert "cut" in warning and "A Port Survey" in warning
+    [art] = json.loads(run("articles", "list", "--json").stdout)
+    shown = json.loads(run("articles", "show", art["id"], "--json").stdout)
+    assert 100_000 < len(shown["body"]) <= MAX_BODY
+    assert shown["body"].startswith("Report 0:") and shown["body"].rstrip().endswith("survey.")
+    assert shown["summary"].startswith("Report 0:")
+    # The same file again is the same article: the cap does not make it look edited.
+    assert "1 unchanged" in run("articles", "ingest", f).stderr

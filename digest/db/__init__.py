@@ -2,7 +2,7 @@
 
 `Database` opens the file, migrates it and runs transactions; each table group has one
 repository on it (db.topics, db.articles, db.subscribers, db.editions, db.deliveries, db.leases,
-db.feeds, db.bounces) whose named queries sit at the top of its module and whose methods hand back
+db.feeds, db.bounces, db.corpus) whose named queries sit at the top of its module and whose methods hand back
 dataclasses from digest.models. Only digest.pipeline imports this package.
 May import: errors, models, clock.
 """

@@ -8,15 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from ..clock import now
 from ..errors import NotFound
-from ..models import Article, ArticleText, MachineSummary, ParsedArticle, Removal
+from ..models import Article, ArticleText, BodyIndex, MachineSummary, ParsedArticle, Removal, StoryRef
 from .columns import chunks, ids_json, parse_ts, ts
 from .repository import Repository
 
-FIND_BY_GUID = "SELECT id, checksum, removed_at FROM articles WHERE guid = ?"
+FIND_BY_GUID = "SELECT id, checksum, removed_at, body FROM articles WHERE guid = ?"
 UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :body, labels = :labels,
     caption = :caption, sources = :sources, author = :author, bio = :bio, url = :url, source = :source,
     published = :published, origin = :origin, updated_at = :updated_at, headline = :headline, summary = :summary,
@@ -49,7 +49,6 @@ BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
 COUNT_BETWEEN = "SELECT count(*) FROM articles a" + IN_WINDOW
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
 FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
-LIVE_BODIES = "SELECT body FROM articles WHERE removed_at IS NULL"
 SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
 SET_HEADLINE_OVERRIDE = "UPDATE articles SET headline_override = ? WHERE id = ?"
 SET_SUMMARY_OVERRIDE = "UPDATE articles SET summary_override = ? WHERE id = ?"
@@ -57,10 +56,14 @@ SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
 MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
     (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
     WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
-TEXTS_SINCE = ("SELECT id, title, body, published, ingested_at FROM articles"
-               " WHERE ingested_at > ? AND removed_at IS NULL")
-TEXTS_OF = ("SELECT id, title, body, published, ingested_at FROM articles"
+TEXTS_OF = ("SELECT id, title, body, published, ingested_at, cluster_id FROM articles"
             " WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL")
+# Clustering's neighbourhood: ingested after :since, published (else ingested) in [:lo, :hi].
+NEAR = ("SELECT id, cluster_id FROM articles WHERE ingested_at > :since AND removed_at IS NULL"
+        " AND coalesce(published, ingested_at) BETWEEN :lo AND :hi")
+CLUSTER_MATES = ("SELECT id FROM articles WHERE ingested_at > ? AND removed_at IS NULL"
+                 " AND cluster_id IN (SELECT value FROM json_each(?))")
+LIVE_BODIES_OF = "SELECT body FROM articles WHERE removed_at IS NULL AND id IN (SELECT value FROM json_each(?))"
 CLUSTER = SELECT + " WHERE a.cluster_id = ? AND a.removed_at IS NULL ORDER BY a.id"
 REMOVAL_STATE = ("SELECT id, title, ingested_at, removed_at FROM articles"
                  " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id")
@@ -88,7 +91,8 @@ def _article(r: sqlite3.Row) -> Article:
 
 
 def _text(r: sqlite3.Row) -> ArticleText:
-    return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]))
+    return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]),
+                       r["cluster_id"])
 
 
 def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
@@ -100,9 +104,11 @@ def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
 class Articles(Repository):
     def upsert(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str], headline: str,
                summary: str, sentences: list[int], at: dt.datetime | None = None,
-               summary_source: str = "lede") -> tuple[int, str]:
+               summary_source: str = "lede", index_of: Callable[[str], BodyIndex] | None = None) -> tuple[int, str]:
         """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
         "removed"): an article an admin removed is not brought back by ingesting it again.
+        `index_of` says what of a body the corpus counts (ingest always gives it): the new body is
+        counted in and a replaced one out, in the same transaction.
 
         An edited re-ingest keeps its id, first ingest time and place in the ingest sequence, so it
         is neither a second article nor a second appearance in a digest.
@@ -126,9 +132,13 @@ class Articles(Repository):
                 article_id, outcome = row["id"], "updated"
                 self.conn.execute(UPDATE, {**values, "id": article_id})
                 self.conn.execute(UNFILE, (article_id,))
+                if index_of:
+                    self.db.corpus.count(index_of(row["body"]), -1)
             else:
                 seq = self.conn.execute(NEXT_SEQ).fetchone()[0]
                 article_id, outcome = self.conn.execute(INSERT, {**values, "guid": guid, "seq": seq}).lastrowid, "added"
+            if index_of:
+                self.db.corpus.count(index_of(art.body))
             self.conn.executemany(FILE_UNDER, [(article_id, name) for name in topics])
         return article_id, outcome
 
@@ -173,11 +183,6 @@ class Articles(Repository):
         first = self._value(FIRST_SEQ_AFTER, [ts(at)])
         return (first if first is not None else self.last_seq() + 1) - 1
 
-    def bodies(self) -> Iterator[str]:
-        """The body of every article not removed, streamed."""
-        for r in self.conn.execute(LIVE_BODIES):
-            yield r[0]
-
     def set_override(self, article_id: int, *, headline: str | None, summary: str | None) -> None:
         """An editor's text (None: unchanged; "": back to the machine's)."""
         self.get(article_id)
@@ -211,13 +216,23 @@ class Articles(Repository):
         with self.transaction():
             self.conn.execute(FILE_UNDER, (article_id, topic))
 
-    def texts_since(self, since: dt.datetime, ids: Iterable[int] = ()) -> list[ArticleText]:
-        """The articles ingested after `since`, plus the given ids (an edited re-ingest keeps its
-        first ingest time), in id order: what clustering compares."""
-        rows = {r["id"]: r for r in self._all(TEXTS_SINCE, [ts(since)])}
-        older = sorted(set(ids) - set(rows))
-        rows.update((r["id"], r) for r in self._all(TEXTS_OF, [ids_json(older)]))
-        return [_text(rows[k]) for k in sorted(rows)]
+    def texts_of(self, ids: Iterable[int]) -> list[ArticleText]:
+        """The articles of `ids` not removed, in id order."""
+        return [_text(r) for r in sorted(self._all(TEXTS_OF, [ids_json(sorted(set(ids)))]), key=lambda r: r["id"])]
+
+    def near(self, since: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[StoryRef]:
+        """(id, cluster id) of the articles ingested after `since` and published (else ingested)
+        between `lo` and `hi`: where clustering looks for other reports of a new batch's stories."""
+        return [StoryRef(r["id"], r["cluster_id"])
+                for r in self._all(NEAR, {"since": ts(since), "lo": ts(lo), "hi": ts(hi)})]
+
+    def cluster_mates(self, since: dt.datetime, cluster_ids: Iterable[int]) -> list[int]:
+        """Ids of the articles ingested after `since` that are in one of these clusters."""
+        return [r[0] for r in self._all(CLUSTER_MATES, [ts(since), ids_json(sorted(set(cluster_ids)))])]
+
+    def live_bodies_of(self, ids: Iterable[int]) -> list[str]:
+        """The bodies of those of `ids` not removed."""
+        return [r[0] for r in self._all(LIVE_BODIES_OF, [ids_json(sorted(set(ids)))])]
 
     def set_clusters(self, assignments: dict[int, int | None]) -> None:
         with self.transaction():
@@ -242,10 +257,15 @@ class Articles(Repository):
             out.append(Removal(r["id"], r["title"], parse_ts(r["removed_at"]), sent))
         return out
 
-    def remove(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+    def remove(self, ids: Iterable[int], at: dt.datetime | None = None, *,
+               index_of: Callable[[str], BodyIndex] | None = None) -> int:
         """Hide articles from every later digest and listing, in one transaction; returns how many
         were not removed already. The rows stay: a sent edition's archive still shows them, and
-        ingesting one again does not bring it back."""
+        ingesting one again does not bring it back. With `index_of`, their bodies are counted out
+        of the corpus in the same transaction."""
         with self.transaction():
+            if index_of:
+                for body in self.live_bodies_of(ids):
+                    self.db.corpus.count(index_of(body), -1)
             return sum(self.conn.execute(REMOVE, [ts(at or now()), ids_json(chunk)]).rowcount
                        for chunk in chunks(sorted(set(ids)), 500))

@@ -1,6 +1,6 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editions`, `db.deliveries`, `db.leases`, `db.feeds` and `db.bounces`.
+`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces` and `db.corpus`.
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
 BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
@@ -20,6 +20,7 @@ from ..errors import DigestError
 from . import migrations
 from .articles import Articles
 from .bounces import Bounces
+from .corpus import Corpus
 from .deliveries import Deliveries
 from .editions import Editions
 from .feeds import Feeds
@@ -49,6 +50,7 @@ class Database:
         self.leases = Leases(self)
         self.feeds = Feeds(self)
         self.bounces = Bounces(self)
+        self.corpus = Corpus(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Database":

@@ -4,7 +4,8 @@ its own transaction, together with the record that it ran.
 Numbers are never reused. A database made before the renumbering recorded three of them under
 older names (RENAMED); Database.open rewrites those records once, so such a database needs no
 `digest init` and is never mistaken for one written by a newer digest.
-May import: nothing from digest.
+May import: nothing from digest, except that m011 counts existing bodies with the pure functions
+ingest counts them with (digest.cluster.fingerprints, digest.summarize.words.terms).
 """
 
 from __future__ import annotations
@@ -232,6 +233,30 @@ def m010_article_cleaning(db: sqlite_utils.Database) -> None:
     ALTER TABLE articles ADD COLUMN removed TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE articles ADD COLUMN summary_source TEXT NOT NULL DEFAULT 'lede';
     """)
+
+
+@migrations()
+def m011_corpus_counts(db: sqlite_utils.Database) -> None:
+    # Boilerplate (a paragraph in three articles) and the summarizer's document frequencies were
+    # found by reading every stored body at each ingest; the store now keeps the counts, updated in
+    # the transaction that stores or removes an article. Existing stores are counted here, with the
+    # same pure functions ingest uses, so the counts are what reading the bodies would give.
+    from digest.cluster import fingerprints
+    from digest.summarize.words import terms
+    db.executescript("""
+    CREATE TABLE corpus_paragraphs (fingerprint INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
+    CREATE TABLE corpus_terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO counters (name, value) SELECT 'live_articles', count(*) FROM articles WHERE removed_at IS NULL;
+    """)
+    paragraphs: dict[int, int] = {}
+    words: dict[str, int] = {}
+    for (body,) in db.execute("SELECT body FROM articles WHERE removed_at IS NULL"):
+        for f in fingerprints(body):
+            paragraphs[f] = paragraphs.get(f, 0) + 1
+        for t in set(terms(body)):
+            words[t] = words.get(t, 0) + 1
+    db.conn.executemany("INSERT INTO corpus_paragraphs (fingerprint, docs) VALUES (?, ?)", paragraphs.items())
+    db.conn.executemany("INSERT INTO corpus_terms (term, docs) VALUES (?, ?)", words.items())
 
 
 def names() -> list[str]:

@@ -18,7 +18,7 @@ from ..config import SummarySettings
 from ..db import Database
 from ..errors import DigestError
 from ..lint import LONG_HEADLINE
-from ..models import Article, MachineSummary, Removal
+from ..models import Article, BodyIndex, MachineSummary, Removal
 from ..readers import clean
 from ..summarize import standfirst
 
@@ -56,23 +56,51 @@ def _same_words(a: str, b: str) -> bool:
     return re.sub(r"\W+", " ", a.lower()).strip() == re.sub(r"\W+", " ", b.lower()).strip()
 
 
+def body_index(body: str) -> BodyIndex:
+    """What the corpus counts of a body: its paragraphs' fingerprints (boilerplate) and its
+    distinct terms (the summarizer's document frequencies)."""
+    return BodyIndex(clusters.fingerprints(body), set(summarize.terms(body)))
+
+
+def doc_freq(db: Database, body: str) -> summarize.DocFreq:
+    """Document frequencies of `body`'s terms over the store with `body` counted in, as if it were
+    stored: what the summarizer weighs an arriving article's words by."""
+    ts = set(summarize.terms(body))
+    got = db.corpus.doc_freq(ts)
+    return summarize.DocFreq(db.corpus.live() + 1, {t: got.get(t, 0) + 1 for t in ts})
+
+
 def cluster_recent(db: Database, *, at: dt.datetime | None = None, touched: Iterable[int] = (),
                    days: int = CLUSTER_DAYS, window: dt.timedelta = clusters.WINDOW) -> dict[int, int | None]:
-    """Group the articles ingested in the last `days` (plus `touched`, e.g. an old article just
-    edited) by story and write their cluster ids: the smallest article id of a group, None when
-    alone. Two articles can be one story only when published within `window` of each other, and
-    paragraphs that recur across the store (boilerplate) do not count. Older articles keep the
-    cluster they had: a story is only news for a couple of weeks."""
+    """Group the `touched` articles (just stored or edited) with the other reports of their
+    stories and write the cluster ids of everything compared: the smallest article id of a group,
+    None when alone.
+
+    Only the neighbourhood is read, never the archive: the articles ingested in the last `days`
+    and published within `window` of a touched one (only those can be its story), plus the
+    other members of the stories they are in, so a group is judged whole. Within that batch,
+    clusters.cluster compares only documents sharing rare terms. Boilerplate comes from the
+    store's paragraph counts (db.corpus). Older articles keep the cluster they had: a story is
+    only news for a couple of weeks."""
     since = (at or now()) - dt.timedelta(days=days)
-    docs = [clusters.Doc(a.id, a.title, a.body, a.published or a.ingested_at) for a in db.articles.texts_since(since, touched)]
-    common = clusters.boilerplate(db.articles.bodies())
+    new = db.articles.texts_of(touched)
+    if not new:
+        return {}
+    times = [a.published or a.ingested_at for a in new]
+    near = db.articles.near(since, min(times) - window, max(times) + window)
+    stories = {a.cluster_id for a in near if a.cluster_id is not None}
+    batch = db.articles.texts_of({a.id for a in new} | {a.id for a in near} | set(db.articles.cluster_mates(since, stories)))
+    common = db.corpus.common(set().union(*(clusters.fingerprints(a.body) for a in batch)), clusters.BOILERPLATE_DOCS)
     assignments: dict[int, int | None] = {}
-    for group in clusters.cluster(docs, window=window, common=common):
+    for group in clusters.cluster([_doc(a) for a in batch], window=window, common=common):
         for article_id in group:
             assignments[article_id] = group[0] if len(group) > 1 else None
-    if assignments:
-        db.articles.set_clusters(assignments)
+    db.articles.set_clusters(assignments)
     return assignments
+
+
+def _doc(a) -> clusters.Doc:
+    return clusters.Doc(a.id, a.title, a.body, a.published or a.ingested_at)
 
 
 @dataclass
@@ -85,10 +113,10 @@ class ResummaryReport:
 def resummarize(db: Database, ids: Iterable[int] | None = None, *,
                 settings: SummarySettings | None = None) -> ResummaryReport:
     """Rewrite the machine's headline and summary of `ids` (all articles when None) with document
-    frequencies from the whole store, in one transaction. Editor overrides live in their own
+    frequencies from the whole store (its counts, db.corpus), in one transaction. Editor overrides live in their own
     columns and are never touched, so the digest keeps printing them."""
     rows = db.articles.machine_summaries(ids)
-    df = summarize.DocFreq.from_texts(db.articles.bodies())
+    df = summarize.DocFreq(db.corpus.live(), db.corpus.doc_freq())
     report, writes = ResummaryReport(), []
     for row in rows:
         s, source = summarize_article(row.title, row.body, row.source, df, settings or SummarySettings(),
@@ -165,4 +193,4 @@ def remove_articles(db: Database, found: list[Removal], *, asked: Iterable[int],
     if live and not yes:
         raise DigestError(f"Would remove {len(live)} article{'' if len(live) == 1 else 's'} from every later digest.",
                           f"Pass --yes to remove: digest articles remove {' '.join(map(str, asked))} --yes")
-    return db.articles.remove(live) if live else 0
+    return db.articles.remove(live, index_of=body_index) if live else 0

@@ -3,7 +3,7 @@ read articles from paths (files, folders, the URL of a feed fetched once), watch
 moved to done/ or failed/ once read) and configured feeds (fetched with their ETag and
 Last-Modified); summarize and store each; then cluster what arrived. A bad file, line, entry or
 feed is reported and never stops the others.
-May import: clock, config, db, errors, models, readers, summarize, and .articles.
+May import: clock, config, db, errors, models, readers, and .articles.
 """
 
 from __future__ import annotations
@@ -13,14 +13,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import readers, summarize
+from .. import readers
 from ..readers import clean, feeds, watch
 from ..clock import now
 from ..config import SummarySettings
 from ..db import Database
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
-from .articles import cluster_recent, summarize_article
+from .articles import body_index, cluster_recent, doc_freq, summarize_article
+
+MAX_BODY = 200_000      # characters of a body stored, summarized and fingerprinted (about 200 KB)
+
+
+def cap_body(art: ParsedArticle, limit: int = MAX_BODY) -> tuple[ParsedArticle, str | None]:
+    """The article with its body cut to `limit` characters at a paragraph break, and a warning
+    naming the file and what was cut (None when it fits). Past that, a body is a dump rather than
+    a story, and every later stage (cleaner, summarizer, clustering) would pay for its length."""
+    body = art.body
+    if len(body) <= limit:
+        return art, None
+    cut = body.rfind("\n", 0, limit + 1)
+    if cut < limit // 2:                # no paragraph break in the second half: cut at a space
+        cut = max(body.rfind(" ", 0, limit + 1), limit // 2)
+    kept = body[:cut].rstrip()
+    kb = lambda n: f"{n / 1000:,.0f} KB"  # noqa: E731
+    where = art.origin or "an article"
+    return replace(art, body=kept), (
+        f"{where}: the body of \"{art.title[:60]}\" is {kb(len(body))}; only its first {kb(len(kept))} "
+        f"({len(clean.paragraphs(kept)):,} paragraphs) are stored and summarized, the last {kb(len(body) - len(kept))} were cut.")
 
 
 @dataclass
@@ -48,29 +68,28 @@ class IngestReport:
 
 
 class _Store:
-    """Summarize and store articles as they arrive, one summarizer over the whole store's words."""
+    """Summarize and store articles as they arrive, weighing words by the store's counts of them."""
 
     def __init__(self, db: Database, at: dt.datetime | None, settings: SummarySettings, report: IngestReport):
         self.db, self.at, self.settings, self.report = db, at, settings, report
         self.aliases = db.topics.alias_map()
         self.vocabulary = set(self.aliases)
-        self.df: summarize.DocFreq | None = None
 
     def __call__(self, art: ParsedArticle, topic: str | None = None) -> int:
         """Store one article; `topic` files it when its labels map to no topic."""
-        if self.df is None:      # built only when something arrived: an idle scan stays cheap
-            self.df = summarize.DocFreq.from_texts(self.db.articles.bodies())
         guid, checksum = readers.identity(art)      # of the article as given: the cleaner may change
         self.report.warnings += art.notes
+        art, cut = cap_body(art)
+        self.report.warnings += [cut] if cut else []
         cleaned = clean.clean_body(art.body, title=art.title)
         art = replace(art, body=cleaned.body, removed=cleaned.removed)
         self.report.cleaned += bool(cleaned.removed)
-        self.df.add(art.body)
-        s, source = summarize_article(art.title, art.body, art.source, self.df, self.settings, art.description)
+        s, source = summarize_article(art.title, art.body, art.source, doc_freq(self.db, art.body), self.settings,
+                                      art.description)
         topics = readers.map_topics(art.labels, self.aliases) or ([topic] if topic else [])
         article_id, outcome = self.db.articles.upsert(
             art, guid=guid, checksum=checksum, topics=topics, headline=s.headline, summary=s.summary,
-            sentences=s.sentences, at=self.at, summary_source=source)
+            sentences=s.sentences, at=self.at, summary_source=source, index_of=body_index)
         getattr(self.report, outcome).append(article_id)
         if not topics and outcome in ("added", "updated"):
             self.report.no_topic.append(article_id)

@@ -20,6 +20,7 @@ MAX_WORDS = 55          # defaults of [summary] max_words / max_sentences (diges
 MAX_SENTENCES = 2
 DUPLICATE = 0.6         # above this overlap with the blurb so far a passage only repeats it
 NEAR_BONUS = 0.15       # a passage close behind the lede usually carries the story on
+RANK_PASSAGES = 100     # passages from the lede on that rank() compares (it is quadratic); a BBC article has 13
 
 
 def _weights(sent_terms: list[list[str]], df: DocFreq | None) -> list[dict[str, float]]:
@@ -81,7 +82,9 @@ def blurb(body: str, *, df: DocFreq | None = None, max_sentences: int = MAX_SENT
     if lede.words > max_words:
         return clip_words(lede.text, max_words), lede.indices
     chosen = [lede]
-    found = found[found.index(lede):]
+    # A blurb is the lede and a passage or two near it: beyond RANK_PASSAGES no passage is
+    # considered, so one enormous article costs what a long one does.
+    found = found[found.index(lede):found.index(lede) + RANK_PASSAGES]
     rest = found[1:]
     if max_sentences > 1 and rest:
         score, red = rank([p.text for p in found], df)
