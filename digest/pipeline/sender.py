@@ -11,16 +11,15 @@ messages in flight are recorded: RelayError (no relay left), LedgerError (a ledg
 failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
 took the edition over: nothing more is sent or written, at once).
 A message that cannot be built is never the recipient's fault: its row goes back to the queue.
-May import: clock, config, db, errors, journal, message, models, smtp, and .bodies/.ledger/
-.messages/.outcomes/.tally.
+May import: clock, config, db, errors, journal, message, models, smtp, .bodies/.ledger/.messages/.outcomes/.tally.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
 import sqlite3
 import time
+from collections import OrderedDict
 
 from .. import message
 from ..clock import now
@@ -52,13 +51,13 @@ class Claimed:
 
 
 class EditionRun:
+    GROUPS = 256      # groups kept: only the last windows' (memory flat however many mixes)
+
     def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *,
                  should_stop=None, progress=None, on_message=None):
         self.db, self.cfg, self.plan, self.s, self.lease, self.tally = db, cfg, plan, cfg.send, lease, tally
         self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
         self.bodies = Bodies(db, cfg, plan.key, plan.date)
-        # The groups of the last GROUPS windows met, not of every one: memory stays flat however many
-        # topic mixes there are, and a group met again after it was dropped is made again (cheaply).
         self.groups: OrderedDict[Window, Group] = OrderedDict()
         self.buffer: list[tuple] = []
         self.unclaimed: list[int] = []
@@ -78,11 +77,8 @@ class EditionRun:
         self.gone: list[tuple[str, DigestError]] = []   # relays out of rotation, and why (in that order)
         self.unbuilt: list[Claimed] = []  # rows whose message could not be built: back to the queue
 
-    GROUPS = 256
-
     def group(self, window: Window) -> Group:
-        group = self.groups.get(window)
-        if group is None:
+        if (group := self.groups.get(window)) is None:
             group = self.groups[window] = prepare_group(self.cfg, self.bodies.body(window))
             if len(self.groups) > self.GROUPS:
                 self.groups.popitem(last=False)
