@@ -94,3 +94,52 @@ def test_articles_list_filters_combine_with_the_page(sixty, tmp_path):
     assert ids(r) == [64] and r.stderr == ""
     r = sixty("articles", "list", "--topic", "World", "--limit", "2")
     assert ids(r) == [63, 62] and "… 61 more articles" in r.stderr
+
+
+# ---- subscribers list -------------------------------------------------------------------------------
+
+@pytest.fixture
+def readers(db, tmp_path):
+    def add(n: int, at: str, start: int, status: str = "active") -> None:
+        f = tmp_path / f"list{start}.csv"
+        f.write_text("email,name,topics\n" + "".join(f"reader{i}@example.org,Reader {i},World\n"
+                                                     for i in range(start, start + n)))
+        with time_machine.travel(at, tick=True):
+            assert db("subscribers", "import", f).exit_code == 0
+    add(40, "2026-03-01 08:00 +0000", 0)
+    add(20, "2026-03-05 08:00 +0000", 40)
+    return db
+
+
+def emails(r) -> list[str]:
+    return [ln.split()[0] for ln in r.stdout.splitlines()[2:]]
+
+
+def test_subscribers_list_shows_the_newest_fifty_and_says_how_many_more(readers):
+    r = readers("subscribers", "list")
+    assert r.exit_code == 0, r
+    assert len(emails(r)) == 50 and emails(r)[0] == "reader59@example.org"
+    assert "reader9@example.org" not in emails(r)        # among the 10 oldest
+    assert r.stderr.strip() == "… 10 more subscribers; --all to list them, --limit N for more"
+    r = readers("subscribers", "list", "--limit", "5")
+    assert len(emails(r)) == 5 and "… 55 more subscribers" in r.stderr
+    r = readers("subscribers", "list", "--all")
+    assert len(set(emails(r))) == 60 and r.stderr == ""
+
+
+def test_subscribers_list_since_and_status(readers):
+    r = readers("subscribers", "list", "--since", "2026-03-02")
+    assert sorted(emails(r)) == sorted(f"reader{i}@example.org" for i in range(40, 60)) and r.stderr == ""
+    assert readers("subscribers", "unsubscribe", "reader3@example.org").exit_code == 0
+    r = readers("subscribers", "list", "--status", "unsubscribed")
+    assert emails(r) == ["reader3@example.org"] and r.stderr == ""
+    assert "… 9 more" in readers("subscribers", "list", "--status", "active").stderr
+
+
+def test_subscribers_list_json_keeps_its_shape_and_gives_every_row_with_all(readers):
+    every = json.loads(readers("subscribers", "list", "--json", "--all").stdout)
+    assert len(every) == 60 and every[0]["email"] == "reader59@example.org"
+    assert every[-1] == {"email": "reader0@example.org", "name": "Reader 0", "status": "active", "topics": ["World"],
+                         "frequency": "daily", "timezone": None, "send_at": None}
+    r = readers("subscribers", "list", "--json", "--since", "2026-03-05T07:00:00Z", "--limit", "15")
+    assert len(json.loads(r.stdout)) == 15 and "… 5 more subscribers" in r.stderr

@@ -43,7 +43,10 @@ LISTING = """ WHERE a.removed_at IS NULL AND (:topic_id IS NULL OR a.id IN
         (SELECT article_id FROM article_topics WHERE topic_id = :topic_id))
       AND (NOT :no_topic OR NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id))
       AND (:since IS NULL OR a.ingested_at >= :since)"""
-PAGE = SELECT + LISTING + " ORDER BY a.ingested_at DESC, a.id DESC LIMIT :limit"
+# The page's ids are picked first, so the topic names are read for those rows only.
+PAGE = SELECT + " WHERE a.id IN (SELECT a.id FROM articles a" + LISTING + """
+    ORDER BY a.ingested_at DESC, a.id DESC LIMIT :limit) ORDER BY a.ingested_at DESC, a.id DESC"""
+EVERY = SELECT + LISTING + " ORDER BY a.ingested_at DESC, a.id DESC"
 COUNT_PAGE = "SELECT count(*) FROM articles a" + LISTING
 # The window: after since_seq up to until_seq in ingest order when the delivery fixed them, else in
 # (since, until] of ingest time; and not removed by `until`.
@@ -168,7 +171,7 @@ class Articles(Repository):
         iterated; the count says how many matched."""
         params = {"topic_id": topic_id, "no_topic": no_topic, "since": ts(since), "limit": -1 if limit is None else limit}
         total = self._value(COUNT_PAGE, params)
-        return Page(map(_article, self.conn.execute(PAGE, params)), total, limit)
+        return Page(map(_article, self.conn.execute(EVERY if limit is None else PAGE, params)), total, limit)
 
     @staticmethod
     def _window(topics: list[str], since: dt.datetime | None, until: dt.datetime, since_seq: int | None,

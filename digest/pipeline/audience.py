@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..db import Database
 from ..errors import DigestError, ParseError
-from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
+from ..models import FREQUENCIES, OPTED_OUT, Page, Settled, Subscriber
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
@@ -142,6 +142,14 @@ def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict
 
 def subscribers(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
     return db.subscribers.listed(db.topics.get(topic).id if topic else None, status)
+
+
+def subscriber_listing(db: Database, *, topic: str | None = None, status: str | None = None,
+                       since: dt.datetime | None = None, limit: int | None = 50) -> Page[Subscriber]:
+    """The newest `limit` subscribers (None: all) of one topic and status, added at or after
+    `since`; the rows are read as they are iterated."""
+    return db.subscribers.page(topic_id=db.topics.get(topic).id if topic else None, status=status, since=since,
+                               limit=limit)
 
 
 def subscribe(db: Database, email: str, topics: Iterable[str], *, resubscribe: bool = False) -> Subscriber:
