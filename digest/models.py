@@ -12,11 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -302,16 +298,3 @@ class BounceRecord:
     edition_id: int | None = None
     edition_key: str | None = None
     email: str | None = None       # the subscriber's address, when matched
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a listing: its rows, read from the database as they are iterated (iterate
-    once), and how many rows matched in all, so a listing can say how many it left out."""
-    rows: Iterator[T]
-    total: int
-    limit: int | None              # None: every matching row
-
-    @property
-    def more(self) -> int:
-        return 0 if self.limit is None else max(0, self.total - self.limit)

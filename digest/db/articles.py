@@ -1,6 +1,6 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
 and re-summarized, overridden by an editor, clustered into stories or removed.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 
 from ..clock import now
 from ..errors import NotFound
-from ..models import Article, ArticleText, Page, BodyIndex, MachineSummary, ParsedArticle, Removal, StoryRef
+from ..models import Article, ArticleText, BodyIndex, MachineSummary, ParsedArticle, Removal, StoryRef
+from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
 from .repository import Repository
 

@@ -1,7 +1,7 @@
 """Subscribers, their subscriptions (topics), and whole lists at a time: an import's batches
 written with a few executemany calls, an export streamed from one cursor. Writes only: which
 address may be mailed is decided in digest.pipeline.audience.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 
 from ..clock import now
 from ..errors import NotFound
-from ..models import ImportChange, OnFile, Page, Subscriber
+from ..models import ImportChange, OnFile, Subscriber
+from ..page import Page
 from .columns import chunks, email_key, ids_json, parse_ts, ts
 from .repository import Repository
 

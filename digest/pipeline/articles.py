@@ -1,7 +1,7 @@
 """Articles after they are stored: one story told by several sources clustered into one, the
 machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
 article with where its blurb came from, override its text, remove it.
-May import: clock, cluster, config, db, errors, lint, models, readers.clean, summarize.
+May import: clock, cluster, config, db, errors, lint, models, page, readers.clean, summarize.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from ..config import SummarySettings
 from ..db import Database
 from ..errors import DigestError
 from ..lint import LONG_HEADLINE
-from ..models import Article, BodyIndex, MachineSummary, Page, Removal
+from ..models import Article, BodyIndex, MachineSummary, Removal
+from ..page import Page
 from ..readers import clean
 from ..summarize import standfirst
 

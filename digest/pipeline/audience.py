@@ -8,7 +8,7 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, smtp, subscriber_fields, and .messages/.relays.
+May import: config, db, errors, models, page, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from ..config import Config
 from ..db import Database
 from ..errors import DigestError, ParseError
-from ..models import FREQUENCIES, OPTED_OUT, Page, Settled, Subscriber
+from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
+from ..page import Page
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
