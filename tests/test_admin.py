@@ -101,7 +101,7 @@ def test_suppress_and_list_by_status(db):
     assert db("subscribers", "suppress", "a@example.org").exit_code == 0
     assert db("subscribers", "suppress", "never@example.org").exit_code == 0
     listed = json.loads(db("subscribers", "list", "--status", "suppressed", "--json").stdout)
-    assert [s["email"] for s in listed] == ["a@example.org", "never@example.org"]
+    assert [s["email"] for s in listed] == ["never@example.org", "a@example.org"]     # newest first
     assert db("subscribers", "list", "--status", "active", "--json").stdout.strip() == "[]"
     assert db("subscribers", "suppress", "not an address").exit_code == 1
 

@@ -283,7 +283,7 @@ def test_names_with_a_lone_cr_or_lf_survive_the_round_trip(db, tmp_path, monkeyp
     assert run("init").exit_code == 0
     r = run("subscribers", "import", tmp_path / "x.csv")
     assert r.exit_code == 0 and "5 new" in r.stderr, r
-    assert [s["name"] for s in json.loads(run("subscribers", "list", "--json").stdout)] == names
+    assert [s["name"] for s in json.loads(run("subscribers", "list", "--json").stdout)] == names[::-1]   # newest first
     assert run("subscribers", "export").stdout_bytes == first
 
 

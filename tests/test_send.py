@@ -120,7 +120,7 @@ def test_csv_import_names_bad_rows_and_imports_the_rest(run, tmp_path):
     assert f"{f}:3:" in r.stderr and "not-an-address" in r.stderr
     assert f"{f}:5:" in r.stderr and "Known topics" in r.stderr
     emails = [s["email"] for s in json.loads(run("subscribers", "list", "--json").stdout)]
-    assert emails == ["ada@example.org", "bob@example.org"]
+    assert emails == ["bob@example.org", "ada@example.org"]     # newest first
 
 
 def test_unknown_topic_lists_the_known_ones(run):

@@ -5,8 +5,10 @@ May import: config, errors, pipeline.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+from collections.abc import Iterable
 
 import click
 
@@ -51,14 +53,23 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def table(headers: list[str], rows: list[list]) -> None:
-    """A plain aligned table on stdout."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+def table(headers: list[str], rows: Iterable[list], *, measure: int = 1000) -> None:
+    """A plain aligned table on stdout, written as rows come: columns are as wide as the widest
+    cell of the first `measure` rows (a longer cell later only pushes its line out)."""
+    it = iter(rows)
+    head = [[str(c) for c in r] for r in itertools.islice(it, measure)]
+    cells = [[str(c) for c in headers]] + head
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, r in enumerate(cells):
+
+    def line(r: list[str]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+    for n, r in enumerate(cells):
+        line(r)
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
+    for r in it:
+        line([str(c) for c in r])
     sys.stdout.flush()
 
 

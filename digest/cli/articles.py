@@ -1,5 +1,5 @@
 """`digest init` and `digest articles ...`: the article store.
-May import: pipeline, and .app.
+May import: pipeline, and .app/.paging.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import click
 
 from .. import pipeline
 from .app import App, echo_json, finish, pass_app, say, table
+from .paging import echo_json_rows, paging_options, say_more
 
 
 @click.command(name="init")
@@ -103,23 +104,25 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
 @click.option("--topic", help="Only articles in this topic.")
 @click.option("--no-topic", "no_topic", is_flag=True, help="Only articles filed under no topic (they reach nobody).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with headline and summary).")
+@paging_options
 @pass_app
-def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool) -> None:
-    """List articles, oldest first.
+def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool, limit: int | None,
+                  since) -> None:
+    """List articles, newest first: the newest 50 unless --limit N or --all, and how many more.
+    --since keeps those ingested from that date or time on.
 
-    Example: digest articles list --topic Europe --json
+    Example: digest articles list --topic Europe --since 2026-03-01 --json
     """
     if topic and no_topic:
         raise click.UsageError("--topic and --no-topic exclude each other.")
-    arts = pipeline.articles(app.db, topic)
-    if no_topic:
-        arts = [a for a in arts if not a.topics]
+    page = pipeline.article_listing(app.db, topic=topic, no_topic=no_topic, since=since, limit=limit)
     if as_json:
-        echo_json([article_json(a) for a in arts])
-        return
-    table(["id", "ingested", "topics", "headline"],
-          [[a.id, a.ingested_at.strftime("%Y-%m-%d %H:%M") if a.ingested_at else "", ",".join(a.topics),
-            a.headline] for a in arts])
+        echo_json_rows(article_json(a) for a in page.rows)
+    else:
+        table(["id", "ingested", "topics", "headline"],
+              ([a.id, a.ingested_at.strftime("%Y-%m-%d %H:%M") if a.ingested_at else "", ",".join(a.topics),
+                a.headline] for a in page.rows))
+    say_more(page, "articles")
 
 
 @articles_group.command(name="show")

@@ -1,6 +1,6 @@
 """`digest subscribers ...`: the people on the lists, one address at a time (subscriber_lists.py:
 a CSV at a time). Who may be mailed is decided in digest.pipeline.audience, not here.
-May import: errors, models, pipeline, and .app/.bounces.
+May import: errors, models, pipeline, and .app/.bounces/.paging.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from ..errors import RelayError
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
 from .app import App, echo_json, pass_app, say, table
 from .bounces import record_json
+from .paging import echo_json_rows, paging_options, say_more
 
 
 @click.group(name="subscribers")
@@ -119,18 +120,22 @@ def subscribers_show(app: App, email: str, as_json: bool) -> None:
 @click.option("--topic", help="Only subscribers of this topic.")
 @click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@paging_options
 @pass_app
-def subscribers_list(app: App, topic: str | None, status: str | None, as_json: bool) -> None:
-    """List subscribers.
+def subscribers_list(app: App, topic: str | None, status: str | None, as_json: bool, limit: int | None,
+                     since) -> None:
+    """List subscribers, newest first: the newest 50 unless --limit N or --all, and how many more.
+    --since keeps those added from that date or time on.
 
-    Example: digest subscribers list --topic World --json
+    Example: digest subscribers list --topic World --status active --limit 200
     """
-    subs = pipeline.subscribers(app.db, topic=topic, status=status)
+    page = pipeline.subscriber_listing(app.db, topic=topic, status=status, since=since, limit=limit)
     if as_json:
-        echo_json([subscriber_json(s) for s in subs])
-        return
-    table(["email", "name", "status", "frequency", "topics"],
-          [[s.email, s.name or "", s.status, s.frequency, ", ".join(s.topics)] for s in subs])
+        echo_json_rows(subscriber_json(s) for s in page.rows)
+    else:
+        table(["email", "name", "status", "frequency", "topics"],
+              ([s.email, s.name or "", s.status, s.frequency, ", ".join(s.topics)] for s in page.rows))
+    say_more(page, "subscribers")
 
 
 @subscribers_group.command(name="subscribe")

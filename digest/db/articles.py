@@ -1,6 +1,6 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
 and re-summarized, overridden by an editor, clustered into stories or removed.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from ..clock import now
 from ..errors import NotFound
 from ..models import Article, ArticleText, BodyIndex, MachineSummary, ParsedArticle, Removal, StoryRef
+from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
 from .repository import Repository
 
@@ -38,6 +39,16 @@ SELECT = """SELECT a.*, (SELECT group_concat(t.name, char(31)) FROM article_topi
 BY_ID = SELECT + " WHERE a.id = ?"
 LIVE = SELECT + " WHERE a.removed_at IS NULL AND (:topic_id IS NULL OR a.id IN" \
                 " (SELECT article_id FROM article_topics WHERE topic_id = :topic_id)) ORDER BY a.ingested_at, a.id"
+# A listing's page, newest first: not removed, of one topic or of none, ingested at or after :since.
+LISTING = """ WHERE a.removed_at IS NULL AND (:topic_id IS NULL OR a.id IN
+        (SELECT article_id FROM article_topics WHERE topic_id = :topic_id))
+      AND (NOT :no_topic OR NOT EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id))
+      AND (:since IS NULL OR a.ingested_at >= :since)"""
+# The page's ids are picked first, so the topic names are read for those rows only.
+PAGE = SELECT + " WHERE a.id IN (SELECT a.id FROM articles a" + LISTING + """
+    ORDER BY a.ingested_at DESC, a.id DESC LIMIT :limit) ORDER BY a.ingested_at DESC, a.id DESC"""
+EVERY = SELECT + LISTING + " ORDER BY a.ingested_at DESC, a.id DESC"
+COUNT_PAGE = "SELECT count(*) FROM articles a" + LISTING
 # The window: after since_seq up to until_seq in ingest order when the delivery fixed them, else in
 # (since, until] of ingest time; and not removed by `until`.
 IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN topics t ON t.id = x.topic_id
@@ -154,6 +165,14 @@ class Articles(Repository):
     def live(self, topic_id: int | None = None) -> list[Article]:
         """Every article not removed (of one topic), oldest first."""
         return [_article(r) for r in self._all(LIVE, {"topic_id": topic_id})]
+
+    def page(self, *, topic_id: int | None, no_topic: bool, since: dt.datetime | None,
+             limit: int | None) -> Page[Article]:
+        """Articles not removed, newest first, at most `limit` (None: all), read as they are
+        iterated; the count says how many matched."""
+        params = {"topic_id": topic_id, "no_topic": no_topic, "since": ts(since), "limit": -1 if limit is None else limit}
+        total = self._value(COUNT_PAGE, params)
+        return Page(map(_article, self.conn.execute(EVERY if limit is None else PAGE, params)), total, limit)
 
     @staticmethod
     def _window(topics: list[str], since: dt.datetime | None, until: dt.datetime, since_seq: int | None,

@@ -1,17 +1,19 @@
 """Subscribers, their subscriptions (topics), and whole lists at a time: an import's batches
 written with a few executemany calls, an export streamed from one cursor. Writes only: which
 address may be mailed is decided in digest.pipeline.audience.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..clock import now
 from ..errors import NotFound
 from ..models import ImportChange, OnFile, Subscriber
+from ..page import Page
 from .columns import chunks, email_key, ids_json, parse_ts, ts
 from .repository import Repository
 
@@ -21,6 +23,14 @@ BY_EMAIL = SELECT + " WHERE s.email = ?"
 BY_ID = SELECT + " WHERE s.id = ?"
 LISTED = SELECT + """ WHERE (:topic_id IS NULL OR s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = :topic_id))
     AND (:status IS NULL OR s.status = :status) ORDER BY s.email"""
+# A listing's page, newest first: of one topic and status, added at or after :since.
+LISTING = """ WHERE (:topic_id IS NULL OR s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = :topic_id))
+    AND (:status IS NULL OR s.status = :status) AND (:since IS NULL OR s.created_at >= :since)"""
+# The page's ids are picked first, so the topic names are read for those rows only.
+PAGE = SELECT + " WHERE s.id IN (SELECT s.id FROM subscribers s" + LISTING + """
+    ORDER BY s.created_at DESC, s.id DESC LIMIT :limit) ORDER BY s.created_at DESC, s.id DESC"""
+EVERY = SELECT + LISTING + " ORDER BY s.created_at DESC, s.id DESC"
+COUNT_PAGE = "SELECT count(*) FROM subscribers s" + LISTING
 INSERT = ("INSERT INTO subscribers (email, name, status, frequency, timezone, send_at, created_at, updated_at)"
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 MERGE = ("UPDATE subscribers SET name = coalesce(?, name), status = ?, frequency = coalesce(?, frequency),"
@@ -85,6 +95,14 @@ class Subscribers(Repository):
 
     def listed(self, topic_id: int | None = None, status: str | None = None) -> list[Subscriber]:
         return [subscriber(r) for r in self._all(LISTED, {"topic_id": topic_id, "status": status})]
+
+    def page(self, *, topic_id: int | None, status: str | None, since: dt.datetime | None,
+             limit: int | None) -> Page[Subscriber]:
+        """Subscribers, newest first, at most `limit` (None: all), read as they are iterated; the
+        count says how many matched."""
+        params = {"topic_id": topic_id, "status": status, "since": ts(since), "limit": -1 if limit is None else limit}
+        total = self._value(COUNT_PAGE, params)
+        return Page(map(subscriber, self.conn.execute(EVERY if limit is None else PAGE, params)), total, limit)
 
     def insert(self, email: str, *, name: str | None, status: str, frequency: str, timezone: str | None) -> int:
         stamp = ts(now())

@@ -35,11 +35,12 @@ from __future__ import annotations
 
 from ..clock import now
 from .archive import ArchiveEntry, ArticlePage, archive, archive_html, article_page, template_filters
-from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail, articles,
-                       cluster_recent, edit_article, file_article, removal_preview, remove_articles, resummarize)
+from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail,
+                       article_listing, articles, cluster_recent, edit_article, file_article, removal_preview, remove_articles, resummarize)
 from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, check_address, check_preferences,
                        confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
-                       save_preferences, sign_up, subscribe, subscriber_by_id, subscribers, suppress, unsubscribe)
+                       save_preferences, sign_up, subscribe, subscriber_by_id, subscriber_listing, subscribers, suppress,
+                       unsubscribe)
 from .bodies import Bodies, Body, article_url, edition_view, groups_for_preview, personal_message, render_group, renderer
 from .bounces import (Fetched, Processed, bounce_records, fetch_bounces, kept_message, process_bounce,
                       subscriber_bounces)
@@ -64,9 +65,9 @@ from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, 
 __all__ = [
     "now",
     "ArchiveEntry", "ArticlePage", "archive", "archive_html", "article_page", "template_filters",
-    "CLUSTER_DAYS", "LONG_HEADLINE", "ArticleDetail", "ResummaryReport", "article_detail", "articles", "cluster_recent",
+    "CLUSTER_DAYS", "LONG_HEADLINE", "ArticleDetail", "ResummaryReport", "article_detail", "article_listing", "articles", "cluster_recent",
     "edit_article", "file_article", "removal_preview", "remove_articles", "resummarize",
-    "Added", "Unsubscribed", "subscriber_by_id", "check_address", "check_preferences", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
+    "Added", "Unsubscribed", "subscriber_by_id", "subscriber_listing", "check_address", "check_preferences", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
     "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
     "remove_subscriber",
     "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",

@@ -1,7 +1,7 @@
 """Articles after they are stored: one story told by several sources clustered into one, the
 machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
 article with where its blurb came from, override its text, remove it.
-May import: clock, cluster, config, db, errors, lint, models, readers.clean, summarize.
+May import: clock, cluster, config, db, errors, lint, models, page, readers.clean, summarize.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..db import Database
 from ..errors import DigestError
 from ..lint import LONG_HEADLINE
 from ..models import Article, BodyIndex, MachineSummary, Removal
+from ..page import Page
 from ..readers import clean
 from ..summarize import standfirst
 
@@ -138,6 +139,14 @@ def resummarize(db: Database, ids: Iterable[int] | None = None, *,
 def articles(db: Database, topic: str | None = None) -> list[Article]:
     """Every article not removed (of one topic), oldest first."""
     return db.articles.live(db.topics.get(topic).id if topic else None)
+
+
+def article_listing(db: Database, *, topic: str | None = None, no_topic: bool = False,
+                    since: dt.datetime | None = None, limit: int | None = 50) -> Page[Article]:
+    """The newest `limit` articles not removed (None: all), of one topic or of none, ingested
+    at or after `since`; the rows are read as they are iterated."""
+    return db.articles.page(topic_id=db.topics.get(topic).id if topic else None, no_topic=no_topic,
+                            since=since, limit=limit)
 
 
 @dataclass

@@ -8,7 +8,7 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, smtp, subscriber_fields, and .messages/.relays.
+May import: config, db, errors, models, page, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..config import Config
 from ..db import Database
 from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
+from ..page import Page
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
@@ -142,6 +143,14 @@ def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict
 
 def subscribers(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
     return db.subscribers.listed(db.topics.get(topic).id if topic else None, status)
+
+
+def subscriber_listing(db: Database, *, topic: str | None = None, status: str | None = None,
+                       since: dt.datetime | None = None, limit: int | None = 50) -> Page[Subscriber]:
+    """The newest `limit` subscribers (None: all) of one topic and status, added at or after
+    `since`; the rows are read as they are iterated."""
+    return db.subscribers.page(topic_id=db.topics.get(topic).id if topic else None, status=status, since=since,
+                               limit=limit)
 
 
 def subscribe(db: Database, email: str, topics: Iterable[str], *, resubscribe: bool = False) -> Subscriber:
