@@ -33,7 +33,21 @@ def _words(body: str) -> int:
     return len(body.split())
 
 
+_SCORES: dict[tuple, float] = {}
+
+
 def _score(a: Article, at: dt.datetime, sources: int) -> float:
+    # Every mix that carries an article scores it again: remember it for the edition's window.
+    key = (a.id, a.published, a.ingested_at, len(a.body), at, sources)
+    score = _SCORES.get(key)
+    if score is None:
+        if len(_SCORES) > 100_000:
+            _SCORES.clear()
+        score = _SCORES[key] = _scored(a, at, sources)
+    return score
+
+
+def _scored(a: Article, at: dt.datetime, sources: int) -> float:
     return summarize.article_score(
         age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
         words=_words(a.body), sources=sources)

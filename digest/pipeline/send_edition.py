@@ -162,13 +162,14 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
     one is refused unless forced."""
     clipped = []
     for n, window in enumerate(run.db.deliveries.due_windows(run.plan.edition_id, now())):
-        group = run.group(window)
-        report = lint_body(run.cfg, group.body) if n < LINT_FULL else lint_size(run.cfg, group.body)
-        mine = run.tally.lint.get(group.body.mix)
+        # The send claims mixes in this order: the first GROUPS bodies are kept ready for it.
+        body = run.group(window).body if n < run.GROUPS else run.bodies.body(window)
+        report = lint_body(run.cfg, body) if n < LINT_FULL else lint_size(run.cfg, body)
+        mine = run.tally.lint.get(body.mix)
         if mine is None or report.size_bytes > mine.size_bytes:
-            run.tally.lint[group.body.mix] = report
+            run.tally.lint[body.mix] = report
         if report.size_bytes >= lint_mod.CLIP_BYTES:
-            clipped.append((group.body.mix, report.size_bytes))
+            clipped.append((body.mix, report.size_bytes))
     if not clipped or force:
         return None
     mix, size = max(clipped, key=lambda c: c[1])

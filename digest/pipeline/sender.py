@@ -62,7 +62,7 @@ class EditionRun:
         self.buffer: list[tuple] = []
         self.unclaimed: list[int] = []
         self.retry: list[tuple[float, int, Claimed]] = []
-        self.cursor = {"deferred": 0, "pending": 0}
+        self.cursor: dict[str, tuple[str, int] | None] = {"deferred": ("", 0), "pending": ("", 0)}
         self.feed: list[Claimed] = []
         self.outstanding = self.done = self.total = 0
         self.last_flush = self.last_progress = time.monotonic()
@@ -123,7 +123,7 @@ class EditionRun:
             if not rows:
                 self.cursor[status] = None
                 continue
-            self.cursor[status] = rows[-1].id
+            self.cursor[status] = (rows[-1].mix, rows[-1].id)
             try:
                 claimed = [Claimed(d, self.group(d.window)) for d in rows]
             except BaseException:
@@ -131,7 +131,7 @@ class EditionRun:
                 self._db(self.db.deliveries.unclaim, [d.id for d in rows])
                 raise
             self.feed.extend(claimed)
-            self.feed.reverse()          # popped from the end, so sent in id order
+            self.feed.reverse()          # popped from the end, so sent in claim order
             return True
         return False
 
