@@ -21,7 +21,7 @@ May import: inline (and jinja2).
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import re
 import secrets
 from collections import OrderedDict
@@ -33,7 +33,32 @@ from markupsafe import Markup
 from .inline import Inliner
 
 FRAGMENT = re.compile(r"(?:topics/[^/]+|_section|_contents_section|_lead)\.(?:html|txt)\Z")
-KEEP = 2048          # fragments kept per run and part (a few KB each): sections, not mixes
+KEEP = 8192          # fragments kept per part (html, text): an edition has a few thousand at most
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
+    return names
+
+
+def _frozen(value):
+    """A view (dataclasses of plain values and lists) as nested tuples: hashable, equal when it shows the same."""
+    kind = type(value)
+    names = _names(kind)
+    if not names:
+        return tuple(_frozen(v) for v in value) if kind is list else value
+    out = [kind.__name__]
+    for name in names:
+        v = getattr(value, name)
+        if type(v) is list:
+            v = tuple([_frozen(x) for x in v]) if v and _names(type(v[0])) else tuple(v)
+        out.append(v)
+    return tuple(out)
 
 
 class _SlotLoader(jinja2.BaseLoader):
@@ -58,50 +83,77 @@ class _SlotLoader(jinja2.BaseLoader):
         return "{{ digest_slot(%r) }}" % template, None, lambda: True
 
 
+class _FrameEnvironment(jinja2.Environment):
+    """`env`'s settings, filters and globals over the slot loader; an include's choice among several
+    templates (["topics/x.html", "_section.html"]) is made once per run, as its templates are loaded
+    once (auto_reload is off for a run)."""
+
+    def __init__(self, env: jinja2.Environment, loader: jinja2.BaseLoader):
+        super().__init__(loader=loader, autoescape=env.autoescape, undefined=env.undefined,
+                         trim_blocks=env.trim_blocks, lstrip_blocks=env.lstrip_blocks,
+                         keep_trailing_newline=env.keep_trailing_newline, auto_reload=False, cache_size=400)
+        self.filters.update(env.filters)
+        self.tests.update(env.tests)
+        self.globals.update(env.globals)
+        self.chosen: dict[tuple, jinja2.Template] = {}
+
+    def select_template(self, names, parent=None, globals=None):
+        key = (tuple(n if isinstance(n, str) else id(n) for n in names), parent)
+        chosen = self.chosen.get(key)
+        if chosen is None:
+            chosen = self.chosen[key] = super().select_template(names, parent, globals)
+        return chosen
+
+
 class Assembler:
     """Renders digest.html and digest.txt for one cleaned view's context at a time (see the module)."""
 
     def __init__(self, env: jinja2.Environment, inliner: Inliner):
         self.env, self.inliner = env, inliner
-        self.frame_env = env.overlay(loader=_SlotLoader(env.loader), cache_size=400)
+        self.frame_env = _FrameEnvironment(env, _SlotLoader(env.loader))
         slot = jinja2.pass_context(lambda ctx, name: self._slot(ctx, name))
-        self.frame_env.globals = {**env.globals, "digest_slot": slot}
+        self.frame_env.globals["digest_slot"] = slot
         self.nonce = secrets.token_hex(6)   # article text cannot forge a marker it cannot guess
         self.html_mark = re.compile(f"<!--slot-{self.nonce}-([0-9]+)-->")
         self.text_mark = re.compile(f"\x00slot-{self.nonce}-([0-9]+)\x00")
-        self.kept: dict[str, OrderedDict[bytes, str]] = {"html": OrderedDict(), "txt": OrderedDict()}
-        self.raw: dict[bytes, str] = {}     # this page's fragments rendered but not inlined yet
-        self.slots: list[tuple[str, bytes]] = []
-        self.keys: dict[int, bytes] = {}
+        self.kept: dict[str, OrderedDict[tuple, str]] = {"html": OrderedDict(), "txt": OrderedDict()}
+        self.raw: dict[tuple, str] = {}     # this page's fragments rendered but not inlined yet
+        self.slots: list[tuple[str, tuple]] = []
+        self.made = self.used = 0           # fragments rendered, and fragments put in a page
+        self.keys: dict[int, tuple] = {}
 
-    def _key(self, name: str, ctx) -> bytes:
-        parts = []
+    def _key(self, name: str, ctx) -> tuple:
+        """The fragment's input as plain values: its template and the `section` or `item` it shows."""
+        parts = [name]
         for var in ("section", "item"):
             value = ctx.get(var)
             if value is not None:
                 k = self.keys.get(id(value))
                 if k is None:
-                    k = self.keys[id(value)] = hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+                    k = self.keys[id(value)] = _frozen(value)
                 parts.append(k)
-        return hashlib.blake2b(name.encode() + b"\0" + b"".join(parts), digest_size=16).digest()
+        return tuple(parts)
 
     def _slot(self, ctx, name: str) -> str:
         part = name.rsplit(".", 1)[1]
         key = self._key(name, ctx)
         if key not in self.kept[part] and key not in self.raw:
             self.raw[key] = self.env.get_template(name).render(ctx.get_all())
+            self.made += 1
         self.slots.append((part, key))
+        self.used += 1
         n = len(self.slots) - 1
         return Markup(f"<!--slot-{self.nonce}-{n}-->") if part == "html" else f"\x00slot-{self.nonce}-{n}\x00"
 
-    def render(self, context: dict, rewrap) -> tuple[str, str] | None:
-        """(inlined html, text before its final strip) of one page; None when the stylesheet is not
-        simple (then render.render_mix renders it whole). `rewrap` is applied to every text piece."""
+    def render(self, context: dict, rewrap, *, text: bool = True) -> tuple[str, str] | None:
+        """(inlined html, text before its final strip, or "" without `text`) of one page; None when
+        the stylesheet is not simple (then render.render_mix renders it whole). `rewrap` is applied
+        to every text piece."""
         self.slots, self.keys, self.raw = [], {}, {}
         frame = self.frame_env.get_template("digest.html").render(context)
         html_slots = self.slots
         self.slots = []
-        text_frame = self.frame_env.get_template("digest.txt").render(context)
+        text_frame = self.frame_env.get_template("digest.txt").render(context) if text else ""
         text_slots = self.slots
         inlined = self.inliner.inline(frame)
         if not self.inliner.simple:
@@ -109,10 +161,13 @@ class Assembler:
         if any(key not in self.kept["html"] for _, key in html_slots) and not self._inline_new(frame, html_slots):
             return None
         html = self._fill(self.html_mark, inlined, html_slots, lambda s: s)
-        text = self._fill(self.text_mark, text_frame, text_slots, rewrap)
-        return html, text
+        text_out = self._fill(self.text_mark, text_frame, text_slots, rewrap) if text else ""
+        for kept in self.kept.values():     # only now: every fragment of this page was just used
+            while len(kept) > KEEP:
+                kept.popitem(last=False)
+        return html, text_out
 
-    def _fill(self, mark: re.Pattern, frame: str, slots: list[tuple[str, bytes]], rewrap) -> str:
+    def _fill(self, mark: re.Pattern, frame: str, slots: list[tuple[str, tuple]], rewrap) -> str:
         pieces = mark.split(frame)
         out = [rewrap(pieces[0])]
         for i in range(1, len(pieces), 2):
@@ -121,15 +176,13 @@ class Assembler:
             value = kept.get(key)
             if value is None:
                 value = kept[key] = rewrap(self.raw[key])
-                if len(kept) > KEEP:
-                    kept.popitem(last=False)
             else:
                 kept.move_to_end(key)
             out.append(value)
             out.append(rewrap(pieces[i + 1]))
         return "".join(out)
 
-    def _inline_new(self, frame: str, slots: list[tuple[str, bytes]]) -> bool:
+    def _inline_new(self, frame: str, slots: list[tuple[str, tuple]]) -> bool:
         """Inline this page's new html fragments, each inside the tags its marker sits in."""
         root = etree.fromstring(frame.strip(), etree.HTMLParser())
         where = {}
@@ -147,6 +200,4 @@ class Assembler:
             if done is None:
                 return False
             kept[key] = done
-            if len(kept) > KEEP:
-                kept.popitem(last=False)
         return True

@@ -173,15 +173,19 @@ def _safe_url(url: str, base_url: str) -> str:
 
 
 def _clean_item(item: ItemView, base: str) -> ItemView:
-    return dataclasses.replace(
-        item,
-        headline=_no_markers(item.headline),
-        summary=_no_markers(item.summary),
-        url=_safe_url(item.url, base),
-        source=_no_markers(item.source) if item.source else None,
-        author=_no_markers(item.author) if item.author else None,
-        also=[(_no_markers(name), _safe_url(url, base)) for name, url in item.also],
-    )
+    headline, summary, url, source, author, also = _clean_fields(
+        item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base)
+    return ItemView(headline=headline, summary=summary, url=url, source=source, author=author,
+                    published=item.published, also=list(also), number=item.number, in_body=item.in_body)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _clean_fields(headline: str, summary: str, url: str, source: str | None, author: str | None,
+                  also: tuple[tuple[str, str], ...], base: str) -> tuple:
+    # A story is in many mixes: clean its text once.
+    return (_no_markers(headline), _no_markers(summary), _safe_url(url, base),
+            _no_markers(source) if source else None, _no_markers(author) if author else None,
+            tuple((_no_markers(name), _safe_url(u, base)) for name, u in also))
 
 
 def _unique_link_texts(view: EditionView) -> None:
@@ -262,13 +266,15 @@ class Renderer:
         self.inliner = inline.Inliner()
         self.assembler = assemble.Assembler(env, self.inliner)
 
-    def render(self, view: EditionView) -> Rendered:
+    def render(self, view: EditionView, *, text: bool = True) -> Rendered:
+        """render_mix(view); without `text`, the html only (its text is "": a size check needs no more)."""
         context = {"view": _clean_view(view), "subscriber": dict(PLACEHOLDERS)}
-        got = self.assembler.render(context, _rewrap_long_lines)
+        got = self.assembler.render(context, _rewrap_long_lines, text=text)
         if got is None:         # a stylesheet premailer must see whole
             return render_mix(view, env=self.env, inliner=self.inliner)
-        html, text = got
-        return Rendered(html=html, text=text.strip() + "\n", subject=view.subject, preheader=view.preheader)
+        html, body = got
+        return Rendered(html=html, text=body.strip() + "\n" if text else "", subject=view.subject,
+                        preheader=view.preheader)
 
 
 def personalize(rendered: Rendered, *, unsubscribe_url: str, preferences_url: str, email: str,

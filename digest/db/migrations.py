@@ -262,9 +262,8 @@ def m011_corpus_counts(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m012_deliveries_by_mix(db: sqlite_utils.Database) -> None:
-    # A send claims an edition's rows topic mix by topic mix (then by id), so each mix's body is made
-    # once however the mixes are spread over the list; this index hands them over in that order.
-    # It also serves every lookup by (edition_id, status), so the index of those two alone goes.
+    # A send claims rows mix by mix (then by id), so each mix's body is made once however the mixes
+    # are spread over the list. The index also serves every lookup by (edition_id, status).
     db.executescript("""
     CREATE INDEX deliveries_claim ON deliveries(edition_id, status, mix, id);
     DROP INDEX deliveries_status;

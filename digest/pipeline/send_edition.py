@@ -162,9 +162,12 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
     one is refused unless forced."""
     clipped = []
     for n, window in enumerate(run.db.deliveries.due_windows(run.plan.edition_id, now())):
-        # The send claims mixes in this order: the first GROUPS bodies are kept ready for it.
-        body = run.group(window).body if n < run.GROUPS else run.bodies.body(window)
+        # The send claims mixes in this order: the first GROUPS bodies are kept ready for it; past
+        # LINT_FULL only the html's size is checked, so only the html is made.
+        body = run.group(window).body if n < run.GROUPS else run.bodies.body(window, text=n < LINT_FULL)
         report = lint_body(run.cfg, body) if n < LINT_FULL else lint_size(run.cfg, body)
+        if not body.rendered.text and report.size_bytes >= lint_mod.NEAR_CLIP_BYTES - 4096:
+            report = lint_body(run.cfg, run.bodies.body(window))     # near the clip: linted whole
         mine = run.tally.lint.get(body.mix)
         if mine is None or report.size_bytes > mine.size_bytes:
             run.tally.lint[body.mix] = report
