@@ -174,7 +174,7 @@ def test_a_send_holds_a_bounded_number_of_bodies(groups, tmp_path, smtp_env, mon
 
 def test_the_size_only_lint_counts_what_the_full_lint_measures(tmp_path):
     """Past the first LINT_FULL mixes a send checks only the size: the same number as the full lint."""
-    from digest.pipeline.send_edition import lint_body, lint_size
+    from digest.pipeline.messages import lint_body, lint_size
     cfg, db = store_with(twenty_topic_rows(80), tmp_path, topics=TWENTY)
     at = dt.datetime.now(dt.timezone.utc)
     bodies = pipeline.Bodies(db, cfg, "daily-x", at.date())
