@@ -47,7 +47,7 @@ def shortdate(value: dt.date | dt.datetime) -> str:
     return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
     """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
     to a line of their own."""
@@ -107,7 +107,7 @@ def _letters(i: int) -> str:
 _LONG_WORD = re.compile(r"\S{31,}")
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def breakable(value: str) -> Markup:
     """HTML-escaped text where a word too long for a phone's line (a URL, a long compound) may
     break: a <wbr> every 20 characters. Instead of CSS overflow-wrap, which many clients ignore."""
@@ -149,7 +149,7 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
 
 # ---- making article-derived values safe before any template sees them
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def _no_markers(text: str) -> str:
     """Put a zero-width space inside every '%%', so article text can never be taken for a
     per-subscriber marker (the templates only ever place markers, never next to article text, and
@@ -158,7 +158,7 @@ def _no_markers(text: str) -> str:
     return re.sub(r"%(?=%)|\{(?=[{%#])", lambda m: m.group(0) + "\u200b", text)
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def _safe_url(url: str, base_url: str) -> str:
     """Absolute http(s) only: relative URLs are resolved against base_url, other schemes
     (javascript:, data:) fall back to base_url. A lone '%' is percent-encoded, which also
@@ -179,7 +179,7 @@ def _clean_item(item: ItemView, base: str) -> ItemView:
                     published=item.published, also=list(also), number=item.number, in_body=item.in_body)
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=8192)
 def _clean_fields(headline: str, summary: str, url: str, source: str | None, author: str | None,
                   also: tuple[tuple[str, str], ...], base: str) -> tuple:
     # A story is in many mixes: clean its text once.

@@ -41,7 +41,7 @@ def _score(a: Article, at: dt.datetime, sources: int) -> float:
     key = (a.id, a.published or a.ingested_at, at, sources)
     score = _SCORES.get(key)
     if score is None:
-        if len(_SCORES) > 100_000:
+        if len(_SCORES) > 20_000:
             _SCORES.clear()
         score = _SCORES[key] = summarize.article_score(
             age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),

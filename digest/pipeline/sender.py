@@ -40,7 +40,7 @@ from .tally import Tally
 
 
 class EditionRun:
-    GROUPS = 256      # groups kept: only the last windows' (memory flat however many mixes)
+    GROUPS = 64       # groups kept: mixes are claimed one after the other (memory flat however many)
 
     def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *,
                  should_stop=None, progress=None, on_message=None, force: bool = False):
