@@ -38,8 +38,27 @@ def _newlines(value: str) -> str:
 
 
 def _qp(data: str) -> bytes:
-    """Quoted-printable, lines of at most 76 characters, CRLF line ends. `data` ends with a newline."""
-    return binascii.b2a_qp(data.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    """Quoted-printable, lines of at most 76 characters, CRLF line ends. `data` ends with a newline.
+    Line by line, each line remembered (_QP_LINES): quoted-printable encodes every line on its own,
+    and the digests of one edition share most of their lines, so a topic mix encodes only its own."""
+    out = []
+    lines = data.split("\n")       # "\n" only: str.splitlines also breaks at U+2028 and the like
+    last = lines.pop()
+    for line in lines:
+        done = _QP_LINES.get(line)
+        if done is None:
+            if len(_QP_LINES) >= QP_LINES_KEPT:
+                _QP_LINES.clear()
+            done = _QP_LINES[line] = binascii.b2a_qp((line + "\n").encode("utf-8"), istext=True).replace(
+                b"\n", b"\r\n")
+        out.append(done)
+    if last:
+        out.append(binascii.b2a_qp(last.encode("utf-8"), istext=True).replace(b"\n", b"\r\n"))
+    return b"".join(out)
+
+
+QP_LINES_KEPT = 20_000           # about 5 MB of lines and their encodings
+_QP_LINES: dict[str, bytes] = {}
 
 
 def _encoded_words(value: str) -> list[str]:
@@ -144,21 +163,24 @@ class Prepared:
         self._end = b"\r\n--" + b + b"--\r\n"
 
     def _split(self, body: str, *, html: bool) -> _Part:
+        """The body as quoted-printable blocks and the whole lines that hold a marker (found by one
+        search over the body, not line by line: a digest has a few such lines among hundreds)."""
         body = _newlines(body)
         if not body.endswith("\n"):
             body += "\n"
         pieces: list = []
-        block: list[str] = []
-        for line in body.splitlines(keepends=True):
-            if self._marker is not None and self._marker.search(line):
-                if block:
-                    pieces.append(_qp("".join(block)))
-                    block = []
-                pieces.append(line)
-            else:
-                block.append(line)
-        if block:
-            pieces.append(_qp("".join(block)))
+        pos = 0
+        for m in (self._marker.finditer(body) if self._marker is not None else ()):
+            if m.start() < pos:
+                continue            # a second marker on a line already taken
+            start = body.rfind("\n", 0, m.start()) + 1
+            end = body.index("\n", m.end()) + 1
+            if start > pos:
+                pieces.append(_qp(body[pos:start]))
+            pieces.append(body[start:end])
+            pos = end
+        if pos < len(body):
+            pieces.append(_qp(body[pos:]))
         return _Part(pieces, html)
 
     def _fill(self, part: _Part, values: dict[str, str]) -> list[bytes]:

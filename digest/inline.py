@@ -89,24 +89,57 @@ class Inliner:
         stripped = html.strip()
         tree = etree.fromstring(stripped, etree.HTMLParser()).getroottree()
         page = tree.getroot()
+        if not self._apply(tree, page):
+            return premailer_inline(html)
+        # premailer's own serialization (its transform's last lines)
+        root = tree if stripped.startswith(tree.docinfo.doctype) else page
+        return etree.tostring(root, method="html", pretty_print=False, encoding="utf-8").decode("utf-8")
+
+    def inline_fragment(self, fragment: str, css: str, ancestors: list[str]) -> str | None:
+        """What `inline` makes of `fragment` inside elements of the tags `ancestors` (outermost
+        first, from the page's <html>) under this stylesheet: the bytes between the innermost
+        ancestor's tags. None when the stylesheet is not simple (then only the whole page can be
+        inlined) or the fragment does not parse into that place whole."""
+        inner = ancestors[2:] if ancestors[:2] == ["html", "body"] else None
+        if inner is None:
+            return None
+        page_html = ("<!DOCTYPE html><html><head><style>" + css + "</style></head><body>"
+                     + "".join(f"<{t}>" for t in inner) + fragment + "".join(f"</{t}>" for t in reversed(inner))
+                     + "</body></html>")
+        tree = etree.fromstring(page_html, etree.HTMLParser()).getroottree()
+        if not self._apply(tree, tree.getroot()):
+            return None
+        el = tree.getroot().find("body")
+        for tag in inner:
+            kids = [k for k in el if isinstance(k.tag, str)]
+            if len(kids) != 1 or kids[0].tag != tag:
+                return None
+            el = kids[0]
+        out = etree.tostring(el, method="html", pretty_print=False, encoding="utf-8", with_tail=False).decode("utf-8")
+        start, end = f"<{el.tag}>", f"</{el.tag}>"
+        if not (out.startswith(start) and out.endswith(end)):
+            return None
+        return out[len(start):len(out) - len(end)]
+
+    def _apply(self, tree, page) -> bool:
+        """Give every element of the page what premailer would, learning kinds not met yet; False
+        when premailer must see the page whole (a stylesheet that is not simple, or one it reshapes)."""
         css = "\n".join(s.text or "" for s in page.iter("style"))
         if css != self.css:
             self.css, self.simple, self.memo = css, simple_selectors(css), {}
         if not self.simple:
-            return premailer_inline(html)
+            return False
         elements = [el for el in page.iter() if isinstance(el.tag, str)]
         keys = [_kind(el) for el in elements]
         if any(k not in self.memo for k in keys) and not self._learn(tree, elements, keys):
-            return premailer_inline(html)
+            return False
         for el, key in zip(elements, keys):
             after = self.memo[key]
             if after is not None:
                 before = dict(el.attrib)
                 el.attrib.clear()
                 el.attrib.update([(k, before[k] if v is None else v) for k, v in after])
-        # premailer's own serialization (its transform's last lines)
-        root = tree if stripped.startswith(tree.docinfo.doctype) else page
-        return etree.tostring(root, method="html", pretty_print=False, encoding="utf-8").decode("utf-8")
+        return True
 
     def _learn(self, tree, elements: list, keys: list[tuple]) -> bool:
         """Run premailer on a copy of the page and remember what it made of each element; False

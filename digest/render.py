@@ -6,7 +6,7 @@ are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
-May import: views, resources (to find the built-in templates).
+May import: assemble, inline, views, resources (to find the built-in templates).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from . import inline, resources
+from . import assemble, inline, resources
 from .views import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
 
 TEXT_WIDTH = 78
@@ -47,7 +47,7 @@ def shortdate(value: dt.date | dt.datetime) -> str:
     return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
     """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
     to a line of their own."""
@@ -107,7 +107,7 @@ def _letters(i: int) -> str:
 _LONG_WORD = re.compile(r"\S{31,}")
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def breakable(value: str) -> Markup:
     """HTML-escaped text where a word too long for a phone's line (a URL, a long compound) may
     break: a <wbr> every 20 characters. Instead of CSS overflow-wrap, which many clients ignore."""
@@ -149,7 +149,7 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
 
 # ---- making article-derived values safe before any template sees them
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def _no_markers(text: str) -> str:
     """Put a zero-width space inside every '%%', so article text can never be taken for a
     per-subscriber marker (the templates only ever place markers, never next to article text, and
@@ -158,7 +158,7 @@ def _no_markers(text: str) -> str:
     return re.sub(r"%(?=%)|\{(?=[{%#])", lambda m: m.group(0) + "\u200b", text)
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def _safe_url(url: str, base_url: str) -> str:
     """Absolute http(s) only: relative URLs are resolved against base_url, other schemes
     (javascript:, data:) fall back to base_url. A lone '%' is percent-encoded, which also
@@ -173,15 +173,19 @@ def _safe_url(url: str, base_url: str) -> str:
 
 
 def _clean_item(item: ItemView, base: str) -> ItemView:
-    return dataclasses.replace(
-        item,
-        headline=_no_markers(item.headline),
-        summary=_no_markers(item.summary),
-        url=_safe_url(item.url, base),
-        source=_no_markers(item.source) if item.source else None,
-        author=_no_markers(item.author) if item.author else None,
-        also=[(_no_markers(name), _safe_url(url, base)) for name, url in item.also],
-    )
+    headline, summary, url, source, author, also = _clean_fields(
+        item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base)
+    return ItemView(headline=headline, summary=summary, url=url, source=source, author=author,
+                    published=item.published, also=list(also), number=item.number, in_body=item.in_body)
+
+
+@functools.lru_cache(maxsize=8192)
+def _clean_fields(headline: str, summary: str, url: str, source: str | None, author: str | None,
+                  also: tuple[tuple[str, str], ...], base: str) -> tuple:
+    # A story is in many mixes: clean its text once.
+    return (_no_markers(headline), _no_markers(summary), _safe_url(url, base),
+            _no_markers(source) if source else None, _no_markers(author) if author else None,
+            tuple((_no_markers(name), _safe_url(u, base)) for name, u in also))
 
 
 def _unique_link_texts(view: EditionView) -> None:
@@ -250,8 +254,9 @@ def render_mix(view: EditionView, *, template_dirs: list[str | Path] | None = No
 
 
 class Renderer:
-    """render_mix for every mix of an edition (or of a run): one template environment, and CSS
-    inlined per kind of element, not per page (inline.Inliner); the same bytes as render_mix."""
+    """render_mix for every mix of an edition (or of a run), the same bytes, at a fraction of the
+    cost: one template environment, each section rendered and inlined once and every page put
+    together from them (assemble.Assembler), CSS inlined per kind of element (inline.Inliner)."""
 
     def __init__(self, template_dirs: list[str | Path] | None = None, env: jinja2.Environment | None = None):
         if env is None:
@@ -259,9 +264,17 @@ class Renderer:
             env.auto_reload = False     # a run renders thousands of mixes: no stat() per include
         self.env = env
         self.inliner = inline.Inliner()
+        self.assembler = assemble.Assembler(env, self.inliner)
 
-    def render(self, view: EditionView) -> Rendered:
-        return render_mix(view, env=self.env, inliner=self.inliner)
+    def render(self, view: EditionView, *, text: bool = True) -> Rendered:
+        """render_mix(view); without `text`, the html only (its text is "": a size check needs no more)."""
+        context = {"view": _clean_view(view), "subscriber": dict(PLACEHOLDERS)}
+        got = self.assembler.render(context, _rewrap_long_lines, text=text)
+        if got is None:         # a stylesheet premailer must see whole
+            return render_mix(view, env=self.env, inliner=self.inliner)
+        html, body = got
+        return Rendered(html=html, text=body.strip() + "\n" if text else "", subject=view.subject,
+                        preheader=view.preheader)
 
 
 def personalize(rendered: Rendered, *, unsubscribe_url: str, preferences_url: str, email: str,

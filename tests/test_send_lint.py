@@ -4,6 +4,7 @@ HTML or more) is refused unless --force (issue 12, item 8). Real store, real tem
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 
@@ -60,3 +61,31 @@ def test_an_ordinary_send_prints_the_lint_summary(run, seeded, smtp_env):
     assert "lint: " in r.stderr and "of 102 KiB; 0 warnings" in r.stderr
     t = run("send", "--test-to", "editor@example.org", "--topic", "Europe")
     assert t.exit_code == 0 and "lint: " in t.stderr and "of 102 KiB, 0 warnings" in t.stderr
+
+
+def test_past_the_first_mixes_a_clipped_digest_is_held_back_and_everyone_else_is_sent(run, heavy, smtp_env,
+                                                                                      tmp_path, monkeypatch):
+    """A large edition does not make every mix before the first message leaves: past the first
+    LINT_FULL mixes each digest is checked as it is made, and one Gmail would clip is held back in
+    the queue (said, exit 1) while every other subscriber gets theirs; --force sends it later."""
+    monkeypatch.setattr(importlib.import_module("digest.pipeline.send_edition"), "LINT_FULL", 1)
+    (tmp_path / "europe.jsonl").write_text(json.dumps({
+        "title": "Harbour ferry timetable changes on Monday", "labels": ["Europe"], "url": "https://example.org/e",
+        "body": "The harbour ferry will run every twenty minutes from Monday, the operator said on Friday."}) + "\n")
+    assert run("articles", "ingest", tmp_path / "europe.jsonl").exit_code == 0
+    assert run("subscribers", "add", "bo@example.org", "--topic", "Europe").exit_code == 0
+
+    r = run("send", "--yes")
+    assert r.exit_code == 1, r
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(errors) == 1 and "held back" in errors[0] and "World" in errors[0] and "KiB of HTML" in errors[0]
+    assert "--force" in r.stderr
+    assert [rc for rc, _ in smtp_env.messages] == [["bo@example.org"]]
+    status = {d["email"]: d["status"] for d in json.loads(run("deliveries", "list", "--json").stdout)}
+    assert status == {"bo@example.org": "sent", "ada@example.org": "pending"}
+
+    again = run("send", "--yes")          # still too large: still held, nothing sent twice
+    assert again.exit_code == 1 and len(smtp_env.messages) == 1
+    forced = run("send", "--yes", "--force")
+    assert forced.exit_code == 0, forced
+    assert [rc for rc, _ in smtp_env.messages] == [["bo@example.org"], ["ada@example.org"]]

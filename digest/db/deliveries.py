@@ -39,9 +39,10 @@ LEASE_OWNER = "SELECT owner FROM leases WHERE name = ?"
 CLAIMED = """SELECT d.id, d.edition_id, d.subscriber_id, d.status, d.mix, d.since, d.until, d.message_id, d.since_seq,
     d.until_seq, d.attempts, d.last_reply, d.created_at, s.email, s.name
     FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"""
-# (edition, status, after id, due, due, limit): the (edition_id, status) index hands rows over in id order.
-CLAIMABLE = CLAIMED + """ WHERE d.edition_id = ? AND d.status = ? AND d.id > ?
-    AND (? IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) ORDER BY d.id LIMIT ?"""
+# (edition, status, after mix, after id, due, due, limit): the deliveries_claim index hands rows over
+# by topic mix, then id, so that a mix's rows come together (its body is made once).
+CLAIMABLE = CLAIMED + """ WHERE d.edition_id = ? AND d.status = ? AND (d.mix, d.id) > (?, ?)
+    AND (? IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) ORDER BY d.mix, d.id LIMIT ?"""
 DEFERRED_AMONG = CLAIMED + " WHERE d.status = 'deferred' AND d.id IN (SELECT value FROM json_each(?))"
 SET_SENDING = "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))"
 # Claimed but never handed to the relay: back to the queue, no attempt counted.
@@ -140,16 +141,18 @@ class Deliveries(Repository):
                     raise LeaseLost(fence[0], owner)
             yield conn
 
-    def claim(self, edition_id: int, status: str, after_id: int, limit: int, due: dt.datetime | None = None, *,
-              fence: tuple[str, str] | None = None) -> list[Delivery]:
-        """Mark the next `limit` rows (by id, after `after_id`) in `status` as 'sending' and return them.
+    def claim(self, edition_id: int, status: str, after: tuple[str, int] | int, limit: int,
+              due: dt.datetime | None = None, *, fence: tuple[str, str] | None = None) -> list[Delivery]:
+        """Mark the next `limit` rows in `status` as 'sending' and return them: by topic mix, then by
+        id, after `after` (the (mix, id) of the last row claimed; 0 or ("", 0) from the start).
 
-        The (edition_id, status) index hands them over in id order, so each batch costs its own size.
+        The deliveries_claim index hands them over in that order, so each batch costs its own size.
         For 'deferred', only rows whose next attempt is due by `due`.
         """
+        mix, after_id = ("", 0) if after == 0 else after
         stamp = ts(due)
         with self.fenced(fence):
-            rows = [_claimed(r) for r in self._all(CLAIMABLE, (edition_id, status, after_id, stamp, stamp, limit))]
+            rows = [_claimed(r) for r in self._all(CLAIMABLE, (edition_id, status, mix, after_id, stamp, stamp, limit))]
             self._set_sending([d.id for d in rows])
         return rows
 

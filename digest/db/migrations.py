@@ -259,6 +259,16 @@ def m011_corpus_counts(db: sqlite_utils.Database) -> None:
     db.conn.executemany("INSERT INTO corpus_terms (term, docs) VALUES (?, ?)", words.items())
 
 
+
+@migrations()
+def m012_deliveries_by_mix(db: sqlite_utils.Database) -> None:
+    # A send claims rows mix by mix (then by id), so each mix's body is made once however the mixes
+    # are spread over the list. The index also serves every lookup by (edition_id, status).
+    db.executescript("""
+    CREATE INDEX deliveries_claim ON deliveries(edition_id, status, mix, id);
+    DROP INDEX deliveries_status;
+    """)
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -51,13 +51,13 @@ from .editions import Plan, edition_key, local_today, plan_edition
 from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
-from .messages import CONFIRM_DAYS, Group, fast_message, prepare_group, send_confirmation, signer_for
+from .messages import CONFIRM_DAYS, Group, fast_message, lint_body, prepare_group, send_confirmation, signer_for
 from .preflight import preflight
 from .preview import (MixInfo, Preview, lint_summary, mix_file_name, preview_message, preview_mix, preview_mixes,
                       sent_previews)
 from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
-from .send_edition import lint_body, send_edition, send_test
+from .send_edition import send_edition, send_test
 from .sending import DryRun, SendReport, dry_run, failed_editions, retry_failed, send, waiting
 from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use

@@ -33,22 +33,36 @@ def _words(body: str) -> int:
     return len(body.split())
 
 
+_SCORES: dict[tuple, float] = {}
+
+
 def _score(a: Article, at: dt.datetime, sources: int) -> float:
-    return summarize.article_score(
-        age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
-        words=_words(a.body), sources=sources)
+    # Every mix that carries an article scores it again: remember it for the edition's window.
+    key = (a.id, a.published or a.ingested_at, at, sources)
+    score = _SCORES.get(key)
+    if score is None:
+        if len(_SCORES) > 20_000:
+            _SCORES.clear()
+        score = _SCORES[key] = summarize.article_score(
+            age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
+            words=_words(a.body), sources=sources)
+    return score
 
 
 def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, list[Article], float]]:
     """One (lead, others, score) per story: the articles of one cluster become one story, led by
     its best-scored member; the score counts every source carrying it. Best story first."""
     groups: dict[object, list[Article]] = {}
-    for a in articles:
-        groups.setdefault(a.cluster_id if a.cluster_id is not None else ("alone", a.id), []).append(a)
     stories = []
+    for a in articles:
+        if a.cluster_id is None:
+            stories.append((a, [], _score(a, at, 1)))
+        else:
+            groups.setdefault(a.cluster_id, []).append(a)
     for members in groups.values():
-        ranked = sorted(members, key=lambda a: (-_score(a, at, len(members)), a.id))
-        stories.append((ranked[0], ranked[1:], _score(ranked[0], at, len(members))))
+        n = len(members)
+        ranked = sorted(members, key=lambda a: (-_score(a, at, n), a.id))
+        stories.append((ranked[0], ranked[1:], _score(ranked[0], at, n)))
     return sorted(stories, key=lambda s: (-s[2], s[0].id))
 
 
@@ -174,10 +188,11 @@ class Bodies:
         mine = set(select.mix_topics(window.mix))
         return [a for a in every if not mine.isdisjoint(a.topics)]
 
-    def body(self, window: Window) -> Body:
+    def body(self, window: Window, *, text: bool = True) -> Body:
+        """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
         view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until)
-        return Body(window.mix, view, render_view(self.cfg, view, self.renderer), arts)
+        return Body(window.mix, view, render_view(self.cfg, view, self.renderer, text=text), arts)
 
 
 def renderer(cfg: Config) -> render.Renderer:
@@ -185,7 +200,8 @@ def renderer(cfg: Config) -> render.Renderer:
     return render.Renderer([cfg.templates_dir] if cfg.templates_dir else None)
 
 
-def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None = None) -> Rendered:
+def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None = None, *,
+                text: bool = True) -> Rendered:
     """render.render_mix with the configured templates (through `renderer` when given: the same
     bytes, faster); a template that is missing or broken is a ConfigError naming the file, never a
     traceback."""
@@ -193,7 +209,7 @@ def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None
     dirs = [cfg.templates_dir] if cfg.templates_dir else []
     try:
         if renderer is not None:
-            return renderer.render(view)
+            return renderer.render(view, text=text)
         return render.render_mix(view, template_dirs=dirs or None)
     except jinja2.TemplateNotFound as exc:
         search = ", ".join(str(d) for d in [*dirs, resources.folder("templates")])

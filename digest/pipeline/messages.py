@@ -1,12 +1,14 @@
 """Messages as they leave: one subscriber's digest built fast from its group's prepared body, its
 envelope sender (VERP: a return path naming the delivery), the DKIM signer, and the double opt-in
 confirmation mail.
-May import: bounces, config, errors, message, fast_message, render, smtp, tokens, views, and .bodies/.relays.
+Also the lint of a body as a subscriber's client gets it (lint_body, lint_size).
+May import: bounces, config, errors, lint, message, fast_message, render, smtp, tokens, views, and .bodies/.relays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html as htmlmod
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +16,13 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from .. import bounces, message, render, tokens
+from .. import lint as lint_mod
 from ..clock import now
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError
 from ..fast_message import Prepared, prepare
+from ..models import Delivery
 from ..smtp import Outcome
 from ..views import PLACEHOLDERS
 from .bodies import Body, feedback_id, personal_message, unsubscribe_mailto
@@ -29,9 +33,24 @@ CONFIRM_DAYS = 7
 
 @dataclass
 class Group:
-    """One body and its message prepared once, shared by every subscriber of a topic mix and window."""
+    """One body and its message prepared once, shared by every subscriber of a topic mix and window.
+    `size`: its HTML's size as Gmail counts it (lint_size); `clipped`: too large to send (see send_edition)."""
     body: Body
     prepared: Prepared
+    size: int = 0
+    clipped: bool = False
+
+
+class Claimed:
+    """One claimed delivery on its way through the pool."""
+    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
+                 "requeues", "unbuilt")
+
+    def __init__(self, d: Delivery, group: Group):
+        self.id, self.subscriber_id, self.email, self.name = d.id, d.subscriber_id, d.email, d.name
+        self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
+        self.group, self.tries, self.requeues = group, 0, 0
+        self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
 
 
 def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
@@ -39,6 +58,31 @@ def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
                                html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
                                test=test, list_archive=body.view.web_url,
                                feedback_id=feedback_id(cfg, body.view.edition_key)))
+
+
+def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:
+    """The lint report of one body as a subscriber's client would get it: the markers filled in with
+    links as long as real ones (a signed token is about 40 characters), so the size is what Gmail sees."""
+    token = "x" * 40
+    html, text = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/{token}",
+                                    preferences_url=f"{cfg.base_url}/p/{token}", email=f"reader@{cfg.domain}",
+                                    name=None)
+    return lint_mod.lint(html, text)
+
+
+def lint_size(cfg: Config, body: Body) -> lint_mod.LintReport:
+    """lint_body's size without its parse (the same markers filled in the same way, counted, not
+    substituted); the full lint when the body is anywhere near the clipping size."""
+    token = "x" * 40
+    values = {PLACEHOLDERS["unsubscribe_url"]: f"{cfg.base_url}/u/{token}",
+              PLACEHOLDERS["preferences_url"]: f"{cfg.base_url}/p/{token}",
+              PLACEHOLDERS["email"]: f"reader@{cfg.domain}", PLACEHOLDERS["name"]: ""}
+    html = body.rendered.html
+    size = len(html.encode("utf-8")) + sum(
+        html.count(m) * (len(htmlmod.escape(v, quote=True).encode("utf-8")) - len(m)) for m, v in values.items())
+    if size >= lint_mod.NEAR_CLIP_BYTES - 4096:
+        return lint_body(cfg, body)
+    return lint_mod.LintReport(size_bytes=size)
 
 
 def return_path(cfg: Config, edition_id: int, subscriber_id: int) -> str:

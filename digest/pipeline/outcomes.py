@@ -23,7 +23,8 @@ from .relays import no_relay_left
 from .tally import FAILURE_SAMPLE
 
 if TYPE_CHECKING:
-    from .sender import Claimed, EditionRun
+    from .messages import Claimed
+    from .sender import EditionRun
 
 ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
 

@@ -10,29 +10,27 @@ and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
 
 from __future__ import annotations
 
-import html as htmlmod
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable
 
 from .. import lint as lint_mod
-from .. import message, render
+from .. import message
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError
 from ..journal import Journal
-from ..views import PLACEHOLDERS
 from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
 from ..subscriber_fields import normalize_email
 from . import ledger
-from .bodies import Body, groups_for_preview
+from .bodies import groups_for_preview
 from .editions import Plan
 from .lease import Lease
-from .messages import DateHeader, fast_message, prepare_group, return_path, signer_for
+from .messages import Claimed, DateHeader, fast_message, lint_body, prepare_group, return_path, signer_for
 from .relays import no_relay_left, open_relay
-from .sender import Claimed, EditionRun
+from .sender import EditionRun
 from .tally import BuildError, ClippedError, Tally
 
 
@@ -49,7 +47,8 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
     each relay answered, and why one went out). A run that stopped after doing what it could returns
     its Tally with `error` set: no relay was left (RelayError: each refused us or was lost mid-run),
     messages could not be built (BuildError: they wait in the queue), a digest Gmail would clip
-    (ClippedError, nothing claimed; unless `force`).
+    (ClippedError; unless `force`: nothing claimed when it is among the first LINT_FULL mixes, else
+    that mix's rows are held back in the queue and every other digest is sent).
     A run that cannot start or may not write raises instead: LockedError (another sender holds
     the edition), RelayError (no relay can be reached; nothing claimed), LedgerError (a ledger
     write failed; the journal is kept for the next run), LeaseLost (taken over; nothing more written).
@@ -74,7 +73,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
         total = db.deliveries.count_due(plan.edition_id, now())
         if total:
             run = EditionRun(db, cfg, plan, lease, tally, should_stop=should_stop, progress=progress,
-                             on_message=on_message)
+                             on_message=on_message, force=force)
             tally.error = _lint(run, force)     # a clipped digest: nothing claimed, nothing marked
             if tally.error is not None:
                 return tally
@@ -95,6 +94,8 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
                 tally.error = run.error
             elif run.unbuilt:
                 tally.error = _build_error(plan, run.unbuilt)
+            elif run.held:
+                tally.error = _held_error(plan, run.held)
         _finish(tally, db.deliveries.counts(plan.edition_id), started)
     except LeaseLost:
         lease.lost = True
@@ -126,49 +127,24 @@ def _open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> l
     return opened
 
 
-def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:
-    """The lint report of one body as a subscriber's client would get it: the markers filled in with
-    links as long as real ones (a signed token is about 40 characters), so the size is what Gmail sees."""
-    token = "x" * 40
-    html, text = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/u/{token}",
-                                    preferences_url=f"{cfg.base_url}/p/{token}", email=f"reader@{cfg.domain}",
-                                    name=None)
-    return lint_mod.lint(html, text)
-
-
-def lint_size(cfg: Config, body: Body) -> lint_mod.LintReport:
-    """lint_body's size without its parse (the same markers filled in the same way, counted, not
-    substituted); the full lint when the body is anywhere near the clipping size."""
-    token = "x" * 40
-    values = {PLACEHOLDERS["unsubscribe_url"]: f"{cfg.base_url}/u/{token}",
-              PLACEHOLDERS["preferences_url"]: f"{cfg.base_url}/p/{token}",
-              PLACEHOLDERS["email"]: f"reader@{cfg.domain}", PLACEHOLDERS["name"]: ""}
-    html = body.rendered.html
-    size = len(html.encode("utf-8")) + sum(
-        html.count(m) * (len(htmlmod.escape(v, quote=True).encode("utf-8")) - len(m)) for m, v in values.items())
-    if size >= lint_mod.NEAR_CLIP_BYTES - 4096:
-        return lint_body(cfg, body)
-    return lint_mod.LintReport(size_bytes=size)
-
-
-# Linting a body fully (an HTML parse) costs more than rendering it: the first LINT_FULL windows
-# are linted fully, and so is any body near Gmail's clipping size; every other one has its size
-# checked, which is what may stop a send.
+# Linting a body fully (an HTML parse) costs more than rendering it. Before anything is sent, the
+# first LINT_FULL windows are linted fully: a digest clipped there (templates that make every digest
+# too large) stops the whole edition, nothing claimed. Every other body has its size checked when the
+# send makes it (EditionRun.group): a clipped one is held back, its rows left queued, and reported,
+# while everyone else gets theirs; so the first message does not wait for every mix to be made.
 LINT_FULL = 200
 
 
 def _lint(run: EditionRun, force: bool) -> ClippedError | None:
-    """Render every body the due rows need and lint it (fully for the first LINT_FULL); a clipped
-    one is refused unless forced."""
+    """Lint the first LINT_FULL bodies the due rows need (their groups kept for the send); a
+    clipped one is refused unless forced."""
     clipped = []
-    for n, window in enumerate(run.db.deliveries.due_windows(run.plan.edition_id, now())):
-        group = run.group(window)
-        report = lint_body(run.cfg, group.body) if n < LINT_FULL else lint_size(run.cfg, group.body)
-        mine = run.tally.lint.get(group.body.mix)
-        if mine is None or report.size_bytes > mine.size_bytes:
-            run.tally.lint[group.body.mix] = report
+    for window in run.db.deliveries.due_windows(run.plan.edition_id, now())[:LINT_FULL]:
+        body = run.group(window).body
+        report = lint_body(run.cfg, body)
+        run.tally.lint_mix(body.mix, report)
         if report.size_bytes >= lint_mod.CLIP_BYTES:
-            clipped.append((group.body.mix, report.size_bytes))
+            clipped.append((body.mix, report.size_bytes))
     if not clipped or force:
         return None
     mix, size = max(clipped, key=lambda c: c[1])
@@ -176,6 +152,16 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
                         f"({len(clipped)} topic mix(es) too large); Gmail clips a message at 102 KiB and hides "
                         "the rest, unsubscribe link included.",
                         "Nothing was sent. Send fewer stories, trim the templates, or pass --force to send it anyway.")
+
+
+def _held_error(plan: Plan, held: dict[str, list[int]]) -> ClippedError:
+    mix, (size, _) = max(held.items(), key=lambda h: h[1][0])
+    rows = sum(n for _, n in held.values())
+    return ClippedError(f"Edition {plan.key}: {rows} delivery(ies) of {len(held)} topic mix(es) held back: the digest "
+                        f"for {mix} is {size / 1024:.1f} KiB of HTML, and Gmail clips a message at 102 KiB and hides "
+                        "the rest, unsubscribe link included. Every other subscriber's digest was sent.",
+                        "They are still queued. Send fewer stories or trim the templates and run `digest send` "
+                        "again, or pass --force to send them as they are.")
 
 
 def _build_error(plan: Plan, unbuilt: list[Claimed]) -> BuildError:

@@ -11,7 +11,7 @@ messages in flight are recorded: RelayError (no relay left), LedgerError (a ledg
 failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
 took the edition over: nothing more is sent or written, at once).
 A message that cannot be built is never the recipient's fault: its row goes back to the queue.
-May import: clock, config, db, errors, journal, message, models, smtp, .bodies/.ledger/.messages/.outcomes/.tally.
+May import: clock, config, db, errors, journal, lint, message, models, smtp, .bodies/.ledger/.messages/.outcomes/.tally.
 """
 
 from __future__ import annotations
@@ -22,39 +22,28 @@ import time
 from collections import OrderedDict
 
 from .. import message
+from ..lint import CLIP_BYTES
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
 from ..journal import Journal
-from ..models import Delivery, Window
+from ..models import Window
 from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
 from . import ledger
 from .bodies import Bodies
 from .editions import Plan
 from .lease import Lease
-from .messages import DateHeader, Group, fast_message, prepare_group, return_paths
+from .messages import Claimed, DateHeader, Group, fast_message, lint_size, prepare_group, return_paths
 from .outcomes import again, relay_out, settle_outcome
 from .tally import Tally
 
 
-class Claimed:
-    """One claimed delivery on its way through the pool."""
-    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
-                 "requeues", "unbuilt")
-
-    def __init__(self, d: Delivery, group: Group):
-        self.id, self.subscriber_id, self.email, self.name = d.id, d.subscriber_id, d.email, d.name
-        self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
-        self.group, self.tries, self.requeues = group, 0, 0
-        self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
-
-
 class EditionRun:
-    GROUPS = 256      # groups kept: only the last windows' (memory flat however many mixes)
+    GROUPS = 64       # groups kept: mixes are claimed one after the other (memory flat however many)
 
     def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *,
-                 should_stop=None, progress=None, on_message=None):
+                 should_stop=None, progress=None, on_message=None, force: bool = False):
         self.db, self.cfg, self.plan, self.s, self.lease, self.tally = db, cfg, plan, cfg.send, lease, tally
         self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
         self.bodies = Bodies(db, cfg, plan.key, plan.date)
@@ -62,7 +51,7 @@ class EditionRun:
         self.buffer: list[tuple] = []
         self.unclaimed: list[int] = []
         self.retry: list[tuple[float, int, Claimed]] = []
-        self.cursor = {"deferred": 0, "pending": 0}
+        self.cursor: dict[str, tuple[str, int] | None] = {"deferred": ("", 0), "pending": ("", 0)}
         self.feed: list[Claimed] = []
         self.outstanding = self.done = self.total = 0
         self.last_flush = self.last_progress = time.monotonic()
@@ -76,10 +65,15 @@ class EditionRun:
         self.pool: Pool | None = None
         self.gone: list[tuple[str, DigestError]] = []   # relays out of rotation, and why (in that order)
         self.unbuilt: list[Claimed] = []  # rows whose message could not be built: back to the queue
+        self.force = force                # send digests Gmail would clip, rather than hold them back
+        self.held: dict[str, list[int]] = {}    # mix -> [its largest HTML, rows held back] (clipped)
 
     def group(self, window: Window) -> Group:
         if (group := self.groups.get(window)) is None:
             group = self.groups[window] = prepare_group(self.cfg, self.bodies.body(window))
+            report = lint_size(self.cfg, group.body)
+            self.tally.lint_mix(window.mix, report)
+            group.size, group.clipped = report.size_bytes, report.size_bytes >= CLIP_BYTES and not self.force
             if len(self.groups) > self.GROUPS:
                 self.groups.popitem(last=False)
         self.groups.move_to_end(window)
@@ -114,25 +108,31 @@ class EditionRun:
         self.error = self.error or exc
 
     def _claim(self) -> bool:
-        """Refill the in-memory feed with the next batch: due deferred rows first, then pending ones."""
-        for status in ("deferred", "pending"):
-            if self.cursor[status] is None:
-                continue
+        """Refill the feed with the next batch (due deferred rows first); clipped digests' rows are held."""
+        status = next((s for s in ("deferred", "pending") if self.cursor[s] is not None), None)
+        while status is not None:
             rows = self._db(self.db.deliveries.claim, self.plan.edition_id, status, self.cursor[status],
                             self.s.batch, due=now() if status == "deferred" else None)
             if not rows:
                 self.cursor[status] = None
-                continue
-            self.cursor[status] = rows[-1].id
+                return self._claim()
+            self.cursor[status] = (rows[-1].mix, rows[-1].id)
             try:
                 claimed = [Claimed(d, self.group(d.window)) for d in rows]
             except BaseException:
                 # A body that cannot be rendered (a template edited mid-run): this batch was never tried.
                 self._db(self.db.deliveries.unclaim, [d.id for d in rows])
                 raise
-            self.feed.extend(claimed)
-            self.feed.reverse()          # popped from the end, so sent in id order
-            return True
+            if held := [c for c in claimed if c.group.clipped]:
+                self._db(self.db.deliveries.unclaim, [c.id for c in held])
+                for c in held:
+                    mine = self.held.setdefault(c.group.body.mix, [0, 0])
+                    mine[0], mine[1] = max(mine[0], c.group.size), mine[1] + 1
+                claimed = [c for c in claimed if not c.group.clipped]
+            if claimed:
+                self.feed.extend(claimed)
+                self.feed.reverse()          # popped from the end, so sent in claim order
+                return True
         return False
 
     def _job(self, row: Claimed, rcpt: str) -> Job:

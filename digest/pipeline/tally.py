@@ -79,6 +79,12 @@ class Tally:
     def ok(self) -> bool:
         return not (self.deferred or self.bounced or self.failed or self.uncertain)
 
+    def lint_mix(self, mix: str, report) -> None:
+        """Keep a mix's largest body's lint report (a full one over a size-only one of the same size)."""
+        mine = self.lint.get(mix)
+        if mine is None or report.size_bytes > mine.size_bytes:
+            self.lint[mix] = report
+
     def merge(self, other: "Tally") -> "Tally":
         """Add another edition's run to this one: counts add up, a mix keeps its largest body's lint
         and article count, the slowest rate is the lowest seen, the first error stays."""
@@ -87,8 +93,7 @@ class Tally:
         for reply, n in other.reasons.items():
             self.reasons[reply] = self.reasons.get(reply, 0) + n
         for mix, report in other.lint.items():
-            if mix not in self.lint or report.size_bytes > self.lint[mix].size_bytes:
-                self.lint[mix] = report
+            self.lint_mix(mix, report)
         for mix, stats in other.by_mix.items():
             mine = self.by_mix.setdefault(mix, {"articles": 0, "recipients": 0, "sent": 0})
             mine["articles"] = max(mine["articles"], stats["articles"])
