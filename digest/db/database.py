@@ -1,6 +1,7 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces` and `db.corpus`.
+`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus` and `db.staging`
+(an import's rows between reading and writing).
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
 BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
@@ -26,6 +27,7 @@ from .editions import Editions
 from .feeds import Feeds
 from .file_errors import check_path, database_error
 from .leases import Leases
+from .staging import Staging
 from .subscribers import Subscribers
 from .topics import Topics
 
@@ -51,6 +53,7 @@ class Database:
         self.feeds = Feeds(self)
         self.bounces = Bounces(self)
         self.corpus = Corpus(self)
+        self.staging = Staging(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Database":

@@ -1,5 +1,6 @@
-"""Whole lists: a CSV imported (validated row by row, repeated addresses merged, each row planned
-against what is on file, all written in one transaction) and exported.
+"""Whole lists: a CSV imported (read and validated row by row into a staging table, repeated
+addresses merged, each row planned against what is on file, written in batches of a few thousand
+addresses per transaction) and exported.
 
 An import adds subscribers and fills fields that are empty. A value already on file (the topics,
 frequency, time and timezone a subscriber chose on their preference page, or a name) is kept and
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from ..db import Database, email_key
 from ..errors import ParseError
@@ -35,20 +38,42 @@ class ImportReport:
     topic_names: dict[int, str] = field(default_factory=dict)      # for reading `changes`
 
 
-def import_subscribers(db: Database, data: bytes, origin: str, *, dry_run: bool = False, overwrite: bool = False,
-                       batch: int = 5000) -> ImportReport:
+def import_subscribers(db: Database, source: bytes | BinaryIO, origin: str, *, dry_run: bool = False,
+                       overwrite: bool = False, batch: int = 5000) -> ImportReport:
     """Validate every CSV row, merge repeated addresses, and plan each row against what is on file
-    (plan_import); then write it all in one transaction, unless `dry_run`.
+    (plan_import); then write it, `batch` addresses per transaction, unless `dry_run`.
 
-    Topic names are resolved against one pre-loaded map, and each batch is read and written with a
-    few executemany calls, so 100,000 rows take seconds; a bad row is reported and never stops the
-    rest. The whole import is one transaction: a fault (a full disk) leaves the list as it was.
+    The file is read once, row by row, into a staging table (one merged row per address), then
+    planned and written from it in the order of the file, so memory does not grow with the list.
+    A bad row is reported and never stops the rest. Nothing is written before every row has been
+    read; a fault while writing (a full disk, a kill) leaves the batches committed so far, each
+    whole, and running the same import again finishes it (rows already in read as unchanged).
     """
     report = ImportReport()
     known = db.topics.ids()
     report.topic_names = {tid: name for tid, name in known.values()}
-    merged: dict[str, dict] = {}
-    for row in read_csv(data, origin):
+    with db.staging.table():
+        _stage(db, read_csv(source, origin), origin, known, report, batch)
+        for part in db.staging.batches(batch):
+            with contextlib.nullcontext() if dry_run else db.transaction():
+                on_file = db.subscribers.on_file([r["email"] for r in part])
+                changes = [plan_import(on_file.get(r["key"]), r, overwrite=overwrite) for r in part]
+                if not dry_run:
+                    db.subscribers.apply_import(changes)
+            for c in changes:
+                count = {"add": "added", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}[c.action]
+                setattr(report, count, getattr(report, count) + 1)
+                report.kept += bool(c.kept)
+            if dry_run:
+                report.changes += changes
+    return report
+
+
+def _stage(db: Database, rows: Iterable[Row | ParseError], origin: str, known: dict, report: ImportReport,
+           batch: int) -> None:
+    """Check each row and put it in the staging table, merged into an earlier row of its address."""
+    part: list[dict] = []
+    for row in rows:
         if isinstance(row, ParseError):
             report.errors.append(row)
             continue
@@ -62,29 +87,32 @@ def import_subscribers(db: Database, data: bytes, origin: str, *, dry_run: bool 
         if not ids and row.status in ("active", "pending"):
             report.errors.append(ParseError(f"{origin}:{row.line}: no topics given (topics column, e.g. Europe;World)"))
             continue
-        key = email_key(row.email)
-        if key in merged:
-            report.merged += 1
-            _merge_row(merged[key], row, ids)
-        else:
-            merged[key] = {"line": row.line, "email": row.email, "name": row.name, "topic_ids": ids,
-                           "frequency": row.frequency, "timezone": row.timezone, "send_at": row.send_at,
-                           "status": row.status}
-    rows = list(merged.values())
-    with contextlib.nullcontext() if dry_run else db.transaction():
-        for i in range(0, len(rows), batch):
-            part = rows[i:i + batch]
-            on_file = db.subscribers.on_file([r["email"] for r in part])
-            changes = [plan_import(on_file.get(email_key(r["email"])), r, overwrite=overwrite) for r in part]
-            if not dry_run:
-                db.subscribers.apply_import(changes)
-            for c in changes:
-                count = {"add": "added", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}[c.action]
-                setattr(report, count, getattr(report, count) + 1)
-                report.kept += bool(c.kept)
-            if dry_run:
-                report.changes += changes
-    return report
+        part.append({"line": row.line, "key": email_key(row.email), "email": row.email, "name": row.name,
+                     "topic_ids": ids, "frequency": row.frequency, "timezone": row.timezone,
+                     "send_at": row.send_at, "status": row.status, "row": row})
+        if len(part) >= batch:
+            _stage_part(db, part, report)
+            part = []
+    _stage_part(db, part, report)
+
+
+def _stage_part(db: Database, part: list[dict], report: ImportReport) -> None:
+    """One batch of checked rows into staging: an address seen before (in this batch or an earlier
+    one) is merged into its first row."""
+    staged = db.staging.by_key(list({r["key"] for r in part}))
+    changed: dict[str, dict] = {}
+    new: dict[str, dict] = {}
+    for r in part:
+        row = r.pop("row")
+        first = new.get(r["key"]) or changed.get(r["key"]) or staged.get(r["key"])
+        if first is None:
+            new[r["key"]] = r
+            continue
+        report.merged += 1
+        _merge_row(first, row, r["topic_ids"])
+        if first is staged.get(r["key"]):
+            changed[r["key"]] = first
+    db.staging.write(list(new.values()), list(changed.values()))
 
 
 def _merge_row(into: dict, row: Row, ids: dict[int, None]) -> None:
