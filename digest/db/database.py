@@ -122,6 +122,17 @@ class Database:
     def needs_migration(self) -> bool:
         return bool(migrations.pending(self.sqlite))
 
+    @contextlib.contextmanager
+    def checkpoint_every(self, pages: int) -> Iterator[None]:
+        """Fold the WAL into the database every `pages` pages, not every 1,000, for the length of the
+        block: a bulk write of many small transactions then waits for the disk ten times less often."""
+        before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages):d}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(before):d}")
+
     def set_lock_timeout(self, seconds: float) -> None:
         """How long a write waits for another connection's write lock before 'database is locked'."""
         self.conn.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000)):d}")

@@ -47,9 +47,10 @@ class Staging(Repository):
         if begun:
             self.conn.execute("BEGIN")
         try:
-            self.conn.executemany(INSERT, [tuple(_cell(r, c) for c in COLUMNS) for r in new])
-            self.conn.executemany(UPDATE, [(r["name"], _cell(r, "topic_ids"), r["frequency"], r["timezone"],
-                                            r["send_at"], r["status"], r["line"]) for r in changed])
+            self.conn.executemany(INSERT, [(r["line"], r["key"], r["email"], r["name"], _ids(r), r["frequency"],
+                                            r["timezone"], r["send_at"], r["status"]) for r in new])
+            self.conn.executemany(UPDATE, [(r["name"], _ids(r), r["frequency"], r["timezone"], r["send_at"],
+                                            r["status"], r["line"]) for r in changed])
         except BaseException:
             if begun and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -66,11 +67,11 @@ class Staging(Repository):
             yield [_row(r) for r in rows]
 
 
-def _cell(row: dict, column: str):
-    return ",".join(map(str, row["topic_ids"])) if column == "topic_ids" else row[column]
+def _ids(row: dict) -> str:
+    return ",".join(map(str, row["topic_ids"]))
 
 
 def _row(r) -> dict:
     out = dict(zip(COLUMNS, r))
-    out["topic_ids"] = dict.fromkeys(int(t) for t in out["topic_ids"].split(",") if t)
+    out["topic_ids"] = dict.fromkeys(map(int, out["topic_ids"].split(","))) if out["topic_ids"] else {}
     return out
