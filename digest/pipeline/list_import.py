@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ..db import Database, email_key
+from ..db import Database, StagedRow, email_key
 from ..errors import ParseError
 from ..models import ImportChange, OnFile
 from ..subscriber_csv import Row, read_csv, write_csv
@@ -57,8 +57,8 @@ def import_subscribers(db: Database, source: bytes | BinaryIO, origin: str, *, d
         _stage(db, read_csv(source, origin), origin, known, report, batch)
         for part in db.staging.batches(batch):
             with contextlib.nullcontext() if dry_run else db.transaction():
-                on_file = db.subscribers.on_file([r["email"] for r in part])
-                changes = [plan_import(on_file.get(r["key"]), r, overwrite=overwrite) for r in part]
+                on_file = db.subscribers.on_file([r.email for r in part])
+                changes = [plan_import(on_file.get(r.key), r, overwrite=overwrite) for r in part]
                 if not dry_run:
                     db.subscribers.apply_import(changes)
             for c in changes:
@@ -73,7 +73,7 @@ def import_subscribers(db: Database, source: bytes | BinaryIO, origin: str, *, d
 def _stage(db: Database, rows: Iterable[Row | ParseError], origin: str, known: dict, report: ImportReport,
            batch: int) -> None:
     """Check each row and put it in the staging table, merged into an earlier row of its address."""
-    part: list[dict] = []
+    part: list[tuple[StagedRow, Row]] = []
     for row in rows:
         if isinstance(row, ParseError):
             report.errors.append(row)
@@ -88,72 +88,70 @@ def _stage(db: Database, rows: Iterable[Row | ParseError], origin: str, known: d
         if not ids and row.status in ("active", "pending"):
             report.errors.append(ParseError(f"{origin}:{row.line}: no topics given (topics column, e.g. Europe;World)"))
             continue
-        part.append({"line": row.line, "key": email_key(row.email), "email": row.email, "name": row.name,
-                     "topic_ids": ids, "frequency": row.frequency, "timezone": row.timezone,
-                     "send_at": row.send_at, "status": row.status, "row": row})
+        part.append((StagedRow(row.line, email_key(row.email), row.email, row.name, ids, row.frequency,
+                               row.timezone, row.send_at, row.status), row))
         if len(part) >= batch:
             _stage_part(db, part, report)
             part = []
     _stage_part(db, part, report)
 
 
-def _stage_part(db: Database, part: list[dict], report: ImportReport) -> None:
+def _stage_part(db: Database, part: list[tuple[StagedRow, Row]], report: ImportReport) -> None:
     """One batch of checked rows into staging: an address seen before (in this batch or an earlier
     one) is merged into its first row."""
-    staged = db.staging.by_key(list({r["key"] for r in part}))
-    changed: dict[str, dict] = {}
-    new: dict[str, dict] = {}
-    for r in part:
-        row = r.pop("row")
-        first = new.get(r["key"]) or changed.get(r["key"]) or staged.get(r["key"])
+    staged = db.staging.by_key(list({r.key for r, _ in part}))
+    changed: dict[str, StagedRow] = {}
+    new: dict[str, StagedRow] = {}
+    for r, row in part:
+        first = new.get(r.key) or changed.get(r.key) or staged.get(r.key)
         if first is None:
-            new[r["key"]] = r
+            new[r.key] = r
             continue
         report.merged += 1
-        _merge_row(first, row, r["topic_ids"])
-        if first is staged.get(r["key"]):
-            changed[r["key"]] = first
+        _merge_row(first, row, r.topic_ids)
+        if first is staged.get(r.key):
+            changed[r.key] = first
     db.staging.write(list(new.values()), list(changed.values()))
 
 
-def _merge_row(into: dict, row: Row, ids: dict[int, None]) -> None:
+def _merge_row(into: StagedRow, row: Row, ids: dict[int, None]) -> None:
     """A repeated address: topics are unioned, later non-empty values win, and an opt-out sticks."""
-    into["topic_ids"].update(ids)
+    into.topic_ids.update(ids)
     for attr in ("name", "frequency", "timezone", "send_at"):
         if getattr(row, attr):
-            into[attr] = getattr(row, attr)
-    if not opted_out(into["status"]):
-        into["status"] = row.status
+            setattr(into, attr, getattr(row, attr))
+    if not opted_out(into.status):
+        into.status = row.status
 
 
-def plan_import(current: OnFile | None, row: dict, *, overwrite: bool = False) -> ImportChange:
-    """What importing `row` (line, email, name, topic_ids, frequency, timezone, send_at, status) does
-    to `current`, the subscriber on file (None: a new address)."""
+def plan_import(current: OnFile | None, row: StagedRow, *, overwrite: bool = False) -> ImportChange:
+    """What importing `row` (one address, its repeated rows merged) does to `current`, the
+    subscriber on file (None: a new address)."""
     if current is None:
-        return ImportChange(row["line"], row["email"], "add",
-                            values={"name": row["name"], "status": row["status"],
-                                    "frequency": row["frequency"] or "daily", "timezone": row["timezone"],
-                                    "send_at": row["send_at"]},
-                            topics=list(row["topic_ids"]))
-    change = ImportChange(row["line"], row["email"], "update", current.id)
+        return ImportChange(row.line, row.email, "add",
+                            values={"name": row.name, "status": row.status,
+                                    "frequency": row.frequency or "daily", "timezone": row.timezone,
+                                    "send_at": row.send_at},
+                            topics=list(row.topic_ids))
+    change = ImportChange(row.line, row.email, "update", current.id)
     if opted_out(current.status):
         change.action, change.reason = "skip", current.status
         return change
-    if opted_out(row["status"]):
-        status = row["status"]
+    if opted_out(row.status):
+        status = row.status
     else:
-        status = "active" if "active" in (current.status, row["status"]) else "pending"
+        status = "active" if "active" in (current.status, row.status) else "pending"
     if status != current.status:
         change.values["status"] = status
     for name in ("name", "frequency", "timezone", "send_at"):
-        new, old = row[name], getattr(current, name)
+        new, old = getattr(row, name), getattr(current, name)
         if not new or new == old:
             continue
         if not old or overwrite:
             change.values[name] = new
         else:
             change.kept[name] = (old, new)
-    want, have = list(row["topic_ids"]), set(current.topic_ids)
+    want, have = list(row.topic_ids), set(current.topic_ids)
     if want and set(want) != have:
         if not have:
             change.topics = want
