@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .errors import InvalidAddress, ParseError
 from .models import Subscriber
@@ -44,12 +46,14 @@ def _unformula(value: str) -> str:
     return value[1:] if value[:1] == "'" and value[1:2] and value[1:2] in (*FORMULA_START, "'") else value
 
 
-def read_csv(data: bytes, origin: str) -> Iterator[Row | ParseError]:
-    """Yield a Row per good record and a ParseError ("FILE:LINE: reason") per bad one."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    # surrogateescape keeps undecodable bytes visible per cell, so one Latin-1 row fails alone.
-    text = data.decode("utf-8", "surrogateescape")
+def read_csv(source: bytes | BinaryIO, origin: str) -> Iterator[Row | ParseError]:
+    """Yield a Row per good record and a ParseError ("FILE:LINE: reason") per bad one. `source` is
+    read line by line, so a file of a million rows is never held whole."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    # surrogateescape keeps undecodable bytes visible per cell, so one Latin-1 row fails alone;
+    # utf-8-sig drops a BOM; newline="" keeps line ends as they are, for the csv module.
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="surrogateescape", newline="")
     header: list[str] | None = None
     for item in _records(text, origin, lambda: header):
         if isinstance(item, ParseError):
@@ -66,43 +70,55 @@ def read_csv(data: bytes, origin: str) -> Iterator[Row | ParseError]:
         yield _row(dict(zip(header, cells)), line, origin)
 
 
-def _records(text: str, origin: str, header) -> Iterator[tuple[int, list[str]] | ParseError]:
+def _records(lines: Iterable[str], origin: str, header) -> Iterator[tuple[int, list[str]] | ParseError]:
     """(first line, cells) per CSV record, or a ParseError naming the line where one went wrong.
 
     A quoted cell may hold a line break, so one record can span lines. A stray quote would swallow
     every line up to the next quote as one cell: when a record spans lines and one of the lines it
     swallowed reads as a row of its own (its email cell is an address), or it has the wrong number
-    of cells, the quote is reported at its line and reading starts again on the next line.
+    of cells, the quote is reported at its line and reading starts again on the next line. Only
+    the lines of the current record are held (a cell is capped by csv.field_size_limit), to be read
+    again after such a fault.
     """
-    lines = io.StringIO(text, newline="").readlines()
-    at = 0      # lines handed to the csv reader so far
+    source = iter(lines)
+    again: deque[str] = deque()     # lines to read again after a bad record
+    taken: list[str] = []           # the lines the current record has read
+    at = 0                          # lines handed to the csv reader so far
 
     def feed():
         nonlocal at
-        while at < len(lines):
+        while again or (line := next(source, None)) is not None:
+            if again:
+                line = again.popleft()
             at += 1
-            yield lines[at - 1]
+            taken.append(line)
+            yield line
+
+    def restart_after(start: int):
+        nonlocal at
+        again.extendleft(reversed(taken[1:]))
+        at = start + 1
+        return csv.reader(feed())
 
     reader = csv.reader(feed())
-    while at < len(lines):
+    while True:
         start = at
+        taken.clear()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
             yield ParseError(f"{origin}:{start + 1}: not valid CSV ({exc})")
-            at = start + 1
-            reader = csv.reader(feed())
+            reader = restart_after(start)
             continue
         fields = header()
         if at - start > 1 and fields is not None and (
-                len(cells) != len(fields) or any(_reads_as_row(ln, fields) for ln in lines[start + 1:at])):
+                len(cells) != len(fields) or any(_reads_as_row(ln, fields) for ln in taken[1:])):
             yield ParseError(f"{origin}:{start + 1}: a quote opened in this row is not closed on it, so it "
                              f"would swallow the next {at - start - 1} line(s); those are read on their own. "
                              'Close the quote, or double a quote inside a quoted cell ("")')
-            at = start + 1
-            reader = csv.reader(feed())
+            reader = restart_after(start)
             continue
         if cells:
             yield start + 1, cells

@@ -138,6 +138,27 @@ def test_a_large_import_is_batched_and_complete(db, tmp_path):
     assert len(db("subscribers", "export", "--topic", "Europe").stdout.splitlines()) == n + 1
 
 
+@pytest.mark.slow
+def test_a_large_import_reads_past_a_bad_row_and_merges_across_batches(db, tmp_path):
+    """20,000 rows (four write batches): a bad address in the middle is named with its line and
+    every other row is in; an address repeated 19,000 lines later is merged into its first row."""
+    n = 20_000
+    rows = [f"user{i}@example.org,User {i},World;Europe,,\n" for i in range(n)]
+    rows[10_000] = "user10000@@example.org,Broken,World,,\n"       # line 10,002
+    f = tmp_path / "big.csv"
+    f.write_text(CSV_HEADER + "".join(rows) + "USER5@example.org,,Politics,weekly,\n")
+    r = db("subscribers", "import", f)
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
+    assert r.exit_code == 1 and len(errors) == 1 and errors[0].startswith(f"Error: {f}:10002: "), r
+    assert f"{n - 1} new" in r.stderr and "1 duplicates merged" in r.stderr and "1 failed" in r.stderr, r
+    europe = db("subscribers", "export", "--topic", "Europe").stdout.splitlines()
+    assert len(europe) == n and not any(ln.startswith("user10000@") for ln in europe)
+    politics = db("subscribers", "export", "--topic", "Politics").stdout.splitlines()[1:]
+    assert politics == ["user5@example.org,User 5,Europe;Politics;World,weekly,,,active"]
+    again = db("subscribers", "import", f)
+    assert f"0 new, 0 updated, {n - 1} unchanged" in again.stderr, again
+
+
 def test_the_fast_address_check_agrees_with_email_validator():
     from email_validator import EmailNotValidError, validate_email
 

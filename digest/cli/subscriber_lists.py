@@ -30,12 +30,13 @@ def subscribers_import(app: App, file: str, dry_run: bool, overwrite: bool, as_j
     subscriber chose (topics, frequency, time, timezone) is kept unless you pass --overwrite, and
     an address that unsubscribed, bounced or was suppressed is never re-subscribed. --dry-run
     prints, row by row, what would change. Every bad row is named with its line number; the good
-    rows are imported; exit 1 if any failed.
+    rows are imported; exit 1 if any failed. Rows are written a few thousand per transaction once
+    the whole file has been checked; if the import is interrupted, run it again to finish it.
 
     Example: digest subscribers import subscribers/newsroom.csv --dry-run
     """
-    report = pipeline.import_subscribers(app.db, Path(file).read_bytes(), file, dry_run=dry_run,
-                                         overwrite=overwrite)
+    with Path(file).open("rb") as data:     # read row by row: a list of a million rows is never held
+        report = pipeline.import_subscribers(app.db, data, file, dry_run=dry_run, overwrite=overwrite)
     if dry_run:
         _print_changes(report, as_json)
     verb = "would import" if dry_run else "imported"

@@ -1,6 +1,7 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces` and `db.corpus`.
+`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus` and `db.staging`
+(an import's rows between reading and writing).
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
 BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
@@ -26,6 +27,7 @@ from .editions import Editions
 from .feeds import Feeds
 from .file_errors import check_path, database_error
 from .leases import Leases
+from .staging import Staging
 from .subscribers import Subscribers
 from .topics import Topics
 
@@ -51,6 +53,7 @@ class Database:
         self.feeds = Feeds(self)
         self.bounces = Bounces(self)
         self.corpus = Corpus(self)
+        self.staging = Staging(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Database":
@@ -118,6 +121,17 @@ class Database:
 
     def needs_migration(self) -> bool:
         return bool(migrations.pending(self.sqlite))
+
+    @contextlib.contextmanager
+    def checkpoint_every(self, pages: int) -> Iterator[None]:
+        """Fold the WAL into the database every `pages` pages, not every 1,000, for the length of the
+        block: a bulk write of many small transactions then waits for the disk ten times less often."""
+        before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages):d}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(before):d}")
 
     def set_lock_timeout(self, seconds: float) -> None:
         """How long a write waits for another connection's write lock before 'database is locked'."""
