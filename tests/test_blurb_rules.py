@@ -208,3 +208,28 @@ def test_the_rhine_baltic_and_house_panel_blurbs():
         "A House committee voted on Monday to advance a bill that would send $1.2 billion in election-security "
         "grants to states over four years, setting up a floor vote early next year as officials prepare for "
         "the 2028 presidential election.")
+
+
+# ---- machine headlines end on a whole phrase ----------------------------------------------------
+
+@pytest.mark.parametrize("body, wanted", [
+    ("The Norwegian government has forecast that the country's economic growth will slow to 1.2% in the next "
+     "fiscal year, citing weaker oil prices and a strong currency.",
+     "Government: Country's economic growth to slow to 1.2%"),
+    ("Brazil overtook Germany to become Portugal's biggest export market in 2025, according to figures released "
+     "by the Portuguese statistics office on Tuesday.",
+     "Brazil overtakes Germany to become Portugal's biggest export market"),
+])
+def test_a_machine_headline_keeps_the_clause_it_starts(body, wanted):
+    assert summarize(None, body).headline == wanted
+
+
+@pytest.mark.parametrize("body, not_last", [
+    ("A tribunal ruling against the Harbour Board last month proves that small landlords can still win against "
+     "the port authority in court.", {"proves", "landlords"}),
+    ("Vietnam overtook South Korea to become Australia's biggest trading partner in 2025, according to numbers "
+     "released by the Australian trade ministry on Friday.", {"biggest"}),
+])
+def test_a_machine_headline_never_stops_on_a_superlative_or_a_verb_without_what_follows(body, not_last):
+    head = summarize(None, body).headline
+    assert head and head.split()[-1].lower() not in not_last, head
