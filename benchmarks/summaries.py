@@ -54,7 +54,7 @@ def bad_ending(headline: str) -> bool:
 
 # ... nor stop mid-phrase: on a superlative or degree word with no noun ("Japan's biggest", "music
 # rather") or a verb whose object is cut ("… proves"). Counted apart, so the figure above stays comparable.
-MID_PHRASE = set("""rather less least very too quite proves suggests shows means reveals includes becomes
+MID_PHRASE = set("""rather less least very too quite proves suggests reveals includes becomes
 biggest largest highest lowest latest best-known tallest fastest worst""".split())
 
 
