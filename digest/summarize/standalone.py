@@ -186,6 +186,10 @@ _RELATIVE_TIME = re.compile(r"\b(?:(?:the\s+)?next\s+(?:morning|day|evening|nigh
                             r"the\s+(?:day|night)\s+before|later\s+that|earlier\s+that)\b", re.IGNORECASE)
 
 
+# "roughly 60% had been reconnected": a share of something the sentence does not name.
+_BARE_SHARE = re.compile(r"\d%\s+(?:had|have|has|were|was|are|is|will|would|could|said|say)\b")
+
+
 def refers_back(outside: str, context: str, *, adjacent: bool = False) -> str | None:
     """The first phrase anywhere in `outside` (a passage without its quotations) that points at
     something the blurb so far (`context`) has not said, else None."""
@@ -207,7 +211,7 @@ def refers_back(outside: str, context: str, *, adjacent: bool = False) -> str | 
         m = pattern.search(outside)
         if m:
             return m.group(0)
-    m = _RELATIVE_TIME.search(outside)
+    m = _RELATIVE_TIME.search(outside) or _BARE_SHARE.search(outside)
     return m.group(0) if m else None
 
 
