@@ -3,8 +3,10 @@ passages that stand on their own, up to `max_sentences` sentences and `max_words
 in article order. A quotation split over sentences is one passage: it fits whole or stays out.
 
 Which further passage is best is decided by centrality (TextRank similarity over TF-IDF terms,
-document frequencies from our own article store) with a redundancy guard against the lede.
-Pure functions over strings. May import: .words, .sentences, .standalone.
+document frequencies from our own article store) with a redundancy guard against the lede. It
+comes from near the top (`near_top`), names people as the article first named them (.people),
+and a feature's scene-setting opening gives way to its news (`choose_lede`).
+Pure functions over strings. May import: .people, .sentences, .standalone, .words.
 """
 
 from __future__ import annotations
