@@ -120,7 +120,7 @@ LEDE = "The Tarn Valley water company failed to sell its bottling plant on Monda
     "Union leader Petra Holm said the plan would cost 300 jobs at the plant and 40 more at its depot.",
     "Union leader Petra Holm said these talks had never included the 300 workers at the plant.",
     "The only other bottling plant in the valley closed in 2019 with the loss of 120 jobs.",
-    "One day later the regional council ordered an inquiry into 14 contracts signed at the plant.",
+    "One day later 14 contracts signed at the plant were sent to auditors in Lyon.",
     "By Tuesday evening roughly 60% had been offered jobs at the company's depot in Arles.",
 ])
 def test_a_second_sentence_that_points_back_anywhere_stays_out(second):

@@ -178,11 +178,11 @@ _OTHER = re.compile(r"\b(?:the|two|three|four|five|six|seven|eight|nine|ten|seve
 _HOWEVER = re.compile(r",\s*(?:however|though|nevertheless|nonetheless|meanwhile|instead|in turn)\s*[,.]",
                       re.IGNORECASE)
 # A time relative to something the blurb may not have said: "next morning", "the following day".
-# A time relative to something the blurb may not have said: "next morning", "the following day".
 # "Next week" and "the previous year" are anchored to the reader's today and to a year named.
 _RELATIVE_TIME = re.compile(r"\b(?:(?:the\s+)?next\s+(?:morning|day|evening|night)|the\s+(?:following|previous|same)"
                             r"\s+(?:day|morning|evening|night)|the\s+following\s+(?:week|month)|that\s+(?:night|day|"
-                            r"morning|evening|afternoon)|(?:hours|days|weeks|months|a day|a week)\s+later|"
+                            r"morning|evening|afternoon)|(?:(?:a|an|one|two|three|four|five|a few|several|\d+)\s+)?"
+                            r"(?:hours?|days?|weeks?|months?|years?)\s+later|"
                             r"the\s+(?:day|night)\s+before|later\s+that|earlier\s+that)\b", re.IGNORECASE)
 
 
