@@ -52,6 +52,17 @@ def bad_ending(headline: str) -> bool:
         or headline.count("(") != headline.count(")")
 
 
+# ... nor stop mid-phrase: on a superlative or degree word with no noun ("Japan's biggest", "music
+# rather") or a verb whose object is cut ("… proves"). Counted apart, so the figure above stays comparable.
+MID_PHRASE = set("""rather less least very too quite proves suggests reveals includes becomes
+biggest largest highest lowest latest best-known tallest fastest worst""".split())
+
+
+def mid_phrase(headline: str) -> bool:
+    words = re.findall(r"[\w'’-]+", headline)
+    return bool(words) and words[-1] in MID_PHRASE
+
+
 def read_text(path: Path) -> str:
     raw = path.read_bytes()
     try:
@@ -142,14 +153,18 @@ def main(argv=None) -> int:
         within = round(100 * sum(len(x) <= MACHINE_HEADLINE_MAX for x in heads) / len(heads), 1)
         bad = [x for x in heads if bad_ending(x)]
         bad_pct = round(100 * len(bad) / len(heads), 2)
+        mid = [x for x in heads if not bad_ending(x) and mid_phrase(x)]
         print(f"headlines from the body: R1 {h['rouge1']:.2f}  RL {h['rougeL']:.2f}  "
               f"within {MACHINE_HEADLINE_MAX} chars {within:.1f}%  median {statistics.median(len(x) for x in heads)} "
-              f"chars  bad endings {bad_pct:.2f}% ({len(bad)})")
+              f"chars  bad endings {bad_pct:.2f}% ({len(bad)}), mid-phrase {len(mid)}")
         for (title, _, _), head in list(zip(items, heads))[:: max(1, len(items) // max(args.show, 1))][:args.show]:
             print(f"  {title!r:45} -> {head!r}")
         for head in bad[:args.show]:
             print(f"  bad ending: {head!r}")
-        result["headline"] = {**h, "within_limit": within, "bad_endings_pct": bad_pct, "n": len(heads)}
+        for head in mid[:args.show]:
+            print(f"  mid-phrase: {head!r}")
+        result["headline"] = {**h, "within_limit": within, "bad_endings_pct": bad_pct, "mid_phrase": len(mid),
+                              "n": len(heads)}
     else:
         result["headline"] = {"rouge1": None, "rougeL": None, "within_limit": None, "bad_endings_pct": None, "n": 0}
     if args.json:

@@ -50,11 +50,16 @@ def opens_on_a_pointer(blurb: str) -> bool:
 
 def speakerless_quotes(blurb: str) -> list[str]:
     """Sentences quoting 4+ words with no one saying them (a speaker only as "he" counts as none)."""
-    bad = []
-    for sentence in re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", blurb):
+    bad, before = [], ""
+    # A sentence ends at a full stop, inside a closing quotation mark or not; ',” Macron noted' goes on.
+    for sentence in re.split(r"(?:(?<=[.!?])|(?<=[.!?]”))\s+(?=[A-Z“])", blurb):
         quoted = [q for q in QUOTE.findall(sentence) if len(q.split()) >= 4]
         outside = QUOTE.sub(" ", sentence)
-        named = re.search(r"\b[A-Z][a-z]+(?:\s+[A-Z][\w'’-]+)+", outside)
+        # A full name, or a surname the blurb named in full before ("Emmanuel Macron says … Macron noted").
+        named = re.search(r"\b[A-Z][a-z]+(?:\s+[A-Z][\w'’-]+)+", outside) or any(
+            re.search(r"\b[A-Z][a-z]+\s+" + re.escape(w) + r"\b", before)
+            for w in re.findall(r"\b[A-Z][a-z][\w'’-]+", outside))
+        before += " " + sentence
         if quoted and not (SAID.search(outside) and named):
             bad.append(sentence)
     return bad

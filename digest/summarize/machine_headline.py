@@ -21,7 +21,8 @@ from .words import STOPWORDS, stem
 HEADLINE_MAX = 70
 
 _SAY = (r"(?:has\s+|have\s+)?(?:said|says|say|warned|warns|announced|announces|reported|reports|claimed|"
-        r"claims|insisted|insists|believes|believe|predicted|predicts|estimated|estimates|revealed|confirmed)")
+        r"claims|insisted|insists|believes|believe|predicted|predicts|estimated|estimates|revealed|confirmed|"
+        r"forecast|forecasts)")
 _WHEN = r"(?:\s+(?:late |early )?on\s+\w+|\s+(?:last|this)\s+\w+|\s+today|\s+yesterday)?"
 _ATTRIBUTION = [   # (pattern, which group holds the clause), most specific first
     re.compile(r"^according to\s+(?P<who>[^,]{2,60}),\s+(?P<clause>.{15,})$", re.I),
@@ -148,12 +149,42 @@ def has_verb(words: list[str]) -> bool:
     return False
 
 
+# A phrase is not whole when it ends on a degree word or a superlative with no noun ("Japan's
+# biggest", "music rather"), or on a verb that needs what it proves or suggests.
+_DEGREE = frozenset("rather less least much very too quite somewhat".split())
+_NEEDS_OBJECT = frozenset("""proves prove suggests suggest shows show means mean reveals reveal includes include
+become becomes became remain remains seem seems""".split())
+_NOT_SUPERLATIVE = frozenset("""interest interests protest contest harvest forest request arrest test quest invest
+suggest digest honest modest manifest west east chest nest rest guest pest priest best""".split())
+
+
 def _ends_badly(words: list[str]) -> bool:
     last = words[-1].strip(",;:")
     low = last.lower()
     if low in _END_BAD:       # "… in May", "… for US" end on a name; "… Scorsese's The" does not
         return not (last == "May" or last.isupper() and len(last) > 1) or len(words) == 1
+    if last.islower() and (low in _DEGREE or low in _NEEDS_OBJECT
+                           or low.endswith("est") and len(low) > 4 and low not in _NOT_SUPERLATIVE):
+        return True
+    if _clause_cut(words):
+        return True
     return last.endswith("ing") and last.islower() and len(words) > 1 and words[-2].lower() in STOPWORDS
+
+
+def _clause_cut(words: list[str]) -> bool:
+    """Does a "that"-clause start after the main verb and stop before its own verb ("…has forecast
+    that country's economic growth")?"""
+    for k in range(len(words) - 1, 0, -1):
+        if words[k].lower() == "that":
+            return has_verb(words[:k]) and not any(_plain_verb(w) for w in words[k + 1:])
+    return False
+
+
+def _plain_verb(word: str) -> bool:
+    """A word that is surely a verb: a known one, a participle, or a lower-case "-ed" ("landlords"
+    in "proves that small landlords" is no verb, as has_verb's plural rule would have it)."""
+    low = word.lower().strip(",;:")
+    return low in _VERBS or low in PARTICIPLES.values() or (word.islower() and low.endswith("ed") and len(low) > 4)
 
 
 def _loose_end(word: str) -> bool:

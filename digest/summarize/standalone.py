@@ -155,4 +155,79 @@ def stands_alone(p: Passage, context: str, following: str = "", *, adjacent: boo
             return False
         if not named_speaker(outside) and not pronoun:
             return False
-    return True
+    return not (refers_back(outside, context, adjacent=adjacent) or stranger_speaks(outside, context))
+
+
+# "this sale", "those talks": a demonstrative and a noun the blurb has not named. Times and
+# "those who/affected" define themselves.
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+([a-z][\w'’-]*)")
+_TIME_NOUNS = frozenset("""year years week weeks month months season seasons summer winter spring autumn fall
+weekend morning afternoon evening night time century decade quarter month's year's week's""".split())
+# "the move", "the plan" anywhere: which move? Allowed when the blurb already named one.
+_BACK_NOUNS = frozenset("""move measure decision plan proposal bill deal report study comments remarks
+announcement agreement ruling findings statement scheme project programme legislation incident attack vote talks
+meeting visit warning offer bid verdict sale merger takeover purchase acquisition claim allegations row dispute
+appeal episode accident outcome""".split())
+# Lower case only: "the Sale wing" is a club. "On the move" is an idiom, not a move.
+_THE_NOUN = re.compile(r"(?<!\bon )\b(?:[Tt]he|[Tt]hat)\s+(" + "|".join(sorted(_BACK_NOUNS)) + r")\b(?!\s+(?:of|to|for|by|"
+                       r"on|that|which|who|in|with|against|from|over)\b)(?!['’]s)")
+# "Two other firms", "the only other woman": others besides one the blurb must have named. "Many
+# other viruses", "other areas" compare with a kind, not with a thing said before.
+_OTHER = re.compile(r"\b(?:the|two|three|four|five|six|seven|eight|nine|ten|several|\d+|only)\s+other\b(?!\s+than\b)"
+                    r"(?!\s+(?:hand|day|way|side)\b)", re.IGNORECASE)
+_HOWEVER = re.compile(r",\s*(?:however|though|nevertheless|nonetheless|meanwhile|instead|in turn)\s*[,.]",
+                      re.IGNORECASE)
+# A time relative to something the blurb may not have said: "next morning", "the following day".
+# "Next week" and "the previous year" are anchored to the reader's today and to a year named.
+_RELATIVE_TIME = re.compile(r"\b(?:(?:the\s+)?next\s+(?:morning|day|evening|night)|the\s+(?:following|previous|same)"
+                            r"\s+(?:day|morning|evening|night)|the\s+following\s+(?:week|month)|that\s+(?:night|day|"
+                            r"morning|evening|afternoon)|(?:(?:a|an|one|two|three|four|five|a few|several|\d+)\s+)?"
+                            r"(?:hours?|days?|weeks?|months?|years?)\s+later|"
+                            r"the\s+(?:day|night)\s+before|later\s+that|earlier\s+that)\b", re.IGNORECASE)
+
+
+# "roughly 60% had been reconnected": a share of something the sentence does not name.
+_BARE_SHARE = re.compile(r"\d%\s+(?:had|have|has|were|was|are|is|will|would|could|said|say)\b")
+
+
+def refers_back(outside: str, context: str, *, adjacent: bool = False) -> str | None:
+    """The first phrase anywhere in `outside` (a passage without its quotations) that points at
+    something the blurb so far (`context`) has not said, else None."""
+    known = set(terms(context))
+    for m in _DEMONSTRATIVE.finditer(outside):
+        word = m.group(1).lower()
+        if m.group(0).lower().startswith("those") and word in ("with", "without", "aged", "over", "under", "living",
+                                                               "on", "at", "most", "still"):
+            continue            # "those with unauthorised copies": defined on the spot
+        if word in _TIME_NOUNS or word in _SELF_DEFINING or word.endswith("ed") or word in DANGLING \
+                or re.match(r"\s*(?:" + "|".join(_SELF_DEFINING) + r")\b", outside[m.end():]):
+            continue            # "those who", "those people who": the phrase says who
+        if not (adjacent and any(t in known for t in terms(word))):
+            return m.group(0)
+    for m in _THE_NOUN.finditer(outside):
+        if not any(t in known for t in terms(m.group(1))):
+            return m.group(0)
+    for pattern in (_OTHER, _HOWEVER):
+        m = pattern.search(outside)
+        if m:
+            return m.group(0)
+    m = _RELATIVE_TIME.search(outside) or _BARE_SHARE.search(outside)
+    return m.group(0) if m else None
+
+
+# "Schulberg told the magazine", "…, said Menatep": one capitalised word speaking, that the blurb
+# never named. A descriptor before it ("watchdog BaFin told") introduces it; acronyms are bodies.
+_LONE_SPEAKER = re.compile(r"(?:^\s*|[,;]\s+|\band\s+)[“\"‘']?([A-Z][a-z][\w'’-]+)\s+(?:has\s+|had\s+)?(?:said|says|"
+                           r"told|tells|added|adds|insisted|admitted|argued|warned|claimed|believes|explained)\b|"
+                           r"\b(?:said|says|added)\s+([A-Z][a-z][\w'’-]+)\s*[.,]")
+
+
+def stranger_speaks(outside: str, context: str) -> str | None:
+    """A lone surname or name speaking that the blurb has not introduced, else None."""
+    for m in _LONE_SPEAKER.finditer(outside):
+        name = m.group(1) or m.group(2)
+        if name in OPENERS or name.lower() in _ANONYMOUS or name.lower() in DANGLING:
+            continue
+        if not re.search(r"\b" + re.escape(name) + r"\b", context):
+            return name
+    return None
