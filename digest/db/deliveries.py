@@ -59,7 +59,7 @@ SUBSCRIBER_OF = "SELECT subscriber_id FROM deliveries WHERE id = ?"
 EXPIRED = CLAIMED + " WHERE d.edition_id = ? AND d.status = 'deferred' AND d.created_at < ?"
 DUE_WINDOWS = """SELECT DISTINCT mix, since, until, since_seq, until_seq FROM deliveries WHERE edition_id = ?
     AND (status = 'pending' OR (status = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
-    ORDER BY mix, since, until"""
+    ORDER BY mix, since, until LIMIT ?"""
 COUNT_DUE = """SELECT count(*) FROM deliveries WHERE edition_id = ? AND (status = 'pending' OR
     (status = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))"""
 # A failed delivery goes back to the queue only while the subscriber is active and no later delivery's
@@ -203,10 +203,11 @@ class Deliveries(Repository):
         """Deferred rows planned before the cut-off: they have run out of time."""
         return [_claimed(r) for r in self._all(EXPIRED, [edition_id, ts(planned_before)])]
 
-    def due_windows(self, edition_id: int, due: dt.datetime) -> list[Window]:
-        """The distinct bodies (mix, window) that the edition's due rows (count_due) need."""
+    def due_windows(self, edition_id: int, due: dt.datetime, limit: int | None = None) -> list[Window]:
+        """The first `limit` (default all) distinct bodies (mix, window) that the edition's due rows
+        (count_due) need, in the order a send claims them."""
         return [Window(r["mix"], parse_ts(r["since"]), parse_ts(r["until"]), r["since_seq"], r["until_seq"])
-                for r in self._all(DUE_WINDOWS, [edition_id, ts(due)])]
+                for r in self._all(DUE_WINDOWS, [edition_id, ts(due), -1 if limit is None else limit])]
 
     def count_due(self, edition_id: int, due: dt.datetime) -> int:
         return self._value(COUNT_DUE, [edition_id, ts(due)])

@@ -139,7 +139,7 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
     """Lint the first LINT_FULL bodies the due rows need (their groups kept for the send); a
     clipped one is refused unless forced."""
     clipped = []
-    for window in run.db.deliveries.due_windows(run.plan.edition_id, now())[:LINT_FULL]:
+    for window in run.db.deliveries.due_windows(run.plan.edition_id, now(), limit=LINT_FULL):
         body = run.group(window).body
         report = lint_body(run.cfg, body)
         run.tally.lint_mix(body.mix, report)
