@@ -56,7 +56,7 @@ def copies(sink) -> collections.Counter:
 
 
 def ledger(run, status: str | None = None) -> list[dict]:
-    r = run("deliveries", "list", "--json", *(["--status", status] if status else []))
+    r = run("deliveries", "list", "--json", "--all", *(["--status", status] if status else []))
     assert r.exit_code == 0, r
     return json.loads(r.stdout)
 

@@ -1,16 +1,20 @@
-"""Listings that page (issue 22, item 3): `articles list` and `subscribers list` show the newest 50,
-`--limit N` more or fewer, `--all` every row, `--since` those from a date on, and a last line on
-stderr saying how many were left out; `--json` keeps its shape.
+"""Listings that page (issue 22, item 3): `articles list`, `subscribers list`, `deliveries list` and
+`bounces list` show the newest 50, `--limit N` more or fewer, `--all` every row, `--since` those
+from a date on, and a last line on stderr saying how many were left out; `--json` keeps its shape.
 
-Through the CLI, against a real SQLite file.
+Through the CLI, against a real SQLite file; deliveries come from real sends to the aiosmtpd sink,
+bounces through `digest bounces process`.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import time_machine
+
+BOUNCES = Path(__file__).parent / "bounces"
 
 
 @pytest.fixture
@@ -143,3 +147,133 @@ def test_subscribers_list_json_keeps_its_shape_and_gives_every_row_with_all(read
                          "frequency": "daily", "timezone": None, "send_at": None}
     r = readers("subscribers", "list", "--json", "--since", "2026-03-05T07:00:00Z", "--limit", "15")
     assert len(json.loads(r.stdout)) == 15 and "… 5 more subscribers" in r.stderr
+
+
+# ---- deliveries list ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def ledger(db, tmp_path, smtp_env):
+    """Two real sends to the aiosmtpd sink: 40 readers on 1 March, then those 40 and 20 more on 5 March."""
+    for day, start, n in (("2026-03-01", 0, 40), ("2026-03-05", 40, 20)):
+        f = tmp_path / f"list{start}.csv"
+        f.write_text("email,name,topics\n" + "".join(f"reader{i}@example.org,Reader {i},World\n"
+                                                     for i in range(start, start + n)))
+        with time_machine.travel(f"{day} 08:00 +0000", tick=True):
+            assert db("subscribers", "import", f).exit_code == 0
+        ingest(db, tmp_path, 1, at=f"{day} 08:30 +0000", start=start)
+        with time_machine.travel(f"{day} 09:00 +0000", tick=True):
+            r = db("send", "--yes")
+        assert r.exit_code == 0, r
+    assert len(smtp_env.messages) == 100
+    return db
+
+
+def tsv(r) -> list[list[str]]:
+    lines = r.stdout.splitlines()
+    assert lines[0].split("\t")[:3] == ["edition", "email", "status"]
+    return [ln.split("\t") for ln in lines[1:]]
+
+
+def test_deliveries_list_shows_the_newest_fifty_and_says_how_many_more(ledger):
+    r = ledger("deliveries", "list")
+    assert r.exit_code == 0, r
+    rows = tsv(r)
+    assert len(rows) == 50 and {row[0] for row in rows} == {"daily-2026-03-05"}      # the newest edition first
+    assert {row[2] for row in rows} == {"sent"}
+    assert r.stderr.strip() == "… 50 more deliveries; --all to list them, --limit N for more"
+    r = ledger("deliveries", "list", "--limit", "5")
+    assert len(tsv(r)) == 5 and "… 95 more deliveries" in r.stderr
+    r = ledger("deliveries", "list", "--all")
+    rows = tsv(r)
+    assert len(rows) == 100 and r.stderr == ""
+    assert [row[0] for row in rows] == ["daily-2026-03-05"] * 60 + ["daily-2026-03-01"] * 40
+    bad = ledger("deliveries", "list", "--all", "--limit", "5")
+    assert bad.exit_code == 2 and "--all and --limit exclude each other" in bad.stderr
+
+
+def test_deliveries_list_since_edition_and_status_combine_with_the_page(ledger):
+    r = ledger("deliveries", "list", "--since", "2026-03-02")
+    assert len(tsv(r)) == 50 and "… 10 more deliveries" in r.stderr
+    r = ledger("deliveries", "list", "--since", "2026-03-05T08:00:00Z", "--all")
+    assert len(tsv(r)) == 60 and r.stderr == ""
+    r = ledger("deliveries", "list", "--edition", "daily-2026-03-01")
+    rows = tsv(r)
+    assert len(rows) == 40 and {row[1] for row in rows} == {f"reader{i}@example.org" for i in range(40)}
+    assert r.stderr == ""
+    r = ledger("deliveries", "list", "--status", "bounced")
+    assert tsv(r) == [] and r.stderr == ""
+    assert ledger("deliveries", "list", "--since", "2026-03-06").stdout.splitlines()[1:] == []
+
+
+def test_deliveries_list_json_streams_the_same_rows_as_the_table(ledger):
+    r = ledger("deliveries", "list", "--json")
+    page = json.loads(r.stdout)
+    assert "… 50 more deliveries" in r.stderr
+    assert r.stdout == json.dumps(page, indent=2, ensure_ascii=False) + "\n"
+    table = tsv(ledger("deliveries", "list"))
+    assert [[d["edition"], d["email"], d["status"], str(d["attempts"])] for d in page] == [row[:4] for row in table]
+    every = json.loads(ledger("deliveries", "list", "--json", "--all").stdout)
+    assert len(every) == 100 and every[:50] == page
+    assert [d["id"] for d in every] == sorted((d["id"] for d in every), reverse=True)      # newest first
+    assert {"id", "edition", "email", "status", "relay", "sent_at", "message_id"} <= set(every[0])
+    assert ledger("deliveries", "list", "--json", "--edition", "daily-2026-03-01", "--limit", "3").stderr.strip() \
+        == "… 37 more deliveries; --all to list them, --limit N for more"
+
+
+# ---- bounces list -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def returned(db, tmp_path):
+    """60 addresses bounced, through `digest bounces process`: 40 on 1 March, 20 on 5 March (a report
+    names two addresses; none matches a delivery, so each is kept for the admin)."""
+    report = (BOUNCES / "postfix-no-verp.txt").read_text()
+    for day, files in (("2026-03-01", range(0, 20)), ("2026-03-05", range(20, 30))):
+        paths = []
+        for i in files:
+            paths.append(tmp_path / f"dsn{i}.eml")
+            paths[-1].write_text(report.replace("retired@", f"retired{i}@").replace("moved@", f"moved{i}@")
+                                 .replace("<4XjZ0c2Defz1xnU@", f"<4XjZ0c2Defz1xnU.{i}@"))
+        with time_machine.travel(f"{day} 09:00 +0000", tick=True):
+            r = db("bounces", "process", *paths)
+        assert r.exit_code == 0, r
+    return db
+
+
+def bounce_rows(r) -> list[list[str]]:
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["id", "received", "kind"]
+    return [ln.split() for ln in lines[2:]]
+
+
+def test_bounces_list_shows_the_newest_fifty_and_says_how_many_more(returned):
+    r = returned("bounces", "list")
+    assert r.exit_code == 0, r
+    rows = bounce_rows(r)
+    assert [int(row[0]) for row in rows] == list(range(60, 10, -1))
+    assert rows[0][1] == "2026-03-05" and rows[-1][1] == "2026-03-01"
+    assert r.stderr.strip() == "… 10 more bounces; --all to list them, --limit N for more"
+    r = returned("bounces", "list", "--limit", "5")
+    assert len(bounce_rows(r)) == 5 and "… 55 more bounces" in r.stderr
+    r = returned("bounces", "list", "--all")
+    assert len(bounce_rows(r)) == 60 and r.stderr == ""
+
+
+def test_bounces_list_since_and_unattributed(returned):
+    r = returned("bounces", "list", "--since", "2026-03-02")
+    assert [int(row[0]) for row in bounce_rows(r)] == list(range(60, 40, -1)) and r.stderr == ""
+    r = returned("bounces", "list", "--unattributed", "--since", "2026-03-05T08:00:00Z", "--limit", "4")
+    assert len(bounce_rows(r)) == 4
+    assert r.stderr.splitlines() == ["Read one with `digest bounces show ID`.",
+                                     "… 16 more bounces; --all to list them, --limit N for more"]
+    assert returned("bounces", "list", "--since", "2026-03-06").stderr == ""
+
+
+def test_bounces_list_json_streams_the_same_rows_as_the_table(returned):
+    r = returned("bounces", "list", "--json")
+    page = json.loads(r.stdout)
+    assert r.stdout == json.dumps(page, indent=2, ensure_ascii=False) + "\n" and "… 10 more bounces" in r.stderr
+    assert [b["id"] for b in page] == [int(row[0]) for row in bounce_rows(returned("bounces", "list"))]
+    every = json.loads(returned("bounces", "list", "--json", "--all").stdout)
+    assert len(every) == 60 and every[:50] == page
+    assert {b["address"] for b in every} == {f"{who}{i}@example.org" for who in ("retired", "moved") for i in range(30)}
+    assert every[0]["action"].startswith("kept") and every[0]["kind"] in ("hard", "soft")

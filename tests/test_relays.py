@@ -72,7 +72,7 @@ def test_deliveries_follow_the_weights_and_the_tally_and_ledger_say_which_relay_
         assert (sent_by(r.stderr, "a"), sent_by(r.stderr, "b")) == (len(a.messages), len(b.messages))
         rows = ledger(run, "sent")
         assert {d["email"]: d["relay"] for d in rows} == where({"a": a, "b": b})
-        table = run("deliveries", "list", "--status", "sent").stdout.splitlines()
+        table = run("deliveries", "list", "--status", "sent", "--all").stdout.splitlines()
         assert table[0].split("\t")[5] == "relay" and {ln.split("\t")[5] for ln in table[1:]} == {"a", "b"}
 
 

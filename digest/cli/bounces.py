@@ -1,6 +1,6 @@
 """`digest bounces ...`: what comes back after the relay accepted a message (bounces, complaints,
 auto-replies, mailto unsubscribes), read three ways into one processor, and listed for admins.
-May import: config, errors, pipeline, bounce_listener, and .app.
+May import: config, errors, pipeline, bounce_listener, and .app/.paging.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import click
 from .. import pipeline
 from ..config import DEMO_SECRET
 from ..errors import DigestError
-from .app import App, echo_json, pass_app, say, table
+from .app import App, pass_app, say, table
+from .paging import echo_json_rows, paging_options, say_more
 
 EX_TEMPFAIL = 75      # sysexits.h: an MTA's pipe keeps the message and tries again later
 
@@ -127,27 +128,30 @@ def record_json(b) -> dict:
 
 def bounce_table(records) -> None:
     table(["id", "received", "kind", "address", "edition", "status", "action"],
-          [[b.id, f"{b.received_at:%Y-%m-%d %H:%M}", b.kind, b.address or "-", b.edition_key or "-",
-            b.status or "-", b.action_taken] for b in records])
+          ([b.id, f"{b.received_at:%Y-%m-%d %H:%M}", b.kind, b.address or "-", b.edition_key or "-",
+            b.status or "-", b.action_taken] for b in records))
 
 
 @bounces_group.command(name="list")
 @click.option("--unattributed", is_flag=True, help="Only those matched to no delivery (kept for you to read).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="The newest N.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@paging_options
 @pass_app
-def bounces_list(app: App, unattributed: bool, limit: int, as_json: bool) -> None:
+def bounces_list(app: App, unattributed: bool, as_json: bool, limit: int | None, since) -> None:
     """List what came back, newest first: kind, address, edition, status code and what was done.
+    The newest 50 unless --limit N or --all, and how many more; --since keeps those received from
+    that date or time on.
 
     Example: digest bounces list --unattributed
     """
-    records = pipeline.bounce_records(app.db, kept_only=unattributed, limit=limit)
+    page = pipeline.bounce_listing(app.db, kept_only=unattributed, since=since, limit=limit)
     if as_json:
-        echo_json([record_json(b) for b in records])
-        return
-    bounce_table(records)
-    if unattributed and records:
-        say("Read one with `digest bounces show ID`.")
+        echo_json_rows(record_json(b) for b in page.rows)
+    else:
+        bounce_table(page.rows)
+        if unattributed and page.total:
+            say("Read one with `digest bounces show ID`.")
+    say_more(page, "bounces")
 
 
 @bounces_group.command(name="show")

@@ -2,7 +2,7 @@
 can be matched to: the one a VERP token names, or one actually sent (sent or uncertain) to an
 address or with a Message-ID. What a bounce means for the subscriber is decided in
 digest.pipeline.audience.
-May import: models, clock, and .columns/.deliveries/.repository.
+May import: models, page, clock, and .columns/.deliveries/.repository.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from ..models import BounceRecord, Delivery
+from ..page import Page
 from .columns import parse_ts, ts
 from .deliveries import SELECT as DELIVERY, _delivery
 from .repository import Repository
@@ -22,12 +23,16 @@ COLUMNS = ("dedup_key", "address", "kind", "status", "diagnostic", "reason", "so
 INSERT = (f"INSERT OR IGNORE INTO bounces ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join(':' + c for c in COLUMNS)})")
 SEEN = "SELECT 1 FROM bounces WHERE dedup_key = ? LIMIT 1"
+# Newest first: those kept for the admin (matched to no delivery), of one subscriber, received at
+# or after :since.
+WHERE = """ WHERE (:kept = 0 OR b.action_taken LIKE 'kept%') AND (:subscriber_id IS NULL OR b.subscriber_id = :subscriber_id)
+    AND (:since IS NULL OR b.received_at >= :since)"""
 LISTED = """SELECT b.id, b.received_at, b.kind, b.address, b.action_taken, b.reason, b.source, b.via, b.status,
     b.diagnostic, b.sender, b.report_message_id, b.original_message_id, b.delivery_id, b.subscriber_id,
     b.edition_id, e.key AS edition_key, s.email
-    FROM bounces b LEFT JOIN subscribers s ON s.id = b.subscriber_id LEFT JOIN editions e ON e.id = b.edition_id
-    WHERE (:kept = 0 OR b.action_taken LIKE 'kept%') AND (:subscriber_id IS NULL OR b.subscriber_id = :subscriber_id)
+    FROM bounces b LEFT JOIN subscribers s ON s.id = b.subscriber_id LEFT JOIN editions e ON e.id = b.edition_id""" + WHERE + """
     ORDER BY b.id DESC LIMIT :limit"""
+COUNT = "SELECT count(*) FROM bounces b" + WHERE
 RAW = "SELECT raw FROM bounces WHERE id = ?"
 # Soft bounces of distinct deliveries, the one being recorded (:also) included: a "delayed" warning
 # and the final failure of one message count once.
@@ -65,7 +70,16 @@ class Bounces(Repository):
                limit: int = 100) -> list[BounceRecord]:
         """The newest first; `kept_only`: those no delivery could be matched to."""
         return [_record(r) for r in self._all(LISTED, {"kept": int(kept_only), "subscriber_id": subscriber_id,
-                                                        "limit": limit})]
+                                                        "since": None, "limit": limit})]
+
+    def page(self, *, kept_only: bool = False, subscriber_id: int | None = None, since: dt.datetime | None = None,
+             limit: int | None) -> Page[BounceRecord]:
+        """The newest first, at most `limit` (None: all), read as they are iterated; the count says
+        how many matched. `kept_only`: those no delivery could be matched to."""
+        params = {"kept": int(kept_only), "subscriber_id": subscriber_id, "since": ts(since),
+                  "limit": -1 if limit is None else limit}
+        total = self._value(COUNT, params)
+        return Page(map(_record, self.conn.execute(LISTED, params)), total, limit)
 
     def raw(self, bounce_id: int) -> bytes | None:
         return self._value(RAW, [bounce_id])

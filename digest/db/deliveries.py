@@ -6,7 +6,7 @@ passes `fence` = (lease name, owner): under the write lock, the transaction chec
 is still that owner's, and a sender that lost it (stalled past it, taken over) gets LeaseLost
 having changed nothing. A takeover writes the lease row first, so every later write of the old
 holder is refused. What an outcome means for the subscriber (a bounce) is decided by the caller.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from ..clock import now
 from ..errors import LeaseLost
 from ..models import Delivery, Edition, Settled, Window
+from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
 from .repository import Repository
 
@@ -29,8 +30,12 @@ SELECT = """SELECT d.*, s.email, s.name, e.key AS edition_key FROM deliveries d
     JOIN subscribers s ON s.id = d.subscriber_id JOIN editions e ON e.id = d.edition_id"""
 LISTED = SELECT + """ WHERE (:edition_id IS NULL OR d.edition_id = :edition_id)
     AND (:statuses IS NULL OR d.status IN (SELECT value FROM json_each(:statuses))) ORDER BY d.id"""
-STREAM = SELECT + """ WHERE (:status IS NULL OR d.status = :status) AND (:key IS NULL OR e.key = :key)
-    ORDER BY e.date DESC, d.id"""
+# A listing's page, newest edition first and newest row first within it: in one state, of one
+# edition, written to the ledger at or after :since.
+LISTING = """ WHERE (:status IS NULL OR d.status = :status) AND (:key IS NULL OR e.key = :key)
+    AND (:since IS NULL OR d.created_at >= :since)"""
+PAGE = SELECT + LISTING + " ORDER BY e.date DESC, d.edition_id DESC, d.id DESC LIMIT :limit"
+COUNT_PAGE = "SELECT count(*) FROM deliveries d JOIN editions e ON e.id = d.edition_id" + LISTING
 COUNTS = "SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status"
 COUNTS_OF_SUBSCRIBER = "SELECT status, count(*) AS n FROM deliveries WHERE subscriber_id = ? GROUP BY status"
 RECENT_OF_SUBSCRIBER = SELECT + " WHERE d.subscriber_id = ? ORDER BY d.id DESC LIMIT ?"
@@ -112,13 +117,13 @@ class Deliveries(Repository):
         return [_delivery(r, r["edition_key"]) for r in self._all(LISTED, {"edition_id": edition_id,
                                                                            "statuses": statuses})]
 
-    def stream(self, *, status: str | None = None, edition_key: str | None = None,
-               batch: int = 1000) -> Iterator[Delivery]:
-        """The ledger, newest edition first, streamed in batches (a list of 100,000 never sits in memory)."""
-        cur = self.conn.execute(STREAM, {"status": status, "key": edition_key})
-        while rows := cur.fetchmany(batch):
-            for r in rows:
-                yield _delivery(r, r["edition_key"])
+    def page(self, *, status: str | None, edition_key: str | None, since: dt.datetime | None,
+             limit: int | None) -> Page[Delivery]:
+        """The ledger, newest edition first, at most `limit` rows (None: all), read as they are
+        iterated (a list of 100,000 never sits in memory); the count says how many matched."""
+        params = {"status": status, "key": edition_key, "since": ts(since), "limit": -1 if limit is None else limit}
+        total = self._value(COUNT_PAGE, params)
+        return Page((_delivery(r, r["edition_key"]) for r in self.conn.execute(PAGE, params)), total, limit)
 
     def counts(self, edition_id: int) -> dict[str, int]:
         """Rows of the edition by status."""

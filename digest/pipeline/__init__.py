@@ -42,10 +42,10 @@ from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, c
                        save_preferences, sign_up, subscribe, subscriber_by_id, subscriber_listing, subscribers, suppress,
                        unsubscribe)
 from .bodies import Bodies, Body, article_url, edition_view, groups_for_preview, personal_message, render_group, renderer
-from .bounces import (Fetched, Processed, bounce_records, fetch_bounces, kept_message, process_bounce,
+from .bounces import (Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce,
                       subscriber_bounces)
 from .database import database_error, init_database, open_database
-from .deliveries import deliveries, subscriber_deliveries
+from .deliveries import delivery_listing, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
 from .ingest import IngestReport, ingest
@@ -71,9 +71,9 @@ __all__ = [
     "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
     "remove_subscriber",
     "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",
-    "Fetched", "Processed", "bounce_records", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
+    "Fetched", "Processed", "bounce_listing", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
     "database_error", "init_database", "open_database",
-    "deliveries", "subscriber_deliveries", "doctor",
+    "delivery_listing", "subscriber_deliveries", "doctor",
     "Plan", "edition_key", "local_today", "plan_edition",
     "IngestReport", "ingest",
     "Lease",

@@ -8,11 +8,12 @@ altered one is kept for the admin and nothing is done. A report without a token 
 deliveries actually sent (sent or uncertain): by the original Message-ID, else by the recipient's
 address. Whatever matches nothing is kept for the admin, with the message. What a match means for
 the subscriber is audience.bounce_came_back's call.
-May import: bounces, clock, config, db, errors, mailbox, models, and .audience.
+May import: bounces, clock, config, db, errors, mailbox, models, page, and .audience.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import bounces
@@ -22,6 +23,7 @@ from ..config import Config
 from ..db import Database
 from ..errors import ConfigError, NotFound
 from ..models import BounceRecord, Delivery, Subscriber
+from ..page import Page
 from .audience import bounce_came_back
 
 KEPT = "kept"                       # action_taken of a report matched to nobody: the admin's to read
@@ -191,9 +193,11 @@ def fetch_bounces(db: Database, cfg: Config, *, on_message=None) -> Fetched:
 
 # ---- what admins read ----------------------------------------------------------------------------
 
-def bounce_records(db: Database, *, kept_only: bool = False, limit: int = 100) -> list[BounceRecord]:
-    """The newest recorded reports (one row per address); `kept_only`: those matched to nobody."""
-    return db.bounces.listed(kept_only=kept_only, limit=limit)
+def bounce_listing(db: Database, *, kept_only: bool = False, since: dt.datetime | None = None,
+                   limit: int | None = 50) -> Page[BounceRecord]:
+    """The newest `limit` recorded reports (None: all; one row per address), received at or after
+    `since`; `kept_only`: those matched to nobody. The rows are read as they are iterated."""
+    return db.bounces.page(kept_only=kept_only, since=since, limit=limit)
 
 
 def subscriber_bounces(db: Database, sub: Subscriber, limit: int = 20) -> list[BounceRecord]:
