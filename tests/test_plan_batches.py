@@ -63,3 +63,33 @@ def test_send_plans_everyone_once_and_keeps_only_a_sample_of_empty_ids(tmp_path,
     empty = pipeline.plan_edition(w.store, w.cfg, at=at, frequency="weekly", min_items=5,
                                   subscribers=w.store.subscribers.listed())
     assert (empty.created, empty.skipped_empty, len(empty.empty_ids)) == (0, 5, 2)
+
+
+def test_planning_counts_each_mix_as_the_store_does(tmp_path, sink):
+    """Planning counts every mix from the window's topic sets in memory: each count must be the
+    store's own count_between for that mix (a story filed under three topics counted once, a
+    removed story not at all), and a mix under min_items gets no delivery."""
+    from digest.pipeline.sending import _Counter
+    w = World(tmp_path, sink)
+    w.store.topics.add("Politics")
+    for minute, label in ((0, "World"), (10, "Europe"), (20, "Europe"), (30, "Politics"), (40, "Politics")):
+        w.news(utc(f"2026-11-24T04:{minute:02d}:00+00:00"), label=label)
+    arts = w.store.articles.live()
+    w.store.articles.file_under(arts[2].id, "World")
+    w.store.articles.file_under(arts[2].id, "Politics")
+    w.store.articles.remove([arts[4].id], utc("2026-11-24T05:00:00+00:00"))
+    mixes = [("World",), ("Europe",), ("Politics",), ("World", "Europe"), ("Europe", "Politics")]
+    for i, topics in enumerate(mixes):
+        w.subscribe(f"mix{i}@example.org", topics=topics)
+    at, since = utc("2026-11-24T07:00:00+00:00"), utc("2026-11-23T07:00:00+00:00")
+    counter = _Counter(w.store, w.cfg, frequency="daily", at=at)
+    seq = counter.since_seq(since, None)
+    counts = {}
+    for sub in w.store.subscribers.listed():
+        counts[tuple(sub.topics)] = counter.count(sub, since, at, seq)
+        assert counts[tuple(sub.topics)] == w.store.articles.count_between(
+            sub.topics, since, at, since_seq=seq, until_seq=counter.until_seq), sub.topics
+    assert counts[("World",)] == 2 and counts[("Politics",)] == 2      # the shared story, once; the removed one, never
+    assert counts[("Europe", "Politics")] == 3
+    plan = pipeline.plan_edition(w.store, w.cfg, at=at, min_items=3)
+    assert (plan.created, plan.skipped_empty) == (2, 3)     # Europe+World and Europe+Politics reach 3

@@ -188,5 +188,5 @@ class _Counter(Planner):
 
     def __init__(self, db: Database, cfg: Config, *, frequency: str, at: dt.datetime):
         self.db, self.cfg, self.at = db, cfg, at
-        self.counts, self.first_seq = {}, {}
+        self.counts, self.first_seq, self.sets = {}, {}, {}
         self.until_seq = db.articles.last_seq()
