@@ -43,13 +43,16 @@ class Group:
 
 class Claimed:
     """One claimed delivery on its way through the pool."""
-    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "group", "tries",
-                 "requeues", "unbuilt")
+    __slots__ = ("id", "subscriber_id", "email", "name", "message_id", "attempts", "created_at", "window", "group",
+                 "tries", "requeues", "unbuilt")
 
-    def __init__(self, d: Delivery, group: Group):
+    def __init__(self, d: Delivery, group: Group | None = None):
         self.id, self.subscriber_id, self.email, self.name = d.id, d.subscriber_id, d.email, d.name
         self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
-        self.group, self.tries, self.requeues = group, 0, 0
+        # The group is found when the row is handed to the pool (EditionRun.submit), not when it is
+        # claimed: a batch of a thousand rows may hold hundreds of mixes, and their bodies would all be
+        # alive at once.
+        self.window, self.group, self.tries, self.requeues = d.window, group, 0, 0
         self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
 
 

@@ -108,7 +108,8 @@ class EditionRun:
         self.error = self.error or exc
 
     def _claim(self) -> bool:
-        """Refill the feed with the next batch (due deferred rows first); clipped digests' rows are held."""
+        """Refill the feed with the next batch (due deferred rows first); each row's body is made
+        when it is submitted, so only the groups in flight are alive, however many mixes a batch holds."""
         status = next((s for s in ("deferred", "pending") if self.cursor[s] is not None), None)
         while status is not None:
             rows = self._db(self.db.deliveries.claim, self.plan.edition_id, status, self.cursor[status],
@@ -117,23 +118,28 @@ class EditionRun:
                 self.cursor[status] = None
                 return self._claim()
             self.cursor[status] = (rows[-1].mix, rows[-1].id)
-            try:
-                claimed = [Claimed(d, self.group(d.window)) for d in rows]
-            except BaseException:
-                # A body that cannot be rendered (a template edited mid-run): this batch was never tried.
-                self._db(self.db.deliveries.unclaim, [d.id for d in rows])
-                raise
-            if held := [c for c in claimed if c.group.clipped]:
-                self._db(self.db.deliveries.unclaim, [c.id for c in held])
-                for c in held:
-                    mine = self.held.setdefault(c.group.body.mix, [0, 0])
-                    mine[0], mine[1] = max(mine[0], c.group.size), mine[1] + 1
-                claimed = [c for c in claimed if not c.group.clipped]
-            if claimed:
-                self.feed.extend(claimed)
-                self.feed.reverse()          # popped from the end, so sent in claim order
-                return True
+            self.feed.extend(Claimed(d) for d in rows)
+            self.feed.reverse()          # popped from the end, so sent in claim order
+            return True
         return False
+
+    def _grouped(self, row: Claimed) -> bool:
+        """Give the row its group; False when its digest would be clipped (then the row is held:
+        back to the queue, and reported)."""
+        if row.group is None:
+            try:
+                row.group = self.group(row.window)
+            except BaseException:
+                # A body that cannot be rendered (a template edited mid-run): this row was never tried;
+                # the rest of the feed goes back to the queue as the run ends.
+                self.unclaimed.append(row.id)
+                raise
+        if row.group.clipped:
+            self.unclaimed.append(row.id)
+            mine = self.held.setdefault(row.group.body.mix, [0, 0])
+            mine[0], mine[1] = max(mine[0], row.group.size), mine[1] + 1
+            return False
+        return True
 
     def _job(self, row: Claimed, rcpt: str) -> Job:
         cfg, group, date, signer, edition_id = self.cfg, row.group, self.date, self.signer, self.plan.edition_id
@@ -152,6 +158,8 @@ class EditionRun:
         return job
 
     def submit(self, pool: Pool, row: Claimed) -> None:
+        if not self._grouped(row):
+            return
         try:
             rcpt = smtp_address(row.email)
         except AddressError as exc:     # cannot go in an envelope: failed, with the reason
