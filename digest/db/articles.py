@@ -1,6 +1,6 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
 and re-summarized, overridden by an editor, clustered into stories or removed.
-May import: errors, models, page, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.corpus/.repository.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ relay, our lease) or our fault (a message that could not be built), take the rel
 when it refuses the sender (or refuses us temporarily too often), retry a deferral with back-off
 until the deadline, and otherwise buffer it for the ledger and count it in the tally, with the
 relay that answered. Also what happens to a relay taken out of rotation, and to its unstarted rows.
-May import: clock, config, smtp, errors, and .relays/.tally (the run is passed in).
+May import: clock, config, smtp, errors, and .messages/.relays/.tally. The run is passed in (Run says
+what of it is used), so this module never imports pipeline.sender, which calls it.
 """
 
 from __future__ import annotations
