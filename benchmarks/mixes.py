@@ -106,11 +106,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="digest-mixes-"))
     folder.chmod(0o755)
     use_postfix = args.receiver == "postfix" or (args.receiver == "auto" and sendbench.Postfix.available())
-    port = sendbench.free_port()
-    receiver = (sendbench.Postfix if use_postfix else sendbench.Aiosmtpd)(folder, port)
+    receiver = (sendbench.Postfix if use_postfix else sendbench.Aiosmtpd)(folder)
     results = []
     try:
         receiver.start()
+        port = receiver.port
         for n in counts:
             for topics, most in ((TWENTY, 6), (TWENTY[:3], 3)):
                 r = one(folder / f"{len(topics)}-{n}", port, args.connections, topics, n, most)

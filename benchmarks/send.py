@@ -44,21 +44,29 @@ MIXES = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 NAMES = ["Ada Lovelace", "Zoë O'Brien", "山田 太郎", "Smith, John", "", "Grace Hopper", "Jean-Luc Picard"]
 
 
-def free_port() -> int:
+TRIES = 5      # ports tried for Postfix (it cannot bind port 0) before giving up
+
+
+def unused_port() -> int:
+    """A port nothing listened on a moment ago. Racy: only for Postfix, which cannot be handed port 0;
+    Postfix.start checks that the server answering there is its own and moves on when it is not."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def wait_port(port: int, timeout: float = 20) -> None:
+def banner(port: int, timeout: float = 20) -> bytes:
+    """The greeting of the SMTP server on 127.0.0.1:port, once it answers (b"" if it never does)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
+            client = smtplib.SMTP(timeout=5)
+            _, text = client.connect("127.0.0.1", port)
+            client.quit()
+            return text
+        except (OSError, smtplib.SMTPException):
             time.sleep(0.1)
-    raise SystemExit(f"receiver did not start on 127.0.0.1:{port}")
+    return b""
 
 
 # ---- receivers ------------------------------------------------------------------------------
@@ -68,8 +76,12 @@ class Postfix:
 
     name = "postfix (discard transport)"
 
-    def __init__(self, folder: Path, port: int):
-        self.conf, self.port = folder / "postfix", port
+    def __init__(self, folder: Path):
+        self.folder, self.port, self.conf = folder, 0, folder / "postfix"
+        self.host = f"bench-{secrets.token_hex(4)}.localdomain"     # tells its banner from another server's
+
+    def configure(self, port: int) -> None:
+        folder = self.folder
         queue, data = folder / "pfqueue", folder / "pfdata"
         for d in (self.conf, queue, data):
             d.mkdir(parents=True, exist_ok=True)
@@ -80,7 +92,7 @@ queue_directory = {queue}
 data_directory = {data}
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-myhostname = bench.localdomain
+myhostname = {self.host}
 mydestination =
 mynetworks = 127.0.0.0/8
 relayhost =
@@ -114,10 +126,16 @@ message_size_limit = 10240000
         return bool(shutil.which("postfix")) and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()
 
     def start(self) -> None:
-        r = subprocess.run(["postfix", "-c", str(self.conf), "start"], capture_output=True, text=True)
-        if r.returncode:
-            raise SystemExit(f"postfix did not start: {r.stderr or r.stdout}")
-        wait_port(self.port)
+        said = ""
+        for _ in range(TRIES):
+            self.port = unused_port()
+            self.configure(self.port)
+            r = subprocess.run(["postfix", "-c", str(self.conf), "start"], capture_output=True, text=True)
+            said = r.stderr or r.stdout
+            if r.returncode == 0 and self.host.encode() in banner(self.port):
+                return
+            self.stop()         # its smtpd could not bind, or another server took the port first
+        raise SystemExit(f"postfix did not listen on 127.0.0.1 on any of {TRIES} free ports; last: {said.strip()}")
 
     def stop(self) -> None:
         subprocess.run(["postfix", "-c", str(self.conf), "stop"], capture_output=True)
@@ -126,14 +144,18 @@ message_size_limit = 10240000
 class Aiosmtpd:
     name = "aiosmtpd (digest.demo_smtp, in a subprocess, nothing written)"
 
-    def __init__(self, folder: Path, port: int):
-        self.port, self.proc = port, None
+    def __init__(self, folder: Path):
+        self.port, self.proc = 0, None
 
     def start(self) -> None:
-        code = ("import time; from digest.demo_smtp import DemoServer; DemoServer(port=%d).start(); time.sleep(10**6)"
-                % self.port)
-        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
-        wait_port(self.port)
+        # Binds port 0 and prints the port it got: nothing is picked first and bound later.
+        code = ("import time; from digest.demo_smtp import DemoServer; s = DemoServer(); s.start(); "
+                "print(s.port, flush=True); time.sleep(10**6)")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.isdigit():
+            raise SystemExit(f"aiosmtpd did not start (exit {self.proc.poll()})")
+        self.port = int(line)
 
     def stop(self) -> None:
         if self.proc:
@@ -341,14 +363,10 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     folder.chmod(0o755)          # Postfix daemons run as the postfix user and must reach their queue
     use_postfix = args.receiver == "postfix" or (args.receiver == "auto" and Postfix.available())
-    ports: list[int] = []
-    while len(ports) < args.relays:
-        if (p := free_port()) not in ports:
-            ports.append(p)
     places = [folder] if args.relays == 1 else [folder / f"relay{i}" for i in range(args.relays)]
     for place in places:
         place.mkdir(mode=0o755, exist_ok=True)
-    receivers = [(Postfix if use_postfix else Aiosmtpd)(place, p) for place, p in zip(places, ports)]
+    receivers = [(Postfix if use_postfix else Aiosmtpd)(place) for place in places]
     if not use_postfix:
         print("Postfix is not available here: falling back to aiosmtpd.", file=sys.stderr)
     ceil, before, after = 0.0, None, None
@@ -363,6 +381,7 @@ def main() -> None:
         dkim_ms = sign_cost(env, messages)
         for receiver in receivers:
             receiver.start()
+        ports = [receiver.port for receiver in receivers]
         n_ceiling = min(args.subscribers, args.ceiling_messages)
         if args.relays == 1:
             ceil = ceiling(ports[0], args.connections, messages, n_ceiling)

@@ -7,39 +7,13 @@ May import: config, errors, models, pipeline, and the modules of digest.cli.
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import sys
 
-# `digest schedule run` is stopped by its supervisor with SIGTERM or SIGINT at any moment, even while
-# Python is still importing what follows. So its handlers go in first, before any other import: a
-# stop that comes this early is held here and handed to the scheduler, which then ends cleanly (exit
-# 0) instead of dying mid-import ("Aborted!", or a thread joined before it started).
-EARLY_STOPS: list[int] = []
+# `digest schedule run` may be stopped while this is still importing: its handlers go in first.
+from .early_stops import hold_if_schedule_run
 
-
-def _hold_stop(signum: int, frame) -> None:
-    EARLY_STOPS.append(signum)
-
-
-def _is_schedule_run(argv: list[str]) -> bool:
-    """The first two words of the command line, global options skipped, are `schedule run`."""
-    words, skip = [], False
-    for arg in argv[1:]:
-        if skip:
-            skip = False
-        elif arg == "--config":
-            skip = True
-        elif not arg.startswith("-"):
-            words.append(arg)
-            if len(words) == 2:
-                break
-    return words == ["schedule", "run"]
-
-
-if _is_schedule_run(sys.argv):
-    for _sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(_sig, _hold_stop)
+hold_if_schedule_run(sys.argv)
 
 import logging  # noqa: E402 -- after the handlers above, on purpose
 

@@ -1,5 +1,5 @@
 """`digest schedule ...`: run the scheduler (digest.daemon: the service, or one pass) and show its jobs.
-May import: config, daemon, errors, pipeline, and .app.
+May import: config, daemon, errors, pipeline, and .app/.early_stops.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ..config import Config
 from ..daemon import Scheduler, fmt
 from ..errors import DigestError
 from .app import App, echo_json, pass_app, say, table
+from .early_stops import EARLY_STOPS
 
 
 @click.group(name="schedule")
@@ -43,8 +44,7 @@ def schedule_run(app: App, once: bool, now_text: str | None) -> None:
     cfg = app.cfg
     logging.getLogger("digest").setLevel(logging.DEBUG if app.verbose else logging.INFO)
     sched = Scheduler(cfg)
-    from . import EARLY_STOPS        # a stop that came while we were starting up: honoured at once
-    if not once:
+    if not once:     # a stop that came while we were starting up is honoured at once
         sched.run_forever(early=EARLY_STOPS)
         return
     report = sched.run_once(parse_now(now_text) if now_text else None, early=EARLY_STOPS)

@@ -1,6 +1,6 @@
 """`digest subscribers ...`: the people on the lists, one address at a time (subscriber_lists.py:
 a CSV at a time). Who may be mailed is decided in digest.pipeline.audience, not here.
-May import: errors, models, pipeline, and .app/.bounces/.paging.
+May import: errors, models, pipeline, and .app/.bounces/.paging/.subscriber_lists.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
 and re-summarized, overridden by an editor, clustered into stories or removed.
-May import: errors, models, page, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.corpus/.repository.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from ..errors import NotFound
 from ..models import Article, ArticleText, BodyIndex, MachineSummary, ParsedArticle, Removal, StoryRef
 from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
-from .repository import Repository
+from .corpus import Corpus
+from .repository import Repository, Store
 
 FIND_BY_GUID = "SELECT id, checksum, removed_at, body FROM articles WHERE guid = ?"
 UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :body, labels = :labels,
@@ -117,6 +118,10 @@ def _missing(wanted: list[int], found: Iterable[int], hint: str) -> None:
 
 
 class Articles(Repository):
+    def __init__(self, db: Store):
+        super().__init__(db)
+        self.corpus = Corpus(db)     # the counts an article's body changes, in the same transaction
+
     def upsert(self, art: ParsedArticle, *, guid: str, checksum: str, topics: list[str], headline: str,
                summary: str, sentences: list[int], at: dt.datetime | None = None,
                summary_source: str = "lede", index_of: Callable[[str], BodyIndex] | None = None) -> tuple[int, str]:
@@ -148,12 +153,12 @@ class Articles(Repository):
                 self.conn.execute(UPDATE, {**values, "id": article_id})
                 self.conn.execute(UNFILE, (article_id,))
                 if index_of:
-                    self.db.corpus.count(index_of(row["body"]), -1)
+                    self.corpus.count(index_of(row["body"]), -1)
             else:
                 seq = self.conn.execute(NEXT_SEQ).fetchone()[0]
                 article_id, outcome = self.conn.execute(INSERT, {**values, "guid": guid, "seq": seq}).lastrowid, "added"
             if index_of:
-                self.db.corpus.count(index_of(art.body))
+                self.corpus.count(index_of(art.body))
             self.conn.executemany(FILE_UNDER, [(article_id, name) for name in topics])
         return article_id, outcome
 
@@ -301,6 +306,6 @@ class Articles(Repository):
         with self.transaction():
             if index_of:
                 for body in self.live_bodies_of(ids):
-                    self.db.corpus.count(index_of(body), -1)
+                    self.corpus.count(index_of(body), -1)
             return sum(self.conn.execute(REMOVE, [ts(at or now()), ids_json(chunk)]).rowcount
                        for chunk in chunks(sorted(set(ids)), 500))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from ..models import BounceRecord, Delivery
 from ..page import Page
 from .columns import parse_ts, ts
-from .deliveries import SELECT as DELIVERY, _delivery
+from .deliveries import SELECT as DELIVERY, delivery_of
 from .repository import Repository
 
 COLUMNS = ("dedup_key", "address", "kind", "status", "diagnostic", "reason", "source", "via", "action_taken",
@@ -95,13 +95,13 @@ class Bounces(Repository):
     def delivery(self, edition_id: int, subscriber_id: int) -> Delivery | None:
         """The delivery a (proven) VERP token names, whatever its state."""
         row = self._one(OF_PAIR, [edition_id, subscriber_id])
-        return _delivery(row, row["edition_key"]) if row is not None else None
+        return delivery_of(row, row["edition_key"]) if row is not None else None
 
     def sent_with_message_id(self, message_id: str) -> Delivery | None:
         row = self._one(SENT_WITH_MESSAGE_ID, [message_id])
-        return _delivery(row, row["edition_key"]) if row is not None else None
+        return delivery_of(row, row["edition_key"]) if row is not None else None
 
     def last_sent_to(self, address: str) -> Delivery | None:
         """The newest delivery handed to the relay for this address (compared ignoring case)."""
         row = self._one(LAST_SENT_TO, [address])
-        return _delivery(row, row["edition_key"]) if row is not None else None
+        return delivery_of(row, row["edition_key"]) if row is not None else None

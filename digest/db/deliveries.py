@@ -86,7 +86,7 @@ REQUEUE_UNCERTAIN = """UPDATE deliveries SET status = 'pending', updated_at = ?,
     WHERE edition_id = ? AND status = 'uncertain'"""
 
 
-def _delivery(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
+def delivery_of(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
     return Delivery(
         id=r["id"], edition_id=r["edition_id"], subscriber_id=r["subscriber_id"], status=r["status"], mix=r["mix"],
         since=parse_ts(r["since"]), until=parse_ts(r["until"]), message_id=r["message_id"],
@@ -114,7 +114,7 @@ class Deliveries(Repository):
     def listed(self, edition_id: int | None = None, status: str | Iterable[str] | None = None) -> list[Delivery]:
         """The rows (of an edition, in some states) with their subscriber's address, in id order."""
         statuses = None if not status else ids_json([status] if isinstance(status, str) else status)
-        return [_delivery(r, r["edition_key"]) for r in self._all(LISTED, {"edition_id": edition_id,
+        return [delivery_of(r, r["edition_key"]) for r in self._all(LISTED, {"edition_id": edition_id,
                                                                            "statuses": statuses})]
 
     def page(self, *, status: str | None, edition_key: str | None, since: dt.datetime | None,
@@ -123,7 +123,7 @@ class Deliveries(Repository):
         iterated (a list of 100,000 never sits in memory); the count says how many matched."""
         params = {"status": status, "key": edition_key, "since": ts(since), "limit": -1 if limit is None else limit}
         total = self._value(COUNT_PAGE, params)
-        return Page((_delivery(r, r["edition_key"]) for r in self.conn.execute(PAGE, params)), total, limit)
+        return Page((delivery_of(r, r["edition_key"]) for r in self.conn.execute(PAGE, params)), total, limit)
 
     def counts(self, edition_id: int) -> dict[str, int]:
         """Rows of the edition by status."""
@@ -132,7 +132,7 @@ class Deliveries(Repository):
     def of_subscriber(self, subscriber_id: int, last: int = 5) -> tuple[dict[str, int], list[Delivery]]:
         """A subscriber's rows by status, and their most recent deliveries."""
         counts = {r["status"]: r["n"] for r in self._all(COUNTS_OF_SUBSCRIBER, [subscriber_id])}
-        return counts, [_delivery(r, r["edition_key"]) for r in self._all(RECENT_OF_SUBSCRIBER, [subscriber_id, last])]
+        return counts, [delivery_of(r, r["edition_key"]) for r in self._all(RECENT_OF_SUBSCRIBER, [subscriber_id, last])]
 
     # ---- the sender's writes, fenced with its lease ---------------------------------------------
 

@@ -4,8 +4,8 @@ its own transaction, together with the record that it ran.
 Numbers are never reused. A database made before the renumbering recorded three of them under
 older names (RENAMED); Database.open rewrites those records once, so such a database needs no
 `digest init` and is never mistaken for one written by a newer digest.
-May import: nothing from digest, except that m011 counts existing bodies with the pure functions
-ingest counts them with (digest.cluster.fingerprints, digest.summarize.words.terms).
+May import: cluster and summarize.words, and only in m011: it counts existing bodies with the pure
+functions ingest counts them with (digest.cluster.fingerprints, digest.summarize.words.terms).
 """
 
 from __future__ import annotations

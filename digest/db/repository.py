@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .database import Database
+
+class Store(Protocol):
+    """What a repository needs of the database it sits on (db.database.Database is one): its
+    connection and its transaction. Named here, so the repositories never import the module that
+    imports them all."""
+
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
 
 
 class Repository:
-    def __init__(self, db: "Database"):
+    def __init__(self, db: Store):
         self.db = db
 
     @property

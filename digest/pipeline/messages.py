@@ -2,7 +2,8 @@
 envelope sender (VERP: a return path naming the delivery), the DKIM signer, and the double opt-in
 confirmation mail.
 Also the lint of a body as a subscriber's client gets it (lint_body, lint_size).
-May import: bounces, config, errors, lint, message, fast_message, render, smtp, tokens, views, and .bodies/.relays.
+May import: bounces, clock, config, db, errors, lint, message, fast_message, models, render, smtp, tokens,
+views, and .bodies/.relays.
 """
 
 from __future__ import annotations

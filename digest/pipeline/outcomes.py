@@ -3,7 +3,8 @@ relay, our lease) or our fault (a message that could not be built), take the rel
 when it refuses the sender (or refuses us temporarily too often), retry a deferral with back-off
 until the deadline, and otherwise buffer it for the ledger and count it in the tally, with the
 relay that answered. Also what happens to a relay taken out of rotation, and to its unstarted rows.
-May import: clock, config, smtp, errors, and .relays/.tally (the run is passed in).
+May import: clock, config, smtp, errors, and .messages/.relays/.tally. The run is passed in (Run says
+what of it is used), so this module never imports pipeline.sender, which calls it.
 """
 
 from __future__ import annotations
@@ -13,18 +14,40 @@ import email.errors
 import heapq
 import random
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ..clock import now
-from ..config import SendSettings
+from ..config import Config, SendSettings
 from ..errors import DigestError, RelayError
-from ..smtp import RECORDED, Lane, Outcome, refusal
+from ..smtp import RECORDED, Lane, Outcome, Pool, refusal
+from .messages import Claimed
 from .relays import no_relay_left
-from .tally import FAILURE_SAMPLE
+from .tally import FAILURE_SAMPLE, Tally
 
-if TYPE_CHECKING:
-    from .messages import Claimed
-    from .sender import EditionRun
+
+class Run(Protocol):
+    """What an outcome touches of the send run it belongs to (pipeline.sender's EditionRun is one)."""
+
+    cfg: Config
+    s: SendSettings
+    tally: Tally
+    pool: Pool | None
+    feed: list[Claimed]                         # rows to send next
+    retry: list[tuple[float, int, Claimed]]     # deferred rows to try again in this run (a heap)
+    buffer: list[tuple]                         # outcomes not yet written to the ledger
+    unclaimed: list[int]                        # rows handed back to the queue unattempted
+    unbuilt: list[Claimed]
+    gone: list[tuple[str, DigestError]]
+    on_message: Callable[[Outcome], Any] | None
+    done: int
+    outstanding: int
+    stopping: bool
+
+    def lane(self, name: str) -> Lane | None: ...
+
+    def stop(self, exc: DigestError) -> None: ...
+
 
 ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
 
@@ -35,7 +58,7 @@ def backoff(settings: SendSettings, attempt: int) -> float:
     return delay * (0.5 + random.random() / 2)
 
 
-def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
+def settle_outcome(run: Run, row: Claimed, outcome: Outcome) -> None:
     t, s = run.tally, run.s
     if row.unbuilt is not None:
         if not isinstance(row.unbuilt, email.errors.MessageDefect):
@@ -101,7 +124,7 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
         run.on_message(outcome)
 
 
-def again(run: "EditionRun", row: "Claimed") -> None:
+def again(run: Run, row: Claimed) -> None:
     """A row handed back unattempted (its relay went out of rotation): next, on another relay."""
     if run.stopping:
         run.unclaimed.append(row.id)
@@ -109,16 +132,18 @@ def again(run: "EditionRun", row: "Claimed") -> None:
         run.feed.append(row)
 
 
-def relay_out(run: "EditionRun", lane: Lane, why: DigestError) -> None:
+def relay_out(run: Run, lane: Lane, why: DigestError) -> None:
     """Take a relay out of rotation for the rest of the run; its unstarted rows go to the others.
     With none left, the run stops with the one relay's error, or each relay's."""
     if lane.out is not None:
         return
-    jobs = run.pool.take_out(lane, why)
+    pool = run.pool
+    assert pool is not None, "a relay goes out of rotation only while its pool runs"
+    jobs = pool.take_out(lane, why)
     run.outstanding -= len(jobs)
     for job in jobs:
         again(run, job.item)
     run.tally.relay(lane.name).out = why.message
     run.gone.append((lane.name, why))
-    if not run.pool.rotation:
+    if not pool.rotation:
         run.stop(no_relay_left(run.gone))

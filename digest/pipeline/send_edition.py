@@ -4,8 +4,8 @@ send_edition holds the edition's lease (LockedError if another sender has it), f
 killed run left behind (ledger.recover), renders and lints every topic mix before the relays are
 opened, then sends through every relay that answers, each over its own `connections` parallel
 connections (sender.EditionRun). A row is marked sent only after a relay accepted the message.
-May import: clock, config, db, errors, journal, lint, models, render, smtp, subscriber_fields,
-and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
+May import: clock, config, db, errors, journal, lint, message, models, render, smtp,
+subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ uncertain), as with one relay. The run stops only when no relay is left.
 The first fault that must stop the run is kept in `error` and reported by send_edition after the
 messages in flight are recorded: RelayError (no relay left), LedgerError (a ledger or journal write
 failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
-took the edition over: nothing more is sent or written, at once).
-A message that cannot be built is never the recipient's fault: its row goes back to the queue.
-May import: clock, config, db, errors, journal, lint, message, models, smtp, .bodies/.ledger/.messages/.outcomes/.tally.
+took the edition over: nothing more is sent or written, at once). A message that cannot be built
+is never the recipient's fault: its row goes back to the queue. May import: clock, config, db,
+errors, journal, lint, message, models, smtp, and .bodies/.editions/.lease/.ledger/.messages/.outcomes/.tally.
 """
 
 from __future__ import annotations

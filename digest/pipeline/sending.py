@@ -1,7 +1,7 @@
 """Sending, the one use case behind `digest send`, the scheduler's digest job and `digest demo`:
 finish what earlier editions left (rows still pending, deferred, or claimed by a sender that died),
 plan, then send what was planned. Also: failed deliveries sent again on request, and a dry run.
-May import: clock, config, db, errors, models, select, smtp, and .editions/.send_edition/.tally.
+May import: clock, config, db, errors, models, select, slots, smtp, and .editions/.send_edition/.tally.
 """
 
 from __future__ import annotations
