@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo check test install install-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/digest demo
+
+# Lint, then type-check (settings in pyproject.toml); `make test` runs this first.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install-test
 	$(BIN)/python -m pytest

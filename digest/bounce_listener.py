@@ -99,7 +99,7 @@ class BounceListener:
         """The port it listens on: the one the kernel gave it, once started, when asked for port 0."""
         return self.controller.port
 
-    def start(self) -> "BounceListener":
+    def start(self) -> BounceListener:
         self.controller.start()
         return self
 
@@ -107,7 +107,7 @@ class BounceListener:
         self.controller.stop()
         self.db.close()
 
-    def __enter__(self) -> "BounceListener":
+    def __enter__(self) -> BounceListener:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -35,7 +35,7 @@ class PortZeroController(Controller):
 class Handler:
     """Accepts every sender, recipient and message; a subclass may refuse some (tests/smtp_server.py)."""
 
-    def __init__(self, server: "DemoServer"):
+    def __init__(self, server: DemoServer):
         self.server = server
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -90,14 +90,14 @@ class DemoServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         self._controller.start()
         return self
 
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

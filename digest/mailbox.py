@@ -7,7 +7,6 @@ May import: config, errors.
 from __future__ import annotations
 
 import imaplib
-import socket
 import ssl
 from collections.abc import Iterator
 
@@ -32,7 +31,7 @@ class Mailbox:
         self.name = f"{settings.imap_host}:{settings.port}"
         self.box = None
 
-    def __enter__(self) -> "Mailbox":
+    def __enter__(self) -> Mailbox:
         from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
         from imap_tools.errors import MailboxLoginError
         s = self.s
@@ -43,7 +42,7 @@ class Mailbox:
                 box = MailBoxStartTls(s.imap_host, s.port, timeout=TIMEOUT, ssl_context=ssl.create_default_context())
             else:
                 box = MailBoxUnencrypted(s.imap_host, s.port, timeout=TIMEOUT)
-        except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
+        except (TimeoutError, OSError, imaplib.IMAP4.error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             raise RelayError(f"Cannot reach the IMAP server {self.name}: {reason}.",
                              "Check [bounces] imap_host, imap_port and imap_security.") from None

@@ -55,7 +55,8 @@ def read_csv(source: bytes | BinaryIO, origin: str) -> Iterator[Row | ParseError
     # utf-8-sig drops a BOM; newline="" keeps line ends as they are, for the csv module.
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="surrogateescape", newline="")
     header: list[str] | None = None
-    for item in _records(text, origin, lambda: header):
+    # The lambda is meant to see `header` change: _records asks it for the header read so far.
+    for item in _records(text, origin, lambda: header):  # noqa: B023
         if isinstance(item, ParseError):
             yield item
             continue

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class Repository:
-    def __init__(self, db: "Database"):
+    def __init__(self, db: Database):
         self.db = db
 
     @property

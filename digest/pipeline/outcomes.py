@@ -35,7 +35,7 @@ def backoff(settings: SendSettings, attempt: int) -> float:
     return delay * (0.5 + random.random() / 2)
 
 
-def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
+def settle_outcome(run: EditionRun, row: Claimed, outcome: Outcome) -> None:
     t, s = run.tally, run.s
     if row.unbuilt is not None:
         if not isinstance(row.unbuilt, email.errors.MessageDefect):
@@ -101,7 +101,7 @@ def settle_outcome(run: "EditionRun", row: "Claimed", outcome: Outcome) -> None:
         run.on_message(outcome)
 
 
-def again(run: "EditionRun", row: "Claimed") -> None:
+def again(run: EditionRun, row: Claimed) -> None:
     """A row handed back unattempted (its relay went out of rotation): next, on another relay."""
     if run.stopping:
         run.unclaimed.append(row.id)
@@ -109,7 +109,7 @@ def again(run: "EditionRun", row: "Claimed") -> None:
         run.feed.append(row)
 
 
-def relay_out(run: "EditionRun", lane: Lane, why: DigestError) -> None:
+def relay_out(run: EditionRun, lane: Lane, why: DigestError) -> None:
     """Take a relay out of rotation for the rest of the run; its unstarted rows go to the others.
     With none left, the run stops with the one relay's error, or each relay's."""
     if lane.out is not None:

@@ -29,7 +29,7 @@ class RelayTally:
     slowest_rate: float = 0.0    # the lowest rate its pacer fell to (msgs/s), 0 = never throttled
     out: str = ""                # why it was taken out of rotation ("" = it stayed in)
 
-    def merge(self, other: "RelayTally") -> None:
+    def merge(self, other: RelayTally) -> None:
         for name in ("sent", "deferred", "bounced", "failed", "uncertain", "throttles"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         if other.slowest_rate:
@@ -85,7 +85,7 @@ class Tally:
         if mine is None or report.size_bytes > mine.size_bytes:
             self.lint[mix] = report
 
-    def merge(self, other: "Tally") -> "Tally":
+    def merge(self, other: Tally) -> Tally:
         """Add another edition's run to this one: counts add up, a mix keeps its largest body's lint
         and article count, the slowest rate is the lowest seen, the first error stays."""
         for name in COUNTS:

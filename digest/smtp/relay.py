@@ -31,7 +31,7 @@ class Relay:
         """The [[relay]] name, or host:port for the one relay of DIGEST_SMTP_URL."""
         return self.settings.relay or self.settings.name
 
-    def open(self) -> "Relay":
+    def open(self) -> Relay:
         s = self.settings
         try:
             if s.ssl:
@@ -55,8 +55,7 @@ class Relay:
         except ssl.SSLError as exc:
             raise RelayError(f"SMTP relay {s.label}: TLS failed ({exc.reason or exc}).",
                              f"Check smtps:// versus ?starttls=true in {s.where}, and the relay's certificate.") from None
-        except (ConnectionRefusedError, socket.gaierror, socket.timeout, TimeoutError, OSError,
-                smtplib.SMTPException) as exc:
+        except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             raise RelayError(f"Cannot reach SMTP relay {s.label}: {reason}.",
                              f"Check {s.where} and that the relay is running.") from None
@@ -151,7 +150,7 @@ class Relay:
                 pass
             self.smtp = None
 
-    def __enter__(self) -> "Relay":
+    def __enter__(self) -> Relay:
         return self.open()
 
     def __exit__(self, *exc) -> None:

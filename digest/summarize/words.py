@@ -57,7 +57,7 @@ class DocFreq:
             self.df[t] = self.df.get(t, 0) + 1
 
     @classmethod
-    def from_texts(cls, texts) -> "DocFreq":
+    def from_texts(cls, texts) -> DocFreq:
         d = cls()
         for text in texts:
             d.add(text)

@@ -172,7 +172,7 @@ class PreviewServer:
         finally:
             self._server.server_close()
 
-    def __enter__(self) -> "PreviewServer":
+    def __enter__(self) -> PreviewServer:
         # A short poll interval so that leaving the block (shutdown) takes milliseconds, not half a second.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
