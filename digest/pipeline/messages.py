@@ -47,7 +47,9 @@ class Claimed:
                  "requeues", "unbuilt")
 
     def __init__(self, d: Delivery, group: Group):
-        self.id, self.subscriber_id, self.email, self.name = d.id, d.subscriber_id, d.email, d.name
+        assert d.email is not None, "a claim reads each row with its subscriber's address (a JOIN)"
+        self.email: str = d.email
+        self.id, self.subscriber_id, self.name = d.id, d.subscriber_id, d.name
         self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
         self.group, self.tries, self.requeues = group, 0, 0
         self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
