@@ -14,12 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, syntax
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 from . import pipeline
 from .config import Config
+
+if TYPE_CHECKING:       # the type only: the listener gets its store from pipeline
+    from .db import Database
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10 * 1024 * 1024       # a DSN carries the original digest (about 25 KB); a complaint, its headers
@@ -35,7 +40,7 @@ class _Protocol(SMTP):
 
 
 class _Handler:
-    def __init__(self, cfg: Config, db, lock: threading.Lock, report):
+    def __init__(self, cfg: Config, db: Database, lock: threading.Lock, report: Callable[[str], None]):
         self.cfg, self.db, self.lock, self.report = cfg, db, lock, report
         domains = {cfg.bounce_domain.lower()}
         if cfg.unsubscribe_mailto:
@@ -43,7 +48,8 @@ class _Handler:
         self.domains = domains
         self.received = 0
 
-    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
         if address.rpartition("@")[2].lower() not in self.domains:
             return f"550 5.1.1 <{address}>: not a bounce or unsubscribe address of this newsletter"
         envelope.rcpt_tos.append(address)
@@ -77,7 +83,8 @@ class BounceListener:
     """`with BounceListener(cfg, host, port) as listener:` runs it in a thread; `stop()` ends it.
     `report` gets one line per message: what was done, or why it was answered 451."""
 
-    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *, report=log.info):
+    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *,
+                 report: Callable[[str], None] = log.info):
         self.cfg, self.host = cfg, host
         self.db = pipeline.open_database(cfg)
         self.handler = _Handler(cfg, self.db, threading.Lock(), report)
@@ -110,5 +117,5 @@ class BounceListener:
     def __enter__(self) -> BounceListener:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -72,7 +72,7 @@ class Mailbox:
             self.box.folder.create(self.s.imap_done_folder)
         self.box.move(uids, self.s.imap_done_folder)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         try:
             self.box.logout()
         except (OSError, imaplib.IMAP4.error):

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -71,7 +71,8 @@ def read_csv(source: bytes | BinaryIO, origin: str) -> Iterator[Row | ParseError
         yield _row(dict(zip(header, cells)), line, origin)
 
 
-def _records(lines: Iterable[str], origin: str, header) -> Iterator[tuple[int, list[str]] | ParseError]:
+def _records(lines: Iterable[str], origin: str,
+             header: Callable[[], list[str] | None]) -> Iterator[tuple[int, list[str]] | ParseError]:
     """(first line, cells) per CSV record, or a ParseError naming the line where one went wrong.
 
     A quoted cell may hold a line break, so one record can span lines. A stray quote would swallow
@@ -95,7 +96,7 @@ def _records(lines: Iterable[str], origin: str, header) -> Iterator[tuple[int, l
             taken.append(line)
             yield line
 
-    def restart_after(start: int):
+    def restart_after(start: int) -> Iterator[list[str]]:
         nonlocal at
         again.extendleft(reversed(taken[1:]))
         at = start + 1

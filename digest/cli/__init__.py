@@ -10,6 +10,8 @@ from __future__ import annotations
 import signal
 import sqlite3
 import sys
+from types import FrameType
+from typing import Any, NoReturn
 
 # `digest schedule run` is stopped by its supervisor with SIGTERM or SIGINT at any moment, even while
 # Python is still importing what follows. So its handlers go in first, before any other import: a
@@ -18,7 +20,7 @@ import sys
 EARLY_STOPS: list[int] = []
 
 
-def _hold_stop(signum: int, frame) -> None:
+def _hold_stop(signum: int, frame: FrameType | None) -> None:
     EARLY_STOPS.append(signum)
 
 
@@ -54,7 +56,7 @@ from .app import App
 class DigestGroup(click.Group):
     """Turns a DigestError from any command into one `Error: ...` line and its exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DigestError as exc:
@@ -67,7 +69,7 @@ class DigestGroup(click.Group):
             self._fail(ctx, pipeline.database_error(exc, path), cause=exc)
 
     @staticmethod
-    def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None):
+    def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None) -> NoReturn:
         if isinstance(ctx.obj, App) and ctx.obj.verbose:
             if cause is not None:
                 raise exc from cause

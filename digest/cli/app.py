@@ -9,6 +9,7 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -44,7 +45,7 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-def echo_json(data) -> None:
+def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 

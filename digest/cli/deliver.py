@@ -237,7 +237,7 @@ class _progress:
                             rate=f"{speed:,.0f} msgs/s" if speed else "")
         return update
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
 

@@ -9,9 +9,11 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
+from ..page import Page
 from .app import say
 
 DEFAULT_LIMIT = 50
@@ -21,7 +23,7 @@ class IsoTime(click.ParamType):
     """An ISO date (midnight UTC) or time; a time without an offset is UTC, as stored."""
     name = "DATE"
 
-    def convert(self, value, param, ctx) -> dt.datetime:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
         try:
@@ -38,7 +40,7 @@ def paging_options(command):
     @click.option("--all", "show_all", is_flag=True, help="Show every row.")
     @click.option("--since", type=IsoTime(), help="Only rows from this ISO date or time on (UTC unless it says).")
     @functools.wraps(command)
-    def wrapper(*args, limit: int | None, show_all: bool, **kwargs):
+    def wrapper(*args: Any, limit: int | None, show_all: bool, **kwargs: Any) -> Any:
         if show_all and limit is not None:
             raise click.UsageError("--all and --limit exclude each other.")
         return command(*args, limit=None if show_all else (limit or DEFAULT_LIMIT), **kwargs)
@@ -56,7 +58,7 @@ def echo_json_rows(rows: Iterable[dict]) -> None:
     click.echo("[]" if first else "\n]")
 
 
-def say_more(page, what: str) -> None:
+def say_more(page: Page, what: str) -> None:
     """The closing line of a page that left rows out (stderr, so stdout stays data)."""
     if page.more:
         say(f"… {page.more:,} more {what}; --all to list them, --limit N for more")

@@ -45,7 +45,7 @@ def env_var(name: str) -> str:
     return ENV_PREFIX + name.upper().replace("-", "_")
 
 
-def relay_tables(raw, env: dict[str, str], where: str) -> list[RelaySettings]:
+def relay_tables(raw: object, env: dict[str, str], where: str) -> list[RelaySettings]:
     """The `relay` entry of digest.toml (None when absent) read into RelaySettings, every mistake one
     ConfigError naming the file, the table and the key."""
     if raw is None:

@@ -100,7 +100,7 @@ def cluster_recent(db: Database, *, at: dt.datetime | None = None, touched: Iter
     return assignments
 
 
-def _doc(a) -> clusters.Doc:
+def _doc(a: Article) -> clusters.Doc:
     return clusters.Doc(a.id, a.title, a.body, a.published or a.ingested_at)
 
 

@@ -79,7 +79,7 @@ class Tally:
     def ok(self) -> bool:
         return not (self.deferred or self.bounced or self.failed or self.uncertain)
 
-    def lint_mix(self, mix: str, report) -> None:
+    def lint_mix(self, mix: str, report: LintReport) -> None:
         """Keep a mix's largest body's lint report (a full one over a size-only one of the same size)."""
         mine = self.lint.get(mix)
         if mine is None or report.size_bytes > mine.size_bytes:

@@ -153,5 +153,5 @@ class Relay:
     def __enter__(self) -> Relay:
         return self.open()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
