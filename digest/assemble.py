@@ -111,6 +111,7 @@ class Assembler:
 
     def __init__(self, env: jinja2.Environment, inliner: Inliner):
         self.env, self.inliner = env, inliner
+        assert env.loader is not None, "the renderer's environment loads templates"
         self.frame_env = _FrameEnvironment(env, _SlotLoader(env.loader))
         slot = jinja2.pass_context(lambda ctx, name: self._slot(ctx, name))
         self.frame_env.globals["digest_slot"] = slot
@@ -125,7 +126,7 @@ class Assembler:
 
     def _key(self, name: str, ctx: jinja2.runtime.Context) -> tuple:
         """The fragment's input as plain values: its template and the `section` or `item` it shows."""
-        parts = [name]
+        parts: list[object] = [name]
         for var in ("section", "item"):
             value = ctx.get(var)
             if value is not None:
@@ -190,7 +191,7 @@ class Assembler:
         for c in root.iter(etree.Comment):
             m = self.html_mark.fullmatch(f"<!--{c.text}-->")
             if m:
-                where[int(m.group(1))] = [a.tag for a in reversed(list(c.iterancestors()))]
+                where[int(m.group(1))] = [str(a.tag) for a in reversed(list(c.iterancestors()))]
         kept = self.kept["html"]
         for n, (_, key) in enumerate(slots):
             if key in kept:

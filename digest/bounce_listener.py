@@ -35,7 +35,8 @@ class _Protocol(SMTP):
 
     @syntax("LHLO hostname")
     async def smtp_LHLO(self, arg: str) -> None:
-        self.session.lmtp = True
+        assert self.session is not None, "a command comes within a session"
+        self.session.lmtp = True  # type: ignore[attr-defined]  # our own mark on aiosmtpd's Session, read by the handler
         await super().smtp_EHLO(arg)
 
 
@@ -91,8 +92,9 @@ class BounceListener:
         listener = self
 
         class _Controller(Controller):
-            def _trigger_server(self):
+            def _trigger_server(self) -> None:
                 # Given port 0, the kernel picked one when the server bound: `port` is the one it got.
+                assert isinstance(self.server, asyncio.Server), "aiosmtpd serves with loop.create_server"
                 self.port = self.server.sockets[0].getsockname()[1]
                 super()._trigger_server()
 

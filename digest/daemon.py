@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -55,7 +55,7 @@ LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standb
 @dataclass
 class JobInfo:
     id: str
-    trigger: object
+    trigger: Any                        # an APScheduler trigger (the library has no types)
     description: str
 
 

@@ -5,6 +5,7 @@ May import: nothing from digest.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import socket
@@ -27,7 +28,8 @@ class PortZeroController(Controller):
     binds, and `port` is the one it got, read before the controller's own first connection to it.
     No port is ever chosen first and bound later, so no other process can take it in between."""
 
-    def _trigger_server(self):
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server), "aiosmtpd serves with loop.create_server"
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 

@@ -118,6 +118,7 @@ class Inliner:
                 return None
             el = kids[0]
         out = etree.tostring(el, method="html", pretty_print=False, encoding="utf-8", with_tail=False).decode("utf-8")
+        assert isinstance(el.tag, str), "body, or a child kept above for its str tag"
         start, end = f"<{el.tag}>", f"</{el.tag}>"
         if not (out.startswith(start) and out.endswith(end)):
             return None

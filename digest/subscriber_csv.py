@@ -18,7 +18,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from .errors import InvalidAddress, ParseError
 from .models import Subscriber
@@ -87,11 +87,15 @@ def _records(lines: Iterable[str], origin: str,
     taken: list[str] = []           # the lines the current record has read
     at = 0                          # lines handed to the csv reader so far
 
-    def feed():
+    def feed() -> Iterator[str]:
         nonlocal at
-        while again or (line := next(source, None)) is not None:
+        while True:
             if again:
                 line = again.popleft()
+            elif (read := next(source, None)) is not None:
+                line = read
+            else:
+                return
             at += 1
             taken.append(line)
             yield line
@@ -102,7 +106,7 @@ def _records(lines: Iterable[str], origin: str,
         at = start + 1
         return csv.reader(feed())
 
-    reader = csv.reader(feed())
+    reader: Iterator[list[str]] = csv.reader(feed())
     while True:
         start = at
         taken.clear()
@@ -164,7 +168,7 @@ def export_row(sub: Subscriber) -> dict[str, str | None]:
             "timezone": sub.timezone, "send_at": sub.send_at, "status": sub.status}
 
 
-def write_csv(subscribers: Iterable[Subscriber], out: io.TextIOBase) -> int:
+def write_csv(subscribers: Iterable[Subscriber], out: TextIO) -> int:
     """Write every subscriber as a row, formula cells made safe; returns how many."""
     writer = csv.writer(out, lineterminator="\n")
     # With "\n" ending each row, the csv module quotes a cell holding "\n" but not a lone "\r",

@@ -9,19 +9,22 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import click
 
 from .. import config, pipeline
+
+if TYPE_CHECKING:       # the type only: commands reach the store through pipeline
+    from ..db import Database
 
 
 class App:
     def __init__(self, config_path: str | None, verbose: bool):
         self.config_path = config_path
         self.verbose = verbose
-        self._cfg = None
-        self._db = None
+        self._cfg: config.Config | None = None
+        self._db: Database | None = None
 
     @property
     def cfg(self) -> config.Config:
@@ -30,7 +33,7 @@ class App:
         return self._cfg
 
     @property
-    def db(self):
+    def db(self) -> Database:
         """The database; it must have been created (and migrated) by `digest init`."""
         if self._db is None:
             self._db = pipeline.open_database(self.cfg)

@@ -39,6 +39,13 @@ class RelaySettings:
     connections: int | None = None
     rate: float | None = None
 
+    @property
+    def connection_count(self) -> int:
+        """`connections` as Config.relays fills it in: every relay a send uses has it."""
+        if self.connections is None:
+            raise ValueError(f"relay {self.name}: connections not filled in (take relays from Config.relays)")
+        return self.connections
+
 
 def env_var(name: str) -> str:
     """Where a relay's whole URL, password included, goes: DIGEST_SMTP_URL_<NAME>."""

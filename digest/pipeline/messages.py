@@ -50,7 +50,9 @@ class Claimed:
         assert d.email is not None, "a claim reads each row with its subscriber's address (a JOIN)"
         self.email: str = d.email
         self.id, self.subscriber_id, self.name = d.id, d.subscriber_id, d.name
-        self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
+        assert d.created_at is not None, "every ledger row is stamped when it is planned"
+        self.created_at: dt.datetime = d.created_at
+        self.message_id, self.attempts = d.message_id, d.attempts
         self.group, self.tries, self.requeues = group, 0, 0
         self.unbuilt: BaseException | None = None   # set by the worker when building this message raised
 

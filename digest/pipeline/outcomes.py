@@ -13,7 +13,7 @@ import email.errors
 import heapq
 import random
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..clock import now
 from ..config import SendSettings
@@ -114,11 +114,13 @@ def relay_out(run: EditionRun, lane: Lane, why: DigestError) -> None:
     With none left, the run stops with the one relay's error, or each relay's."""
     if lane.out is not None:
         return
-    jobs = run.pool.take_out(lane, why)
+    pool = run.pool
+    assert pool is not None, "a relay goes out of rotation only while the run's pool works"
+    jobs = pool.take_out(lane, why)
     run.outstanding -= len(jobs)
     for job in jobs:
-        again(run, job.item)
+        again(run, cast("Claimed", job.item))     # the run's own rows: the pool carries them unread
     run.tally.relay(lane.name).out = why.message
     run.gone.append((lane.name, why))
-    if not run.pool.rotation:
+    if not pool.rotation:
         run.stop(no_relay_left(run.gone))

@@ -10,7 +10,7 @@ May import: errors, models, .clean and .dates.
 from __future__ import annotations
 
 import re
-from collections.abc import AbstractSet
+from collections.abc import Set as AbstractSet
 
 from ..errors import ParseError
 from ..models import ParsedArticle

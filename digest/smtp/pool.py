@@ -59,8 +59,7 @@ class Lane:
         self.name, self.weight = settings.name, settings.weight
         self.pacer = Pacer(settings.rate or 0.0)
         self.inbox: queue.Queue = queue.Queue()
-        assert settings.connections is not None, "Config.relays fills in each relay's connections"
-        self.connections = settings.connections
+        self.connections = settings.connection_count
         self.slots = range(first_slot, first_slot + self.connections)
         self.window = WINDOW * self.connections
         self.outstanding = 0            # jobs handed over whose result has not been read yet

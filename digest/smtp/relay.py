@@ -33,6 +33,7 @@ class Relay:
 
     def open(self) -> Relay:
         s = self.settings
+        smtp: smtplib.SMTP
         try:
             if s.ssl:
                 smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout,
@@ -62,7 +63,8 @@ class Relay:
         try:
             # The final dot is a separate small write (see send): without TCP_NODELAY, Nagle's algorithm
             # holds it until the content is acknowledged, which delayed ACKs stretch to ~40 ms a message.
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (OSError, AttributeError):
             pass
         self.smtp = smtp
@@ -77,6 +79,7 @@ class Relay:
         if self.smtp is None:
             self.open()
         smtp = self.smtp
+        assert smtp is not None, "open() connects or raises"
         stage, dot = "mail", False
         try:
             code, reply = smtp.mail(mail_from)
@@ -128,7 +131,8 @@ class Relay:
             self.close()     # the relay is closing this connection; the next send opens another
         else:
             try:
-                self.smtp.rset()
+                if self.smtp is not None:
+                    self.smtp.rset()
             except (smtplib.SMTPException, OSError):
                 self.abandon()
         return outcome
