@@ -30,7 +30,7 @@ check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install-test
+test: check
 	$(BIN)/python -m pytest
 
 bench: install-test
