@@ -15,16 +15,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 from . import pipeline
 from .config import Config
-
-if TYPE_CHECKING:       # the type only: the listener gets its store from pipeline
-    from .db import Database
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10 * 1024 * 1024       # a DSN carries the original digest (about 25 KB); a complaint, its headers
@@ -36,12 +32,13 @@ class _Protocol(SMTP):
     @syntax("LHLO hostname")
     async def smtp_LHLO(self, arg: str) -> None:
         assert self.session is not None, "a command comes within a session"
-        self.session.lmtp = True  # type: ignore[attr-defined]  # our own mark on aiosmtpd's Session, read by the handler
+        # lmtp is our own mark on aiosmtpd's Session (which declares no such field), read by the handler
+        self.session.lmtp = True  # type: ignore[attr-defined]
         await super().smtp_EHLO(arg)
 
 
 class _Handler:
-    def __init__(self, cfg: Config, db: Database, lock: threading.Lock, report: Callable[[str], None]):
+    def __init__(self, cfg: Config, db: pipeline.Database, lock: threading.Lock, report: Callable[[str], None]):
         self.cfg, self.db, self.lock, self.report = cfg, db, lock, report
         domains = {cfg.bounce_domain.lower()}
         if cfg.unsubscribe_mailto:

@@ -27,8 +27,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -39,9 +37,6 @@ from . import pipeline
 from .config import Config, RelaySettings
 from .errors import ConfigError, DigestError, LockedError
 from .models import WEEKDAYS
-
-if TYPE_CHECKING:       # only the type: the scheduler gets its Database from pipeline, never opens one itself
-    from .db import Database
 
 log = logging.getLogger("digest.scheduler")
 UTC = dt.timezone.utc
@@ -55,7 +50,7 @@ LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standb
 @dataclass
 class JobInfo:
     id: str
-    trigger: Any                        # an APScheduler trigger (the library has no types)
+    trigger: IntervalTrigger | CronTrigger
     description: str
 
 
@@ -73,9 +68,9 @@ class Scheduler:
         self.lease_seconds = lease_seconds
         self.stopping = _Flag()
         self.busy = threading.Lock()        # held while a job works, so shutdown can wait for it
-        self.db: Database | None = None
-        self.lease: pipeline.Lease | None = None
-        self.relays: list[RelaySettings] | None = None
+        self.db: pipeline.Database          # these three are set by _open, before any job can run (a job
+        self.lease: pipeline.Lease          # before it fails at once on the missing attribute, where None
+        self.relays: list[RelaySettings]    # went on into pipeline)
 
     # -- jobs --
 
@@ -101,8 +96,7 @@ class Scheduler:
 
     def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
         s = self.cfg.ingest
-        db, _ = self._opened()
-        r = pipeline.ingest(db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
+        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
                             settings=self.cfg.summary, folder_sources=s.folder_sources, folder_topics=s.folder_topics)
         for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
@@ -115,8 +109,7 @@ class Scheduler:
 
     def digest(self, at: dt.datetime) -> pipeline.SendReport:
         # A digest Gmail would clip is sent all the same (force: there is nobody to ask), its lint logged.
-        db, relays = self._opened()
-        r = pipeline.send(db, self.cfg, relays, frequency=None, schedule=self.cfg.schedule, at=at,
+        r = pipeline.send(self.db, self.cfg, self.relays, frequency=None, schedule=self.cfg.schedule, at=at,
                           should_stop=self.should_stop, force=True)
         if r.error is not None:
             raise r.error
@@ -152,13 +145,7 @@ class Scheduler:
 
     # -- running --
 
-    def _opened(self) -> tuple[Database, list[RelaySettings]]:
-        """The store and relays of a scheduler that is running (a job before _open is a bug, said plainly)."""
-        if self.db is None or self.relays is None:
-            raise RuntimeError("the scheduler ran a job before opening its database (call run_once or run_forever)")
-        return self.db, self.relays
-
-    def _open(self) -> pipeline.Lease:
+    def _open(self) -> None:
         self.relays = pipeline.relays_for(self.cfg)      # no relay: fail before doing anything
         for folder in self.cfg.ingest.folders:
             if not folder.is_dir():
@@ -173,7 +160,6 @@ class Scheduler:
         self.db = db
         # A connection of its own, so renewing never waits for (or joins) a job's transaction.
         self.lease = pipeline.Lease(pipeline.open_database(self.cfg), LEASE_NAME, self.lease_seconds, log=log)
-        return self.lease
 
     @property
     def source(self) -> str | None:
@@ -197,14 +183,14 @@ class Scheduler:
             at = at or self.clock()
             if self.stopping.is_set():
                 return pipeline.SendReport(stopped=True)
-            lease = self._open()
+            self._open()
             try:
-                holder = lease.try_acquire()
+                holder = self.lease.try_acquire()
                 if holder:
                     raise LockedError(f"Another scheduler ({holder}) is working on {self.cfg.db}; this run did "
                                       "nothing.", "Wait for it to finish (or stop it) and run again; every due "
                                       "digest is sent once.")
-                lease.keep_alive()
+                self.lease.keep_alive()
                 if self.cfg.ingest.any and not self.should_stop():
                     self.ingest(at)
                 if self.should_stop():
@@ -235,13 +221,13 @@ class Scheduler:
             if self.stopping.is_set():
                 log.info("scheduler stopped before it started")
                 return
-            lease = self._open()
+            self._open()
             try:
-                holder = lease.try_acquire()
+                holder = self.lease.try_acquire()
                 if holder:
                     log.warning("another scheduler (%s) holds the lease on %s; standing by to take over if it "
                                 "stops", holder, self.cfg.db)
-                lease.keep_alive()
+                self.lease.keep_alive()
                 sched = self.build()
                 for job in self.jobs():
                     log.info("job %s: %s", job.id, job.description)
@@ -261,7 +247,7 @@ class Scheduler:
             finally:
                 self._close()
 
-    def request_stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+    def request_stop(self, signum: int | None = None, frame: object = None) -> None:
         """The signal handler: only sets a flag; the jobs check it between messages, the main loop every 0.1 s."""
         if signum is not None:
             log.info("%s received: finishing the message in flight, then stopping", signal.Signals(signum).name)
@@ -288,7 +274,7 @@ class _signals:
     `early`: signals that arrived before we were installed; they are handed to `handler` at once.
     """
 
-    def __init__(self, handler: Callable[[int, FrameType | None], None], early: list[int] | None = None):
+    def __init__(self, handler: Callable[[int, object], None], early: list[int] | None = None):
         self.handler = handler
         self.early = early
         self.saved: dict = {}

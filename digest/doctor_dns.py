@@ -209,7 +209,8 @@ def _tags(record: str) -> dict[str, str]:
     return out
 
 
-def dkim_key(resolver: dns.resolver.Resolver, selector: str, domain: str, private_pem: bytes, from_domain: str) -> list[Finding]:
+def dkim_key(resolver: dns.resolver.Resolver, selector: str, domain: str, private_pem: bytes,
+             from_domain: str) -> list[Finding]:
     name = f"{selector}._domainkey.{domain}"
     want = dkimsign.public_record(private_pem)
     fix = f'Publish TXT "{want}" at {name}.'
@@ -267,7 +268,8 @@ def aligned(domain: str, from_domain: str) -> bool:
 
 # ---- DMARC
 
-def dmarc(resolver: dns.resolver.Resolver, from_domain: str, envelope_domain: str | None, dkim_domains: list[str]) -> list[Finding]:
+def dmarc(resolver: dns.resolver.Resolver, from_domain: str, envelope_domain: str | None,
+          dkim_domains: list[str]) -> list[Finding]:
     labels = from_domain.lower().rstrip(".").split(".")
     for i in range(max(1, len(labels) - 1)):       # the From domain, then its parents (the organisational domain)
         name = "_dmarc." + ".".join(labels[i:])

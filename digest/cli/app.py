@@ -9,14 +9,11 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any, TYPE_CHECKING
+from typing import Any
 
 import click
 
 from .. import config, pipeline
-
-if TYPE_CHECKING:       # the type only: commands reach the store through pipeline
-    from ..db import Database
 
 
 class App:
@@ -24,7 +21,7 @@ class App:
         self.config_path = config_path
         self.verbose = verbose
         self._cfg: config.Config | None = None
-        self._db: Database | None = None
+        self._db: pipeline.Database | None = None
 
     @property
     def cfg(self) -> config.Config:
@@ -33,7 +30,7 @@ class App:
         return self._cfg
 
     @property
-    def db(self) -> Database:
+    def db(self) -> pipeline.Database:
         """The database; it must have been created (and migrated) by `digest init`."""
         if self._db is None:
             self._db = pipeline.open_database(self.cfg)

@@ -9,11 +9,10 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
-from ..page import Page
 from .app import say
 
 DEFAULT_LIMIT = 50
@@ -58,7 +57,13 @@ def echo_json_rows(rows: Iterable[dict]) -> None:
     click.echo("[]" if first else "\n]")
 
 
-def say_more(page: Page, what: str) -> None:
+class _Paged(Protocol):
+    """What say_more reads of a pipeline listing (a digest.page.Page)."""
+    @property
+    def more(self) -> int: ...
+
+
+def say_more(page: _Paged, what: str) -> None:
     """The closing line of a page that left rows out (stderr, so stdout stays data)."""
     if page.more:
         say(f"… {page.more:,} more {what}; --all to list them, --limit N for more")

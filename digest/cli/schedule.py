@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +15,6 @@ from ..config import Config
 from ..daemon import Scheduler, fmt
 from ..errors import DigestError
 from .app import App, echo_json, pass_app, say, table
-
-if TYPE_CHECKING:       # the type only: the CLI reaches the store through pipeline
-    from ..db import Database
 
 
 @click.group(name="schedule")
@@ -88,7 +84,7 @@ def schedule_list(app: App, now_text: str | None, as_json: bool) -> None:
                for s in info["slots"]])
 
 
-def describe(cfg: Config, at: dt.datetime, db: Database | None = None) -> dict:
+def describe(cfg: Config, at: dt.datetime, db: pipeline.Database | None = None) -> dict:
     """Jobs with their triggers and next run times, and the next digest slots; nothing is started."""
     sched = Scheduler(cfg, clock=lambda: at)
     jobs = []

@@ -155,7 +155,8 @@ def _act(db: Database, cfg: Config, address: str, kind: str, status: str | None,
          delivery: Delivery, at: dt.datetime) -> Match:
     sub = _subscriber(db, delivery.subscriber_id)
     if sub is None:
-        return address, kind, status, diagnostic, delivery, None, f"none: subscriber #{delivery.subscriber_id} no longer exists"
+        gone = f"none: subscriber #{delivery.subscriber_id} no longer exists"
+        return address, kind, status, diagnostic, delivery, None, gone
     action = bounce_came_back(db, cfg, sub.id, kind, at=at, delivery_id=delivery.id) if kind in ACTING else "ignored"
     return address, kind, status, diagnostic, delivery, sub, action
 

@@ -13,12 +13,13 @@ import email.errors
 import heapq
 import random
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from ..clock import now
 from ..config import SendSettings
 from ..errors import DigestError, RelayError
-from ..smtp import RECORDED, Lane, Outcome, refusal
+from ..smtp import RECORDED, Job, Lane, Outcome, Result, refusal
 from .relays import no_relay_left
 from .tally import FAILURE_SAMPLE
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from .messages import Claimed
     from .sender import EditionRun
 
+StopCheck = Callable[[], bool]             # a run's callbacks: asked between messages,
+OnProgress = Callable[[int, int], None]    # told (done, total),
+OnMessage = Callable[[Outcome], None]      # and told each message's outcome
 ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
 
 
@@ -119,8 +123,19 @@ def relay_out(run: EditionRun, lane: Lane, why: DigestError) -> None:
     jobs = pool.take_out(lane, why)
     run.outstanding -= len(jobs)
     for job in jobs:
-        again(run, cast("Claimed", job.item))     # the run's own rows: the pool carries them unread
+        again(run, claimed(job))
     run.tally.relay(lane.name).out = why.message
     run.gone.append((lane.name, why))
     if not pool.rotation:
         run.stop(no_relay_left(run.gone))
+
+
+def claimed(job: Job) -> Claimed:
+    """The row the run handed the pool with this job (the pool carries it without reading it)."""
+    return cast("Claimed", job.item)
+
+
+def attempted(r: Result) -> tuple[Claimed, Outcome]:
+    """The row and outcome of a job the pool attempted (a Result with a job and no error has one)."""
+    assert r.job is not None and r.outcome is not None, "the pool reports an outcome for each job it tried"
+    return claimed(r.job), r.outcome

@@ -20,8 +20,6 @@ import heapq
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import cast
 
 from .. import message
 from ..lint import CLIP_BYTES
@@ -31,22 +29,22 @@ from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
 from ..journal import Journal
 from ..models import Window
-from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, Result, smtp_address
+from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
 from . import ledger
 from .bodies import Bodies
 from .editions import Plan
 from .lease import Lease
 from .messages import Claimed, DateHeader, Group, fast_message, lint_size, prepare_group, return_paths
-from .outcomes import again, relay_out, settle_outcome
+from .outcomes import OnMessage, OnProgress, StopCheck, again, attempted, claimed, relay_out, settle_outcome
 from .tally import Tally
 
 
 class EditionRun:
     GROUPS = 64       # groups kept: mixes are claimed one after the other (memory flat however many)
 
-    def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *,
-                 should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
-                 on_message: Callable[[Outcome], None] | None = None, force: bool = False):
+    def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *, force: bool = False,
+                 should_stop: StopCheck | None = None, progress: OnProgress | None = None,
+                 on_message: OnMessage | None = None):
         self.db, self.cfg, self.plan, self.s, self.lease, self.tally = db, cfg, plan, cfg.send, lease, tally
         self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
         self.bodies = Bodies(db, cfg, plan.key, plan.date)
@@ -85,7 +83,7 @@ class EditionRun:
     def _db(self, fn, *args, **kw):
         """A fenced ledger write. A failure stops the run and every later write (see the module)."""
         if not self.writable:
-            raise self.kept()
+            raise self.error or RuntimeError("writes stopped without a fault kept (fail() keeps one)")
         t = time.perf_counter()
         try:
             return fn(*args, fence=self.lease.fence, **kw)
@@ -94,21 +92,16 @@ class EditionRun:
             self.fail(exc)
             raise
         except sqlite3.Error as exc:
-            self.fail(ledger.ledger_error(self.db, self.s, exc))
-            raise self.kept() from None
+            raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
         finally:
             self.tally.bookkeeping += time.perf_counter() - t
 
-    def fail(self, exc: DigestError) -> None:
-        """A fault after which nothing more may be written: keep the first, stop sending."""
+    def fail(self, exc: DigestError) -> DigestError:
+        """A fault after which nothing more may be written: keep the first, stop sending; the one kept."""
         self.writable = False
         self.stopping = True
         if not isinstance(self.error, (LedgerError, LeaseLost)):
             self.error = exc
-
-    def kept(self) -> DigestError:
-        """The fault that stopped the writes: fail() keeps one before it sets writable to False."""
-        assert self.error is not None, "writable is False only after fail()"
         return self.error
 
     def stop(self, exc: DigestError) -> None:
@@ -263,15 +256,14 @@ class EditionRun:
             self.outstanding -= 1
             if r.error is not None:     # this worker's connection could not be reopened: not attempted
                 lane.failure = lane.failure or r.error
-                again(self, _row(r.job))
+                again(self, claimed(r.job))
                 continue
-            row, outcome = _attempted(r)
-            if outcome.timed_out:     # it stopped answering: nothing more goes to it
+            if r.outcome is not None and r.outcome.timed_out:     # it stopped answering: nothing more goes to it
                 smtp = lane.settings.smtp
                 relay_out(self, lane, RelayError(f"SMTP relay {smtp.label} stopped answering (no reply within "
                                                  f"{smtp.timeout:g} s).", f"Check the relay; ?timeout= in "
                                                  f"{smtp.where} sets how long digest waits."))
-            settle_outcome(self, row, outcome)
+            settle_outcome(self, *attempted(r))
             self.flush()
 
     def _renew(self) -> None:
@@ -281,13 +273,12 @@ class EditionRun:
             self.fail(exc)
             raise
         except sqlite3.Error as exc:
-            self.fail(ledger.ledger_error(self.db, self.s, exc))
-            raise self.kept() from None
+            raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
 
     def _return_unstarted(self, pool: Pool) -> None:
         jobs = pool.take_unstarted()
         self.outstanding -= len(jobs)
-        self.unclaimed.extend(_row(j).id for j in jobs)
+        self.unclaimed.extend(claimed(j).id for j in jobs)
 
     def _drain(self, pool: Pool) -> None:
         """Wait for the messages still in flight (the relays' timeout bounds this) and record them."""
@@ -299,22 +290,11 @@ class EditionRun:
                 continue
             self.outstanding -= 1
             if r.error is not None:
-                self.unclaimed.append(_row(r.job).id)
+                self.unclaimed.append(claimed(r.job).id)
             else:
-                settle_outcome(self, *_attempted(r))
+                settle_outcome(self, *attempted(r))
 
     def _report(self, final: bool = False) -> None:
         if self.progress and (final or time.monotonic() - self.last_progress > 0.1):
             self.progress(self.done, self.total)
             self.last_progress = time.monotonic()
-
-
-def _row(job: Job) -> Claimed:
-    """The row this run handed the pool with the job (the pool carries it without looking)."""
-    return cast(Claimed, job.item)
-
-
-def _attempted(r: Result) -> tuple[Claimed, Outcome]:
-    """A job the pool attempted: a Result with a job and no error always carries its outcome."""
-    assert r.job is not None and r.outcome is not None, "the pool reports an outcome for every job it attempted"
-    return _row(r.job), r.outcome
