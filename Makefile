@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo check test install install-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/digest demo
 
-test: install-test
+# Lint, then type-check (settings in pyproject.toml); `make test` runs this first.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: check
 	$(BIN)/python -m pytest
 
 bench: install-test

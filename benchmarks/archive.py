@@ -183,11 +183,11 @@ def main() -> None:
                     s, mb, _ = child(["init"], db)
                     print(row(f"  {who}: init (m011 counts {n:,} bodies)", s, mb, None))
                 runs = []
+                pristine = work / "pristine.db"
                 for k in range(args.repeat):        # each into a fresh copy; the median is reported
                     if k:
                         shutil.copy(pristine, db)
                     elif args.repeat > 1:
-                        pristine = work / "pristine.db"
                         shutil.copy(db, pristine)
                     runs.append(child(["articles", "ingest", str(tmp / "new")], db, src))
                 s, mb, code = sorted(runs)[len(runs) // 2]

@@ -25,6 +25,7 @@ import dataclasses
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 
 import jinja2
 from lxml import etree
@@ -110,6 +111,7 @@ class Assembler:
 
     def __init__(self, env: jinja2.Environment, inliner: Inliner):
         self.env, self.inliner = env, inliner
+        assert env.loader is not None, "the renderer's environment loads templates"
         self.frame_env = _FrameEnvironment(env, _SlotLoader(env.loader))
         slot = jinja2.pass_context(lambda ctx, name: self._slot(ctx, name))
         self.frame_env.globals["digest_slot"] = slot
@@ -122,9 +124,9 @@ class Assembler:
         self.made = self.used = 0           # fragments rendered, and fragments put in a page
         self.keys: dict[int, tuple] = {}
 
-    def _key(self, name: str, ctx) -> tuple:
+    def _key(self, name: str, ctx: jinja2.runtime.Context) -> tuple:
         """The fragment's input as plain values: its template and the `section` or `item` it shows."""
-        parts = [name]
+        parts: list[object] = [name]
         for var in ("section", "item"):
             value = ctx.get(var)
             if value is not None:
@@ -134,7 +136,7 @@ class Assembler:
                 parts.append(k)
         return tuple(parts)
 
-    def _slot(self, ctx, name: str) -> str:
+    def _slot(self, ctx: jinja2.runtime.Context, name: str) -> str:
         part = name.rsplit(".", 1)[1]
         key = self._key(name, ctx)
         if key not in self.kept[part] and key not in self.raw:
@@ -145,7 +147,7 @@ class Assembler:
         n = len(self.slots) - 1
         return Markup(f"<!--slot-{self.nonce}-{n}-->") if part == "html" else f"\x00slot-{self.nonce}-{n}\x00"
 
-    def render(self, context: dict, rewrap, *, text: bool = True) -> tuple[str, str] | None:
+    def render(self, context: dict, rewrap: Callable[[str], str], *, text: bool = True) -> tuple[str, str] | None:
         """(inlined html, text before its final strip, or "" without `text`) of one page; None when
         the stylesheet is not simple (then render.render_mix renders it whole). `rewrap` is applied
         to every text piece."""
@@ -167,7 +169,7 @@ class Assembler:
                 kept.popitem(last=False)
         return html, text_out
 
-    def _fill(self, mark: re.Pattern, frame: str, slots: list[tuple[str, tuple]], rewrap) -> str:
+    def _fill(self, mark: re.Pattern, frame: str, slots: list[tuple[str, tuple]], rewrap: Callable[[str], str]) -> str:
         pieces = mark.split(frame)
         out = [rewrap(pieces[0])]
         for i in range(1, len(pieces), 2):
@@ -189,7 +191,7 @@ class Assembler:
         for c in root.iter(etree.Comment):
             m = self.html_mark.fullmatch(f"<!--{c.text}-->")
             if m:
-                where[int(m.group(1))] = [a.tag for a in reversed(list(c.iterancestors()))]
+                where[int(m.group(1))] = [str(a.tag) for a in reversed(list(c.iterancestors()))]
         kept = self.kept["html"]
         for n, (_, key) in enumerate(slots):
             if key in kept:

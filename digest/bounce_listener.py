@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, syntax
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
 from . import pipeline
 from .config import Config
@@ -30,12 +31,14 @@ class _Protocol(SMTP):
 
     @syntax("LHLO hostname")
     async def smtp_LHLO(self, arg: str) -> None:
-        self.session.lmtp = True
+        assert self.session is not None, "a command comes within a session"
+        # lmtp is our own mark on aiosmtpd's Session (which declares no such field), read by the handler
+        self.session.lmtp = True  # type: ignore[attr-defined]
         await super().smtp_EHLO(arg)
 
 
 class _Handler:
-    def __init__(self, cfg: Config, db, lock: threading.Lock, report):
+    def __init__(self, cfg: Config, db: pipeline.Database, lock: threading.Lock, report: Callable[[str], None]):
         self.cfg, self.db, self.lock, self.report = cfg, db, lock, report
         domains = {cfg.bounce_domain.lower()}
         if cfg.unsubscribe_mailto:
@@ -43,7 +46,8 @@ class _Handler:
         self.domains = domains
         self.received = 0
 
-    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
         if address.rpartition("@")[2].lower() not in self.domains:
             return f"550 5.1.1 <{address}>: not a bounce or unsubscribe address of this newsletter"
         envelope.rcpt_tos.append(address)
@@ -77,15 +81,17 @@ class BounceListener:
     """`with BounceListener(cfg, host, port) as listener:` runs it in a thread; `stop()` ends it.
     `report` gets one line per message: what was done, or why it was answered 451."""
 
-    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *, report=log.info):
+    def __init__(self, cfg: Config, host: str = "127.0.0.1", port: int = 2525, *,
+                 report: Callable[[str], None] = log.info):
         self.cfg, self.host = cfg, host
         self.db = pipeline.open_database(cfg)
         self.handler = _Handler(cfg, self.db, threading.Lock(), report)
         listener = self
 
         class _Controller(Controller):
-            def _trigger_server(self):
+            def _trigger_server(self) -> None:
                 # Given port 0, the kernel picked one when the server bound: `port` is the one it got.
+                assert isinstance(self.server, asyncio.Server), "aiosmtpd serves with loop.create_server"
                 self.port = self.server.sockets[0].getsockname()[1]
                 super()._trigger_server()
 
@@ -99,7 +105,7 @@ class BounceListener:
         """The port it listens on: the one the kernel gave it, once started, when asked for port 0."""
         return self.controller.port
 
-    def start(self) -> "BounceListener":
+    def start(self) -> BounceListener:
         self.controller.start()
         return self
 
@@ -107,8 +113,8 @@ class BounceListener:
         self.controller.stop()
         self.db.close()
 
-    def __enter__(self) -> "BounceListener":
+    def __enter__(self) -> BounceListener:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

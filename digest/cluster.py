@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set as AbstractSet
 from dataclasses import dataclass
 
 from digest.summarize.words import terms
@@ -74,7 +74,7 @@ def boilerplate(bodies: Iterable[str], min_docs: int = BOILERPLATE_DOCS) -> set[
     return {k for k, n in seen.items() if n >= min_docs and k}
 
 
-def _features(doc: Doc, common: set[str]) -> tuple[dict[str, int], dict[str, int]]:
+def _features(doc: Doc, common: AbstractSet[str | int]) -> tuple[dict[str, int], dict[str, int]]:
     """Term and term-pair counts of (the whole text, weighted; the title and lede alone), leaving
     out boilerplate paragraphs."""
     own = [p for p in paragraphs(doc.body) if not _is_common(paragraph_key(p), common)]
@@ -82,7 +82,7 @@ def _features(doc: Doc, common: set[str]) -> tuple[dict[str, int], dict[str, int
     return _counts(parts), _counts([(doc.title or "", 1), (own[0] if own else "", 1)])
 
 
-def _is_common(key: str, common: set) -> bool:
+def _is_common(key: str, common: AbstractSet[str | int]) -> bool:
     return bool(common) and (key in common or key_fingerprint(key) in common)
 
 
@@ -116,12 +116,13 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(x * b[t] for t, x in a.items() if t in b)
 
 
-def _similarities(feats: list[tuple[dict[str, int], dict[str, int]]], pairs) -> dict[tuple[int, int], float]:
+def _similarities(feats: list[tuple[dict[str, int], dict[str, int]]],
+                  pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
     whole, head = _vectors([f[0] for f in feats]), _vectors([f[1] for f in feats])
     return {(i, j): (_cosine(whole[i], whole[j]) + _cosine(head[i], head[j])) / 2 for i, j in pairs}
 
 
-def similarity(a: Doc, b: Doc, common: set[str] = frozenset()) -> float:
+def similarity(a: Doc, b: Doc, common: AbstractSet[str | int] = frozenset()) -> float:
     """Score in [0, 1] between two documents, weighted as if they were the whole batch."""
     return _similarities([_features(a, common), _features(b, common)], [(0, 1)])[(0, 1)]
 
@@ -160,7 +161,7 @@ def _within(a: Doc, b: Doc, window: dt.timedelta | None) -> bool:
 
 
 def cluster(docs: list[Doc], threshold: float | None = None, *, window: dt.timedelta | None = WINDOW,
-            common: set[str] | None = None) -> list[list[int]]:
+            common: AbstractSet[str | int] | None = None) -> list[list[int]]:
     """Groups of ids reporting the same event (singletons included); each group sorted, groups
     ordered by their first id. `common` holds boilerplate paragraph keys (see `boilerplate`) or
     their fingerprints (`key_fingerprint`, as the store counts them); by default they are found in

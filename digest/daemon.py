@@ -34,7 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from . import pipeline
-from .config import Config
+from .config import Config, RelaySettings
 from .errors import ConfigError, DigestError, LockedError
 from .models import WEEKDAYS
 
@@ -50,7 +50,7 @@ LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standb
 @dataclass
 class JobInfo:
     id: str
-    trigger: object
+    trigger: IntervalTrigger | CronTrigger
     description: str
 
 
@@ -68,9 +68,9 @@ class Scheduler:
         self.lease_seconds = lease_seconds
         self.stopping = _Flag()
         self.busy = threading.Lock()        # held while a job works, so shutdown can wait for it
-        self.db = None
-        self.lease: pipeline.Lease | None = None
-        self.relays = None
+        self.db: pipeline.Database          # these three are set by _open, before any job can run (a job
+        self.lease: pipeline.Lease          # before it fails at once on the missing attribute, where None
+        self.relays: list[RelaySettings]    # went on into pipeline)
 
     # -- jobs --
 
@@ -247,7 +247,7 @@ class Scheduler:
             finally:
                 self._close()
 
-    def request_stop(self, signum: int | None = None, frame=None) -> None:
+    def request_stop(self, signum: int | None = None, frame: object = None) -> None:
         """The signal handler: only sets a flag; the jobs check it between messages, the main loop every 0.1 s."""
         if signum is not None:
             log.info("%s received: finishing the message in flight, then stopping", signal.Signals(signum).name)
@@ -274,7 +274,7 @@ class _signals:
     `early`: signals that arrived before we were installed; they are handed to `handler` at once.
     """
 
-    def __init__(self, handler, early: list[int] | None = None):
+    def __init__(self, handler: Callable[[int, object], None], early: list[int] | None = None):
         self.handler = handler
         self.early = early
         self.saved: dict = {}
@@ -283,8 +283,8 @@ class _signals:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 self.saved[sig] = signal.signal(sig, self.handler)
-        for sig in list(self.early or []):
-            self.handler(sig, None)
+        for signum in list(self.early or []):
+            self.handler(signum, None)
         return self
 
     def __exit__(self, *exc):

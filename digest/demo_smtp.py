@@ -5,6 +5,7 @@ May import: nothing from digest.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import socket
@@ -27,7 +28,8 @@ class PortZeroController(Controller):
     binds, and `port` is the one it got, read before the controller's own first connection to it.
     No port is ever chosen first and bound later, so no other process can take it in between."""
 
-    def _trigger_server(self):
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server), "aiosmtpd serves with loop.create_server"
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -35,7 +37,7 @@ class PortZeroController(Controller):
 class Handler:
     """Accepts every sender, recipient and message; a subclass may refuse some (tests/smtp_server.py)."""
 
-    def __init__(self, server: "DemoServer"):
+    def __init__(self, server: DemoServer):
         self.server = server
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -90,15 +92,15 @@ class DemoServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         self._controller.start()
         return self
 
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

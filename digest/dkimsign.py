@@ -20,6 +20,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
 _WSP_RUN = re.compile(rb"[ \t]+")
 # Only the runs that change: two or more WSP, or a tab. Matching every single space as well made
 # canonicalisation cost twice the RSA signature.
@@ -81,7 +83,7 @@ def _fold(items: list[str], sep: str, width: int = 70) -> str:
     return "\r\n ".join(lines + [line])
 
 
-def load_private_key(pem: bytes):
+def load_private_key(pem: bytes) -> PrivateKey:
     """An RSA or Ed25519 private key from PEM (PKCS#1 or PKCS#8); ValueError otherwise."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
@@ -92,7 +94,7 @@ def load_private_key(pem: bytes):
     return key
 
 
-def public_record(key) -> str:
+def public_record(key: PrivateKey | bytes) -> str:
     """The DNS TXT record that publishes a private key's public half: `v=DKIM1; k=rsa; p=...`."""
     if isinstance(key, bytes):
         key = load_private_key(key)
@@ -117,7 +119,7 @@ class Signer:
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("not a PEM RSA private key (an Ed25519 key: give it as the second key, "
                              "beside an RSA key; receivers that check only RSA would see no signature)")
-        self.keys: list[tuple[str, str, object]] = [("rsa-sha256", selector, key)]
+        self.keys: list[tuple[str, str, PrivateKey]] = [("rsa-sha256", selector, key)]
         if ed25519_pem is not None:
             try:
                 ed = load_private_key(ed25519_pem)
@@ -143,7 +145,7 @@ class Signer:
             head = (f"DKIM-Signature: v=1; a={algorithm}; c=relaxed/relaxed; d={self.domain}; s={selector};\r\n"
                     f" t={t}; h={self._h};\r\n bh={bh};\r\n b=").encode("ascii")
             digest_input = signed + canon_header(head)[:-2]        # the signature's own header, b= empty, no CRLF
-            if algorithm == "rsa-sha256":
+            if isinstance(key, rsa.RSAPrivateKey):      # rsa-sha256
                 sig = key.sign(digest_input, padding.PKCS1v15(), hashes.SHA256())
             else:
                 sig = key.sign(hashlib.sha256(digest_input).digest())     # RFC 8463: Ed25519 over the SHA-256

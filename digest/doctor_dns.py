@@ -15,11 +15,14 @@ from __future__ import annotations
 import base64
 import ipaddress
 from dataclasses import dataclass
+from collections.abc import Sequence
 
 import dns.exception
 import dns.resolver
 
 from . import dkimsign
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 OK, WARN, PROBLEM = "ok", "warn", "problem"
 _SPF_LOOKUP_LIMIT = 10        # RFC 7208 4.6.4
@@ -53,7 +56,7 @@ def _txt(resolver: dns.resolver.Resolver, name: str) -> list[str]:
     return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
 
 
-def _addresses(resolver: dns.resolver.Resolver, name: str) -> list[ipaddress._BaseAddress]:
+def _addresses(resolver: dns.resolver.Resolver, name: str) -> list[IPAddress]:
     out = []
     for rtype in ("A", "AAAA"):
         try:
@@ -65,7 +68,7 @@ def _addresses(resolver: dns.resolver.Resolver, name: str) -> list[ipaddress._Ba
     return out
 
 
-def check(from_domain: str, *, dkim: list[tuple[str, str, bytes]] = (), sender: str | None = None,
+def check(from_domain: str, *, dkim: Sequence[tuple[str, str, bytes]] = (), sender: str | None = None,
           envelope_domain: str | None = None, resolver: dns.resolver.Resolver | None = None) -> list[Finding]:
     """Findings for a sending setup. `dkim` holds (selector, signing domain, private key PEM) for each
     key we sign with; `sender` is the IP address or host name that hands our mail to the internet
@@ -128,14 +131,14 @@ def _mechanism_for(sender: str) -> str:
     return f"ip{ip.version}:{ip}"
 
 
-def _sender_ips(resolver, sender: str) -> list:
+def _sender_ips(resolver: dns.resolver.Resolver, sender: str) -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(sender)]
     except ValueError:
         return _addresses(resolver, sender)
 
 
-def _evaluate(resolver, domain: str, ip, lookups: list[int]) -> tuple[str, str]:
+def _evaluate(resolver: dns.resolver.Resolver, domain: str, ip: IPAddress, lookups: list[int]) -> tuple[str, str]:
     """("pass" | "fail" | "softfail" | "neutral" | "none" | "unknown", why) for ip at domain."""
     records = [r for r in _txt(resolver, domain) if r.lower().startswith("v=spf1")]
     if len(records) != 1:
@@ -188,7 +191,7 @@ def _evaluate(resolver, domain: str, ip, lookups: list[int]) -> tuple[str, str]:
     return "neutral", f"nothing in {domain}'s record matches"
 
 
-def _mx_hosts(resolver, domain: str) -> list[str]:
+def _mx_hosts(resolver: dns.resolver.Resolver, domain: str) -> list[str]:
     try:
         return [str(r.exchange).rstrip(".") for r in resolver.resolve(domain, "MX")]
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
@@ -206,7 +209,8 @@ def _tags(record: str) -> dict[str, str]:
     return out
 
 
-def dkim_key(resolver, selector: str, domain: str, private_pem: bytes, from_domain: str) -> list[Finding]:
+def dkim_key(resolver: dns.resolver.Resolver, selector: str, domain: str, private_pem: bytes,
+             from_domain: str) -> list[Finding]:
     name = f"{selector}._domainkey.{domain}"
     want = dkimsign.public_record(private_pem)
     fix = f'Publish TXT "{want}" at {name}.'
@@ -238,6 +242,7 @@ def _same_key(published: str, ours: str, kind: str) -> bool:
     if kind != "rsa":
         return False
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
     try:
         der = base64.b64decode(published)
         try:
@@ -247,6 +252,9 @@ def _same_key(published: str, ours: str, kind: str) -> bool:
             key = serialization.load_pem_public_key(pem)
         mine = serialization.load_der_public_key(base64.b64decode(ours))
     except (ValueError, TypeError):
+        return False
+    # A key of another kind published under k=rsa (or our own not RSA) is no match, not a crash.
+    if not isinstance(key, rsa.RSAPublicKey) or not isinstance(mine, rsa.RSAPublicKey):
         return False
     return key.public_numbers() == mine.public_numbers()
 
@@ -260,7 +268,8 @@ def aligned(domain: str, from_domain: str) -> bool:
 
 # ---- DMARC
 
-def dmarc(resolver, from_domain: str, envelope_domain: str | None, dkim_domains: list[str]) -> list[Finding]:
+def dmarc(resolver: dns.resolver.Resolver, from_domain: str, envelope_domain: str | None,
+          dkim_domains: list[str]) -> list[Finding]:
     labels = from_domain.lower().rstrip(".").split(".")
     for i in range(max(1, len(labels) - 1)):       # the From domain, then its parents (the organisational domain)
         name = "_dmarc." + ".".join(labels[i:])

@@ -63,6 +63,7 @@ _QP_LINES: dict[str, bytes] = {}
 
 def _encoded_words(value: str) -> list[str]:
     """RFC 2047 B-encoded words of at most 75 characters, never splitting a UTF-8 character."""
+    chunk: list[str]
     words, chunk, size = [], [], 0
     for ch in value:
         n = len(ch.encode("utf-8"))
@@ -189,6 +190,7 @@ class Prepared:
             if isinstance(piece, bytes):
                 out.append(piece)
                 continue
+            assert self._marker is not None, "a str piece is a marker _marker found"
             if part.html:
                 line = self._marker.sub(lambda m: htmlmod.escape(values[m.group(0)], quote=True), piece)
             else:

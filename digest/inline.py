@@ -30,7 +30,7 @@ MEMO_LIMIT = 20_000      # kinds of element remembered; a page meets a few dozen
 SHAPING = frozenset({"class", "style", "align", "valign", "bgcolor", "width", "height"})
 
 
-def _kind(el) -> tuple:
+def _kind(el: etree._Element) -> tuple:
     return (el.tag, tuple((k, v if k in SHAPING else None) for k, v in el.attrib.items()))
 
 
@@ -110,18 +110,21 @@ class Inliner:
         if not self._apply(tree, tree.getroot()):
             return None
         el = tree.getroot().find("body")
+        if el is None:
+            return None
         for tag in inner:
             kids = [k for k in el if isinstance(k.tag, str)]
             if len(kids) != 1 or kids[0].tag != tag:
                 return None
             el = kids[0]
         out = etree.tostring(el, method="html", pretty_print=False, encoding="utf-8", with_tail=False).decode("utf-8")
+        assert isinstance(el.tag, str), "body, or a child kept above for its str tag"
         start, end = f"<{el.tag}>", f"</{el.tag}>"
         if not (out.startswith(start) and out.endswith(end)):
             return None
         return out[len(start):len(out) - len(end)]
 
-    def _apply(self, tree, page) -> bool:
+    def _apply(self, tree: etree._ElementTree, page: etree._Element) -> bool:
         """Give every element of the page what premailer would, learning kinds not met yet; False
         when premailer must see the page whole (a stylesheet that is not simple, or one it reshapes)."""
         css = "\n".join(s.text or "" for s in page.iter("style"))
@@ -141,7 +144,7 @@ class Inliner:
                 el.attrib.update([(k, before[k] if v is None else v) for k, v in after])
         return True
 
-    def _learn(self, tree, elements: list, keys: list[tuple]) -> bool:
+    def _learn(self, tree: etree._ElementTree, elements: list, keys: list[tuple]) -> bool:
         """Run premailer on a copy of the page and remember what it made of each element; False
         if it added or dropped elements (then nothing is remembered)."""
         if len(self.memo) > MEMO_LIMIT:

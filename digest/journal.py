@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 from .smtp import ABOUT_US, Abort, Hooks, Outcome
 
@@ -50,7 +51,7 @@ class Journal(Hooks):
             self.fds.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
             os.write(self.fds[-1], f"H {' '.join(relay.split())}\n".encode("utf-8", "replace"))
 
-    def in_flight(self, slot: int, item) -> None:
+    def in_flight(self, slot: int, item: Any) -> None:     # a Claimed: anything with an id
         if self.broken is not None:
             raise Abort(f"the send journal cannot be written ({self.broken.strerror})")
         if self.fds:
@@ -60,7 +61,7 @@ class Journal(Hooks):
                 self.broken = exc
                 raise Abort(f"the send journal cannot be written ({exc.strerror})") from None
 
-    def answered(self, slot: int, item, outcome: Outcome) -> None:
+    def answered(self, slot: int, item: Any, outcome: Outcome) -> None:
         if self.fds:
             soft = 1 if outcome.soft else 0
             line = f"R {item.id} {outcome.status} {soft} {' '.join(outcome.text.split())}\n"

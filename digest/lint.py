@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from collections.abc import Sequence
 
 CLIP_BYTES = 102 * 1024      # Gmail shows "[Message clipped]" from here on
 LONG_HEADLINE = 100          # characters; an editor's title is never cut, so the preview says so
@@ -60,7 +61,7 @@ def _short(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def lint(html: str, text: str | None, *, personalized: bool = True, headlines: list[str] = ()) -> LintReport:
+def lint(html: str, text: str | None, *, personalized: bool = True, headlines: Sequence[str] = ()) -> LintReport:
     """Warn about Gmail clipping, relative links, one link text leading to two places, text under
     14px, images without alt, a missing text part, leftover template syntax or (once personalized)
     unsubstituted %%MARKERS%%, and headlines over LONG_HEADLINE characters (a warning only: the

@@ -111,7 +111,7 @@ class _Policy(email.policy.EmailPolicy):
         text = str(value)
         if name.lower() != "list-unsubscribe" or not text.isascii():
             return super().fold_binary(name, value)
-        if len(name) + 2 + len(text) > self.max_line_length:
+        if self.max_line_length is not None and len(name) + 2 + len(text) > self.max_line_length:
             text = text.replace(", <", ",\r\n <")
         return f"{name}: {text}\r\n".encode("ascii")
 

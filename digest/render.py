@@ -19,6 +19,7 @@ import re
 import textwrap
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+from collections.abc import Sequence
 
 import jinja2
 from markupsafe import Markup, escape
@@ -129,7 +130,7 @@ def has_contents(view: EditionView) -> bool:
     return (1 if view.lead else 0) + sum(len(s.items) for s in view.sections) >= CONTENTS_FROM
 
 
-def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environment:
+def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Environment:
     """Configured dirs are searched first, the built-in templates/ last, so an owner can override
     any single file (or add topics/<slug>.html) without copying the rest."""
     search = [str(d) for d in (template_dirs or [])] + [str(resources.folder("templates"))]
@@ -239,7 +240,7 @@ def _rewrap_long_lines(text: str) -> str:
     return "\n".join(out)
 
 
-def render_mix(view: EditionView, *, template_dirs: list[str | Path] | None = None,
+def render_mix(view: EditionView, *, template_dirs: Sequence[str | Path] | None = None,
                env: jinja2.Environment | None = None, inliner: inline.Inliner | None = None) -> Rendered:
     """Render digest.html and digest.txt once for one topic mix. Per-subscriber values appear only
     as PLACEHOLDERS markers; fill them in with `personalize`. A given `env` wins over template_dirs.
@@ -258,7 +259,7 @@ class Renderer:
     cost: one template environment, each section rendered and inlined once and every page put
     together from them (assemble.Assembler), CSS inlined per kind of element (inline.Inliner)."""
 
-    def __init__(self, template_dirs: list[str | Path] | None = None, env: jinja2.Environment | None = None):
+    def __init__(self, template_dirs: Sequence[str | Path] | None = None, env: jinja2.Environment | None = None):
         if env is None:
             env = environment(template_dirs)
             env.auto_reload = False     # a run renders thousands of mixes: no stat() per include

@@ -69,13 +69,21 @@ class DigestSchedule:
     min_items: int = 1
     check_every: float = 60.0           # seconds between the scheduler's looks for due subscribers
 
+    @property
+    def default_zone(self) -> dt.tzinfo:
+        """The zone of `timezone` (the configuration refuses one that does not exist)."""
+        tz = zone(self.timezone)
+        if tz is None:
+            raise ValueError(f"unknown timezone {self.timezone!r}")
+        return tz
+
     def slot_for(self, sub: Subscriber, now: dt.datetime) -> Slot | None:
         """The subscriber's most recent slot at or before `now` (None for a frequency we do not schedule)."""
         if sub.frequency not in FREQUENCIES:
             return None
         tz = zone(sub.timezone) if sub.timezone else None
         at = parse_time(sub.send_at) if sub.send_at else None
-        return latest_slot(sub.frequency, tz or zone(self.timezone), at or self.send_at, self.weekly_on, now)
+        return latest_slot(sub.frequency, tz or self.default_zone, at or self.send_at, self.weekly_on, now)
 
 
 def _instant(day: dt.date, at: dt.time, tz: dt.tzinfo) -> dt.datetime:

@@ -16,9 +16,9 @@ import csv
 import io
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from .errors import InvalidAddress, ParseError
 from .models import Subscriber
@@ -55,7 +55,8 @@ def read_csv(source: bytes | BinaryIO, origin: str) -> Iterator[Row | ParseError
     # utf-8-sig drops a BOM; newline="" keeps line ends as they are, for the csv module.
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="surrogateescape", newline="")
     header: list[str] | None = None
-    for item in _records(text, origin, lambda: header):
+    # The lambda is meant to see `header` change: _records asks it for the header read so far.
+    for item in _records(text, origin, lambda: header):  # noqa: B023
         if isinstance(item, ParseError):
             yield item
             continue
@@ -70,7 +71,8 @@ def read_csv(source: bytes | BinaryIO, origin: str) -> Iterator[Row | ParseError
         yield _row(dict(zip(header, cells)), line, origin)
 
 
-def _records(lines: Iterable[str], origin: str, header) -> Iterator[tuple[int, list[str]] | ParseError]:
+def _records(lines: Iterable[str], origin: str,
+             header: Callable[[], list[str] | None]) -> Iterator[tuple[int, list[str]] | ParseError]:
     """(first line, cells) per CSV record, or a ParseError naming the line where one went wrong.
 
     A quoted cell may hold a line break, so one record can span lines. A stray quote would swallow
@@ -85,22 +87,26 @@ def _records(lines: Iterable[str], origin: str, header) -> Iterator[tuple[int, l
     taken: list[str] = []           # the lines the current record has read
     at = 0                          # lines handed to the csv reader so far
 
-    def feed():
+    def feed() -> Iterator[str]:
         nonlocal at
-        while again or (line := next(source, None)) is not None:
+        while True:
             if again:
                 line = again.popleft()
+            elif (read := next(source, None)) is not None:
+                line = read
+            else:
+                return
             at += 1
             taken.append(line)
             yield line
 
-    def restart_after(start: int):
+    def restart_after(start: int) -> Iterator[list[str]]:
         nonlocal at
         again.extendleft(reversed(taken[1:]))
         at = start + 1
         return csv.reader(feed())
 
-    reader = csv.reader(feed())
+    reader: Iterator[list[str]] = csv.reader(feed())
     while True:
         start = at
         taken.clear()
@@ -162,7 +168,7 @@ def export_row(sub: Subscriber) -> dict[str, str | None]:
             "timezone": sub.timezone, "send_at": sub.send_at, "status": sub.status}
 
 
-def write_csv(subscribers: Iterable[Subscriber], out: io.TextIOBase) -> int:
+def write_csv(subscribers: Iterable[Subscriber], out: TextIO) -> int:
     """Write every subscriber as a row, formula cells made safe; returns how many."""
     writer = csv.writer(out, lineterminator="\n")
     # With "\n" ending each row, the csv module quotes a cell holding "\n" but not a lone "\r",

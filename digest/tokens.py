@@ -27,7 +27,7 @@ class BadToken(DigestError):
     """The token is forged, altered, for another purpose, or expired."""
 
 
-def _serializer(secret: str | None, purpose: str) -> URLSafeSerializer:
+def _serializer(secret: str | None, purpose: str) -> URLSafeSerializer | URLSafeTimedSerializer:
     """Timed (timestamp inside) only where a token expires. The links that never expire are
     deterministic, so every copy of a subscriber's message carries the same URL."""
     if not secret:

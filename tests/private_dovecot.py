@@ -78,7 +78,7 @@ class PrivateDovecot:
         self.asked = port
         self.greeting = f"digest-test-{secrets.token_hex(4)} ready"
 
-    def start(self) -> "PrivateDovecot":
+    def start(self) -> PrivateDovecot:
         for _ in range(1 if self.asked else TRIES):
             self.port = self.asked or free_port()
             if self._start():
@@ -118,7 +118,7 @@ class PrivateDovecot:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "PrivateDovecot":
+    def __enter__(self) -> PrivateDovecot:
         return self.start()
 
     def __exit__(self, *exc) -> None:

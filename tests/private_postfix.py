@@ -41,7 +41,7 @@ class PrivatePostfix:
         self.said = ""
         self.name = f"relay-{secrets.token_hex(4)}.test.localdomain"
 
-    def start(self) -> "PrivatePostfix":
+    def start(self) -> PrivatePostfix:
         for _ in range(1 if self.asked else TRIES):
             self.port = self.asked or free_port()
             if self._start():
@@ -109,7 +109,7 @@ smtpd_reject_unlisted_recipient = no
         subprocess.run(["postfix", "-c", str(self.conf), "stop"], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "PrivatePostfix":
+    def __enter__(self) -> PrivatePostfix:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -22,7 +22,6 @@ import pytest
 import time_machine
 
 from conftest import parse
-from digest.bounces import verp
 from digest.clock import now
 from private_postfix import NEEDS_POSTFIX, PrivatePostfix, wait_for
 from smtp_server import Sink, announced_port

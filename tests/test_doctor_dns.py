@@ -220,3 +220,12 @@ def test_dns_that_does_not_answer_is_a_finding_not_a_crash(rsa_pem):
         findings = doctor_dns.check(FROM, dkim=[("sel1", FROM, rsa_pem)], sender=RELAY_IP, resolver=resolver)
     assert {f.check for f in findings} == {"spf", "dkim", "dmarc"}
     assert all(f.level == "problem" and "did not answer" in f.message for f in findings)
+
+
+def test_an_ed25519_key_published_as_k_rsa_is_a_wrong_key_not_a_crash(zone, rsa_pem, ed_pem):
+    z, resolver = zone
+    spki = serialization.load_pem_private_key(ed_pem, None).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    z.add(f"sel1._domainkey.{FROM}", "TXT", "v=DKIM1; k=rsa; p=" + base64.b64encode(spki).decode())
+    f = doctor_dns.dkim_key(resolver, "sel1", FROM, rsa_pem, FROM)
+    assert f[-1].level == "problem" and "not the public half" in f[-1].message

@@ -16,7 +16,6 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import pytest
 

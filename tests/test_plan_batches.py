@@ -67,7 +67,7 @@ def test_send_plans_everyone_once_and_keeps_only_a_sample_of_empty_ids(tmp_path,
 
 def test_planning_counts_each_mix_as_the_store_does(tmp_path, sink):
     """Planning counts every mix from the window's topic sets in memory: each count must be the
-    store's own count_between for that mix (a story filed under three topics counted once, a
+    store's own window for that mix (db.articles.between) (a story filed under three topics counted once, a
     removed story not at all), and a mix under min_items gets no delivery."""
     from digest.pipeline.sending import _Counter
     w = World(tmp_path, sink)
@@ -87,8 +87,8 @@ def test_planning_counts_each_mix_as_the_store_does(tmp_path, sink):
     counts = {}
     for sub in w.store.subscribers.listed():
         counts[tuple(sub.topics)] = counter.count(sub, since, at, seq)
-        assert counts[tuple(sub.topics)] == w.store.articles.count_between(
-            sub.topics, since, at, since_seq=seq, until_seq=counter.until_seq), sub.topics
+        assert counts[tuple(sub.topics)] == len(w.store.articles.between(
+            sub.topics, since, at, since_seq=seq, until_seq=counter.until_seq)), sub.topics
     assert counts[("World",)] == 2 and counts[("Politics",)] == 2      # the shared story, once; the removed one, never
     assert counts[("Europe", "Politics")] == 3
     plan = pipeline.plan_edition(w.store, w.cfg, at=at, min_items=3)

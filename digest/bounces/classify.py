@@ -13,6 +13,7 @@ May import: bounces.report.
 from __future__ import annotations
 
 import re
+from email.message import Message
 
 from .report import Kind
 
@@ -94,7 +95,7 @@ _VACATION_SUBJECT = re.compile(
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-vacation", "x-auto-response-suppress")
 
 
-def auto_reply_reason(headers) -> str | None:
+def auto_reply_reason(headers: Message) -> str | None:
     """Why a message is an auto-reply (from its headers: a Message), or None if it does not look like one."""
     submitted = (headers.get("auto-submitted") or "").strip().lower()
     if submitted and not submitted.startswith("no"):

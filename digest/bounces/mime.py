@@ -45,7 +45,7 @@ def parts(msg: Message) -> Iterator[Message]:
 def text_of(part: Message) -> str:
     """A non-multipart part's payload decoded (transfer encoding, then charset; bad bytes replaced)."""
     raw = part.get_payload(decode=True)
-    if raw is None:
+    if not isinstance(raw, bytes):      # None: nothing to decode (decode=True gives bytes or None)
         payload = part.get_payload()
         return payload if isinstance(payload, str) else ""
     charset = part.get_content_charset() or "utf-8"
@@ -72,7 +72,7 @@ def status_blocks(msg: Message) -> list[Message] | None:
         if isinstance(payload, list) and cte not in ("base64", "quoted-printable"):
             return [b for b in payload if isinstance(b, Message)]
         if isinstance(payload, list):       # the stdlib parsed encoded text as headers: undo that
-            payload = "\n".join(p.as_string() for p in payload)
+            payload = "\n".join(str(p) for p in payload)      # str(Message) is its as_string()
             part = email.message_from_string(f"Content-Transfer-Encoding: {cte}\n\n{payload}")
         return _blocks_from_text(text_of(part))
     return None

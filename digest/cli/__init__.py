@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from typing import Any, NoReturn
 
 # `digest schedule run` may be stopped while this is still importing: its handlers go in first.
 from .early_stops import hold_if_schedule_run
@@ -28,7 +29,7 @@ from .app import App
 class DigestGroup(click.Group):
     """Turns a DigestError from any command into one `Error: ...` line and its exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DigestError as exc:
@@ -41,7 +42,7 @@ class DigestGroup(click.Group):
             self._fail(ctx, pipeline.database_error(exc, path), cause=exc)
 
     @staticmethod
-    def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None):
+    def _fail(ctx: click.Context, exc: DigestError, cause: BaseException | None = None) -> NoReturn:
         if isinstance(ctx.obj, App) and ctx.obj.verbose:
             if cause is not None:
                 raise exc from cause

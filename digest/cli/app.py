@@ -9,6 +9,7 @@ import itertools
 import json
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -19,8 +20,8 @@ class App:
     def __init__(self, config_path: str | None, verbose: bool):
         self.config_path = config_path
         self.verbose = verbose
-        self._cfg = None
-        self._db = None
+        self._cfg: config.Config | None = None
+        self._db: pipeline.Database | None = None
 
     @property
     def cfg(self) -> config.Config:
@@ -29,7 +30,7 @@ class App:
         return self._cfg
 
     @property
-    def db(self):
+    def db(self) -> pipeline.Database:
         """The database; it must have been created (and migrated) by `digest init`."""
         if self._db is None:
             self._db = pipeline.open_database(self.cfg)
@@ -44,7 +45,7 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-def echo_json(data) -> None:
+def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 

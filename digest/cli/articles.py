@@ -1,12 +1,15 @@
 """`digest init` and `digest articles ...`: the article store.
-May import: pipeline, and .app/.paging.
+May import: models, pipeline, and .app/.paging.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from .. import pipeline
+from ..models import Article
 from .app import App, echo_json, finish, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 
@@ -30,7 +33,7 @@ def articles_group() -> None:
     """
 
 
-def article_json(a) -> dict:
+def article_json(a: Article) -> dict:
     return {"id": a.id, "title": a.title, "headline": a.headline, "summary": a.summary, "topics": a.topics,
             "labels": a.labels, "url": a.url, "source": a.source,
             "published": a.published.isoformat() if a.published else None,
@@ -63,7 +66,7 @@ def articles_ingest(app: App, paths: tuple[str, ...], topic: str | None) -> None
                           f"{len(report.unchanged)} unchanged{removed}, {len(report.errors)} failed")
 
 
-def warn_ingest(report) -> None:
+def warn_ingest(report: pipeline.IngestReport) -> None:
     """The first ten warnings, then how many articles reach nobody, on stderr."""
     for line in report.warnings[:10]:
         say(f"Warning: {line}")
@@ -107,7 +110,7 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
 @paging_options
 @pass_app
 def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool, limit: int | None,
-                  since) -> None:
+                  since: dt.datetime | None) -> None:
     """List articles, newest first: the newest 50 unless --limit N or --all, and how many more.
     --since keeps those ingested from that date or time on.
 

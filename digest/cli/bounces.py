@@ -1,20 +1,23 @@
 """`digest bounces ...`: what comes back after the relay accepted a message (bounces, complaints,
 auto-replies, mailto unsubscribes), read three ways into one processor, and listed for admins.
-May import: config, errors, pipeline, bounce_listener, and .app/.paging.
+May import: config, errors, models, pipeline, bounce_listener, and .app/.paging.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import sys
 import threading
 from pathlib import Path
+from collections.abc import Iterable
 
 import click
 
 from .. import pipeline
 from ..config import DEMO_SECRET
 from ..errors import DigestError
+from ..models import BounceRecord
 from .app import App, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 
@@ -119,14 +122,14 @@ def bounces_fetch(app: App) -> None:
                           "ones after it stay in the mailbox.", "Run `digest bounces fetch` again later.")
 
 
-def record_json(b) -> dict:
+def record_json(b: BounceRecord) -> dict:
     return {"id": b.id, "received_at": b.received_at, "kind": b.kind, "address": b.address,
             "subscriber": b.email, "edition": b.edition_key, "status": b.status, "diagnostic": b.diagnostic,
             "action": b.action_taken, "reason": b.reason, "source": b.source, "via": b.via, "sender": b.sender,
             "report_message_id": b.report_message_id, "original_message_id": b.original_message_id}
 
 
-def bounce_table(records) -> None:
+def bounce_table(records: Iterable[BounceRecord]) -> None:
     table(["id", "received", "kind", "address", "edition", "status", "action"],
           ([b.id, f"{b.received_at:%Y-%m-%d %H:%M}", b.kind, b.address or "-", b.edition_key or "-",
             b.status or "-", b.action_taken] for b in records))
@@ -137,7 +140,7 @@ def bounce_table(records) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @paging_options
 @pass_app
-def bounces_list(app: App, unattributed: bool, as_json: bool, limit: int | None, since) -> None:
+def bounces_list(app: App, unattributed: bool, as_json: bool, limit: int | None, since: dt.datetime | None) -> None:
     """List what came back, newest first: kind, address, edition, status code and what was done.
     The newest 50 unless --limit N or --all, and how many more; --since keeps those received from
     that date or time on.

@@ -5,6 +5,8 @@ May import: errors, models, pipeline, and .app.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +14,9 @@ from .. import pipeline
 from ..errors import DigestError
 from ..models import FREQUENCIES
 from .app import App, pass_app, say, table
+
+if TYPE_CHECKING:       # rich is imported only when a bar is shown
+    from rich.progress import Progress
 
 
 def print_tally(t: pipeline.Tally) -> None:
@@ -216,28 +221,28 @@ class _progress:
     """A rich progress bar on stderr with rate and ETA; nothing when quiet or stderr is not a terminal."""
 
     def __init__(self, quiet: bool):
-        self.bar = None
+        self.bar: Progress | None = None
         if not quiet and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn)
             self.bar = Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("{task.fields[rate]}"),
                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            self.task = None
 
-    def __enter__(self):
-        if self.bar is None:
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        bar = self.bar
+        if bar is None:
             return None
-        self.bar.start()
-        self.task = self.bar.add_task("send", total=None, rate="")
+        bar.start()
+        task = bar.add_task("send", total=None, rate="")
 
         def update(done: int, total: int) -> None:
-            speed = self.bar.tasks[0].speed
-            self.bar.update(self.task, completed=done, total=total,
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=done, total=total,
                             rate=f"{speed:,.0f} msgs/s" if speed else "")
         return update
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
 

@@ -4,6 +4,8 @@ May import: models, pipeline, and .app/.paging.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from .. import pipeline
@@ -27,7 +29,7 @@ def deliveries_group() -> None:
 @paging_options
 @pass_app
 def deliveries_list(app: App, status: str | None, edition_key: str | None, as_json: bool, limit: int | None,
-                    since) -> None:
+                    since: dt.datetime | None) -> None:
     """List deliveries, newest edition first and newest first within it: the newest 50 unless
     --limit N or --all, and how many more. --since keeps those written to the ledger from that date
     or time on. Tab-separated, or --json; both are written as rows are read.

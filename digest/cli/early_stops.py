@@ -9,17 +9,19 @@ May import: nothing from digest (it runs before the rest is imported).
 from __future__ import annotations
 
 import signal
+from types import FrameType
 
 EARLY_STOPS: list[int] = []
 
 
-def _hold_stop(signum: int, frame) -> None:
+def _hold_stop(signum: int, frame: FrameType | None) -> None:
     EARLY_STOPS.append(signum)
 
 
 def is_schedule_run(argv: list[str]) -> bool:
     """The first two words of the command line, global options skipped, are `schedule run`."""
-    words, skip = [], False
+    words: list[str] = []
+    skip = False
     for arg in argv[1:]:
         if skip:
             skip = False

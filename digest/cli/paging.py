@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 import click
 
@@ -21,7 +22,7 @@ class IsoTime(click.ParamType):
     """An ISO date (midnight UTC) or time; a time without an offset is UTC, as stored."""
     name = "DATE"
 
-    def convert(self, value, param, ctx) -> dt.datetime:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
         try:
@@ -38,7 +39,7 @@ def paging_options(command):
     @click.option("--all", "show_all", is_flag=True, help="Show every row.")
     @click.option("--since", type=IsoTime(), help="Only rows from this ISO date or time on (UTC unless it says).")
     @functools.wraps(command)
-    def wrapper(*args, limit: int | None, show_all: bool, **kwargs):
+    def wrapper(*args: Any, limit: int | None, show_all: bool, **kwargs: Any) -> Any:
         if show_all and limit is not None:
             raise click.UsageError("--all and --limit exclude each other.")
         return command(*args, limit=None if show_all else (limit or DEFAULT_LIMIT), **kwargs)
@@ -56,7 +57,13 @@ def echo_json_rows(rows: Iterable[dict]) -> None:
     click.echo("[]" if first else "\n]")
 
 
-def say_more(page, what: str) -> None:
+class _Paged(Protocol):
+    """What say_more reads of a pipeline listing (a digest.page.Page)."""
+    @property
+    def more(self) -> int: ...
+
+
+def say_more(page: _Paged, what: str) -> None:
     """The closing line of a page that left rows out (stderr, so stdout stays data)."""
     if page.more:
         say(f"… {page.more:,} more {what}; --all to list them, --limit N for more")

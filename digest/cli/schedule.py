@@ -84,7 +84,7 @@ def schedule_list(app: App, now_text: str | None, as_json: bool) -> None:
                for s in info["slots"]])
 
 
-def describe(cfg: Config, at: dt.datetime, db=None) -> dict:
+def describe(cfg: Config, at: dt.datetime, db: pipeline.Database | None = None) -> dict:
     """Jobs with their triggers and next run times, and the next digest slots; nothing is started."""
     sched = Scheduler(cfg, clock=lambda: at)
     jobs = []

@@ -6,6 +6,7 @@ May import: config, web, and .app.
 from __future__ import annotations
 
 import click
+from typing import Any
 
 from .app import App, pass_app, say
 
@@ -26,17 +27,19 @@ def serve_command(app: App, host: str, port: int, threads: int, trusted_proxy: s
 
     Example: digest serve --port 8080 --trusted-proxy 127.0.0.1
     """
-    import waitress
+    import waitress.server
 
     from ..web.subscriber import create_app
     wsgi = create_app(app.cfg, demo=demo)
-    proxy = {}
+    proxy: dict[str, Any] = {}
     if trusted_proxy:
         proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
                  "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"},
                  "clear_untrusted_proxy_headers": True}
-    server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="digest", **proxy)
-    say(f"Serving {app.cfg.newsletter} subscriber pages on http://{host}:{server.effective_port}/ (Ctrl-C stops)")
+    server = waitress.server.create_server(wsgi, host=host, port=port, threads=threads, ident="digest", **proxy)
+    # types-waitress leaves out effective_port, which the server sets when it binds its socket
+    port_bound = server.effective_port  # type: ignore[union-attr]
+    say(f"Serving {app.cfg.newsletter} subscriber pages on http://{host}:{port_bound}/ (Ctrl-C stops)")
     server.run()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -56,7 +57,7 @@ def _print_changes(report: pipeline.ImportReport, as_json: bool) -> None:
     names = report.topic_names
     topics = lambda ids: ", ".join(names.get(t, str(t)) for t in ids) or "-"  # noqa: E731
     shown = lambda v: topics(v) if isinstance(v, (list, set, tuple)) else (v or "-")  # noqa: E731
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in report.changes:
         if c.action == "unchanged" and not c.kept:
             continue

@@ -5,11 +5,13 @@ May import: errors, models, pipeline, and .app/.bounces/.paging/.subscriber_list
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from .. import pipeline
 from ..errors import RelayError
-from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
+from ..models import FREQUENCIES, SUBSCRIBER_STATUSES, Subscriber
 from .app import App, echo_json, pass_app, say, table
 from .bounces import record_json
 from .paging import echo_json_rows, paging_options, say_more
@@ -23,7 +25,7 @@ def subscribers_group() -> None:
     """
 
 
-def subscriber_json(s, send_at: str | None = None) -> dict:
+def subscriber_json(s: Subscriber, send_at: str | None = None) -> dict:
     return {"email": s.email, "name": s.name, "status": s.status, "topics": s.topics,
             "frequency": s.frequency, "timezone": s.timezone, "send_at": send_at}
 
@@ -123,7 +125,7 @@ def subscribers_show(app: App, email: str, as_json: bool) -> None:
 @paging_options
 @pass_app
 def subscribers_list(app: App, topic: str | None, status: str | None, as_json: bool, limit: int | None,
-                     since) -> None:
+                     since: dt.datetime | None) -> None:
     """List subscribers, newest first: the newest 50 unless --limit N or --all, and how many more.
     --since keeps those added from that date or time on.
 

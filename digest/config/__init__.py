@@ -16,6 +16,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..slots import DigestSchedule
@@ -213,7 +214,7 @@ def _check_templates(folder: str, where: str | None) -> None:
                           "templates/digest.html), or unset it to use the built-in templates.")
 
 
-def _set(cfg: Config, attr: str, value, where: str) -> None:
+def _set(cfg: Config, attr: str, value: Any, where: str) -> None:
     """One setting from the file or the environment, converted to its type; `send.x` is cfg.send's."""
     target, _, name = attr.rpartition(".")
     obj = getattr(cfg, target) if target else cfg

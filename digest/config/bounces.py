@@ -8,6 +8,7 @@ May import: errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -63,7 +64,7 @@ def bounce_settings(table: dict, env: dict[str, str], where: str) -> BounceSetti
     return out
 
 
-def _set(settings: BounceSettings, key: str, value, where: str) -> None:
+def _set(settings: BounceSettings, key: str, value: Any, where: str) -> None:
     current = {f.name: f.type for f in fields(BounceSettings)}[key]
     if isinstance(value, bool):
         raise ConfigError(f"{where} = {value!r} is not valid.", HINTS.get(key, ""))

@@ -39,13 +39,20 @@ class RelaySettings:
     connections: int | None = None
     rate: float | None = None
 
+    @property
+    def connection_count(self) -> int:
+        """`connections` as Config.relays fills it in: every relay a send uses has it."""
+        if self.connections is None:
+            raise ValueError(f"relay {self.name}: connections not filled in (take relays from Config.relays)")
+        return self.connections
+
 
 def env_var(name: str) -> str:
     """Where a relay's whole URL, password included, goes: DIGEST_SMTP_URL_<NAME>."""
     return ENV_PREFIX + name.upper().replace("-", "_")
 
 
-def relay_tables(raw, env: dict[str, str], where: str) -> list[RelaySettings]:
+def relay_tables(raw: object, env: dict[str, str], where: str) -> list[RelaySettings]:
     """The `relay` entry of digest.toml (None when absent) read into RelaySettings, every mistake one
     ConfigError naming the file, the table and the key."""
     if raw is None:

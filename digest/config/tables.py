@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from collections.abc import Iterable
 
 from ..errors import ConfigError
 from ..models import WEEKDAYS, FeedSpec
@@ -88,14 +89,14 @@ def check_tables(tables: dict, where: str) -> None:
         raise ConfigError(f"{where}: unknown table [{unknown[0]}].", f"Known tables: {', '.join(TABLES)}.")
 
 
-def _unknown(table: dict, known, name: str, where: str) -> None:
+def _unknown(table: dict, known: Iterable[str], name: str, where: str) -> None:
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown setting `{unknown[0]}` in [{name}].",
                           f"Known settings: {', '.join(sorted(known))}.")
 
 
-def _positive(value, where: str, hint: str) -> float:
+def _positive(value: object, where: str, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ConfigError(f"{where} = {value!r} is not a positive number.", hint)
     return float(value)
@@ -236,7 +237,7 @@ def apply_summary(settings: SummarySettings, tables: dict, where: str) -> None:
                 set_summary(settings, attr, values[key], f"{where}: [{table}] {key}")
 
 
-def set_summary(settings: SummarySettings, attr: str, value, where: str) -> None:
+def set_summary(settings: SummarySettings, attr: str, value: object, where: str) -> None:
     if attr == "site_names":
         if isinstance(value, str):
             value = [value]

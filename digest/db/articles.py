@@ -58,11 +58,8 @@ IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN to
       AND (:until_seq IS NULL OR a.seq <= :until_seq) AND (:until_seq IS NOT NULL OR a.ingested_at <= :until)
       AND (a.removed_at IS NULL OR a.removed_at > :until)"""
 BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
-COUNT_BETWEEN = "SELECT count(*) FROM articles a" + IN_WINDOW
 # How many articles of the window carry each set of topics: planning counts every mix from these.
-TOPIC_SETS_BETWEEN = """SELECT topic_names, count(*) AS n FROM (SELECT (SELECT group_concat(t.name, char(31))
-    FROM article_topics x JOIN topics t ON t.id = x.topic_id WHERE x.article_id = a.id) AS topic_names
-    FROM articles a""" + IN_WINDOW + ") GROUP BY topic_names"
+TOPIC_SETS_BETWEEN = "SELECT topic_names, count(*) FROM (" + SELECT + IN_WINDOW + ") GROUP BY topic_names"
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
 FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
 SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
@@ -197,22 +194,12 @@ class Articles(Repository):
         what was sent); every later window leaves it out."""
         return [_article(r) for r in self._all(BETWEEN, self._window(topics, since, until, since_seq, until_seq))]
 
-    def count_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
-                      since_seq: int | None = None, until_seq: int | None = None) -> int:
-        """len(between(...)) without loading the articles."""
-        return self._value(COUNT_BETWEEN, self._window(topics, since, until, since_seq, until_seq))
-
     def topic_sets_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
-                           since_seq: int | None = None, until_seq: int | None = None) -> dict[frozenset[str], int]:
-        """How many of between(...)'s articles carry each set of topics (casefolded, as topic names
-        compare): count_between of any mix inside `topics` is the sum over the sets it meets."""
+                           since_seq: int | None = None, until_seq: int | None = None) -> list[tuple[list[str], int]]:
+        """How many of between(...)'s articles carry each set of topics (as a list of names): a mix's
+        count is the sum over the sets it meets."""
         rows = self._all(TOPIC_SETS_BETWEEN, self._window(topics, since, until, since_seq, until_seq))
-        sets: dict[frozenset[str], int] = {}
-        for r in rows:
-            if r["topic_names"]:
-                key = frozenset(t.casefold() for t in r["topic_names"].split("\x1f"))
-                sets[key] = sets.get(key, 0) + r["n"]
-        return sets
+        return [(r[0].split("\x1f"), r[1]) for r in rows if r[0]]
 
     def last_seq(self) -> int:
         """The sequence number of the last article stored: a window cut now ends here."""

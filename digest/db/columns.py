@@ -8,8 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar, overload
+
+T = TypeVar("T")
 
 
+@overload
+def ts(value: dt.datetime) -> str: ...
+@overload
+def ts(value: None) -> None: ...
+@overload
+def ts(value: dt.datetime | None) -> str | None: ...
 def ts(value: dt.datetime | None) -> str | None:
     """One timestamp format everywhere (UTC, microseconds), so SQL can compare them as text."""
     if value is None:
@@ -19,8 +29,20 @@ def ts(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@functools.lru_cache(maxsize=8192)
+# A column read from a sqlite3.Row is Any: the overloads then give Any, so a NOT NULL column needs no
+# None check, while a value the code knows is None or str keeps its precise type.
+@overload
+def parse_ts(value: str) -> dt.datetime: ...
+@overload
+def parse_ts(value: None) -> None: ...
+@overload
+def parse_ts(value: str | None) -> dt.datetime | None: ...
 def parse_ts(value: str | None) -> dt.datetime | None:
+    return _parse_ts(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_ts(value: str | None) -> dt.datetime | None:
     """A stored timestamp as an aware datetime. Cached: a ledger repeats the same few windows and
     batch stamps on every row, and datetimes are immutable."""
     if not value:
@@ -33,11 +55,11 @@ def email_key(email: str) -> str:
     return email.encode("utf-8", "surrogateescape").lower().decode("utf-8", "surrogateescape")
 
 
-def ids_json(values) -> str:
+def ids_json(values: Iterable[Any]) -> str:
     """A list bound as one parameter and read back in SQL with json_each(?): no placeholders to count."""
     return json.dumps(list(values))
 
 
-def chunks(values: list, size: int):
+def chunks(values: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(values), size):
         yield values[i:i + size]

@@ -56,7 +56,7 @@ class Database:
         self.staging = Staging(self)
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> "Database":
+    def open(cls, path: str | Path, *, create: bool = True) -> Database:
         """Open (with create, also make) the database at `path`. Every way this can fail (a missing
         folder, a folder, a file that is not SQLite, a read-only or full disk, a newer schema)
         raises a DigestError naming the file, never a bare sqlite3 error."""

@@ -154,7 +154,7 @@ class Deliveries(Repository):
         The deliveries_claim index hands them over in that order, so each batch costs its own size.
         For 'deferred', only rows whose next attempt is due by `due`.
         """
-        mix, after_id = ("", 0) if after == 0 else after
+        mix, after_id = ("", 0) if isinstance(after, int) else after     # 0: from the start
         stamp = ts(due)
         with self.fenced(fence):
             rows = [_claimed(r) for r in self._all(CLAIMABLE, (edition_id, status, mix, after_id, stamp, stamp, limit))]

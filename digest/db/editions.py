@@ -12,6 +12,7 @@ May import: models, clock, and .columns/.repository/.subscribers.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..clock import now
@@ -58,7 +59,7 @@ HANDLED_SLOTS = """SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions
 CLOSE_EMPTY_SLOT = "INSERT OR IGNORE INTO empty_slots (subscriber_id, edition_key, checked_at) VALUES (?, ?, ?)"
 
 
-def _edition(r) -> Edition:
+def _edition(r: sqlite3.Row) -> Edition:
     return Edition(r["id"], r["key"], r["frequency"], dt.date.fromisoformat(r["date"]))
 
 

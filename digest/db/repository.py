@@ -39,6 +39,6 @@ class Repository:
     def _one(self, sql: str, params: Iterable | dict = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchone()
 
-    def _value(self, sql: str, params: Iterable | dict = ()):
+    def _value(self, sql: str, params: Iterable | dict = ()) -> Any:
         row = self._one(sql, params)
         return row[0] if row is not None else None

@@ -9,6 +9,7 @@ digest.models: only an import and this table use it.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -86,7 +87,7 @@ def _ids(row: StagedRow) -> str:
     return ",".join(map(str, row.topic_ids))
 
 
-def _row(r) -> StagedRow:
+def _row(r: sqlite3.Row) -> StagedRow:
     ids = dict.fromkeys(map(int, r["topic_ids"].split(","))) if r["topic_ids"] else {}
     return StagedRow(r["line"], r["key"], r["email"], r["name"], ids, r["frequency"], r["timezone"], r["send_at"],
                      r["status"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Callable
+from typing import Any
 
 from ..clock import now
 from ..errors import NotFound
@@ -68,7 +69,7 @@ EXPORT = """SELECT s.*, (SELECT group_concat(t.name, char(31)) FROM subscription
       AND (:status IS NULL OR s.status = :status) ORDER BY s.email, s.id"""
 
 
-def subscriber(r: sqlite3.Row, *, key=None) -> Subscriber:
+def subscriber(r: sqlite3.Row, *, key: Callable[[str], Any] | None = None) -> Subscriber:
     """A subscriber from a row of SELECT (topics sorted by `key`)."""
     return Subscriber(
         id=r["id"], email=r["email"], name=r["name"], status=r["status"],
@@ -107,7 +108,9 @@ class Subscribers(Repository):
     def insert(self, email: str, *, name: str | None, status: str, frequency: str, timezone: str | None) -> int:
         stamp = ts(now())
         with self.transaction():
-            return self.conn.execute(INSERT, (email, name, status, frequency, timezone, None, stamp, stamp)).lastrowid
+            row_id = self.conn.execute(INSERT, (email, name, status, frequency, timezone, None, stamp, stamp)).lastrowid
+        assert row_id is not None, "an INSERT sets lastrowid"
+        return row_id
 
     def merge(self, subscriber_id: int, *, name: str | None, status: str, frequency: str | None,
               timezone: str | None) -> None:
@@ -115,7 +118,7 @@ class Subscribers(Repository):
         with self.transaction():
             self.conn.execute(MERGE, (name, status, frequency, timezone, ts(now()), subscriber_id))
 
-    def set_fields(self, subscriber_id: int, **fields) -> None:
+    def set_fields(self, subscriber_id: int, **fields: Any) -> None:
         """Set any of name, status, frequency, timezone, send_at (None clears it; absent keys are kept)."""
         unknown = set(fields) - set(FIELDS)
         if unknown:
@@ -125,7 +128,7 @@ class Subscribers(Repository):
                 self.conn.execute(SET_FIELDS, self._fields(subscriber_id, fields, ts(now())))
 
     @staticmethod
-    def _fields(subscriber_id: int, fields: dict, stamp: str) -> dict:
+    def _fields(subscriber_id: int | None, fields: dict, stamp: str) -> dict:
         return {"id": subscriber_id, "now": stamp, **{k: fields.get(k) for k in FIELDS},
                 **{f"set_{k}": k in fields for k in FIELDS}}
 
@@ -204,7 +207,7 @@ class Subscribers(Repository):
                                                for c in updates if c.values])
             self.conn.executemany(UNSUBSCRIBE_ALL, [(c.subscriber_id,) for c in updates if c.replace_topics])
             added = self._ids_by_email([c.email for c in new])
-            subs = [(added[email_key(c.email)], t) for c in new for t in c.topics]
+            subs: list[tuple[int | None, int]] = [(added[email_key(c.email)], t) for c in new for t in c.topics]
             subs += [(c.subscriber_id, t) for c in updates for t in c.topics]
             self.conn.executemany(SUBSCRIBE, subs)
             self.conn.executemany(TOUCH, [(stamp, c.subscriber_id) for c in updates if c.topics and not c.values])

@@ -135,6 +135,7 @@ class Topics(Repository):
         """What removing a topic would touch: subscribers (all, active) and articles."""
         topic = self.get(name)
         r = self._one(USAGE, {"id": topic.id})
+        assert r is not None, "an aggregate query returns one row"
         return TopicUsage(topic, r["subscribers"], r["active"], r["articles"])
 
     def usage_all(self) -> list[TopicUsage]:

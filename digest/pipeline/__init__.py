@@ -44,7 +44,7 @@ from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, c
 from .bodies import Bodies, Body, article_url, edition_view, groups_for_preview, personal_message, render_group, renderer
 from .bounces import (Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce,
                       subscriber_bounces)
-from .database import database_error, init_database, open_database
+from .database import Database, database_error, init_database, open_database   # Database: the faces' annotations
 from .deliveries import delivery_listing, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
@@ -63,7 +63,7 @@ from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
 __all__ = [
-    "now",
+    "now", "Database",
     "ArchiveEntry", "ArticlePage", "archive", "archive_html", "article_page", "template_filters",
     "CLUSTER_DAYS", "LONG_HEADLINE", "ArticleDetail", "ResummaryReport", "article_detail", "article_listing", "articles", "cluster_recent",
     "edit_article", "file_article", "removal_preview", "remove_articles", "resummarize",

@@ -40,6 +40,8 @@ def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | N
     entries = []
     for edition in db.editions.sent(key, limit=limit):
         until = edition.until
+        if until is None:       # not reached: a sent edition has the end of its windows
+            continue
         since = until - select.FIRST_WINDOW.get(edition.frequency, select.FIRST_WINDOW["daily"])
         for t in topics:
             arts = db.articles.between([t.name], since, until)

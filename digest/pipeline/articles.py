@@ -18,7 +18,7 @@ from ..config import SummarySettings
 from ..db import Database
 from ..errors import DigestError
 from ..lint import LONG_HEADLINE
-from ..models import Article, BodyIndex, MachineSummary, Removal
+from ..models import Article, ArticleText, BodyIndex, MachineSummary, Removal
 from ..page import Page
 from ..readers import clean
 from ..summarize import standfirst
@@ -100,7 +100,7 @@ def cluster_recent(db: Database, *, at: dt.datetime | None = None, touched: Iter
     return assignments
 
 
-def _doc(a) -> clusters.Doc:
+def _doc(a: ArticleText) -> clusters.Doc:
     return clusters.Doc(a.id, a.title, a.body, a.published or a.ingested_at)
 
 

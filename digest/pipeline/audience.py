@@ -130,6 +130,7 @@ def check_address(email: str) -> str:
 def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict, list[str]]:
     """A preference form's frequency, time of day and timezone: the values to store, and one
     sentence per value that cannot be."""
+    values: dict[str, str | None]
     errors, values = [], {"frequency": frequency}
     if frequency not in FREQUENCIES:
         errors.append("Choose how often: daily or weekly.")
@@ -247,6 +248,8 @@ def settle(db: Database, settled: list[Settled], *, soft_bounce_limit: int) -> N
         if s.status != "bounced" and not s.soft:
             continue
         subscriber_id = db.deliveries.subscriber_of(s.delivery_id)
+        if subscriber_id is None:       # the row went with its subscriber (deleted meanwhile): nobody to mark
+            continue
         if s.status == "bounced":
             db.subscribers.set_status(subscriber_id, "bounced", only_from=("active",))
         elif db.subscribers.add_soft_bounce(subscriber_id) >= soft_bounce_limit:

@@ -53,6 +53,7 @@ def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, li
     """One (lead, others, score) per story: the articles of one cluster become one story, led by
     its best-scored member; the score counts every source carrying it. Best story first."""
     groups: dict[object, list[Article]] = {}
+    stories: list[tuple[Article, list[Article], float]]
     stories = []
     for a in articles:
         if a.cluster_id is None:

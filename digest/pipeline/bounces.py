@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 
 from .. import bounces
 from ..mailbox import Mailbox
@@ -25,6 +26,9 @@ from ..errors import ConfigError, NotFound
 from ..models import BounceRecord, Delivery, Subscriber
 from ..page import Page
 from .audience import bounce_came_back
+
+# (address, kind, status, diagnostic, delivery, subscriber, action) of one address of a report
+Match = tuple[str, str, str | None, str | None, Delivery | None, Subscriber | None, str]
 
 KEPT = "kept"                       # action_taken of a report matched to nobody: the admin's to read
 ACTING = ("hard", "soft", "complaint", "unsubscribe")
@@ -87,7 +91,7 @@ def process_bounce(db: Database, cfg: Config, data: bytes, *, envelope_to: str |
     return Processed(str(report.kind), report.reason, lines=lines)
 
 
-def _matches(db: Database, cfg: Config, report: bounces.Report, at):
+def _matches(db: Database, cfg: Config, report: bounces.Report, at: dt.datetime) -> Iterator[Match]:
     """(address, kind, status, diagnostic, delivery, subscriber, action) per address of the report."""
     kind = str(report.kind)
     if report.token:
@@ -129,7 +133,8 @@ def _sent_to(db: Database, address: str, by_mid: Delivery | None, *, single: boo
     return db.bounces.last_sent_to(address)
 
 
-def _by_token(db: Database, cfg: Config, report: bounces.Report, ids: tuple[int, int], address: str, at):
+def _by_token(db: Database, cfg: Config, report: bounces.Report, ids: tuple[int, int], address: str,
+              at: dt.datetime) -> Match:
     edition_id, subscriber_id = ids
     kind, status, diagnostic = str(report.kind), report.status, report.diagnostic
     if report.kind is bounces.Kind.UNKNOWN:
@@ -146,8 +151,12 @@ def _by_token(db: Database, cfg: Config, report: bounces.Report, ids: tuple[int,
     return address or sub.email, kind, status, diagnostic, delivery, sub, action
 
 
-def _act(db: Database, cfg: Config, address: str, kind: str, status, diagnostic, delivery: Delivery, at):
+def _act(db: Database, cfg: Config, address: str, kind: str, status: str | None, diagnostic: str | None,
+         delivery: Delivery, at: dt.datetime) -> Match:
     sub = _subscriber(db, delivery.subscriber_id)
+    if sub is None:
+        gone = f"none: subscriber #{delivery.subscriber_id} no longer exists"
+        return address, kind, status, diagnostic, delivery, None, gone
     action = bounce_came_back(db, cfg, sub.id, kind, at=at, delivery_id=delivery.id) if kind in ACTING else "ignored"
     return address, kind, status, diagnostic, delivery, sub, action
 
@@ -167,7 +176,7 @@ class Fetched:
     error: Exception | None = None       # the fault that stopped it; the rest stay in the folder
 
 
-def fetch_bounces(db: Database, cfg: Config, *, on_message=None) -> Fetched:
+def fetch_bounces(db: Database, cfg: Config, *, on_message: Callable[[Processed], None] | None = None) -> Fetched:
     """Read every message of the configured IMAP folder, process each, and move the processed ones to
     the done folder. A message that cannot be recorded stops the poll and stays where it is, with
     every later one, for the next poll; the ones before it are moved."""

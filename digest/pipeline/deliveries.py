@@ -17,7 +17,7 @@ LISTED = ("id", "edition", "email", "name", "status", "attempts", "last_reply", 
 RECENT = ("edition_key", "status", "sent_at", "last_reply", "mix")
 
 
-def record(d: Delivery, columns=LISTED) -> dict:
+def record(d: Delivery, columns: tuple[str, ...] = LISTED) -> dict:
     """One row as `digest deliveries list` prints it (and --json writes it)."""
     values = {"edition": d.edition_key, **{k: getattr(d, k) for k in columns if k != "edition"}}
     return {k: ts(v) if k.endswith("_at") else v for k, v in ((k, values[k]) for k in columns)}

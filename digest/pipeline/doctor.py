@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import doctor_dns, one_click, tokens
 from ..config import Config, check_secret
@@ -23,6 +24,9 @@ from .bounces import check_bounce_setup
 from .messages import signer_for
 from .preflight import LOCAL_HOSTS
 from .relays import heaviest_first
+
+if TYPE_CHECKING:       # dnspython is imported where a DNS check runs, not when the CLI starts
+    import dns.resolver
 
 
 def doctor(cfg: Config, *, dns: bool = False, nameserver: str | None = None, sender: str | None = None,
@@ -89,6 +93,7 @@ def _dkim(cfg: Config) -> list[Finding]:
         signer = signer_for(cfg)
     except ConfigError as exc:
         return [Finding("dkim", PROBLEM, "DIGEST_DKIM_KEY", exc.message, exc.hint)]
+    assert signer is not None, "signer_for gives a Signer whenever dkim_key is set"
     out = [Finding("dkim", OK, f"{s}._domainkey.{signer.domain}", f"{algorithm} key readable; it signs for "
                    f"{signer.domain}") for algorithm, s in signer.keys]
     if not doctor_dns.aligned(signer.domain, cfg.domain):
@@ -105,7 +110,7 @@ def _dkim_keys(cfg: Config) -> list[tuple[str, str, bytes]]:
         return []
     if signer is None:
         return []
-    paths = [cfg.dkim_key] + ([cfg.dkim_ed25519_key] if cfg.dkim_ed25519_key else [])
+    paths = [p for p in (cfg.dkim_key, cfg.dkim_ed25519_key) if p]      # a Signer: dkim_key is set
     return [(s, signer.domain, Path(p).read_bytes()) for (_, s), p in zip(signer.keys, paths)]
 
 
@@ -139,7 +144,7 @@ def _relay_host(cfg: Config) -> str | None:
     return relays[0].smtp.host if relays else None
 
 
-def _resolver(nameserver: str | None, timeout: float):
+def _resolver(nameserver: str | None, timeout: float) -> dns.resolver.Resolver:
     import dns.resolver
     if not nameserver:
         return dns.resolver.Resolver()

@@ -75,7 +75,7 @@ class Planner:
         return self.first_seq[since]
 
     def count(self, sub: Subscriber, since: dt.datetime, until: dt.datetime, since_seq: int) -> int:
-        """db.articles.count_between(sub.topics, ...) of the window, from the window's topic sets."""
+        """len(db.articles.between(sub.topics, ...)) of the window, from the window's topic sets."""
         mix = select.mix_key(sub.topics)
         n = self.counts.get((mix, since_seq, until))
         if n is None:
@@ -83,9 +83,12 @@ class Planner:
             if sets is None:
                 if len(self.sets) >= 64:    # watermarks are few; a long tail of old ones is read again
                     self.sets.clear()
-                sets = self.sets[(since_seq, until)] = self.db.articles.topic_sets_between(
-                    [t.name for t in self.db.topics.all()], since, until, since_seq=since_seq,
-                    until_seq=self.until_seq)
+                sets = self.sets[(since_seq, until)] = {}
+                every = [t.name for t in self.db.topics.all()]
+                for names, k in self.db.articles.topic_sets_between(every, since, until, since_seq=since_seq,
+                                                                    until_seq=self.until_seq):
+                    key = frozenset(t.casefold() for t in names)
+                    sets[key] = sets.get(key, 0) + k
             mine = {t.casefold() for t in sub.topics}     # topic names compare as NOCASE
             n = self.counts[(mix, since_seq, until)] = sum(k for s, k in sets.items() if not mine.isdisjoint(s))
         return n

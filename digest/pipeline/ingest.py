@@ -9,7 +9,7 @@ May import: clock, config, db, errors, models, readers, and .articles.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -99,7 +99,7 @@ class _Store:
 def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[Path] = (),
            feed_specs: Iterable[FeedSpec] = (), at: dt.datetime | None = None, base_dir: Path | None = None,
            settings: SummarySettings | None = None, folder_sources: dict[Path, str] | None = None,
-           topic: str | None = None, folder_topics: dict[Path, str] | None = None) -> IngestReport:
+           topic: str | None = None, folder_topics: Mapping[Path, str | None] | None = None) -> IngestReport:
     """Read, summarize and store every article from these sources, all stamped `at` (default now).
 
     `folder_sources` names the outlet of a watched folder's articles (a JSON Lines `source` of
@@ -117,8 +117,8 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
         at = at or now()        # a scheduler's pass: one instant for everything it stored
     report = IngestReport()
     keep = _Store(db, at, settings, report)
-    paths = [str(p) for p in paths]
-    for url in [p for p in paths if feeds.is_url(p)]:          # fetched once, nothing remembered
+    names = [str(p) for p in paths]
+    for url in [p for p in names if feeds.is_url(p)]:          # fetched once, nothing remembered
         try:
             got = feeds.fetch(FeedSpec(url))
         except ParseError as exc:
@@ -127,13 +127,13 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
         for art in got.entries or []:
             keep(art, topic)
         report.errors += got.errors
-    for path in readers.expand_paths([p for p in paths if not feeds.is_url(p)]):
+    for path in readers.expand_paths([p for p in names if not feeds.is_url(p)]):
         _read(path, keep, report, topic=topic)
     for folder in folders:
         _watched(Path(folder), (folder_sources or {}).get(Path(folder)), keep, report,
                  folder_topics.get(Path(folder)))
     for spec in feed_specs:
-        _feed(db, spec, at, base_dir, keep, report)
+        _feed(db, spec, at or now(), base_dir, keep, report)     # `at` was set above: there are feeds
     if report.added or report.updated:
         # The same story from a folder and a feed is one item.
         cluster_recent(db, at=at, touched=report.added + report.updated,

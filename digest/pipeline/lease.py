@@ -84,7 +84,7 @@ class Lease:
             self.log.info("took over the %s lease", self.name)
         return holder
 
-    def acquire(self) -> "Lease":
+    def acquire(self) -> Lease:
         """A sender's: the lease, or LockedError naming the sender that holds it and until when."""
         holder = self.try_acquire()
         if holder:

@@ -81,7 +81,7 @@ def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: 
     the lease (`fence`) is the only one that may have claims."""
     rec = Recovery()
     events, files = read_journals(outbox(db), edition_id)
-    outcomes = []
+    outcomes: list[tuple] = []
     for did, ev in events.items():
         if ev[0] == "D":
             outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1]))

@@ -13,10 +13,9 @@ May import: db, errors, models, subscriber_csv, and .audience.
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from ..db import Database, StagedRow, email_key
 from ..errors import ParseError
@@ -164,7 +163,7 @@ def plan_import(current: OnFile | None, row: StagedRow, *, overwrite: bool = Fal
     return change
 
 
-def export_subscribers(db: Database, out: io.TextIOBase, *, topic: str | None = None,
+def export_subscribers(db: Database, out: TextIO, *, topic: str | None = None,
                        status: str | None = None) -> int:
     """Write subscribers as CSV in the format import reads (formula cells made safe); returns how many."""
     return write_csv(db.subscribers.export(db.topics.get(topic).id if topic else None, status), out)

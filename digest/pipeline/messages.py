@@ -48,8 +48,12 @@ class Claimed:
                  "tries", "requeues", "unbuilt")
 
     def __init__(self, d: Delivery, group: Group | None = None):
-        self.id, self.subscriber_id, self.email, self.name = d.id, d.subscriber_id, d.email, d.name
-        self.message_id, self.attempts, self.created_at = d.message_id, d.attempts, d.created_at
+        assert d.email is not None, "a claim reads each row with its subscriber's address (a JOIN)"
+        self.email: str = d.email
+        self.id, self.subscriber_id, self.name = d.id, d.subscriber_id, d.name
+        assert d.created_at is not None, "every ledger row is stamped when it is planned"
+        self.created_at: dt.datetime = d.created_at
+        self.message_id, self.attempts = d.message_id, d.attempts
         # The group is found when the row is handed to the pool (EditionRun.submit), not when it is
         # claimed: a batch of a thousand rows may hold hundreds of mixes, and their bodies would all be
         # alive at once.

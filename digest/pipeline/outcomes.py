@@ -15,12 +15,12 @@ import heapq
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ..clock import now
 from ..config import Config, SendSettings
 from ..errors import DigestError, RelayError
-from ..smtp import RECORDED, Lane, Outcome, Pool, refusal
+from ..smtp import RECORDED, Job, Lane, Outcome, Pool, Result, refusal
 from .messages import Claimed
 from .relays import no_relay_left
 from .tally import FAILURE_SAMPLE, Tally
@@ -49,6 +49,9 @@ class Run(Protocol):
     def stop(self, exc: DigestError) -> None: ...
 
 
+StopCheck = Callable[[], bool]             # a run's callbacks: asked between messages,
+OnProgress = Callable[[int, int], None]    # told (done, total),
+OnMessage = Callable[[Outcome], None]      # and told each message's outcome
 ROW_REQUEUES = 2        # a refusal about the relay that keeps coming back for one row is that row's deferral
 
 
@@ -116,6 +119,7 @@ def settle_outcome(run: Run, row: Claimed, outcome: Outcome) -> None:
         t.reasons[reply] = t.reasons.get(reply, 0) + 1
     if status == "failed" and len(t.failures) < FAILURE_SAMPLE:
         t.failures.append((row.email, reply))
+    assert row.group is not None, "a row is given its group before it is tried (EditionRun.submit)"
     stats = t.by_mix.setdefault(row.group.body.mix, {"articles": len(row.group.body.articles),
                                                      "recipients": 0, "sent": 0})
     stats["recipients"] += 1
@@ -142,8 +146,19 @@ def relay_out(run: Run, lane: Lane, why: DigestError) -> None:
     jobs = pool.take_out(lane, why)
     run.outstanding -= len(jobs)
     for job in jobs:
-        again(run, job.item)
+        again(run, claimed(job))
     run.tally.relay(lane.name).out = why.message
     run.gone.append((lane.name, why))
     if not pool.rotation:
         run.stop(no_relay_left(run.gone))
+
+
+def claimed(job: Job) -> Claimed:
+    """The row the run handed the pool with this job (the pool carries it without reading it)."""
+    return cast(Claimed, job.item)
+
+
+def attempted(r: Result) -> tuple[Claimed, Outcome]:
+    """The row and outcome of a job the pool attempted (a Result with a job and no error has one)."""
+    assert r.job is not None and r.outcome is not None, "the pool reports an outcome for each job it tried"
+    return claimed(r.job), r.outcome

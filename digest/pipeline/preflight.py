@@ -10,7 +10,7 @@ It does so by building one real message the way `send` does (render, prepare, su
 over a sample edition with one story in every topic of the store, so a per-topic template override
 (`topics/<slug>.html`) is rendered too.
 
-May import: clock, config, db, errors, message, models, select, and .bodies/.bounces/.editions/.messages.
+May import: clock, config, db, errors, message, models, select, views, and .bodies/.bounces/.editions/.messages.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from email.utils import format_datetime
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from .. import message, select
 from ..clock import now
@@ -29,6 +30,9 @@ from .bodies import Body, edition_view, render_view
 from .bounces import check_bounce_setup
 from .editions import edition_key, local_today
 from .messages import fast_message, prepare_group, signer_for
+
+if TYPE_CHECKING:       # the type only
+    from ..views import EditionView
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -87,7 +91,7 @@ def _addresses(cfg: Config) -> None:
                           "Example: mailto:unsubscribe@news.example.com?subject=unsubscribe, or unset it.")
 
 
-def _sample_view(db: Database, cfg: Config, at: dt.datetime):
+def _sample_view(db: Database, cfg: Config, at: dt.datetime) -> EditionView:
     """An edition with one made-up story in each topic of the store: what every template sees."""
     topics = [t.name for t in db.topics.all()] or ["News"]
     arts = [Article(id=n, title=f"Preflight check {n}", body="A preflight story. It is never sent.", topics=[t],

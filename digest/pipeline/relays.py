@@ -11,6 +11,7 @@ May import: config, errors, smtp.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from ..config import Config, RelaySettings
 from ..errors import DigestError, RelayError
@@ -65,7 +66,7 @@ def open_relay(cfg: Config, relays: list[RelaySettings] | None = None) -> Relay:
     raise no_relay_left(errors)
 
 
-def no_relay_left(errors: list[tuple[str, DigestError]]) -> RelayError:
+def no_relay_left(errors: Sequence[tuple[str, DigestError]]) -> RelayError:
     """The error that ends a run when no relay is left: the one relay's own, or each relay's reason."""
     if len(errors) == 1:
         err = errors[0][1]

@@ -34,7 +34,7 @@ def next_slots(db: Database | None, schedule: DigestSchedule, at: dt.datetime) -
     for (frequency, tz, send_at), count in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
         if frequency not in FREQUENCIES:
             continue
-        slot = next_slot(frequency, zone(tz) or zone(schedule.timezone), send_at, schedule.weekly_on, at)
+        slot = next_slot(frequency, zone(tz) or schedule.default_zone, send_at, schedule.weekly_on, at)
         slots.append({"frequency": frequency, "timezone": tz, "send_at": send_at.strftime("%H:%M"),
                       "subscribers": count, "next_slot": _fmt(slot.at), "edition": slot.key})
     return slots

@@ -80,7 +80,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
             run.signer = signer_for(cfg)
             opened = _open_relays(run, cfg, relays)     # RelayError here: nothing claimed, nothing marked
             run.total = total
-            slots = [r.name for r, _ in opened for _ in range(r.connections)]    # one journal file each
+            slots = [r.name for r, _ in opened for _ in range(r.connection_count)]    # one journal file each
             journal = Journal(ledger.outbox(db), plan.edition_id, slots)
             try:
                 run.run(opened, journal)

@@ -35,15 +35,16 @@ from .bodies import Bodies
 from .editions import Plan
 from .lease import Lease
 from .messages import Claimed, DateHeader, Group, fast_message, lint_size, prepare_group, return_paths
-from .outcomes import again, relay_out, settle_outcome
+from .outcomes import OnMessage, OnProgress, StopCheck, again, attempted, claimed, relay_out, settle_outcome
 from .tally import Tally
 
 
 class EditionRun:
     GROUPS = 64       # groups kept: mixes are claimed one after the other (memory flat however many)
 
-    def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *,
-                 should_stop=None, progress=None, on_message=None, force: bool = False):
+    def __init__(self, db: Database, cfg: Config, plan: Plan, lease: Lease, tally: Tally, *, force: bool = False,
+                 should_stop: StopCheck | None = None, progress: OnProgress | None = None,
+                 on_message: OnMessage | None = None):
         self.db, self.cfg, self.plan, self.s, self.lease, self.tally = db, cfg, plan, cfg.send, lease, tally
         self.should_stop, self.progress, self.on_message = should_stop, progress, on_message
         self.bodies = Bodies(db, cfg, plan.key, plan.date)
@@ -82,7 +83,7 @@ class EditionRun:
     def _db(self, fn, *args, **kw):
         """A fenced ledger write. A failure stops the run and every later write (see the module)."""
         if not self.writable:
-            raise self.error
+            raise self.error or RuntimeError("writes stopped without a fault kept (fail() keeps one)")
         t = time.perf_counter()
         try:
             return fn(*args, fence=self.lease.fence, **kw)
@@ -91,17 +92,17 @@ class EditionRun:
             self.fail(exc)
             raise
         except sqlite3.Error as exc:
-            self.fail(ledger.ledger_error(self.db, self.s, exc))
-            raise self.error from None
+            raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
         finally:
             self.tally.bookkeeping += time.perf_counter() - t
 
-    def fail(self, exc: DigestError) -> None:
-        """A fault after which nothing more may be written: keep the first, stop sending."""
+    def fail(self, exc: DigestError) -> DigestError:
+        """A fault after which nothing more may be written: keep the first, stop sending; the one kept."""
         self.writable = False
         self.stopping = True
         if not isinstance(self.error, (LedgerError, LeaseLost)):
             self.error = exc
+        return self.error
 
     def stop(self, exc: DigestError) -> None:
         self.stopping = True
@@ -143,6 +144,7 @@ class EditionRun:
 
     def _job(self, row: Claimed, rcpt: str) -> Job:
         cfg, group, date, signer, edition_id = self.cfg, row.group, self.date, self.signer, self.plan.edition_id
+        assert group is not None, "submit gives a row its group before its job is made"
         return_path = self.return_path
 
         def build() -> bytes:
@@ -187,7 +189,7 @@ class EditionRun:
 
     def _feed(self, pool: Pool) -> None:
         t = time.monotonic()
-        due = []
+        due: list[Claimed] = []
         room = sum(lane.room for lane in pool.rotation)
         while self.retry and self.retry[0][0] <= t and len(due) < room:
             due.append(heapq.heappop(self.retry)[2])
@@ -221,17 +223,8 @@ class EditionRun:
                     self.committed = self.outstanding == 0
                 except (LedgerError, LeaseLost):
                     pass
-            self._pace_report(pool)
+            self.tally.pacing(pool.lanes)
             self._report(final=True)
-
-    def _pace_report(self, pool: Pool) -> None:
-        for lane in pool.lanes:
-            relay = self.tally.relay(lane.name)
-            relay.throttles += lane.pacer.throttles
-            if lane.pacer.throttles:
-                relay.slowest_rate = lane.pacer.lowest
-        self.tally.throttles = sum(lane.pacer.throttles for lane in pool.lanes)
-        self.tally.slowest_rate = min((lane.pacer.lowest for lane in pool.lanes if lane.pacer.throttles), default=0.0)
 
     def _loop(self, pool: Pool, journal: Journal) -> None:
         while True:
@@ -263,14 +256,14 @@ class EditionRun:
             self.outstanding -= 1
             if r.error is not None:     # this worker's connection could not be reopened: not attempted
                 lane.failure = lane.failure or r.error
-                again(self, r.job.item)
+                again(self, claimed(r.job))
                 continue
-            if r.outcome.timed_out:     # it stopped answering: nothing more goes to it
+            if r.outcome is not None and r.outcome.timed_out:     # it stopped answering: nothing more goes to it
                 smtp = lane.settings.smtp
                 relay_out(self, lane, RelayError(f"SMTP relay {smtp.label} stopped answering (no reply within "
                                                  f"{smtp.timeout:g} s).", f"Check the relay; ?timeout= in "
                                                  f"{smtp.where} sets how long digest waits."))
-            settle_outcome(self, r.job.item, r.outcome)
+            settle_outcome(self, *attempted(r))
             self.flush()
 
     def _renew(self) -> None:
@@ -280,13 +273,12 @@ class EditionRun:
             self.fail(exc)
             raise
         except sqlite3.Error as exc:
-            self.fail(ledger.ledger_error(self.db, self.s, exc))
-            raise self.error from None
+            raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
 
     def _return_unstarted(self, pool: Pool) -> None:
         jobs = pool.take_unstarted()
         self.outstanding -= len(jobs)
-        self.unclaimed.extend(j.item.id for j in jobs)
+        self.unclaimed.extend(claimed(j).id for j in jobs)
 
     def _drain(self, pool: Pool) -> None:
         """Wait for the messages still in flight (the relays' timeout bounds this) and record them."""
@@ -298,9 +290,9 @@ class EditionRun:
                 continue
             self.outstanding -= 1
             if r.error is not None:
-                self.unclaimed.append(r.job.item.id)
+                self.unclaimed.append(claimed(r.job).id)
             else:
-                settle_outcome(self, r.job.item, r.outcome)
+                settle_outcome(self, *attempted(r))
 
     def _report(self, final: bool = False) -> None:
         if self.progress and (final or time.monotonic() - self.last_progress > 0.1):

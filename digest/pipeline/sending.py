@@ -61,7 +61,11 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
     stop = should_stop or (lambda: False)
     at = at or now()
     report = SendReport()
-    today = None if schedule else edition_key(frequency, local_today(cfg, at))
+    today = None
+    if schedule is None:
+        if frequency is None:
+            raise ValueError("send: give a frequency (digest send) or a schedule (the scheduler)")
+        today = edition_key(frequency, local_today(cfg, at))
     for edition in db.editions.with_leftovers(None if schedule else frequency):
         if edition.key == today:
             continue
@@ -83,6 +87,7 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
         slots = plan_due_slots(db, cfg, schedule, at, should_stop=stop)
         plans, report.due, report.stopped = slots.plans, slots.due, slots.stopped
     else:
+        assert frequency is not None, "checked above"
         plans = [plan_edition(db, cfg, frequency=frequency, at=at)]
     for plan in plans:
         report.planned += plan.created

@@ -29,7 +29,7 @@ class RelayTally:
     slowest_rate: float = 0.0    # the lowest rate its pacer fell to (msgs/s), 0 = never throttled
     out: str = ""                # why it was taken out of rotation ("" = it stayed in)
 
-    def merge(self, other: "RelayTally") -> None:
+    def merge(self, other: RelayTally) -> None:
         for name in ("sent", "deferred", "bounced", "failed", "uncertain", "throttles"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         if other.slowest_rate:
@@ -75,17 +75,27 @@ class Tally:
     def relay(self, name: str) -> RelayTally:
         return self.relays.setdefault(name, RelayTally())
 
+    def pacing(self, lanes: list) -> None:
+        """What each relay's pacer did in the run (smtp.Lane: name, pacer.throttles, pacer.lowest)."""
+        for lane in lanes:
+            relay = self.relay(lane.name)
+            relay.throttles += lane.pacer.throttles
+            if lane.pacer.throttles:
+                relay.slowest_rate = lane.pacer.lowest
+        self.throttles = sum(lane.pacer.throttles for lane in lanes)
+        self.slowest_rate = min((lane.pacer.lowest for lane in lanes if lane.pacer.throttles), default=0.0)
+
     @property
     def ok(self) -> bool:
         return not (self.deferred or self.bounced or self.failed or self.uncertain)
 
-    def lint_mix(self, mix: str, report) -> None:
+    def lint_mix(self, mix: str, report: LintReport) -> None:
         """Keep a mix's largest body's lint report (a full one over a size-only one of the same size)."""
         mine = self.lint.get(mix)
         if mine is None or report.size_bytes > mine.size_bytes:
             self.lint[mix] = report
 
-    def merge(self, other: "Tally") -> "Tally":
+    def merge(self, other: Tally) -> Tally:
         """Add another edition's run to this one: counts add up, a mix keeps its largest body's lint
         and article count, the slowest rate is the lowest seen, the first error stays."""
         for name in COUNTS:

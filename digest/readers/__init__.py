@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set as AbstractSet
 from pathlib import Path
 
 from ..errors import ParseError
@@ -26,7 +26,7 @@ from .text import parse_text, split_labels  # noqa: F401  (split_labels: tests r
 SUFFIXES = {".txt", ".jsonl", ".json", ".xml", ".rss", ".atom"}   # the last three: feeds
 
 
-def read_path(path: Path, vocabulary: set[str] = frozenset()) -> Iterator[ParsedArticle | ParseError | str]:
+def read_path(path: Path, vocabulary: AbstractSet[str] = frozenset()) -> Iterator[ParsedArticle | ParseError | str]:
     """Yield every article in a file, or a ParseError per bad file/line: one bad one never stops the
     rest; a str is a warning about the file (JSON fields it does not read, named once per file)."""
     try:

@@ -24,6 +24,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+from collections.abc import Sequence
 
 import feedparser
 
@@ -153,7 +155,7 @@ def _read_file(location: str, base_dir: Path | None) -> bytes:
                          "Check [ingest] feeds in digest.toml.") from None
 
 
-def parse(data: bytes, *, origin: str, labels: list[str] = (), headers: dict | None = None
+def parse(data: bytes, *, origin: str, labels: Sequence[str] = (), headers: dict | None = None
           ) -> tuple[list[ParsedArticle], list[ParseError]]:
     """Entries of an RSS/Atom document as articles, plus an error per entry that has no title or text."""
     doc = feedparser.parse(data, response_headers={k.lower(): v for k, v in (headers or {}).items()})
@@ -172,7 +174,7 @@ def parse(data: bytes, *, origin: str, labels: list[str] = (), headers: dict | N
     return articles, errors
 
 
-def entry_article(entry, *, origin: str, source: str | None, labels: list[str]) -> ParsedArticle:
+def entry_article(entry: Any, *, origin: str, source: str | None, labels: list[str]) -> ParsedArticle:
     title = html_to_text(entry.get("title"))
     title = " ".join(title.split())
     contents = entry.get("content") or []
@@ -187,14 +189,18 @@ def entry_article(entry, *, origin: str, source: str | None, labels: list[str]) 
     tags = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
     found = [re.sub(r"\s+", " ", t).strip() for t in tags if t] + labels
     seen: set[str] = set()
-    unique = [x for x in found if x and not (x.lower() in seen or seen.add(x.lower()))]
+    unique = []
+    for x in found:
+        if x and x.lower() not in seen:
+            seen.add(x.lower())
+            unique.append(x)
     return ParsedArticle(title=title, body=body, labels=unique, url=entry.get("link") or None,
                          source=source, author=entry.get("author") or None,
                          published=_published(entry), origin=origin,
                          description=_standfirst(entry, body) if content else None)
 
 
-def _standfirst(entry, body: str) -> str | None:
+def _standfirst(entry: Any, body: str) -> str | None:
     """The entry's summary when it is more than the body's first paragraph repeated (or cut short)."""
     text = " ".join(html_to_text(entry.get("summary") or entry.get("description")).split())
     key = re.sub(r"\W+", " ", text.lower()).strip()
@@ -204,7 +210,7 @@ def _standfirst(entry, body: str) -> str | None:
     return text
 
 
-def _published(entry) -> dt.datetime | None:
+def _published(entry: Any) -> dt.datetime | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None

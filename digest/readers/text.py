@@ -10,6 +10,7 @@ May import: errors, models, .clean and .dates.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from ..errors import ParseError
 from ..models import ParsedArticle
@@ -28,7 +29,7 @@ SOURCES_RE = re.compile(r"\b(contributed to this report|contributed reporting|co
 CAPTION_HINT = re.compile(r"\((?:[^()]*/[^()]*|photo[^()]*|[A-Z][\w .'-]+)\)\s*$|^(?:photo|image|pictured)\b", re.I)
 
 
-def split_labels(line: str, vocabulary: set[str]) -> list[str]:
+def split_labels(line: str, vocabulary: AbstractSet[str]) -> list[str]:
     """Greedy longest match of known labels (up to 4 words); unknown words stand alone. Repeats dropped."""
     words = line.split()
     vocab = {v.lower() for v in vocabulary} | KNOWN_LABELS
@@ -57,7 +58,7 @@ def looks_like_labels(line: str) -> bool:
         and not re.search(r"[.:;!?\"“”,]", line)
 
 
-def is_labels_line(line: str, vocabulary: set[str], *, title_repeated: bool) -> bool:
+def is_labels_line(line: str, vocabulary: AbstractSet[str], *, title_repeated: bool) -> bool:
     """Is the first line category labels rather than a title? It must look like labels (short,
     capitalised, no punctuation) and, unless a repeated title follows it as in the seeds, hold a
     known topic, alias or section name ("Harbour Library Reopens" does not)."""
@@ -78,7 +79,7 @@ _TITLE_WORDS = frozenset("""a an the of to in on at for from by with after befor
 has have will says said amid against under after than""".split())
 
 
-def parse_text(text: str, *, origin: str, vocabulary: set[str] = frozenset()) -> ParsedArticle:
+def parse_text(text: str, *, origin: str, vocabulary: AbstractSet[str] = frozenset()) -> ParsedArticle:
     """Parse one page-as-text article. Raises ParseError naming `origin` when it cannot."""
     if "\x00" in text:
         raise ParseError(f"{origin}: binary file, not an article")

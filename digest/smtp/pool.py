@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..config import RelaySettings
@@ -38,9 +38,9 @@ WINDOW = 4      # jobs handed to a lane (in flight or waiting in its inbox) per 
 class Hooks:
     """What the pool calls in a worker thread; the record stage implements it (journal writes)."""
 
-    def in_flight(self, slot: int, item) -> None: ...
+    def in_flight(self, slot: int, item: object) -> None: ...
 
-    def answered(self, slot: int, item, outcome: Outcome) -> None: ...
+    def answered(self, slot: int, item: object, outcome: Outcome) -> None: ...
 
 
 @dataclass
@@ -59,11 +59,12 @@ class Lane:
         self.name, self.weight = settings.name, settings.weight
         self.pacer = Pacer(settings.rate or 0.0)
         self.inbox: queue.Queue = queue.Queue()
-        self.slots = range(first_slot, first_slot + settings.connections)
-        self.window = WINDOW * settings.connections
+        self.connections = settings.connection_count
+        self.slots = range(first_slot, first_slot + self.connections)
+        self.window = WINDOW * self.connections
         self.outstanding = 0            # jobs handed over whose result has not been read yet
         self.current = 0.0              # smooth weighted round robin
-        self.alive = settings.connections
+        self.alive = self.connections
         self.out: DigestError | None = None    # why it was taken out of rotation
         self.failure: RelayError | None = None  # the first of its connections that could not be reopened
         self.stop = threading.Event()   # set when taken out, or when the pool closes
@@ -77,7 +78,7 @@ class Lane:
     def room(self) -> int:
         """Jobs it may still be handed. A paced relay gets only what its connections hold: a queue in
         front of a slow relay would keep the others waiting for it at the end of the run."""
-        return (self.settings.connections if self.pacer.paced else self.window) - self.outstanding
+        return (self.connections if self.pacer.paced else self.window) - self.outstanding
 
     def relay(self) -> Relay:
         return Relay(self.settings.smtp, local_hostname=self.local_hostname)
@@ -119,7 +120,7 @@ class Pool:
     lease has lapsed), the message goes back unsent as a `requeue`.
     """
 
-    def __init__(self, relays: list[tuple[RelaySettings, Relay | None]], hooks: Hooks, *, mail_from: str,
+    def __init__(self, relays: Sequence[tuple[RelaySettings, Relay | None]], hooks: Hooks, *, mail_from: str,
                  local_hostname: str | None = None, may_send: Callable[[], bool] = lambda: True):
         self.results: queue.Queue = queue.Queue()
         self.mail_from, self.hooks, self.may_send = mail_from, hooks, may_send
@@ -128,7 +129,7 @@ class Pool:
         slot = 0
         for settings, first in relays:
             lane = Lane(settings, slot, local_hostname)
-            slot += settings.connections
+            slot += lane.connections
             self.lanes.append(lane)
             self.threads += [threading.Thread(target=self._work, args=(lane, s, first if s == lane.slots[0] else None),
                                               name=f"digest-send-{lane.name}-{s}", daemon=True) for s in lane.slots]

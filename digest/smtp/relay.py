@@ -31,8 +31,9 @@ class Relay:
         """The [[relay]] name, or host:port for the one relay of DIGEST_SMTP_URL."""
         return self.settings.relay or self.settings.name
 
-    def open(self) -> "Relay":
+    def open(self) -> Relay:
         s = self.settings
+        smtp: smtplib.SMTP
         try:
             if s.ssl:
                 smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout,
@@ -55,15 +56,15 @@ class Relay:
         except ssl.SSLError as exc:
             raise RelayError(f"SMTP relay {s.label}: TLS failed ({exc.reason or exc}).",
                              f"Check smtps:// versus ?starttls=true in {s.where}, and the relay's certificate.") from None
-        except (ConnectionRefusedError, socket.gaierror, socket.timeout, TimeoutError, OSError,
-                smtplib.SMTPException) as exc:
+        except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError, smtplib.SMTPException) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             raise RelayError(f"Cannot reach SMTP relay {s.label}: {reason}.",
                              f"Check {s.where} and that the relay is running.") from None
         try:
             # The final dot is a separate small write (see send): without TCP_NODELAY, Nagle's algorithm
             # holds it until the content is acknowledged, which delayed ACKs stretch to ~40 ms a message.
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (OSError, AttributeError):
             pass
         self.smtp = smtp
@@ -78,6 +79,7 @@ class Relay:
         if self.smtp is None:
             self.open()
         smtp = self.smtp
+        assert smtp is not None, "open() connects or raises"
         stage, dot = "mail", False
         try:
             code, reply = smtp.mail(mail_from)
@@ -129,7 +131,8 @@ class Relay:
             self.close()     # the relay is closing this connection; the next send opens another
         else:
             try:
-                self.smtp.rset()
+                if self.smtp is not None:
+                    self.smtp.rset()
             except (smtplib.SMTPException, OSError):
                 self.abandon()
         return outcome
@@ -151,8 +154,8 @@ class Relay:
                 pass
             self.smtp = None
 
-    def __enter__(self) -> "Relay":
+    def __enter__(self) -> Relay:
         return self.open()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

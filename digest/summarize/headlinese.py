@@ -10,6 +10,7 @@ Pure functions over strings. May import: .words, .sentences.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .sentences import OPENERS as _OPENERS
 from .words import STOPWORDS
@@ -44,7 +45,7 @@ PARTICIPLES.update(fallen="fell", risen="rose", taken="took", given="gave", grow
                     withdrawn="withdrew", overtaken="overtook", thrown="threw", drawn="drew", run="ran")
 
 # Rewrites that turn a first sentence into headlinese, applied in order.
-_HEADLINESE = [
+_HEADLINESE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\s*\([^)]*\)"), ""),                                       # asides in brackets
     (re.compile(r"\s*[—–]\s*[^—–]{1,60}?\s*[—–]\s*|\s+-\s+[^-]{1,60}?\s+-\s+"), " "),  # dashed asides
     (re.compile(r"[.!?]+(?=[”\"’']*$)"), ""),                              # the full stop
@@ -88,7 +89,7 @@ def _name_subject(head: str, body: str) -> str:
         name = pair[0] or pair[1]
         if name.lower() not in STOPWORDS and name not in _OPENERS:
             names[name] = names.get(name, 0) + 1
-    name = max(names, key=names.get, default="")
+    name = max(names, key=lambda n: names[n], default="")
     return name + " " + head[m.end():] if name else head
 
 

@@ -229,9 +229,9 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
         options.append((verb, keeps, _expected_overlap(cut, counts) if verb else len(head), head))
     best = max(options, default=None)
     if best is None or not best[0]:         # no complete clause fits: as much of the lede as fits
-        cut = _word_cut(words, limit)
+        whole = _word_cut(words, limit)
         longest = max((o[3] for o in options), key=len, default="")
-        return longest if len(longest) >= len(cut) / 2 else cut
+        return longest if len(longest) >= len(whole) / 2 else whole
     present = present_tense(best[3])
     return present if len(present) <= limit else best[3]
 

@@ -67,7 +67,7 @@ class _Evidence:
     speaking: set[str]         # capitalised words followed by a speech verb ("Walsh said")
 
     @classmethod
-    def of(cls, body: str) -> "_Evidence":
+    def of(cls, body: str) -> _Evidence:
         return cls(set(re.findall(r"\b[a-z][\w'’-]*", body)),
                    set(re.findall(r"\b" + HONORIFIC + r"\.?\s+([A-Z][\w'’-]+)", body)),
                    set(re.findall(r"\b([A-Z][\w'’-]+)\s+(?:said|says|told|added|admitted)\b", body)))

@@ -124,7 +124,7 @@ def passages(text: str) -> list[Passage]:
         for s in sents:
             carry_on = current is not None and (open_quote(current.text) or
                                                 (_bare_quote(s) and quotations(current.text)))
-            if carry_on:
+            if carry_on and current is not None:
                 current.indices.append(n)
                 current.text += " " + s
             else:

@@ -208,11 +208,11 @@ def refers_back(outside: str, context: str, *, adjacent: bool = False) -> str | 
         if not any(t in known for t in terms(m.group(1))):
             return m.group(0)
     for pattern in (_OTHER, _HOWEVER):
-        m = pattern.search(outside)
-        if m:
-            return m.group(0)
-    m = _RELATIVE_TIME.search(outside) or _BARE_SHARE.search(outside)
-    return m.group(0) if m else None
+        found = pattern.search(outside)
+        if found:
+            return found.group(0)
+    found = _RELATIVE_TIME.search(outside) or _BARE_SHARE.search(outside)
+    return found.group(0) if found else None
 
 
 # "Schulberg told the magazine", "…, said Menatep": one capitalised word speaking, that the blurb

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .people import introduce, people, stranger
+from .people import Person, introduce, people, stranger
 from .sentences import SPEECH, Passage, eligible, passages, unpunctuated_sentence
 from .standalone import opens_dangling, points_back, stands_alone
 from .words import DocFreq, terms
@@ -110,7 +110,9 @@ def blurb(body: str, *, df: DocFreq | None = None, max_sentences: int = MAX_SENT
     return text, [i for p in chosen for i in p.indices]
 
 
-def _next_pick(found, shown, score, red, following, cast, top, *, room: int, words: int):
+def _next_pick(found: list[Passage], shown: dict[int, Passage], score: list[float], red: list[list[float]],
+               following: dict[int, str], cast: dict[str, Person], top: set[int], *, room: int,
+               words: int) -> tuple[int, Passage] | None:
     """(index, passage as shown) of the best further passage that fits and stands alone, or None."""
     in_blurb = [found[k] for k in shown]
     context = " ".join(shown[k].text for k in sorted(shown))
@@ -130,7 +132,7 @@ def _next_pick(found, shown, score, red, following, cast, top, *, room: int, wor
     return None if best is None else (best[2], best[3])
 
 
-def _introduced(p: Passage, context: str, cast) -> Passage:
+def _introduced(p: Passage, context: str, cast: dict[str, Person]) -> Passage:
     """`p` with the people it calls by surname named in full (digest.summarize.people)."""
     text = introduce(p.text, context, cast) if cast else p.text
     return p if text == p.text else Passage(list(p.indices), text, p.paragraph)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being
@@ -57,7 +58,7 @@ class DocFreq:
             self.df[t] = self.df.get(t, 0) + 1
 
     @classmethod
-    def from_texts(cls, texts) -> "DocFreq":
+    def from_texts(cls, texts: Iterable[str]) -> DocFreq:
         d = cls()
         for text in texts:
             d.add(text)

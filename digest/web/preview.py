@@ -61,7 +61,7 @@ request from {{ dirs }}: edit a template and reload.</p>
 """
 
 
-def _link(mix: str, view: str) -> str:
+def _link(mix: str | None, view: str) -> str:
     return f"/{view}?" + urlencode({"mix": mix})
 
 
@@ -80,7 +80,7 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
         finally:
             conn.close()
 
-    def page(title: str, content: str = "", mix: str | None = None, preview=None) -> str:
+    def page(title: str, content: str = "", mix: str | None = None, preview: pipeline.Preview | None = None) -> str:
         return render_template_string(
             _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
             link=lambda view: _link(mix, view),
@@ -94,7 +94,7 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
         return resp
 
     @app.errorhandler(DigestError)
-    def digest_error(exc: DigestError):
+    def digest_error(exc: DigestError) -> tuple[str, int]:
         status = 404 if isinstance(exc, NotFound) else 400
         return page("Error", f"<p class='warn'>Error: {_esc(str(exc))}</p><p><a href='/'>All mixes</a></p>"), status
 
@@ -172,14 +172,14 @@ class PreviewServer:
         finally:
             self._server.server_close()
 
-    def __enter__(self) -> "PreviewServer":
+    def __enter__(self) -> PreviewServer:
         # A short poll interval so that leaving the block (shutdown) takes milliseconds, not half a second.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
         if self._thread:

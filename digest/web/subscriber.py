@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import zoneinfo
 from itertools import groupby
+from typing import Any
 
 import jinja2
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .. import pipeline, resources, tokens
 from ..config import DEMO_SECRET, Config, check_secret
 from ..errors import ConfigError, DigestError, NotFound
-from ..models import FREQUENCIES
+from ..models import FREQUENCIES, Subscriber, Topic
 
 COOKIE = "digest_csrf"
 PRIVATE_PREFIXES = ("/u/", "/p/", "/c/", "/subscribe")
@@ -87,7 +89,7 @@ def _hooks(app: Flask) -> None:
         return resp
 
     @app.teardown_appcontext
-    def close(_exc) -> None:
+    def close(_exc: BaseException | None) -> None:
         conn = g.pop("db", None)
         if conn is not None:
             conn.close()
@@ -99,15 +101,15 @@ def _hooks(app: Flask) -> None:
                 "allow_subscribe": bool(_flask_config("ALLOW_SUBSCRIBE"))}
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        return render_template("error.html", code=exc.code, title=exc.name, message=exc.description), exc.code
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        return render_template("error.html", code=exc.code, title=exc.name, message=exc.description), exc.code or 500
 
 
-def page(template: str, status: int = 200, **context):
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(template, **context), status
 
 
-def _flask_config(key: str):
+def _flask_config(key: str) -> Any:
     from flask import current_app
     return current_app.config[key]
 
@@ -123,7 +125,7 @@ def check_csrf(form: str, subject: int | str) -> None:
         abort(400, exc.message)
 
 
-def subscriber_for(purpose: str, token: str):
+def subscriber_for(purpose: str, token: str) -> Subscriber:
     """The subscriber a token names, or a 400 (bad token) / 404 (no such subscriber) page."""
     try:
         sid = tokens.read(_cfg().secret, purpose, token)
@@ -139,13 +141,13 @@ def subscriber_for(purpose: str, token: str):
 
 def _personal_routes(app: Flask) -> None:
     @app.get("/u/<token>")
-    def unsubscribe_page(token: str):
+    def unsubscribe_page(token: str) -> ResponseReturnValue:
         sub = subscriber_for("unsubscribe", token)
         return page("unsubscribe.html", sub=sub, done=pipeline.opted_out(sub.status), csrf=csrf("unsubscribe", sub.id),
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
     @app.post("/u/<token>")
-    def unsubscribe(token: str):
+    def unsubscribe(token: str) -> ResponseReturnValue:
         sub = subscriber_for("unsubscribe", token)
         if request.form.get("List-Unsubscribe") == "One-Click":
             # RFC 8058: the mail client POSTs without a page; answer briefly, the same every time.
@@ -157,7 +159,7 @@ def _personal_routes(app: Flask) -> None:
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
     @app.route("/p/<token>", methods=["GET", "POST"])
-    def preferences(token: str):
+    def preferences(token: str) -> ResponseReturnValue:
         sub = subscriber_for("preferences", token)
         topics = pipeline.topics(db())
         form = {"topics": set(sub.topics), "frequency": sub.frequency, "send_at": sub.send_at or "",
@@ -177,7 +179,7 @@ def _personal_routes(app: Flask) -> None:
                                                                                   sub.id)))
 
     @app.get("/c/<token>")
-    def confirm(token: str):
+    def confirm(token: str) -> ResponseReturnValue:
         sub = subscriber_for("confirm", token)
         confirmed = pipeline.confirm_subscription(db(), sub.id)
         sub = pipeline.subscriber_by_id(db(), sub.id)
@@ -185,11 +187,11 @@ def _personal_routes(app: Flask) -> None:
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
 
 
-def _read_preferences(topics) -> tuple[dict, list[str], dict]:
+def _read_preferences(topics: list[Topic]) -> tuple[dict, list[str], dict]:
     """The posted preference form: what to show again, the errors, and the checked values."""
     by_id = {str(t.id): t for t in topics}
     chosen = [by_id[v] for v in request.form.getlist("topic") if v in by_id]
-    form = {"topics": {t.name for t in chosen}, "frequency": request.form.get("frequency", ""),
+    form: dict[str, Any] = {"topics": {t.name for t in chosen}, "frequency": request.form.get("frequency", ""),
             "send_at": request.form.get("send_at", ""), "timezone": request.form.get("timezone", "")}
     values, errors = pipeline.check_preferences(form["frequency"], form["send_at"], form["timezone"])
     values["topic_ids"] = [t.id for t in chosen]
@@ -229,7 +231,7 @@ def _public_routes(app: Flask) -> None:
         check_csrf("subscribe", "-")
         by_id = {str(t.id): t for t in topics}
         chosen = [by_id[v] for v in request.form.getlist("topic") if v in by_id]
-        form = {"email": request.form.get("email", ""), "topics": {t.name for t in chosen}}
+        form: dict[str, Any] = {"email": request.form.get("email", ""), "topics": {t.name for t in chosen}}
         errors = [] if chosen else ["Choose at least one topic."]
         try:
             address = pipeline.check_address(form["email"])
@@ -248,21 +250,21 @@ def _public_routes(app: Flask) -> None:
         return page("archive_index.html", editions=editions, topics=pipeline.topics(db()))
 
     @app.get("/archive/<key>")
-    def archive_edition(key: str):
+    def archive_edition(key: str) -> ResponseReturnValue:
         entries = pipeline.archive(db(), _cfg(), key=key, limit=1)
         if not entries:
             abort(404, f"There is no edition {key} in the archive.")
         return page("archive_edition.html", key=key, entries=entries)
 
     @app.get("/archive/<key>/<slug>")
-    def archive_topic(key: str, slug: str):
+    def archive_topic(key: str, slug: str) -> ResponseReturnValue:
         entry = next((e for e in pipeline.archive(db(), _cfg(), key=key, limit=1) if e.slug == slug), None)
         if entry is None:
             abort(404, f"Edition {key} has no {slug} section.")
         return Response(pipeline.archive_html(db(), _cfg(), entry), mimetype="text/html")
 
     @app.get("/articles/<int:article_id>")
-    def article(article_id: int):
+    def article(article_id: int) -> ResponseReturnValue:
         try:
             art = pipeline.article_page(db(), _cfg(), article_id)
         except NotFound:
@@ -270,7 +272,7 @@ def _public_routes(app: Flask) -> None:
         return page("article.html", story=art, art=art.article)
 
     @app.get("/feed/<slug>.xml")
-    def feed(slug: str):
+    def feed(slug: str) -> ResponseReturnValue:
         topic = next((t for t in pipeline.topics(db()) if t.slug == slug), None)
         if topic is None:
             abort(404, f"There is no topic {slug}.")
