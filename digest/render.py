@@ -76,10 +76,14 @@ def more(section: SectionView) -> str:
     return f"{section.more} more {section.topic} stor{'y' if section.more == 1 else 'ies'}"
 
 
-def meta(item: ItemView) -> str:
-    """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet)."""
+def meta(item: ItemView, brief: bool = False) -> str:
+    """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet). A
+    brief's is shorter, "Reuters · 24\u00a0Nov": it follows the lede on its last line, under the
+    edition's dated masthead."""
     who = item.source or (f"By {item.author}" if item.author else "")
     when = shortdate(item.published) if item.published else ""
+    if brief and when:
+        when = when.rsplit(" ", 1)[0].replace(" ", "\u00a0")
     n = len(item.also)
     also = f"also in {n} source{'' if n == 1 else 's'}" if n else ""
     return " · ".join(bit for bit in (who, when, also) if bit)
@@ -174,19 +178,20 @@ def _safe_url(url: str, base_url: str) -> str:
 
 
 def _clean_item(item: ItemView, base: str) -> ItemView:
-    headline, summary, url, source, author, also = _clean_fields(
-        item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base)
+    headline, summary, url, source, author, also, brief = _clean_fields(
+        item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base, item.brief)
     return ItemView(headline=headline, summary=summary, url=url, source=source, author=author,
-                    published=item.published, also=list(also), number=item.number, in_body=item.in_body)
+                    published=item.published, also=list(also), number=item.number, brief=brief)
 
 
 @functools.lru_cache(maxsize=8192)
 def _clean_fields(headline: str, summary: str, url: str, source: str | None, author: str | None,
-                  also: tuple[tuple[str, str], ...], base: str) -> tuple:
+                  also: tuple[tuple[str, str], ...], base: str, brief: str | None = None) -> tuple:
     # A story is in many mixes: clean its text once.
     return (_no_markers(headline), _no_markers(summary), _safe_url(url, base),
             _no_markers(source) if source else None, _no_markers(author) if author else None,
-            tuple((_no_markers(name), _safe_url(u, base)) for name, u in also))
+            tuple((_no_markers(name), _safe_url(u, base)) for name, u in also),
+            None if brief is None else _no_markers(brief))
 
 
 def _unique_link_texts(view: EditionView) -> None:

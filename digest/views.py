@@ -22,7 +22,7 @@ class ItemView:
     published: dt.date | dt.datetime | None = None
     also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
     number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
-    in_body: bool = True           # False: listed in the contents only (a long edition's lesser stories)
+    brief: str | None = None       # a long edition's lesser story: its lede sentence, shown in its stead, tighter
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """How one edition is laid out for a reader, through the real CLI, store and templates: the lead
 story opens it and gives the Subject, the contents list every headline in body order, a topic
-holds at most `max_items_per_topic` stories and links to the rest on the web, and a long edition
-is laid out compact (tests/test_preview_browser.py measures it on a phone).
+holds at most `max_items_per_topic` stories and the edition at most `max_stories` (the rest are
+links to the web), every kept story is in the body with at least its lede, and a long edition is
+laid out in briefs (benchmarks/phone_height.py measures it on a phone).
 """
 
 from __future__ import annotations
@@ -61,13 +62,15 @@ def edition_url(html: str) -> str:
 def test_a_topic_shows_its_cap_and_links_to_the_rest_on_the_web(run, thirty):
     subject, html, text = message(run, "Europe")
     listed = contents(html)
-    assert len(listed) == 6 + 1                                       # the default cap, and the "more" line
+    assert len(listed) == 8 + 1                                       # the default cap, and the "more" line
     web = edition_url(html)
-    assert listed[-1] == ("4 more Europe stories", f"{web}#europe")
-    assert f"4 more Europe stories:\n{web}#europe" in text.replace("\r\n", "\n")
-    assert len(body(html)) == 6                                       # six stories: a short edition, in full
+    assert listed[-1] == ("2 more Europe stories", f"{web}#europe")
+    assert f"2 more Europe stories:\n{web}#europe" in text.replace("\r\n", "\n")
+    assert len(body(html)) == 8                                       # every story the topic keeps is in the body
     assert [h for h, _ in body(html)] == [h for h, _ in listed[:-1]]  # the contents follow the body's order
-    assert len(re.findall(r'<p class="blurb"|<p class="lead-blurb"', html)) == 6
+    assert len(re.findall(r'<p class="lead-blurb"', html)) == 1       # eight stories: the lead, then briefs
+    assert len(re.findall(r'<p class="brief"', html)) == 7
+    assert re.search(r'<p class="more"[^>]*><a class="link" href="[^"]+#europe"[^>]*>2 more Europe stories</a>', html)
 
 
 def test_the_cap_comes_from_digest_toml_and_the_environment(run, thirty, tmp_path, monkeypatch):
@@ -81,13 +84,26 @@ def test_the_cap_comes_from_digest_toml_and_the_environment(run, thirty, tmp_pat
     assert run("schedule", "list").exit_code == 0                     # the scheduler knows the setting too
 
 
+def test_the_edition_keeps_its_best_stories_up_to_max_stories(run, thirty, tmp_path, monkeypatch):
+    (tmp_path / "digest.toml").write_text("[digest]\nmax_stories = 5\n")
+    _, html, text = message(run, "Europe", "Politics", "World")
+    shown = body(html)
+    assert len(shown) == 5 and [e for e in contents(html) if "more" not in e[0]] == shown
+    more = [int(t.split()[0]) for t, _ in contents(html) if " more " in t]
+    assert sum(more) == 25                                            # the other 25 are behind "N more", per topic
+    monkeypatch.setenv("DIGEST_MAX_STORIES", "3")                     # the environment wins over the file
+    _, html, _ = message(run, "Europe", "Politics", "World")
+    assert len(body(html)) == 3
+
+
+@pytest.mark.parametrize("key", ["max_items_per_topic", "max_stories"])
 @pytest.mark.parametrize("value, complaint", [('"six"', "is not a whole number"), ("0", "is below 1")])
-def test_a_bad_cap_is_one_clear_error(run, tmp_path, value, complaint):
+def test_a_bad_cap_is_one_clear_error(run, tmp_path, key, value, complaint):
     assert run("init").exit_code == 0
-    (tmp_path / "digest.toml").write_text(f"[digest]\nmax_items_per_topic = {value}\n")
+    (tmp_path / "digest.toml").write_text(f"[digest]\n{key} = {value}\n")
     r = run("preview", "--topic", "Europe")
     assert r.exit_code != 0
-    assert r.stderr.startswith("Error: ") and complaint in r.stderr and "max_items_per_topic" in r.stderr
+    assert r.stderr.startswith("Error: ") and complaint in r.stderr and key in r.stderr
     assert "Traceback" not in r.stderr
 
 
@@ -107,22 +123,45 @@ def test_the_subject_s_story_opens_the_message_and_gives_the_preheader(run, thir
     assert preheader.split()[:8] == blurb.split()[:8]
 
 
-def test_a_long_edition_is_compact_and_its_contents_hold_every_headline_in_body_order(run, thirty):
+def test_a_long_edition_is_in_briefs_and_every_kept_story_is_in_the_body(run, thirty):
     _, html, text = message(run, "Europe", "Politics", "World")
     listed = [entry for entry in contents(html) if "more" not in entry[0]]
-    assert len(listed) == 18                                           # 6 per topic, the lead counting for Europe
-    assert [t for t, _ in contents(html) if "more" in t] == ["4 more Europe stories", "4 more Politics stories",
-                                                            "4 more World stories"]
-    shown = body(html)
-    # the body: the lead, then the best story of each topic; each of them is in the contents, in order
-    assert len(shown) == 4
-    positions = [listed.index(entry) for entry in shown]
-    assert positions == sorted(positions) and positions[0] == 0
+    assert len(listed) == 20                                           # max_stories, the best-scored kept
+    assert sum(int(t.split()[0]) for t, _ in contents(html) if "more" in t) == 10
+    # the body: the lead, then every kept story, in the contents' order; each is a brief with its lede
+    assert body(html) == listed
+    by_headline = {a["headline"]: a for a in thirty.values()}
+    briefs = re.findall(r'<p class="brief"[^>]*>(.*?)<span class="brief-meta"', html, re.S)
+    assert len(briefs) == 19
+    for (headline, _), brief in zip(listed[1:], briefs):
+        lede = plain(brief).replace("\u00ad", "")
+        assert by_headline[headline]["summary"].startswith(lede) and lede.endswith(".")
     assert "read more" not in html.lower() and "read more" not in text.lower()
     # the text twin has no screen to fill: every listed story is told in full, numbered, with its link
     refs = re.findall(r"^\[(\d+)\]\s+(\S+)", text.replace("\r\n", "\n"), re.M)
-    assert [int(n) for n, _ in refs] == list(range(1, 19))
+    assert [int(n) for n, _ in refs] == list(range(1, 21))
     assert [url for _, url in refs] == [url for _, url in listed]
+    flat = " ".join(text.split())
+    assert all(" ".join(by_headline[h]["summary"].split()) in flat for h, _ in listed)
+
+
+def test_every_mix_of_the_demo_shows_each_headline_twice_and_each_lede(run, seeded):
+    """#21: in the HTML, every story's headline is in the contents and in the body, and the body has
+    at least its lede sentence, for every topic mix of the demo."""
+    from digest.summarize import split_sentences
+    by_headline = {a["headline"]: a for a in json.loads(run("articles", "list", "--json").stdout)}
+    names = ["Europe", "Politics", "World"]
+    for mix in [[t] for t in names] + [[a, b] for i, a in enumerate(names) for b in names[i + 1:]] + [names]:
+        _, html, _ = message(run, *mix)
+        listed = contents(html) if "toc-link" in html else []
+        shown = body(html)
+        assert listed == shown and len(shown) >= 2, mix        # each headline twice: the contents, the body
+        text = " ".join(plain(re.sub(r"<wbr>", "", html)).split())
+        for headline, _ in shown:
+            lede = split_sentences(by_headline[headline]["summary"])[0]
+            assert " ".join(lede.split()) in text, (mix, headline)
+        if len(mix) == 3:
+            assert len(shown) == 14 and "more Europe" not in html    # the whole demo, nothing behind a link
 
 
 def test_an_article_without_a_url_links_to_its_page_here(run, seeded):

@@ -88,9 +88,12 @@ def test_preview_warns_before_gmail_clips(run, seeded, tmp_path, monkeypatch):
     # A template that repeats every blurb pushes the same stories past 102 KiB: the editor is told.
     builtin = (Path(__file__).parent.parent / "templates" / "_item.html").read_text()
     assert '<p class="blurb">{{ item.summary|breakable }}</p>' in builtin
+    assert '<p class="brief">{{ item.brief|breakable }}' in builtin      # a long edition's briefs
     templates(tmp_path, monkeypatch, _item__html=builtin.replace(
         '<p class="blurb">{{ item.summary|breakable }}</p>',
-        '{% for _ in range(120) %}<p class="blurb">{{ item.summary }}</p>{% endfor %}'))
+        '{% for _ in range(120) %}<p class="blurb">{{ item.summary }}</p>{% endfor %}').replace(
+        '<p class="brief">{{ item.brief|breakable }}',
+        '{% for _ in range(120) %}<p class="brief">{{ item.brief }}</p>{% endfor %}<p class="brief">'))
     r = run("preview", "--format", "html", "--out", "big.html")
     assert r.exit_code == 0, r
     size, warnings = lint_summary(r.stderr)
@@ -246,6 +249,7 @@ def long_article(n: int, topic: str, rnd: random.Random) -> dict:
 
 def test_thirty_long_stories_stay_under_the_clip_in_the_sent_message(run, tmp_path, smtp_env, monkeypatch):
     monkeypatch.setenv("DIGEST_MAX_ITEMS_PER_TOPIC", "10")      # the heaviest case: no story behind "N more"
+    monkeypatch.setenv("DIGEST_MAX_STORIES", "30")
     rnd = random.Random(30)
     lines = [json.dumps(long_article(n, topic, rnd)) for n, topic in
              enumerate(["Europe", "Politics", "World"] * 10)]

@@ -180,7 +180,7 @@ def contents(html: str) -> list[tuple[str, str]]:
 def body_headlines(html: str) -> list[tuple[str, str]]:
     """(headline, href) of every story in the body, in order: the lead, then the sections."""
     return [(squash(Tags(m.group(2)).by_tag_text["a"][0]), Tags(m.group(2)).all("a")[0]["href"])
-            for m in re.finditer(r'<h3 class="(lead-headline|headline)"[^>]*>(.*?)</h3>', html, re.S)]
+            for m in re.finditer(r'<h3 class="(lead-headline|headline|brief-headline)"[^>]*>(.*?)</h3>', html, re.S)]
 
 
 def test_opening_contents_lead_sections_and_footer():
@@ -267,13 +267,17 @@ def test_also_reported_by():
     assert html.count('class="also"') == 1     # only the item that has other sources
 
 
-def test_a_long_edition_keeps_its_lesser_stories_in_the_contents_only():
+def test_a_brief_shows_its_headline_and_lede_in_the_body_and_is_whole_in_the_text():
     view = golden_view()
-    view.sections[0].items[1].in_body = False          # what edition_view does from COMPACT_FROM stories on
-    html = render_mix(view).html
     ferry = view.sections[0].items[1]
+    ferry.brief = "A brief's lede, the first sentence only."     # what edition_view does from COMPACT_FROM stories on
+    html = render_mix(view).html
     assert (ferry.headline, ferry.url) in contents(html)
-    assert ferry.headline not in [h for h, _ in body_headlines(html)]
+    assert ferry.headline in [h for h, _ in body_headlines(html)]
+    assert re.search(r'<h3 class="brief-headline"[^>]*><a class="headline-link" href="' + re.escape(ferry.url), html)
+    brief = re.search(r'<p class="brief"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert squash(Tags(brief).text[0]) == "A brief's lede, the first sentence only."
+    assert "Island Gazette" in brief and "2026" not in brief      # the meta ends the lede's line, without the year
     assert ferry.summary not in html
     assert squash(ferry.summary) in squash(render_mix(view).text)   # the text twin has no screen to fill
 

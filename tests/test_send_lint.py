@@ -19,7 +19,7 @@ WORDS = ("harbour bridge council budget river festival school vaccine railway el
 def heavy(run, tmp_path):
     """One subscriber of World, and enough distinct World stories to pass Gmail's 102 KiB."""
     assert run("init").exit_code == 0
-    (tmp_path / "digest.toml").write_text("[digest]\nmax_items_per_topic = 1000\n")   # no story behind "N more"
+    (tmp_path / "digest.toml").write_text("[digest]\nmax_items_per_topic = 1000\nmax_stories = 1000\n")   # no story behind "N more"
     rnd = random.Random(7)
     lines = []
     for n in range(360):

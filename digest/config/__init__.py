@@ -54,7 +54,8 @@ class Config:
     # Feedback-ID (Gmail's feedback loop): {edition} is the edition's key, {newsletter} the
     # newsletter's name as a slug; "" sends none.
     feedback_id: str = "{edition}:{newsletter}:digest"
-    max_items_per_topic: int = 6      # [digest] table: stories per topic in the body; the rest are one link
+    max_items_per_topic: int = 8      # [digest] table: stories per topic in the email; the rest are one link
+    max_stories: int = 20             # [digest] table: stories in the email, the best first; the rest are links
     source: str | None = None         # the digest.toml that was read, if any
     send: SendSettings = field(default_factory=SendSettings)
     schedule: DigestSchedule = field(default_factory=DigestSchedule)
@@ -100,7 +101,8 @@ ENV = {
     "DIGEST_TEMPLATES": "templates_dir", "DIGEST_DKIM_KEY": "dkim_key", "DIGEST_DKIM_SELECTOR": "dkim_selector",
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "send.connections", "DIGEST_RATE": "send.rate",
-    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
+    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_MAX_STORIES": "max_stories",
+    "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
     "DIGEST_DKIM_ED25519_SELECTOR": "dkim_ed25519_selector", "DIGEST_FEEDBACK_ID": "feedback_id",
 }
 PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
@@ -152,7 +154,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     if cfg.max_items_per_topic < 1:
         raise ConfigError(f"max_items_per_topic = {cfg.max_items_per_topic} is below 1.",
                           "Set [digest] max_items_per_topic (or DIGEST_MAX_ITEMS_PER_TOPIC) to a whole "
-                          "number of stories per topic, e.g. 6.")
+                          "number of stories per topic, e.g. 8.")
+    if cfg.max_stories < 1:
+        raise ConfigError(f"max_stories = {cfg.max_stories} is below 1.",
+                          "Set [digest] max_stories (or DIGEST_MAX_STORIES) to a whole number of stories "
+                          "per email, e.g. 20.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
 
@@ -189,9 +195,10 @@ def _apply_file(cfg: Config, path: Path) -> dict:
     cfg.source = str(path)
     if relays is not None:
         tables["relay"] = relays
-    cap = max_items(tables.get("digest") or {}, str(path))
-    if cap is not None:
-        cfg.max_items_per_topic = cap
+    for key in ("max_items_per_topic", "max_stories"):
+        cap = max_items(tables.get("digest") or {}, str(path), key)
+        if cap is not None:
+            setattr(cfg, key, cap)
     return tables
 
 

@@ -84,16 +84,34 @@ def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemVi
 
 def _minutes(items: list[ItemView]) -> int:
     """Reading time of what the message shows (headlines and blurbs) at 200 words a minute."""
-    words = sum(len(i.headline.split()) + (len(i.summary.split()) if i.in_body else 0) for i in items)
+    words = sum(len(i.headline.split()) + len((i.summary if i.brief is None else i.brief).split()) for i in items)
     return max(1, -(-words // 200))
 
 
 # A long edition is laid out compact, so that it fits in a few phone screens: from COMPACT_FROM
-# stories in the contents on, the body holds the lead and the best story of each topic, with their
-# blurbs, and the other stories are in the contents only, each linking to the story. Every story's
-# headline shown twice (contents and body) would not fit: 18 editor's titles twice are more than
-# five phone screens before a single blurb.
+# stories on, every story after the first of its topic is a brief: its headline, smaller, and its
+# lede sentence only (the text twin, which has no screen to fill, tells it in full). Every story
+# is in the body: a digest is read in the email, not clicked through.
 COMPACT_FROM = 7
+
+
+@functools.lru_cache(maxsize=8192)
+def _lede(summary: str) -> str:
+    # A story is in many mixes: split its blurb once.
+    sentences = summarize.split_sentences(summary)
+    return sentences[0] if sentences else summary
+
+
+def _kept(placed: list, first: Article, ranked: list[Article], cap: int, total: int) -> dict[str, list[Article]]:
+    """The stories each topic shows: at most `cap` per topic (the lead counting for its own), and at
+    most `total` in the whole edition, the best-scored first; the others are behind "N more"."""
+    per_topic = {}
+    for topic, leads in placed:
+        rest = [a for a in leads if a.id != first.id]
+        per_topic[topic] = rest[:cap - (len(rest) < len(leads))]
+    allowed = {a.id for keep in per_topic.values() for a in keep}
+    best = {a.id for a in [a for a in ranked if a.id in allowed][:total - 1]}
+    return {topic: [a for a in keep if a.id in best] for topic, keep in per_topic.items()}
 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
@@ -102,8 +120,9 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
     body, and the subject and preheader are made from it, so what the inbox promises is what the
     reader sees first. The other stories follow in sections (each story once, in the section of its
     lead article; sections in mix order, stories by score), at most cfg.max_items_per_topic per
-    topic (`cap`, else cfg.max_items_per_topic), the lead counting for its own; the rest of a topic
-    become one link to the edition's web page, which lists them all."""
+    topic (`cap`, else cfg.max_items_per_topic), the lead counting for its own, and at most
+    cfg.max_stories in all, the best-scored kept; the rest of a topic become one link to the
+    edition's web page, which lists them all."""
     at = at or now()
     cap = cap or cfg.max_items_per_topic
     stories = _stories(articles, at)
@@ -118,21 +137,21 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
                            preheader="", sections=[], topics=select.mix_topics(mix), base_url=cfg.base_url,
                            postal_address=cfg.postal_address, web_url=web_url)
     first = ranked[0]
+    kept = _kept(placed, first, ranked, cap, cfg.max_stories)
+    compact = sum(map(len, kept.values())) + 1 >= COMPACT_FROM
     views = {first.id: _item(cfg, first, others[first.id], 1)}
     sections = []
     for topic, leads in placed:
         rest = [a for a in leads if a.id != first.id]
-        keep = rest[:cap - (len(rest) < len(leads))]
+        keep = kept[topic]
         for a in keep:
             views[a.id] = _item(cfg, a, others[a.id], len(views) + 1)
+            if compact:
+                views[a.id].brief = _lede(a.summary)
         slug = slugify(topic)
         if rest:
             sections.append(SectionView(topic=topic, slug=slug, items=[views[a.id] for a in keep],
                                         more=len(rest) - len(keep), more_url=f"{web_url}#{slug}"))
-    if len(views) >= COMPACT_FROM:
-        for section in sections:
-            for item in section.items[1:]:
-                item.in_body = False
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
         subject=summarize.edition_subject([a.headline for a in ranked]),
