@@ -22,13 +22,13 @@ May import: inline (and jinja2).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 
 import jinja2
-from lxml import etree
 from markupsafe import Markup
 
 from .inline import Inliner
@@ -120,6 +120,7 @@ class Assembler:
         self.text_mark = re.compile(f"\x00slot-{self.nonce}-([0-9]+)\x00")
         self.kept: dict[str, OrderedDict[tuple, str]] = {"html": OrderedDict(), "txt": OrderedDict()}
         self.raw: dict[tuple, str] = {}     # this page's fragments rendered but not inlined yet
+        self.same: OrderedDict[tuple[bytes, tuple[str, ...]], str] = OrderedDict()  # by what they render
         self.slots: list[tuple[str, tuple]] = []
         self.made = self.used = 0           # fragments rendered, and fragments put in a page
         self.keys: dict[int, tuple] = {}
@@ -157,10 +158,12 @@ class Assembler:
         self.slots = []
         text_frame = self.frame_env.get_template("digest.txt").render(context) if text else ""
         text_slots = self.slots
-        inlined = self.inliner.inline(frame)
+        new = any(key not in self.kept["html"] for _, key in html_slots)
+        where: dict[str, list[str]] = {}
+        inlined = self.inliner.inline(frame, where if new else None)
         if not self.inliner.simple:
             return None
-        if any(key not in self.kept["html"] for _, key in html_slots) and not self._inline_new(frame, html_slots):
+        if new and not self._inline_new(where, html_slots):
             return None
         html = self._fill(self.html_mark, inlined, html_slots, lambda s: s)
         text_out = self._fill(self.text_mark, text_frame, text_slots, rewrap) if text else ""
@@ -177,29 +180,43 @@ class Assembler:
             kept = self.kept[part]
             value = kept.get(key)
             if value is None:
-                value = kept[key] = rewrap(self.raw[key])
+                raw = self.raw[key]
+                same = (_digest(raw), (part,))
+                value = self.same.get(same)
+                if value is None:
+                    value = self.same[same] = rewrap(raw)
+                kept[key] = value
             else:
                 kept.move_to_end(key)
             out.append(value)
             out.append(rewrap(pieces[i + 1]))
         return "".join(out)
 
-    def _inline_new(self, frame: str, slots: list[tuple[str, tuple]]) -> bool:
-        """Inline this page's new html fragments, each inside the tags its marker sits in."""
-        root = etree.fromstring(frame.strip(), etree.HTMLParser())
-        where = {}
-        for c in root.iter(etree.Comment):
-            m = self.html_mark.fullmatch(f"<!--{c.text}-->")
-            if m:
-                where[int(m.group(1))] = [str(a.tag) for a in reversed(list(c.iterancestors()))]
+    def _inline_new(self, where: dict[str, list[str]], slots: list[tuple[str, tuple]]) -> bool:
+        """Inline this page's new html fragments, each inside the tags its marker sits in (`where`:
+        the frame's comments and their ancestors). Fragments that render the same (a section whose
+        stories are numbered differently, where the section does not show the numbers) are inlined once
+        and kept once."""
         kept = self.kept["html"]
         for n, (_, key) in enumerate(slots):
             if key in kept:
                 continue
-            if n not in where:
+            ancestors = where.get(f"slot-{self.nonce}-{n}")
+            if ancestors is None:
                 return False
-            done = self.inliner.inline_fragment(self.raw[key], self.inliner.css or "", where[n])
+            raw = self.raw[key]
+            same = (_digest(raw), tuple(ancestors))
+            done = self.same.get(same)
             if done is None:
-                return False
+                done = self.inliner.inline_fragment(raw, self.inliner.css or "", ancestors)
+                if done is None:
+                    return False
+                self.same[same] = done
+                if len(self.same) > KEEP:
+                    self.same.popitem(last=False)
             kept[key] = done
         return True
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()

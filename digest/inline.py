@@ -85,10 +85,15 @@ class Inliner:
         self.simple = False
         self.learned = 0         # pages sent through premailer to learn from
 
-    def inline(self, html: str) -> str:
+    def inline(self, html: str, comments: dict[str, list[str]] | None = None) -> str:
+        """premailer_inline(html). With `comments`, also fills it with every comment's text and the
+        tags of its ancestors, outermost first (where assemble puts a fragment): one parse for both."""
         stripped = html.strip()
         tree = etree.fromstring(stripped, etree.HTMLParser()).getroottree()
         page = tree.getroot()
+        if comments is not None:
+            for c in page.iter(etree.Comment):
+                comments[c.text or ""] = [str(a.tag) for a in reversed(list(c.iterancestors()))]
         if not self._apply(tree, page):
             return premailer_inline(html)
         # premailer's own serialization (its transform's last lines)

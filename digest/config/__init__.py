@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 import urllib.parse
+import functools
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -32,6 +33,11 @@ __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "C
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
            "check_secret", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
+
+
+@functools.lru_cache(maxsize=64)
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1]
 
 
 @dataclass
@@ -67,7 +73,7 @@ class Config:
 
     @property
     def sender_address(self) -> str:
-        return parseaddr(self.sender)[1]
+        return _address(self.sender)     # asked for every message: parsed once per value
 
     @property
     def domain(self) -> str:
