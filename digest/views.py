@@ -51,6 +51,7 @@ class EditionView:
     lead: ItemView | None = None   # the edition's best story: opens the body; the subject and preheader are its
     stories: int = 0               # stories in the edition, those past the per-topic cap included
     minutes: int = 0               # reading time of what the message shows
+    left_out: str | None = None    # stale stories left out of the window, said for the preview (freshness)
 
 
 @dataclass

@@ -54,6 +54,7 @@ class Config:
     # newsletter's name as a slug; "" sends none.
     feedback_id: str = "{edition}:{newsletter}:digest"
     max_items_per_topic: int = 6      # [digest] table: stories per topic in the body; the rest are one link
+    max_age_days: int = 3             # [digest] table: older than the window's start by more than this: left out
     source: str | None = None         # the digest.toml that was read, if any
     send: SendSettings = field(default_factory=SendSettings)
     schedule: DigestSchedule = field(default_factory=DigestSchedule)
@@ -99,7 +100,8 @@ ENV = {
     "DIGEST_TEMPLATES": "templates_dir", "DIGEST_DKIM_KEY": "dkim_key", "DIGEST_DKIM_SELECTOR": "dkim_selector",
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "send.connections", "DIGEST_RATE": "send.rate",
-    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
+    "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_MAX_AGE_DAYS": "max_age_days",
+    "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
     "DIGEST_DKIM_ED25519_SELECTOR": "dkim_ed25519_selector", "DIGEST_FEEDBACK_ID": "feedback_id",
 }
 PATH_KEYS = {"db", "templates_dir"}    # relative to the digest.toml that names them
@@ -152,6 +154,10 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         raise ConfigError(f"max_items_per_topic = {cfg.max_items_per_topic} is below 1.",
                           "Set [digest] max_items_per_topic (or DIGEST_MAX_ITEMS_PER_TOPIC) to a whole "
                           "number of stories per topic, e.g. 6.")
+    if cfg.max_age_days < 1:
+        raise ConfigError(f"max_age_days = {cfg.max_age_days} is below 1.",
+                          "Set [digest] max_age_days (or DIGEST_MAX_AGE_DAYS) to the whole days a story may be "
+                          "older than the edition's window, e.g. 3.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
 
@@ -191,6 +197,9 @@ def _apply_file(cfg: Config, path: Path) -> dict:
     cap = max_items(tables.get("digest") or {}, str(path))
     if cap is not None:
         cfg.max_items_per_topic = cap
+    age = max_items(tables.get("digest") or {}, str(path), key="max_age_days", example=3)
+    if age is not None:
+        cfg.max_age_days = age
     return tables
 
 

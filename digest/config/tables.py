@@ -78,7 +78,8 @@ _SUMMARY_HINTS = {"max_words": "The blurb's word budget, e.g. max_words = 55.",
                   "max_sentences": "Sentences in a blurb, the lede included, e.g. max_sentences = 2.",
                   "cluster_window_hours": "Hours between two reports of one story, e.g. window_hours = 48.",
                   "site_names": 'Site names a title may lose at its end, e.g. site_names = ["BBC News"].'}
-DIGEST_KEYS = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic"}
+DIGEST_KEYS = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic",
+               "max_age_days"}
 INGEST_KEYS = {"every_minutes", "every_seconds", "folders", "feeds"}
 
 
@@ -155,11 +156,12 @@ def digest_schedule(table: dict, *, default_timezone: str = "UTC", where: str = 
     return out
 
 
-def max_items(table: dict, where: str) -> int | None:
-    cap = (table or {}).get("max_items_per_topic")
+def max_items(table: dict, where: str, key: str = "max_items_per_topic", example: int = 6) -> int | None:
+    """A whole-number [digest] setting (max_items_per_topic, max_age_days), or None when not set."""
+    cap = (table or {}).get(key)
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool)):
-        raise ConfigError(f"{where}: [digest] max_items_per_topic = {cap!r} is not a whole number.",
-                          "Example: max_items_per_topic = 6")
+        raise ConfigError(f"{where}: [digest] {key} = {cap!r} is not a whole number.",
+                          f"Example: {key} = {example}")
     return cap
 
 

@@ -55,7 +55,8 @@ IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN to
                                WHERE t.name IN (SELECT value FROM json_each(:topics)))
       AND (:since_seq IS NULL OR a.seq > :since_seq) AND (:since_seq IS NOT NULL OR a.ingested_at > :since)
       AND (:until_seq IS NULL OR a.seq <= :until_seq) AND (:until_seq IS NOT NULL OR a.ingested_at <= :until)
-      AND (a.removed_at IS NULL OR a.removed_at > :until)"""
+      AND (a.removed_at IS NULL OR a.removed_at > :until)
+      AND (:fresh IS NULL OR coalesce(a.published, a.ingested_at) >= :fresh)"""
 BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
 COUNT_BETWEEN = "SELECT count(*) FROM articles a" + IN_WINDOW
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
@@ -176,9 +177,9 @@ class Articles(Repository):
 
     @staticmethod
     def _window(topics: list[str], since: dt.datetime | None, until: dt.datetime, since_seq: int | None,
-                until_seq: int | None) -> dict:
+                until_seq: int | None, fresh: dt.datetime | None = None) -> dict:
         return {"topics": json.dumps(list(topics)), "since": ts(since) or "", "until": ts(until),
-                "since_seq": since_seq, "until_seq": until_seq}
+                "since_seq": since_seq, "until_seq": until_seq, "fresh": ts(fresh) if fresh else None}
 
     def between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
                 since_seq: int | None = None, until_seq: int | None = None) -> list[Article]:
@@ -189,9 +190,11 @@ class Articles(Repository):
         return [_article(r) for r in self._all(BETWEEN, self._window(topics, since, until, since_seq, until_seq))]
 
     def count_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
-                      since_seq: int | None = None, until_seq: int | None = None) -> int:
-        """len(between(...)) without loading the articles."""
-        return self._value(COUNT_BETWEEN, self._window(topics, since, until, since_seq, until_seq))
+                      since_seq: int | None = None, until_seq: int | None = None,
+                      fresh_after: dt.datetime | None = None) -> int:
+        """len(between(...)) without loading the articles; with `fresh_after`, only those published
+        (else ingested) then or later: what an edition shows once stale stories are left out."""
+        return self._value(COUNT_BETWEEN, self._window(topics, since, until, since_seq, until_seq, fresh_after))
 
     def last_seq(self) -> int:
         """The sequence number of the last article stored: a window cut now ends here."""

@@ -46,7 +46,7 @@ def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | N
             if arts:
                 # The web page lists every story: it is where the email's "N more" links lead.
                 entries.append(ArchiveEntry(edition.key, edition.date, t.name, t.slug, since, until,
-                                            edition_view(cfg, edition.key, edition.date, t.name, arts, at=until,
+                                            edition_view(cfg, edition.key, edition.date, t.name, arts, at=until, since=since,
                                                          cap=len(arts))))
     return entries
 

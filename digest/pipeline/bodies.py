@@ -2,7 +2,7 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import: bounces, clock, config, db, errors, message, models, render, resources, select, summarize,
+May import: bounces, clock, config, db, errors, freshness, message, models, render, resources, select, summarize,
 tokens, views, and .editions.
 """
 
@@ -13,7 +13,7 @@ import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .. import bounces, message, render, resources, select, summarize, tokens
+from .. import bounces, freshness, message, render, resources, select, summarize, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -96,7 +96,18 @@ COMPACT_FROM = 7
 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
-                 at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
+                 at: dt.datetime | None = None, *, cap: int | None = None,
+                 since: dt.datetime | None = None) -> EditionView:
+    """_edition_view of the articles fresh enough for the window opening at `since` (none is left out
+    without one); view.left_out says what was left out (freshness)."""
+    kept, old = freshness.split(articles, since, cfg.max_age_days)
+    view = _edition_view(cfg, key, day, mix, freshness.dated(kept, day, cfg.timezone), at, cap=cap)
+    view.left_out = freshness.left_out_note(old, cfg.max_age_days, cfg.timezone)
+    return view
+
+
+def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
+                  at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
     """The digest of one topic mix. The best-scored story of the whole edition leads: it opens the
     body, and the subject and preheader are made from it, so what the inbox promises is what the
     reader sees first. The other stories follow in sections (each story once, in the section of its
@@ -155,7 +166,7 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     (db.articles.between), else by ingest time; `until` also dates the stories' recency."""
     arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
                                since_seq=window.since_seq, until_seq=window.until_seq)
-    view = edition_view(cfg, key, day, window.mix, arts, at=window.until)
+    view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since)
     return Body(window.mix, view, render_view(cfg, view), arts)
 
 
@@ -191,7 +202,7 @@ class Bodies:
     def body(self, window: Window, *, text: bool = True) -> Body:
         """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
-        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until)
+        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since)
         return Body(window.mix, view, render_view(self.cfg, view, self.renderer, text=text), arts)
 
 

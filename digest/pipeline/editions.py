@@ -1,7 +1,7 @@
 """Editions: name them (edition_key, local_today) and plan them: one pending delivery row per due
 subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (Planner),
 for `digest send` (today's edition of one frequency) and for the scheduler (every slot due now).
-May import: clock, config, db, message, models, select, slots.
+May import: clock, config, db, freshness, message, models, select, slots.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .. import message, select
+from .. import freshness, message, select
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -57,7 +57,7 @@ class Planner:
         self.floor = max(min_items, 1)
         key = edition_key(frequency, day)
         self.plan = Plan(db.editions.ensure(key, frequency, day), key, day)
-        self.counts: dict[tuple[str, int], int] = {}
+        self.counts: dict[tuple, int] = {}
         # Every window of this edition ends at the last article stored now, by ingest order (not by
         # the clock, which may step back): one stored later falls in the next window, never in none.
         self.until_seq = db.articles.last_seq()
@@ -73,11 +73,13 @@ class Planner:
         return self.first_seq[since]
 
     def count(self, sub: Subscriber, since: dt.datetime, until: dt.datetime, since_seq: int) -> int:
-        mix = select.mix_key(sub.topics)
-        n = self.counts.get((mix, since_seq))
+        """The articles the subscriber's digest would show: stale ones (freshness.cutoff) left out,
+        so that a window holding only those plans no empty digest."""
+        mix, fresh = select.mix_key(sub.topics), freshness.cutoff(since, self.cfg.max_age_days)
+        n = self.counts.get((mix, since_seq, fresh))
         if n is None:
-            n = self.counts[(mix, since_seq)] = self.db.articles.count_between(
-                sub.topics, since, until, since_seq=since_seq, until_seq=self.until_seq)
+            n = self.counts[(mix, since_seq, fresh)] = self.db.articles.count_between(
+                sub.topics, since, until, since_seq=since_seq, until_seq=self.until_seq, fresh_after=fresh)
         return n
 
     def add(self, subs: list[Subscriber]) -> None:
