@@ -91,13 +91,20 @@ def number(item: ItemView) -> str:
 
 
 def also_refs(item: ItemView) -> list[tuple[str, str]]:
-    """The text twin's reference labels for the other sources: 3a, 3b, ..."""
-    return [(f"{item.number}{_letters(i)}", url) for i, (_, url) in enumerate(item.also)]
+    """The text twin's reference labels for the other versions: 3a, 3b, ... (outlets first, then
+    the versions named by their headline)."""
+    return [(f"{item.number}{_letters(i)}", url) for i, (_, url) in enumerate([*item.also, *item.also_as])]
 
 
 def also_text(item: ItemView) -> str:
     """Mountain Post [3a] and Radio Nord [3b]"""
     return _and([f"{name} [{ref}]" for (name, _), (ref, _) in zip(item.also, also_refs(item))])
+
+
+def also_as_text(item: ItemView) -> str:
+    """"Fund agreed at dawn" [3b]: the versions without an outlet, by their headline."""
+    refs = also_refs(item)[len(item.also):]
+    return _and([f'"{headline}" [{ref}]' for (headline, _), (ref, _) in zip(item.also_as, refs)])
 
 
 def _letters(i: int) -> str:
@@ -143,7 +150,7 @@ def environment(template_dirs: list[str | Path] | None = None) -> jinja2.Environ
         keep_trailing_newline=True,
     )
     env.filters.update(longdate=longdate, shortdate=shortdate, wrap=wrap, intro=intro, more=more, meta=meta,
-                       number=number, also_refs=also_refs, also_text=also_text, breakable=breakable, has_contents=has_contents)
+                       number=number, also_refs=also_refs, also_text=also_text, also_as_text=also_as_text, breakable=breakable, has_contents=has_contents)
     return env
 
 
@@ -175,8 +182,10 @@ def _safe_url(url: str, base_url: str) -> str:
 def _clean_item(item: ItemView, base: str) -> ItemView:
     headline, summary, url, source, author, also = _clean_fields(
         item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base)
+    also_as = _clean_fields(item.headline, "", "", None, None, tuple(item.also_as), base)[5] if item.also_as else ()
     return ItemView(headline=headline, summary=summary, url=url, source=source, author=author,
-                    published=item.published, also=list(also), number=item.number, in_body=item.in_body)
+                    published=item.published, also=list(also), also_as=list(also_as), number=item.number,
+                    in_body=item.in_body)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -207,6 +216,7 @@ def _unique_link_texts(view: EditionView) -> None:
         item.headline = claim(item.headline, item.url)
     for item in items:
         item.also = [(claim(name, url), url) for name, url in item.also]
+        item.also_as = [(claim(headline, url), url) for headline, url in item.also_as]
 
 
 def _clean_view(view: EditionView) -> EditionView:

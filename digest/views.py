@@ -20,7 +20,9 @@ class ItemView:
     source: str | None = None      # the outlet (a publication, a wire, a feed's title)
     author: str | None = None      # the byline ("By ..."), never an outlet
     published: dt.date | dt.datetime | None = None
-    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
+    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet, absolute url)
+    # Other versions with no outlet of their own (the newsroom's pages): (their headline, absolute url)
+    also_as: list[tuple[str, str]] = field(default_factory=list)
     number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
     in_body: bool = True           # False: listed in the contents only (a long edition's lesser stories)
 

@@ -67,18 +67,43 @@ def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, li
 
 
 def also_label(a: Article) -> str:
-    """How "Also reported by" names another version of a story: its outlet (JSON Lines `source`, a
-    feed's title, a watched folder's configured source), else its link's domain, else its own
-    headline. Never the author: a reporter is not an outlet."""
+    """How an article's web page names another version of a story: its outlet (JSON Lines `source`,
+    a feed's title, a watched folder's configured source), else its link's domain, else its own
+    headline. Never the author: a reporter is not an outlet. (The email's line: also_reported.)"""
     from urllib.parse import urlsplit
     domain = urlsplit(a.url).hostname if a.url else None
     return a.source or (domain.removeprefix("www.") if domain else None) or a.headline
 
 
+def outlet(cfg: Config, a: Article) -> str | None:
+    """The outlet that names a version of a story: its `source`, else its own link's domain. None for
+    the newsroom's own page (no source, no link but one on base_url)."""
+    from urllib.parse import urlsplit
+    domain = urlsplit(a.url).hostname if a.url else None
+    if domain and domain == urlsplit(cfg.base_url).hostname:
+        domain = None
+    return a.source or (domain.removeprefix("www.") if domain else None)
+
+
+def also_reported(cfg: Config, lead: Article, others: list[Article]) -> tuple[list, list]:
+    """("Also reported by" outlets, "Also reported as" headlines) of a story's other versions: one
+    without an outlet is named by its headline, unless the lead is the newsroom's own too (the same
+    newsroom telling one story twice adds nothing for the reader)."""
+    by, as_headline = [], []
+    for o in others:
+        name = outlet(cfg, o)
+        if name:
+            by.append((name, article_url(cfg, o)))
+        elif outlet(cfg, lead):
+            as_headline.append((o.headline, article_url(cfg, o)))
+    return by, as_headline
+
+
 def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
+    also, also_as = also_reported(cfg, a, others)
     return ItemView(headline=a.headline, summary=a.summary, url=article_url(cfg, a), source=a.source,
                     author=a.author, published=(a.published or a.ingested_at),
-                    also=[(also_label(o), article_url(cfg, o)) for o in others], number=number)
+                    also=also, also_as=also_as, number=number)
 
 
 def _minutes(items: list[ItemView]) -> int:
