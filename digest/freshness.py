@@ -88,9 +88,20 @@ def dated(articles: list[Article], day: dt.date, tz: str = "UTC") -> list[Articl
         if when is None or a.summary_override or when >= (old if when.tzinfo else old.replace(tzinfo=None)):
             out.append(a)
             continue
-        summary = dated_text(a.summary, _local(when, tz))
-        out.append(a if summary == a.summary else dataclasses.replace(a, summary=summary))
+        # Every mix of a window that carries the article dates it again: keep its copy for the
+        # edition (keyed by the very object, which the entry holds so that its id is not reused).
+        key = (id(a), day, tz)
+        kept = _DATED.get(key)
+        if kept is None or kept[0] is not a:
+            if len(_DATED) > 20_000:
+                _DATED.clear()
+            summary = dated_text(a.summary, _local(when, tz))
+            kept = _DATED[key] = (a, a if summary == a.summary else dataclasses.replace(a, summary=summary))
+        out.append(kept[1])
     return out
+
+
+_DATED: dict[tuple, tuple[Article, Article]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
