@@ -22,11 +22,11 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 _DAY = "|".join(_WEEKDAYS)
-# "on Thursday (night)", "last Tuesday", "overnight into Tuesday", "next Friday", and a bare
-# weekday after a verb ("said Thursday"). A possessive ("Thursday's vote") is left alone.
+# "on Thursday (night)", "last Tuesday", "overnight into Tuesday", "next Friday", a bare weekday
+# after a verb ("said Thursday") and a possessive ("Tuesday's runoff": "the 17 November runoff").
 _RELATIVE = re.compile(
     rf"\b(?:(?P<lead>[Oo]n|[Ll]ast|[Nn]ext|[Tt]his(?: past)?|[Oo]vernight into|[Ll]ate on|[Ee]arly on)\s+)?"
-    rf"(?P<day>{_DAY})(?:\s+(?P<part>morning|afternoon|evening|night))?\b(?!['’]s)")
+    rf"(?P<day>{_DAY})(?:(?P<own>['’]s)|\s+(?P<part>morning|afternoon|evening|night))?\b")
 # A future marker shortly before the weekday: "will vote on Thursday" is the Thursday after publication.
 _FUTURE = re.compile(r"\b(?:will|'ll|shall|due|expected|scheduled|set to|plans? to|is to|are to|would)\b[^.;]{0,40}$",
                      re.I)
@@ -121,6 +121,12 @@ def dated_text(text: str, pub: dt.date) -> str:
         when, part, start = f"{d.day} {_MONTHS[d.month - 1]}", m.group("part"), m.group("lead") or ""
         if lead.startswith(("overnight", "late", "early")):
             return f"{start} {when}" if not part else f"{start.split()[0]} on the {part} of {when}"
+        if m.group("own"):                           # "Tuesday's mayoral runoff": "the 17 November mayoral runoff"
+            if lead and lead not in ("last", "next", "this", "this past"):   # "on Tuesday's vote": keep "on"
+                return f"{start} the {when}"
+            out = f"the {when}"
+            opens = start[:1].isupper() or not before.strip() or before.rstrip().endswith((".", "!", "?"))
+            return out[:1].upper() + out[1:] if opens else out
         prev = before.split()[-1].lower().strip(",(") if before.split() else ""
         if prev in _PREPOSITIONS:                    # "between Monday and Wednesday", "since last Tuesday"
             return f"the {part} of {when}" if part else when

@@ -170,7 +170,9 @@ def test_a_sent_daily_edition_leaves_them_out(run, store, smtp_env):
      "Talks ran between 23 November and 25 November, the ministry said."),
     ("On Thursday night, crowds gathered outside the court.", dt.date(2026, 11, 27),
      "On the night of 26 November, crowds gathered outside the court."),
-    ("Thursday's vote was close.", dt.date(2026, 11, 27), "Thursday's vote was close."),
+    ("Thursday's vote was close.", dt.date(2026, 11, 27), "The 26 November vote was close."),
+    ("Officials certified the results of Tuesday’s runoff on Friday.", dt.date(2026, 11, 21),
+     "Officials certified the results of the 17 November runoff on 20 November."),
 ])
 def test_which_day_a_weekday_meant(text, published, expected):
     assert freshness.dated_text(text, published) == expected
