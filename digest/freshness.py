@@ -4,7 +4,7 @@ window opened is left out; a kept story more than OLD_DAYS older than the editio
 weekdays ("on Thursday") written as dates ("on 26 November"), since the reader cannot know which
 Thursday is meant. Pure: plain values in and out, at render time; the stored summary is never
 rewritten, and an editor's override is left as the editor wrote it.
-May import: models.
+May import: models, readers.dates.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import zoneinfo
 
 from .models import Article
+from .readers.dates import find_date
 
 OLD_DAYS = 5          # a story older than this (against the edition's date) gets dates, not weekdays
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -85,7 +86,8 @@ def dated(articles: list[Article], day: dt.date, tz: str = "UTC") -> list[Articl
     out = []
     for a in articles:
         when = published(a)
-        if when is None or a.summary_override or when >= (old if when.tzinfo else old.replace(tzinfo=None)):
+        if when is None or a.summary_override or when >= (old if when.tzinfo else old.replace(tzinfo=None)) \
+                or _photo_dated(a, when):
             out.append(a)
             continue
         # Every mix of a window that carries the article dates it again: keep its copy for the
@@ -102,6 +104,13 @@ def dated(articles: list[Article], day: dt.date, tz: str = "UTC") -> list[Articl
 
 
 _DATED: dict[tuple, tuple[Article, Article]] = {}
+
+
+def _photo_dated(a: Article, when: dt.datetime) -> bool:
+    """The article's date is its photo caption's (readers.dates takes it when nothing better is
+    given): the photo may be days older than the text, and a weekday counted back from it would be
+    a wrong date, which is worse than an unclear one."""
+    return bool(a.caption) and (d := find_date(a.caption, when)) is not None and d.date() == when.date()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ import re
 import pytest
 import time_machine
 
-from conftest import parse
+from conftest import SEEDS, parse
 from digest import freshness
 
 UTC = dt.timezone.utc
@@ -176,3 +176,18 @@ def test_a_sent_daily_edition_leaves_them_out(run, store, smtp_env):
 ])
 def test_which_day_a_weekday_meant(text, published, expected):
     assert freshness.dated_text(text, published) == expected
+
+
+def test_a_story_dated_by_its_photo_keeps_its_weekdays(run, tmp_path, monkeypatch):
+    """The Harlow Falls seed has no date of its own but its photo's (17 November, the runoff night);
+    it was written on the 21st. Counted back from the photo, "certified ... on Friday" would read
+    "on 13 November", before the runoff: an unclear weekday is better than a wrong date."""
+    monkeypatch.setenv("DIGEST_MAX_AGE_DAYS", "60")
+    with time_machine.travel(EDITION - dt.timedelta(hours=1), tick=False):
+        assert run("init").exit_code == 0
+        assert run("articles", "ingest", SEEDS / "2026-11-21-harlow-falls-mayoral-runoff.txt").exit_code == 0
+    with time_machine.travel(EDITION, tick=False):
+        r = run("preview", "--topic", "Politics", "--format", "text")
+    flat = " ".join(r.stdout.split())
+    assert "certified the results of Tuesday’s mayoral runoff on Friday" in flat
+    assert "13 November" not in flat
