@@ -86,8 +86,7 @@ def dated(articles: list[Article], day: dt.date, tz: str = "UTC") -> list[Articl
     out = []
     for a in articles:
         when = published(a)
-        if when is None or a.summary_override or when >= (old if when.tzinfo else old.replace(tzinfo=None)) \
-                or _photo_dated(a, when):
+        if when is None or a.summary_override or when >= (old if when.tzinfo else old.replace(tzinfo=None)):
             out.append(a)
             continue
         # Every mix of a window that carries the article dates it again: keep its copy for the
@@ -97,7 +96,7 @@ def dated(articles: list[Article], day: dt.date, tz: str = "UTC") -> list[Articl
         if kept is None or kept[0] is not a:
             if len(_DATED) > 20_000:
                 _DATED.clear()
-            summary = dated_text(a.summary, _local(when, tz))
+            summary = dated_text(a.summary, _local(when, tz), same_day_only=_photo_dated(a, when))
             kept = _DATED[key] = (a, a if summary == a.summary else dataclasses.replace(a, summary=summary))
         out.append(kept[1])
     return out
@@ -108,13 +107,14 @@ _DATED: dict[tuple, tuple[Article, Article]] = {}
 
 def _photo_dated(a: Article, when: dt.datetime) -> bool:
     """The article's date is its photo caption's (readers.dates takes it when nothing better is
-    given): the photo may be days older than the text, and a weekday counted back from it would be
-    a wrong date, which is worse than an unclear one."""
+    given): the photo may be days older than the text. The photo's own weekday is its date (the
+    event pictured), but another weekday counted back from it could be a wrong date, which is worse
+    than an unclear one."""
     return bool(a.caption) and (d := find_date(a.caption, when)) is not None and d.date() == when.date()
 
 
 @functools.lru_cache(maxsize=4096)
-def dated_text(text: str, pub: dt.date) -> str:
+def dated_text(text: str, pub: dt.date, same_day_only: bool = False) -> str:
     """Relative weekdays in `text` written as the dates they meant for a story published on `pub`:
     the weekday on or before publication ("last" one: strictly before), or after it when the
     sentence speaks of the future ("will meet on Thursday", "next Thursday")."""
@@ -122,6 +122,8 @@ def dated_text(text: str, pub: dt.date) -> str:
         lead = (m.group("lead") or "").lower()
         before = text[:m.start()]
         wanted = _WEEKDAYS.index(m.group("day"))
+        if same_day_only and (wanted != pub.weekday() or lead in ("last", "next")):
+            return m.group(0)
         if lead == "next" or (lead in ("", "on", "this") and _FUTURE.search(before)):
             gap = (wanted - pub.weekday()) % 7 or 7
         else:
