@@ -3,7 +3,7 @@ rendered Body shared by every subscriber of that mix and window, and one subscri
 built from it the plain (stdlib) way.
 
 May import: bounces, clock, config, db, errors, freshness, message, models, render, resources, select, summarize,
-tokens, views, and .editions.
+tokens, versions, views, and .editions.
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from ..config import Config
 from ..db import Database
 from ..errors import ConfigError, DigestError
 from ..models import Article, Subscriber, Window, slugify
+from ..versions import also_reported, article_url
 from ..views import EditionView, ItemView, Rendered, SectionView
 from .editions import edition_key, local_today
-
-
-def article_url(cfg: Config, art: Article) -> str:
-    return art.url or f"{cfg.base_url}/articles/{art.id}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,30 +70,6 @@ def also_label(a: Article) -> str:
     from urllib.parse import urlsplit
     domain = urlsplit(a.url).hostname if a.url else None
     return a.source or (domain.removeprefix("www.") if domain else None) or a.headline
-
-
-def outlet(cfg: Config, a: Article) -> str | None:
-    """The outlet that names a version of a story: its `source`, else its own link's domain. None for
-    the newsroom's own page (no source, no link but one on base_url)."""
-    from urllib.parse import urlsplit
-    domain = urlsplit(a.url).hostname if a.url else None
-    if domain and domain == urlsplit(cfg.base_url).hostname:
-        domain = None
-    return a.source or (domain.removeprefix("www.") if domain else None)
-
-
-def also_reported(cfg: Config, lead: Article, others: list[Article]) -> tuple[list, list]:
-    """("Also reported by" outlets, "Also reported as" headlines) of a story's other versions: one
-    without an outlet is named by its headline, unless the lead is the newsroom's own too (the same
-    newsroom telling one story twice adds nothing for the reader)."""
-    by, as_headline = [], []
-    for o in others:
-        name = outlet(cfg, o)
-        if name:
-            by.append((name, article_url(cfg, o)))
-        elif outlet(cfg, lead):
-            as_headline.append((o.headline, article_url(cfg, o)))
-    return by, as_headline
 
 
 def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
