@@ -6,132 +6,26 @@ are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
-May import: assemble, inline, views, resources (to find the built-in templates).
+May import: assemble, filters, inline, views, resources (to find the built-in templates).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import html as htmlmod
 import re
-import textwrap
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from collections.abc import Sequence
 
 import jinja2
-from markupsafe import Markup, escape
 
-from . import assemble, inline, resources
-from .views import PLACEHOLDERS, EditionView, ItemView, Rendered, SectionView
+from . import assemble, filters, inline, resources
+from .views import PLACEHOLDERS, EditionView, ItemView, Rendered
 
-TEXT_WIDTH = 78
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _URL_LINE = re.compile(r"\s*\S*https?://\S+\s*")   # the checker's "URL-only line" shape
 _MARKER = re.compile("|".join(re.escape(m) for m in PLACEHOLDERS.values()))
-
-
-# ---- filters (named in templates; dates are spelled out here so the locale cannot change output)
-
-def longdate(value: dt.date) -> str:
-    """Tuesday, 25 November 2026"""
-    return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def shortdate(value: dt.date | dt.datetime) -> str:
-    """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here)."""
-    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
-
-
-@functools.lru_cache(maxsize=8192)
-def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
-    """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
-    to a line of their own."""
-    wrapper = textwrap.TextWrapper(width=width, initial_indent=indent,
-                                   subsequent_indent=indent if subsequent is None else subsequent,
-                                   break_long_words=False, break_on_hyphens=False)
-    paragraphs = re.split(r"\n\s*\n", str(value).strip())
-    return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs if p.strip())
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def intro(view: EditionView) -> str:
-    """14 stories in Europe, Politics and World · 4 min read"""
-    n = view.stories
-    where = f" in {_and(view.topics)}" if view.topics else ""
-    # no-break spaces keep "4 min read" on one line
-    return f"{n} stor{'y' if n == 1 else 'ies'}{where} · {view.minutes}\u00a0min\u00a0read"
-
-
-def more(section: SectionView) -> str:
-    """4 more Europe stories: one link text per topic, so no two such links share a text."""
-    return f"{section.more} more {section.topic} stor{'y' if section.more == 1 else 'ies'}"
-
-
-def meta(item: ItemView, brief: bool = False) -> str:
-    """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet). A
-    brief's is shorter, "Reuters · 24\u00a0Nov": it follows the lede on its last line, under the
-    edition's dated masthead."""
-    who = item.source or (f"By {item.author}" if item.author else "")
-    when = shortdate(item.published) if item.published else ""
-    if brief and when:
-        when = when.rsplit(" ", 1)[0].replace(" ", "\u00a0")
-    n = len(item.also)
-    also = f"also in {n} source{'' if n == 1 else 's'}" if n else ""
-    return " · ".join(bit for bit in (who, when, also) if bit)
-
-
-def number(item: ItemView) -> str:
-    """' 1.' to '99.' with a figure space (U+2007) for the missing tens digit so the entries of the contents line up
-    under each other."""
-    return f"{item.number:>2}.".replace(" ", "\u2007")
-
-
-def also_refs(item: ItemView) -> list[tuple[str, str]]:
-    """The text twin's reference labels for the other sources: 3a, 3b, ..."""
-    return [(f"{item.number}{_letters(i)}", url) for i, (_, url) in enumerate(item.also)]
-
-
-def also_text(item: ItemView) -> str:
-    """Mountain Post [3a] and Radio Nord [3b]"""
-    return _and([f"{name} [{ref}]" for (name, _), (ref, _) in zip(item.also, also_refs(item))])
-
-
-def _letters(i: int) -> str:
-    return "abcdefghijklmnopqrstuvwxyz"[i % 26] * (i // 26 + 1)
-
-
-_LONG_WORD = re.compile(r"\S{31,}")
-
-
-@functools.lru_cache(maxsize=8192)
-def breakable(value: str) -> Markup:
-    """HTML-escaped text where a word too long for a phone's line (a URL, a long compound) may
-    break: a <wbr> every 20 characters. Instead of CSS overflow-wrap, which many clients ignore."""
-    text = str(value)
-    out, pos = [], 0
-    for m in _LONG_WORD.finditer(text):
-        out.append(escape(text[pos:m.start()]))
-        word = m.group(0)
-        out.append(Markup("<wbr>").join(escape(word[i:i + 20]) for i in range(0, len(word), 20)))
-        pos = m.end()
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
-
-
-CONTENTS_FROM = 3   # "In this edition" is shown from this many stories in the body on
-
-
-def has_contents(view: EditionView) -> bool:
-    return (1 if view.lead else 0) + sum(len(s.items) for s in view.sections) >= CONTENTS_FROM
 
 
 def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Environment:
@@ -147,8 +41,7 @@ def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Env
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(longdate=longdate, shortdate=shortdate, wrap=wrap, intro=intro, more=more, meta=meta,
-                       number=number, also_refs=also_refs, also_text=also_text, breakable=breakable, has_contents=has_contents)
+    env.filters.update(filters.FILTERS)
     return env
 
 
@@ -180,8 +73,11 @@ def _safe_url(url: str, base_url: str) -> str:
 def _clean_item(item: ItemView, base: str) -> ItemView:
     headline, summary, url, source, author, also, brief = _clean_fields(
         item.headline, item.summary, item.url, item.source, item.author, tuple(item.also), base, item.brief)
+    also_as = (_clean_fields(item.headline, "", "", None, None, tuple(item.also_as), base)[5]
+               if item.also_as else ())
     return ItemView(headline=headline, summary=summary, url=url, source=source, author=author,
-                    published=item.published, also=list(also), number=item.number, brief=brief)
+                    published=item.published, also=list(also), also_as=list(also_as), number=item.number,
+                    brief=brief)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -213,6 +109,7 @@ def _unique_link_texts(view: EditionView) -> None:
         item.headline = claim(item.headline, item.url)
     for item in items:
         item.also = [(claim(name, url), url) for name, url in item.also]
+        item.also_as = [(claim(headline, url), url) for headline, url in item.also_as]
 
 
 def _clean_view(view: EditionView) -> EditionView:
@@ -238,9 +135,9 @@ def _rewrap_long_lines(text: str) -> str:
     keeping its indentation."""
     out = []
     for line in text.split("\n"):
-        if len(line) > TEXT_WIDTH and not _URL_LINE.fullmatch(line):
+        if len(line) > filters.TEXT_WIDTH and not _URL_LINE.fullmatch(line):
             indent = line[: len(line) - len(line.lstrip())]
-            line = wrap(line, indent=indent)
+            line = filters.wrap(line, indent=indent)
         out.append(line)
     return "\n".join(out)
 

@@ -20,7 +20,9 @@ class ItemView:
     source: str | None = None      # the outlet (a publication, a wire, a feed's title)
     author: str | None = None      # the byline ("By ..."), never an outlet
     published: dt.date | dt.datetime | None = None
-    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet or headline, absolute url)
+    also: list[tuple[str, str]] = field(default_factory=list)   # (other version's outlet, absolute url)
+    # Other versions with no outlet of their own (the newsroom's pages): (their headline, absolute url)
+    also_as: list[tuple[str, str]] = field(default_factory=list)
     number: int = 0                # place in the edition, 1 = the lead; numbers the contents and the text twin
     brief: str | None = None       # a long edition's lesser story: its lede sentence, shown in its stead, tighter
 
@@ -51,6 +53,7 @@ class EditionView:
     lead: ItemView | None = None   # the edition's best story: opens the body; the subject and preheader are its
     stories: int = 0               # stories in the edition, those past the per-topic cap included
     minutes: int = 0               # reading time of what the message shows
+    left_out: str | None = None    # stale stories left out of the window, said for the preview (freshness)
 
 
 @dataclass

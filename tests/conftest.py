@@ -36,6 +36,9 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGEST_SECRET", TEST_SECRET)
     monkeypatch.setenv("DIGEST_BASE_URL", "https://news.example.com")
     monkeypatch.setenv("DIGEST_FROM", "The Digest <digest@news.example.com>")
+    # The fixtures and seeds carry fixed November 2026 dates while the wall clock moves on: no story
+    # is left out as stale unless a test asks for it (tests/test_stale.py sets its own limit).
+    monkeypatch.setenv("DIGEST_MAX_AGE_DAYS", "36500")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -159,7 +159,10 @@ def test_every_mix_of_the_demo_shows_each_headline_twice_and_each_lede(run, seed
         text = " ".join(plain(re.sub(r"<wbr>", "", html)).split())
         for headline, _ in shown:
             lede = split_sentences(by_headline[headline]["summary"])[0]
-            assert " ".join(lede.split()) in text, (mix, headline)
+            # an old story's weekday is printed as its date ("on Tuesday" -> "on 24 November", #21 item 8)
+            loose = re.sub(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:'s|’s)?", ".{1,24}?",
+                           re.escape(" ".join(lede.split())))
+            assert re.search(loose, text), (mix, headline)
         if len(mix) == 3:
             assert len(shown) == 14 and "more Europe" not in html    # the whole demo, nothing behind a link
 

@@ -62,6 +62,7 @@ class Config:
     feedback_id: str = "{edition}:{newsletter}:digest"
     max_items_per_topic: int = 8      # [digest] table: stories per topic in the email; the rest are one link
     max_stories: int = 20             # [digest] table: stories in the email, the best first; the rest are links
+    max_age_days: int = 3             # [digest] table: older than the window's start by more than this: left out
     source: str | None = None         # the digest.toml that was read, if any
     send: SendSettings = field(default_factory=SendSettings)
     schedule: DigestSchedule = field(default_factory=DigestSchedule)
@@ -108,6 +109,7 @@ ENV = {
     "DIGEST_DKIM_DOMAIN": "dkim_domain", "DIGEST_UNSUBSCRIBE_MAILTO": "unsubscribe_mailto",
     "DIGEST_TIMEZONE": "timezone", "DIGEST_CONNECTIONS": "send.connections", "DIGEST_RATE": "send.rate",
     "DIGEST_MAX_ITEMS_PER_TOPIC": "max_items_per_topic", "DIGEST_MAX_STORIES": "max_stories",
+    "DIGEST_MAX_AGE_DAYS": "max_age_days",
     "DIGEST_DKIM_ED25519_KEY": "dkim_ed25519_key",
     "DIGEST_DKIM_ED25519_SELECTOR": "dkim_ed25519_selector", "DIGEST_FEEDBACK_ID": "feedback_id",
 }
@@ -165,6 +167,10 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         raise ConfigError(f"max_stories = {cfg.max_stories} is below 1.",
                           "Set [digest] max_stories (or DIGEST_MAX_STORIES) to a whole number of stories "
                           "per email, e.g. 20.")
+    if cfg.max_age_days < 1:
+        raise ConfigError(f"max_age_days = {cfg.max_age_days} is below 1.",
+                          "Set [digest] max_age_days (or DIGEST_MAX_AGE_DAYS) to the whole days a story may be "
+                          "older than the edition's window, e.g. 3.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
 
@@ -201,10 +207,10 @@ def _apply_file(cfg: Config, path: Path) -> dict:
     cfg.source = str(path)
     if relays is not None:
         tables["relay"] = relays
-    for key in ("max_items_per_topic", "max_stories"):
-        cap = max_items(tables.get("digest") or {}, str(path), key)
-        if cap is not None:
-            setattr(cfg, key, cap)
+    for key, example in (("max_items_per_topic", 8), ("max_stories", 20), ("max_age_days", 3)):
+        value = max_items(tables.get("digest") or {}, str(path), key, example)
+        if value is not None:
+            setattr(cfg, key, value)
     return tables
 
 

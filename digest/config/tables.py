@@ -80,7 +80,7 @@ _SUMMARY_HINTS = {"max_words": "The blurb's word budget, e.g. max_words = 55.",
                   "cluster_window_hours": "Hours between two reports of one story, e.g. window_hours = 48.",
                   "site_names": 'Site names a title may lose at its end, e.g. site_names = ["BBC News"].'}
 DIGEST_KEYS = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic",
-               "max_stories"}
+               "max_stories", "max_age_days"}
 INGEST_KEYS = {"every_minutes", "every_seconds", "folders", "feeds"}
 
 
@@ -157,12 +157,13 @@ def digest_schedule(table: dict, *, default_timezone: str = "UTC", where: str = 
     return out
 
 
-def max_items(table: dict, where: str, key: str = "max_items_per_topic") -> int | None:
-    """[digest] max_items_per_topic or max_stories, when set: a whole number (load checks it is >= 1)."""
+def max_items(table: dict, where: str, key: str = "max_items_per_topic", example: int = 8) -> int | None:
+    """A whole-number [digest] setting (max_items_per_topic, max_stories, max_age_days), or None when not set
+    (load checks it is >= 1)."""
     cap = (table or {}).get(key)
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool)):
         raise ConfigError(f"{where}: [digest] {key} = {cap!r} is not a whole number.",
-                          f"Example: {key} = {8 if key == 'max_items_per_topic' else 20}")
+                          f"Example: {key} = {example}")
     return cap
 
 

@@ -56,7 +56,8 @@ IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN to
                                WHERE t.name IN (SELECT value FROM json_each(:topics)))
       AND (:since_seq IS NULL OR a.seq > :since_seq) AND (:since_seq IS NOT NULL OR a.ingested_at > :since)
       AND (:until_seq IS NULL OR a.seq <= :until_seq) AND (:until_seq IS NOT NULL OR a.ingested_at <= :until)
-      AND (a.removed_at IS NULL OR a.removed_at > :until)"""
+      AND (a.removed_at IS NULL OR a.removed_at > :until)
+      AND (:fresh IS NULL OR coalesce(a.published, a.ingested_at) >= :fresh)"""
 BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
 # How many articles of the window carry each set of topics: planning counts every mix from these.
 TOPIC_SETS_BETWEEN = "SELECT topic_names, count(*) FROM (" + SELECT + IN_WINDOW + ") GROUP BY topic_names"
@@ -182,9 +183,9 @@ class Articles(Repository):
 
     @staticmethod
     def _window(topics: list[str], since: dt.datetime | None, until: dt.datetime, since_seq: int | None,
-                until_seq: int | None) -> dict:
+                until_seq: int | None, fresh: dt.datetime | None = None) -> dict:
         return {"topics": json.dumps(list(topics)), "since": ts(since) or "", "until": ts(until),
-                "since_seq": since_seq, "until_seq": until_seq}
+                "since_seq": since_seq, "until_seq": until_seq, "fresh": ts(fresh) if fresh else None}
 
     def between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
                 since_seq: int | None = None, until_seq: int | None = None) -> list[Article]:
@@ -195,10 +196,11 @@ class Articles(Repository):
         return [_article(r) for r in self._all(BETWEEN, self._window(topics, since, until, since_seq, until_seq))]
 
     def topic_sets_between(self, topics: list[str], since: dt.datetime | None, until: dt.datetime, *,
-                           since_seq: int | None = None, until_seq: int | None = None) -> list[tuple[list[str], int]]:
-        """How many of between(...)'s articles carry each set of topics (as a list of names): a mix's
-        count is the sum over the sets it meets."""
-        rows = self._all(TOPIC_SETS_BETWEEN, self._window(topics, since, until, since_seq, until_seq))
+                           since_seq: int | None = None, until_seq: int | None = None,
+                           fresh_after: dt.datetime | None = None) -> list[tuple[list[str], int]]:
+        """How many of between(...)'s articles carry each set of topics: a mix's count is the sum over
+        the sets it meets; with `fresh_after`, of those published (else ingested) then or later."""
+        rows = self._all(TOPIC_SETS_BETWEEN, self._window(topics, since, until, since_seq, until_seq, fresh_after))
         return [(r[0].split("\x1f"), r[1]) for r in rows if r[0]]
 
     def last_seq(self) -> int:

@@ -1,6 +1,6 @@
 """What the subscriber web app reads: the archive of sent editions per topic (its pages and Atom
 feeds), the web version of one topic's digest, and the article pages the digest links to.
-May import: config, db, models, render, select, views, and .bodies.
+May import: config, db, filters, models, render, select, versions, views, and .bodies.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .. import render, select
+from .. import filters, render, select
 from ..config import Config
 from ..db import Database
 from ..models import Article, Window
 from ..views import EditionView
-from .bodies import also_label, article_url, edition_view, render_group
+from ..versions import also_label
+from .bodies import article_url, edition_view, render_group
 
 
 @dataclass
@@ -48,7 +49,7 @@ def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | N
             if arts:
                 # The web page lists every story: it is where the email's "N more" links lead.
                 entries.append(ArchiveEntry(edition.key, edition.date, t.name, t.slug, since, until,
-                                            edition_view(cfg, edition.key, edition.date, t.name, arts, at=until,
+                                            edition_view(cfg, edition.key, edition.date, t.name, arts, at=until, since=since,
                                                          cap=len(arts))))
     return entries
 
@@ -91,4 +92,4 @@ def article_page(db: Database, cfg: Config, article_id: int) -> ArticlePage:
 
 def template_filters() -> dict:
     """The filters the web pages' templates use, the same the email's use."""
-    return {"shortdate": render.shortdate, "host": lambda url: (urlsplit(url).hostname or url).removeprefix("www.")}
+    return {"shortdate": filters.shortdate, "host": lambda url: (urlsplit(url).hostname or url).removeprefix("www.")}

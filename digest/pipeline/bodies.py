@@ -2,8 +2,8 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import: bounces, clock, config, db, errors, message, models, render, resources, select, summarize,
-tokens, views, and .editions.
+May import: bounces, clock, config, db, errors, freshness, message, models, render, resources, select, summarize,
+tokens, versions, views, and .editions.
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .. import bounces, message, render, resources, select, summarize, tokens
+from .. import bounces, freshness, message, render, resources, select, summarize, tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError, DigestError
 from ..models import Article, Subscriber, Window, slugify
+from ..versions import also_reported, article_url
 from ..views import EditionView, ItemView, Rendered, SectionView
 from .editions import edition_key, local_today
-
-
-def article_url(cfg: Config, art: Article) -> str:
-    return art.url or f"{cfg.base_url}/articles/{art.id}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -67,19 +64,11 @@ def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, li
     return sorted(stories, key=lambda s: (-s[2], s[0].id))
 
 
-def also_label(a: Article) -> str:
-    """How "Also reported by" names another version of a story: its outlet (JSON Lines `source`, a
-    feed's title, a watched folder's configured source), else its link's domain, else its own
-    headline. Never the author: a reporter is not an outlet."""
-    from urllib.parse import urlsplit
-    domain = urlsplit(a.url).hostname if a.url else None
-    return a.source or (domain.removeprefix("www.") if domain else None) or a.headline
-
-
 def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
+    also, also_as = also_reported(cfg, a, others)
     return ItemView(headline=a.headline, summary=a.summary, url=article_url(cfg, a), source=a.source,
                     author=a.author, published=(a.published or a.ingested_at),
-                    also=[(also_label(o), article_url(cfg, o)) for o in others], number=number)
+                    also=also, also_as=also_as, number=number)
 
 
 def _minutes(items: list[ItemView]) -> int:
@@ -115,7 +104,18 @@ def _kept(placed: list, first: Article, ranked: list[Article], cap: int, total: 
 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
-                 at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
+                 at: dt.datetime | None = None, *, cap: int | None = None,
+                 since: dt.datetime | None = None) -> EditionView:
+    """_edition_view of the articles fresh enough for the window opening at `since` (none is left out
+    without one); view.left_out says what was left out (freshness)."""
+    kept, old = freshness.split(articles, since, cfg.max_age_days)
+    view = _edition_view(cfg, key, day, mix, freshness.dated(kept, day, cfg.timezone), at, cap=cap)
+    view.left_out = freshness.left_out_note(old, cfg.max_age_days, cfg.timezone)
+    return view
+
+
+def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
+                  at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
     """The digest of one topic mix. The best-scored story of the whole edition leads: it opens the
     body, and the subject and preheader are made from it, so what the inbox promises is what the
     reader sees first. The other stories follow in sections (each story once, in the section of its
@@ -175,7 +175,7 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     (db.articles.between), else by ingest time; `until` also dates the stories' recency."""
     arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
                                since_seq=window.since_seq, until_seq=window.until_seq)
-    view = edition_view(cfg, key, day, window.mix, arts, at=window.until)
+    view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since)
     return Body(window.mix, view, render_view(cfg, view), arts)
 
 
@@ -211,7 +211,7 @@ class Bodies:
     def body(self, window: Window, *, text: bool = True) -> Body:
         """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
-        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until)
+        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since)
         return Body(window.mix, view, render_view(self.cfg, view, self.renderer, text=text), arts)
 
 

@@ -1,7 +1,7 @@
 """Editions: name them (edition_key, local_today) and plan them: one pending delivery row per due
 subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (Planner),
 for `digest send` (today's edition of one frequency) and for the scheduler (every slot due now).
-May import: clock, config, db, message, models, select, slots.
+May import: clock, config, db, freshness, message, models, select, slots.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .. import message, select
+from .. import freshness, message, select
 from ..clock import now
 from ..config import Config
 from ..db import Database
@@ -58,8 +58,8 @@ class Planner:
         self.floor = max(min_items, 1)
         key = edition_key(frequency, day)
         self.plan = Plan(db.editions.ensure(key, frequency, day), key, day)
-        self.counts: dict[tuple[str, int, dt.datetime], int] = {}
-        self.sets: dict[tuple[int, dt.datetime], dict[frozenset[str], int]] = {}
+        self.counts: dict[tuple, int] = {}
+        self.sets: dict[tuple, dict[frozenset[str], int]] = {}
         # Every window of this edition ends at the last article stored now, by ingest order (not by
         # the clock, which may step back): one stored later falls in the next window, never in none.
         self.until_seq = db.articles.last_seq()
@@ -75,22 +75,24 @@ class Planner:
         return self.first_seq[since]
 
     def count(self, sub: Subscriber, since: dt.datetime, until: dt.datetime, since_seq: int) -> int:
-        """len(db.articles.between(sub.topics, ...)) of the window, from the window's topic sets."""
-        mix = select.mix_key(sub.topics)
-        n = self.counts.get((mix, since_seq, until))
+        """The articles the subscriber's digest would show (len(db.articles.between(...)) of the window,
+        stale ones (freshness.cutoff) left out, so that a window holding only those plans no empty
+        digest), counted from the window's topic sets."""
+        mix, fresh = select.mix_key(sub.topics), freshness.cutoff(since, self.cfg.max_age_days)
+        n = self.counts.get((mix, since_seq, until, fresh))
         if n is None:
-            sets = self.sets.get((since_seq, until))
+            sets = self.sets.get((since_seq, until, fresh))
             if sets is None:
                 if len(self.sets) >= 64:    # watermarks are few; a long tail of old ones is read again
                     self.sets.clear()
-                sets = self.sets[(since_seq, until)] = {}
+                sets = self.sets[(since_seq, until, fresh)] = {}
                 every = [t.name for t in self.db.topics.all()]
                 for names, k in self.db.articles.topic_sets_between(every, since, until, since_seq=since_seq,
-                                                                    until_seq=self.until_seq):
+                                                                    until_seq=self.until_seq, fresh_after=fresh):
                     key = frozenset(t.casefold() for t in names)
                     sets[key] = sets.get(key, 0) + k
             mine = {t.casefold() for t in sub.topics}     # topic names compare as NOCASE
-            n = self.counts[(mix, since_seq, until)] = sum(k for s, k in sets.items() if not mine.isdisjoint(s))
+            n = self.counts[(mix, since_seq, until, fresh)] = sum(k for s, k in sets.items() if not mine.isdisjoint(s))
         return n
 
     def add(self, subs: list[Subscriber]) -> None:

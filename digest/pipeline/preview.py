@@ -52,7 +52,11 @@ def preview_message(db: Database, cfg: Config, *, topics: list[str] | None = Non
     text = text_part.get_content() if text_part is not None else None
     view = body.view
     headlines = [i.headline for i in ([view.lead] if view.lead else []) + [i for s in view.sections for i in s.items]]
-    p = Preview(body, sub, data, html, text, lint_mod.lint(html, text, headlines=headlines))
+    report = lint_mod.lint(html, text, headlines=headlines)
+    if view.left_out:              # an editor may miss a story they expected: say why it is not there
+        report.warnings.append(view.left_out)
+        report.ok = False
+    p = Preview(body, sub, data, html, text, report)
     if sub is not None:
         p.notes = _notes(db, sub, p.stories)
     return p
@@ -104,7 +108,7 @@ def preview_mixes(db: Database, cfg: Config, *, frequency: str = "daily",
     for m in mixes:
         # The edition's view, without rendering it: cheap enough for every mix on one page.
         view = edition_view(cfg, edition_key(frequency, day), day, m,
-                            db.articles.between(select.mix_topics(m), since, at), at=at)
+                            db.articles.between(select.mix_topics(m), since, at), at=at, since=since)
         out.append(MixInfo(m, select.mix_topics(m), counts.get(m, 0), view.stories))
     return out
 
