@@ -110,6 +110,7 @@ def one(folder: Path, rows: int) -> dict:
     data = folder / "list.csv"
     make_csv(data, rows)
     env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
+           "DIGEST_MAX_AGE_DAYS": "36500",   # the generated stories carry fixed dates: never stale here
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
     digest(env, "init")
     digest(env, "articles", "ingest", str(ROOT / "seeds"))
