@@ -110,7 +110,8 @@ def one(folder: Path, rows: int) -> dict:
     data = folder / "list.csv"
     make_csv(data, rows)
     env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
-           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
+           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
+           "DIGEST_POSTAL_ADDRESS": "The Digest, 1 Harbour Road, Cobh, Ireland"}
     digest(env, "init")
     digest(env, "articles", "ingest", str(ROOT / "seeds"))
     (folder / "empty.csv").write_text(",".join(COLUMNS) + "\n")

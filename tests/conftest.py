@@ -36,6 +36,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGEST_SECRET", TEST_SECRET)
     monkeypatch.setenv("DIGEST_BASE_URL", "https://news.example.com")
     monkeypatch.setenv("DIGEST_FROM", "The Digest <digest@news.example.com>")
+    # Set by the admin (the test), so a real send takes it: the built-in default is refused as a placeholder.
+    monkeypatch.setenv("DIGEST_POSTAL_ADDRESS", "The Digest, 1 Example Street, Springfield 00000, USA")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

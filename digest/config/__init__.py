@@ -62,6 +62,15 @@ class Config:
     summary: SummarySettings = field(default_factory=SummarySettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
     relay_tables: list[RelaySettings] = field(default_factory=list)   # [[relay]]; empty: smtp_url's one relay
+    # Where each top-level setting was set ("digest.toml: from", "DIGEST_FROM"); absent: the built-in default.
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def unset_placeholders(self) -> list[tuple[str, str, str]]:
+        """(setting, digest.toml key, DIGEST_* variable) of each setting still at its built-in
+        placeholder: never set in digest.toml or the environment, nor in code. A value the admin
+        set is theirs, example.com included."""
+        return [(attr, key, var) for attr, key, var in PLACEHOLDERS
+                if attr not in self.origins and getattr(self, attr) == getattr(_DEFAULTS, attr)]
 
     @property
     def sender_address(self) -> str:
@@ -92,6 +101,10 @@ class Config:
         return [RelaySettings(smtp.name, smtp, 1.0, self.send.connections, self.send.rate)]
 
 
+_DEFAULTS = Config()
+# The built-in values that only hold the place of the newsroom's own: (attribute, digest.toml key, variable).
+PLACEHOLDERS = (("sender", "from", "DIGEST_FROM"), ("base_url", "base_url", "DIGEST_BASE_URL"),
+                ("postal_address", "postal_address", "DIGEST_POSTAL_ADDRESS"))
 SECRET_KEYS = {"secret", "password", "dkim_key", "dkim_ed25519_key"}
 ENV = {
     "DIGEST_DB": "db", "DIGEST_SMTP_URL": "smtp_url", "DIGEST_FROM": "sender", "DIGEST_BASE_URL": "base_url",
@@ -230,3 +243,5 @@ def _set(cfg: Config, attr: str, value, where: str) -> None:
     except ValueError:
         raise ConfigError(f"{where}: `{value}` is not a valid {type(current).__name__}.") from None
     setattr(obj, name, value)
+    if not target:
+        cfg.origins[name] = where

@@ -2,7 +2,8 @@
 
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
-mailto that is not one, a bounce address or mailto that cannot carry a token, a DKIM key that cannot sign, a template folder that is not there, templates
+mailto that is not one, a sender, base URL or postal address never set (still the built-in
+placeholders; the demo's own relay excepted), a bounce address or mailto that cannot carry a token, a DKIM key that cannot sign, a template folder that is not there, templates
 that are missing or broken. Each is one ConfigError naming the setting and its fix, and no delivery
 row exists yet, so nothing is marked failed for a fault that is not the recipient's.
 
@@ -39,6 +40,8 @@ def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
     demo: the built-in demo secret is accepted (it is public, so only `digest demo` may use it).
     """
     check_secret(cfg.secret, demo=demo)
+    if not demo:
+        check_placeholders(cfg)
     _base_url(cfg)
     _addresses(cfg)
     check_bounce_setup(cfg)                 # VERP and the mailto: their local parts can carry a token
@@ -62,6 +65,20 @@ def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
             raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) could not sign a message: {exc}.",
                               "Check the key, DIGEST_DKIM_SELECTOR and DIGEST_DKIM_DOMAIN, or unset "
                               "DIGEST_DKIM_KEY to send unsigned.") from exc
+
+
+def check_placeholders(cfg: Config) -> None:
+    """ConfigError when the sender, the base URL or the postal address were never set: the built-in
+    placeholders would go out in real mail (only the demo's own relay may carry them). --force does
+    not bypass this: it is not a judgement call but a setting nobody made."""
+    unset = cfg.unset_placeholders()
+    if not unset:
+        return
+    names = ", ".join(f"{key} ({getattr(cfg, attr)!r})" for attr, key, _ in unset)
+    how = "; ".join(f'{key} = "..." in digest.toml or {var}' for _, key, var in unset)
+    raise ConfigError(f"Not sent: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
+                      f"{'' if len(unset) == 1 else 's'}, and would go out in every message.",
+                      f"Set {how}. `digest demo` sends with them into its own local server.")
 
 
 def _base_url(cfg: Config) -> None:
