@@ -1,7 +1,10 @@
 """The daemon: digest as an unattended service (`digest schedule run`), on APScheduler 3.x.
 
 Two jobs: `ingest` (every N minutes: watched folders and feeds) and `digest` (a tick every
-minute that sends every subscriber whose slot is due, see digest.slots). Neither job keeps any
+minute that reads the watched folders, then sends every subscriber whose slot is due, see
+digest.slots). The order is explicit, never left to APScheduler: at start one full ingest runs
+before the jobs start, and every tick reads the folders before it sends, so a file waiting in a
+watched folder is in the digest that tick sends (feeds are fetched on the ingest job's interval). Neither job keeps any
 state of its own: what is due is read from the database at each tick, so a missed tick, a
 restart or three days of downtime all end the same way, with one digest per subscriber whose
 window starts at their watermark. Both jobs run on one worker thread, so an ingest and a digest
@@ -78,7 +81,7 @@ class Scheduler:
         s, d = self.cfg.ingest, self.cfg.schedule
         out = []
         start = self.clock()
-        # Both jobs also run once at start (see build); the triggers give the runs after that.
+        # At start: one full ingest, then the first tick (see run_forever); the triggers give the runs after that.
         if s.any:
             what = [f"{len(s.folders)} folder(s)", f"{len(s.feeds)} feed(s)"]
             first = start + dt.timedelta(seconds=s.every)
@@ -86,7 +89,7 @@ class Scheduler:
                                f"every {_every(s.every)}: new files and feed entries ({', '.join(what)})"))
         tick = CronTrigger(second=0, timezone=UTC) if d.check_every == 60 else \
             IntervalTrigger(seconds=d.check_every, start_date=start + dt.timedelta(seconds=d.check_every), timezone=UTC)
-        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: send subscribers whose slot is due "
+        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: read the watched folders, then send subscribers whose slot is due "
                            f"(default {d.send_at:%H:%M} {d.timezone}; weekly on {WEEKDAYS[d.weekly_on]}; "
                            f"min_items {d.min_items})"))
         return out
@@ -94,20 +97,34 @@ class Scheduler:
     def should_stop(self) -> bool:
         return self.stopping.is_set() or (self.lease is not None and not self.lease.held)
 
-    def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
+    def ingest(self, at: dt.datetime, *, feeds: bool = True) -> pipeline.IngestReport:
+        """The watched folders and (unless `feeds` is False: a tick's own pass) the feeds."""
         s = self.cfg.ingest
-        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
+        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds if feeds else (), at=at, base_dir=s.base_dir,
                             settings=self.cfg.summary, folder_sources=s.folder_sources, folder_topics=s.folder_topics)
         for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:
             log.warning("feed failed (tried again next time): %s", err)
+        if not feeds and not (r.files or r.errors):
+            return r                # a tick's pass over empty folders: nothing worth a line every minute
         log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
                  "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
                  r.feeds_unchanged, len(r.feed_errors))
         return r
 
     def digest(self, at: dt.datetime) -> pipeline.SendReport:
+        """One tick: the watched folders first, so what waits there is in what this tick sends; then the send."""
+        if self.cfg.ingest.folders and not self.should_stop():
+            try:
+                self.ingest(at, feeds=False)
+            except DigestError as exc:      # what is already stored is still sent on time
+                log.error("ingest before the digest failed, sending what is stored: %s", exc)
+        if self.should_stop():
+            return pipeline.SendReport(stopped=True)
+        return self.send_due(at)
+
+    def send_due(self, at: dt.datetime) -> pipeline.SendReport:
         # A digest Gmail would clip is sent all the same (force: there is nobody to ask), its lint logged.
         r = pipeline.send(self.db, self.cfg, self.relays, frequency=None, schedule=self.cfg.schedule, at=at,
                           should_stop=self.should_stop, force=True)
@@ -195,7 +212,7 @@ class Scheduler:
                     self.ingest(at)
                 if self.should_stop():
                     return pipeline.SendReport(stopped=True)
-                return self.digest(at)
+                return self.send_due(at)          # the folders were just read with the feeds
             finally:
                 self._close()
 
@@ -205,9 +222,10 @@ class Scheduler:
                                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         start = self.clock()
         for job in self.jobs():
-            # Both run once at start: a scheduler that was down catches up at once, not at the next tick.
+            # The tick runs at start: a scheduler that was down catches up at once, not at the next tick.
+            # The ingest job's first run follows its interval: run_forever ingested just before.
             sched.add_job(self._job, job.trigger, args=[job.id], id=job.id, name=job.description,
-                          next_run_time=start)
+                          **({"next_run_time": start} if job.id == "digest" else {}))
         return sched
 
     def run_forever(self, *, early: list[int] | None = None) -> None:
@@ -233,6 +251,8 @@ class Scheduler:
                     log.info("job %s: %s", job.id, job.description)
                 if not self.stopping.is_set():
                     log.info("scheduler started on %s (config: %s)", self.cfg.db, self.source or "defaults")
+                    if self.cfg.ingest.any:
+                        self._job("ingest")      # before the first tick: what waits is in its digest
                     sched.start()
                     try:
                         while not self.stopping.is_set():
