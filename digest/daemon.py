@@ -89,8 +89,8 @@ class Scheduler:
                                f"every {_every(s.every)}: new files and feed entries ({', '.join(what)})"))
         tick = CronTrigger(second=0, timezone=UTC) if d.check_every == 60 else \
             IntervalTrigger(seconds=d.check_every, start_date=start + dt.timedelta(seconds=d.check_every), timezone=UTC)
-        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: read the watched folders, then send subscribers whose slot is due "
-                           f"(default {d.send_at:%H:%M} {d.timezone}; weekly on {WEEKDAYS[d.weekly_on]}; "
+        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: read the watched folders, then send "
+                           f"subscribers whose slot is due (default {d.send_at:%H:%M} {d.timezone}; weekly on {WEEKDAYS[d.weekly_on]}; "
                            f"min_items {d.min_items})"))
         return out
 

@@ -3,8 +3,9 @@
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
 mailto that is not one, a sender, base URL or postal address never set (still the built-in
-placeholders; the demo's own relay excepted), a bounce address or mailto that cannot carry a token, a DKIM key that cannot sign, a template folder that is not there, templates
-that are missing or broken. Each is one ConfigError naming the setting and its fix, and no delivery
+placeholders; the demo's own relay excepted), a bounce address or mailto that cannot carry a token,
+a DKIM key that cannot sign, a template folder that is not there, templates that are missing or
+broken. Each is one ConfigError naming the setting and its fix, and no delivery
 row exists yet, so nothing is marked failed for a fault that is not the recipient's.
 
 It does so by building one real message the way `send` does (render, prepare, substitute, sign),
