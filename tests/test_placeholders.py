@@ -9,7 +9,10 @@ of theirs (no DNS query, no HTTP).
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -72,12 +75,38 @@ def test_the_same_send_with_the_values_set_goes_example_com_included(run, seeded
     assert "1 Example Street" in msg.get_body(("plain",)).get_content()
 
 
-def test_the_scheduler_refuses_at_start(run, seeded, smtp_env, fresh):
+def test_the_scheduler_refuses_at_start(run, seeded, sink, fresh):
     (seeded / "digest.toml").write_text('[digest]\nsend_at = "00:00"\n')
-    r = run("schedule", "run", "--once")
-    assert r.exit_code == 1, r
+    env = {**os.environ, "DIGEST_SMTP_URL": sink.url}
+    for args in (["--once"], []):       # one pass, and the service itself
+        p = subprocess.run([sys.executable, "-m", "digest", "schedule", "run", *args], cwd=seeded, env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1, p.stderr
+        [line] = [ln for ln in p.stderr.splitlines() if ln.startswith("Error:")]
+        assert_names_each(line)
+    assert sink.messages == []
+
+
+def test_the_demo_keeps_them_for_its_own_server_and_refuses_them_through_a_real_relay(tmp_path, sink, fresh):
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_SMTP_URL"}
+    own = subprocess.run([sys.executable, "-m", "digest", "demo"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert own.returncode == 0, own.stderr
+    assert "1 Example Street" in (sorted((tmp_path / "demo-out").glob("*.eml"))[0]).read_text()
+    real = subprocess.run([sys.executable, "-m", "digest", "demo", "--out", "real-out"], cwd=tmp_path,
+                          env={**env, "DIGEST_SMTP_URL": sink.url}, capture_output=True, text=True, timeout=120)
+    assert real.returncode == 1, real.stderr
+    [line] = [ln for ln in real.stderr.splitlines() if ln.startswith("Error:")]
+    assert_names_each(line)
+    assert sink.messages == []
+
+
+def test_a_confirmation_mail_is_refused_too(run, smtp_env, fresh):
+    assert run("init").exit_code == 0
+    r = run("subscribers", "add", "ada@example.org", "--topic", "World", "--confirm")
+    assert r.exit_code == 1
     assert_names_each(error_line(r))
-    assert smtp_env.messages == []
+    assert smtp_env.messages == [] and json.loads(run("subscribers", "list", "--json").stdout) == []
 
 
 @pytest.fixture

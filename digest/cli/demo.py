@@ -39,6 +39,8 @@ def demo_command(app: App, out_dir: str) -> None:
     """
     started = time.monotonic()
     cfg = app.cfg
+    if os.environ.get("DIGEST_SMTP_URL") or cfg.relay_tables:
+        pipeline.check_placeholders(cfg)     # real relays: the placeholders must not reach real people
     if not cfg.secret:
         cfg.secret = DEMO_SECRET
     app.init_db()
@@ -64,8 +66,6 @@ def demo_command(app: App, out_dir: str) -> None:
         server = DemoServer(out).start()
         cfg.smtp_url = server.url
         say(f"SMTP server listening on 127.0.0.1:{server.port}, writing to {out}/")
-    else:
-        pipeline.check_placeholders(cfg)     # real relays: the placeholders must not reach real people
     # The demo sends every frequency's edition now, so each subscriber (daily or weekly) gets one.
     tally = pipeline.Tally()
     try:

@@ -29,7 +29,7 @@ from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, Summar
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
-           "check_secret", "digest_schedule", "env_var",
+           "check_placeholders", "check_secret", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
 
 
@@ -167,6 +167,20 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
                           "number of stories per topic, e.g. 6.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
+
+
+def check_placeholders(cfg: Config) -> None:
+    """ConfigError when the sender, the base URL or the postal address were never set: the built-in
+    placeholders would go out in real mail (only the demo's own relay may carry them). --force does
+    not bypass this: it is not a judgement call but a setting nobody made."""
+    unset = cfg.unset_placeholders()
+    if not unset:
+        return
+    names = ", ".join(f"{key} ({getattr(cfg, attr)!r})" for attr, key, _ in unset)
+    how = "; ".join(f'{key} = "..." in digest.toml or {var}' for _, key, var in unset)
+    raise ConfigError(f"Not sent: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
+                      f"{'' if len(unset) == 1 else 's'}, and would go out in every message.",
+                      f"Set {how}. `digest demo` sends with them into its own local server.")
 
 
 def _smtp_url_from(env: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .. import message, select
 from ..clock import now
-from ..config import Config, check_secret
+from ..config import Config, check_placeholders, check_secret
 from ..db import Database
 from ..errors import ConfigError
 from ..models import Article
@@ -66,20 +66,6 @@ def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
             raise ConfigError(f"DKIM key {cfg.dkim_key} (DIGEST_DKIM_KEY) could not sign a message: {exc}.",
                               "Check the key, DIGEST_DKIM_SELECTOR and DIGEST_DKIM_DOMAIN, or unset "
                               "DIGEST_DKIM_KEY to send unsigned.") from exc
-
-
-def check_placeholders(cfg: Config) -> None:
-    """ConfigError when the sender, the base URL or the postal address were never set: the built-in
-    placeholders would go out in real mail (only the demo's own relay may carry them). --force does
-    not bypass this: it is not a judgement call but a setting nobody made."""
-    unset = cfg.unset_placeholders()
-    if not unset:
-        return
-    names = ", ".join(f"{key} ({getattr(cfg, attr)!r})" for attr, key, _ in unset)
-    how = "; ".join(f'{key} = "..." in digest.toml or {var}' for _, key, var in unset)
-    raise ConfigError(f"Not sent: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
-                      f"{'' if len(unset) == 1 else 's'}, and would go out in every message.",
-                      f"Set {how}. `digest demo` sends with them into its own local server.")
 
 
 def _base_url(cfg: Config) -> None:
