@@ -80,6 +80,7 @@ def build(folder: Path, n: int, rnd: random.Random) -> tuple[dict, set[str]]:
     env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_MAX_AGE_DAYS": "36500",   # the generated stories carry fixed dates: never stale here
            "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
+           "DIGEST_POSTAL_ADDRESS": "The Digest, 1 Harbour Road, Cobh, Ireland",
            "DIGEST_CONNECTIONS": str(rnd.choice([1, 2, 4])), "DIGEST_RETRY_BASE": "0.01",
            "DIGEST_LEASE_SECONDS": "2", "DIGEST_LOCK_TIMEOUT": "0.5", "DIGEST_SEND_BATCH": str(rnd.choice([20, 100, 500]))}
     env.pop("DIGEST_CONFIG", None)

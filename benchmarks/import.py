@@ -111,7 +111,8 @@ def one(folder: Path, rows: int) -> dict:
     make_csv(data, rows)
     env = {**os.environ, "DIGEST_DB": str(folder / "digest.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_MAX_AGE_DAYS": "36500",   # the generated stories carry fixed dates: never stale here
-           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
+           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
+           "DIGEST_POSTAL_ADDRESS": "The Digest, 1 Harbour Road, Cobh, Ireland"}
     digest(env, "init")
     digest(env, "articles", "ingest", str(ROOT / "seeds"))
     (folder / "empty.csv").write_text(",".join(COLUMNS) + "\n")

@@ -63,7 +63,8 @@ def build_db(folder: Path, topics: list[str], n: int, most: int, seed: int = 1) 
     folder.mkdir(mode=0o755, parents=True, exist_ok=True)
     env = {**sendbench.os.environ, "DIGEST_DB": str(folder / "bench.db"), "DIGEST_SECRET": secrets.token_hex(32),
            "DIGEST_MAX_AGE_DAYS": "36500",   # the generated stories carry fixed dates: never stale here
-           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>"}
+           "DIGEST_BASE_URL": "https://news.example.com", "DIGEST_FROM": "The Digest <digest@news.example.com>",
+           "DIGEST_POSTAL_ADDRESS": "The Digest, 1 Harbour Road, Cobh, Ireland"}
     cfg = config.load(env=env)
     store = Database.open(cfg.db)
     store.init()

@@ -1,19 +1,17 @@
 """The daemon: digest as an unattended service (`digest schedule run`), on APScheduler 3.x.
 
-Two jobs: `ingest` (every N minutes: watched folders and feeds) and `digest` (a tick every
-minute that sends every subscriber whose slot is due, see digest.slots). Neither job keeps any
-state of its own: what is due is read from the database at each tick, so a missed tick, a
-restart or three days of downtime all end the same way, with one digest per subscriber whose
-window starts at their watermark. Both jobs run on one worker thread, so an ingest and a digest
-never interleave.
+Two jobs, on one worker thread: `ingest` (every N minutes: watched folders and feeds) and `digest`
+(a tick every minute: the watched folders, then every subscriber whose slot is due, digest.slots).
+The order is ours, not APScheduler's: at start a full ingest runs before the first tick, and each
+tick reads the folders before it sends, so a file waiting there is in the digest that tick sends.
+Neither job keeps state of its own: what is due is read from the database at each tick, so a
+missed tick, a restart or days of downtime end the same way, one digest per subscriber.
 
-Only one scheduler works on a database at a time: it holds the "scheduler" lease (pipeline.Lease,
+One scheduler works on a database at a time: it holds the "scheduler" lease (pipeline.Lease,
 renewed by a thread of its own on a connection of its own); a second one stands by (daemon) or
-exits with a clear message (--once). A holder on this host whose process is gone is taken over at
-once, not after the lease expires. SIGTERM/SIGINT stop it cleanly at any moment (the handlers go
-in first): the message in flight is finished and recorded, then exit 0.
-
-Settings come from digest.toml's [ingest] and [digest] tables (cfg.ingest, cfg.schedule).
+exits with a clear message (--once); a holder on this host whose process is gone is taken over at
+once. SIGTERM/SIGINT stop it cleanly at any moment (the handlers go in first): the message in
+flight is finished and recorded, then exit 0. Settings: digest.toml's [ingest] and [digest] tables.
 May import: config, errors, models, pipeline.
 """
 
@@ -78,7 +76,7 @@ class Scheduler:
         s, d = self.cfg.ingest, self.cfg.schedule
         out = []
         start = self.clock()
-        # Both jobs also run once at start (see build); the triggers give the runs after that.
+        # At start: one full ingest, then the first tick (see run_forever); the triggers give the runs after that.
         if s.any:
             what = [f"{len(s.folders)} folder(s)", f"{len(s.feeds)} feed(s)"]
             first = start + dt.timedelta(seconds=s.every)
@@ -86,28 +84,39 @@ class Scheduler:
                                f"every {_every(s.every)}: new files and feed entries ({', '.join(what)})"))
         tick = CronTrigger(second=0, timezone=UTC) if d.check_every == 60 else \
             IntervalTrigger(seconds=d.check_every, start_date=start + dt.timedelta(seconds=d.check_every), timezone=UTC)
-        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: send subscribers whose slot is due "
-                           f"(default {d.send_at:%H:%M} {d.timezone}; weekly on {WEEKDAYS[d.weekly_on]}; "
-                           f"min_items {d.min_items})"))
+        out.append(JobInfo("digest", tick, f"every {_every(d.check_every)}: read the watched folders, then send "
+                           f"subscribers whose slot is due (default {d.send_at:%H:%M} {d.timezone}; weekly on "
+                           f"{WEEKDAYS[d.weekly_on]}; min_items {d.min_items})"))
         return out
 
     def should_stop(self) -> bool:
         return self.stopping.is_set() or (self.lease is not None and not self.lease.held)
 
-    def ingest(self, at: dt.datetime) -> pipeline.IngestReport:
-        s = self.cfg.ingest
-        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds, at=at, base_dir=s.base_dir,
-                            settings=self.cfg.summary, folder_sources=s.folder_sources, folder_topics=s.folder_topics)
+    def ingest(self, at: dt.datetime, *, feeds: bool = True) -> pipeline.IngestReport:
+        s = self.cfg.ingest       # feeds=False: a tick's own pass, over the watched folders only
+        r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds if feeds else (), at=at,
+                            base_dir=s.base_dir, settings=self.cfg.summary, folder_sources=s.folder_sources,
+                            folder_topics=s.folder_topics)
         for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:
             log.warning("feed failed (tried again next time): %s", err)
-        log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
-                 "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
-                 r.feeds_unchanged, len(r.feed_errors))
+        if feeds or r.files or r.errors:        # a tick's pass over empty folders: no line every minute
+            log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
+                     "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
+                     r.feeds_unchanged, len(r.feed_errors))
         return r
 
     def digest(self, at: dt.datetime) -> pipeline.SendReport:
+        """One tick: the watched folders first, so what waits there is in what this tick sends."""
+        try:
+            if self.cfg.ingest.folders and not self.should_stop():
+                self.ingest(at, feeds=False)
+        except DigestError as exc:      # what is already stored is still sent on time
+            log.error("ingest before the digest failed, sending what is stored: %s", exc)
+        return pipeline.SendReport(stopped=True) if self.should_stop() else self.send_due(at)
+
+    def send_due(self, at: dt.datetime) -> pipeline.SendReport:
         # A digest Gmail would clip is sent all the same (force: there is nobody to ask), its lint logged.
         r = pipeline.send(self.db, self.cfg, self.relays, frequency=None, schedule=self.cfg.schedule, at=at,
                           should_stop=self.should_stop, force=True)
@@ -173,12 +182,9 @@ class Scheduler:
             self.db.close()
 
     def run_once(self, at: dt.datetime | None = None, *, early: list[int] | None = None) -> pipeline.SendReport:
-        """Ingest, then send whatever is due at `at` (default: now), exactly as the daemon would; then return.
-
-        The stop handlers go in first, so a SIGTERM/SIGINT at any moment ends the run cleanly (exit 0
-        from the CLI): before the lease, nothing is done; after, the message in flight is recorded.
-        `early`: signals the CLI caught before we could (see digest/cli/__init__.py).
-        """
+        """Ingest, then send what is due at `at` (default: now), as the daemon would; then return. A
+        SIGTERM/SIGINT at any moment (`early`: those the CLI caught before us) ends it cleanly: before
+        the lease, nothing is done; after, the message in flight is recorded."""
         with _signals(self.request_stop, early):
             at = at or self.clock()
             if self.stopping.is_set():
@@ -193,9 +199,7 @@ class Scheduler:
                 self.lease.keep_alive()
                 if self.cfg.ingest.any and not self.should_stop():
                     self.ingest(at)
-                if self.should_stop():
-                    return pipeline.SendReport(stopped=True)
-                return self.digest(at)
+                return pipeline.SendReport(stopped=True) if self.should_stop() else self.send_due(at)
             finally:
                 self._close()
 
@@ -205,18 +209,15 @@ class Scheduler:
                                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         start = self.clock()
         for job in self.jobs():
-            # Both run once at start: a scheduler that was down catches up at once, not at the next tick.
+            # The tick runs at start (catching up at once); run_forever ingested just before it.
             sched.add_job(self._job, job.trigger, args=[job.id], id=job.id, name=job.description,
-                          next_run_time=start)
+                          **({"next_run_time": start} if job.id == "digest" else {}))
         return sched
 
     def run_forever(self, *, early: list[int] | None = None) -> None:
-        """Run until SIGTERM/SIGINT; returns after the job in flight has finished and been recorded.
-
-        The handlers go in before anything else and only set an Event; this (main) thread is the one
-        that notices it and shuts the jobs down, so a stop at any moment, even before the scheduler
-        has started, ends the same way: nothing half-done, exit 0.
-        """
+        """Run until SIGTERM/SIGINT, then return once the job in flight is recorded. The handlers go in
+        first and only set a flag; this (main) thread notices it and shuts the jobs down, so a stop at
+        any moment, even before the scheduler has started, ends the same way: nothing half-done."""
         with _signals(self.request_stop, early):
             if self.stopping.is_set():
                 log.info("scheduler stopped before it started")
@@ -233,11 +234,12 @@ class Scheduler:
                     log.info("job %s: %s", job.id, job.description)
                 if not self.stopping.is_set():
                     log.info("scheduler started on %s (config: %s)", self.cfg.db, self.source or "defaults")
+                    if self.cfg.ingest.any:
+                        self._job("ingest")      # before the first tick: what waits is in its digest
                     sched.start()
                     try:
                         while not self.stopping.is_set():
-                            # Polled, not waited on: a handler that set an Event this thread waits on could
-                            # deadlock on the Event's own lock. A tenth of a second is a stop's latency.
+                            # Polled: a handler setting an Event this thread waits on could deadlock on its lock.
                             time.sleep(0.1)
                     finally:
                         sched.shutdown(wait=True)   # the job in flight finishes its message and records it
@@ -269,10 +271,8 @@ class _Flag:
 
 
 class _signals:
-    """Route SIGTERM and SIGINT to `handler` while inside (only possible in the main thread).
-
-    `early`: signals that arrived before we were installed; they are handed to `handler` at once.
-    """
+    """Route SIGTERM and SIGINT to `handler` while inside (main thread only); `early`: signals that
+    arrived before we were installed, handed to `handler` at once."""
 
     def __init__(self, handler: Callable[[int, object], None], early: list[int] | None = None):
         self.handler = handler

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import optional
 from digest.demo_smtp import free_port
 
 AVAILABLE = bool(shutil.which("dovecot")) and os.geteuid() == 0
-NEEDS_DOVECOT = pytest.mark.skipif(not AVAILABLE, reason="needs Debian's dovecot-imapd and root")
+NEEDS_DOVECOT = pytest.mark.skipif(not AVAILABLE, reason=optional("Debian's dovecot-imapd, or root, is missing",
+                                                           "polling a real mailbox"))
 
 TRIES = 5      # ports tried before giving up, when another process takes the one picked first
 

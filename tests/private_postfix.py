@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import optional
 from digest.demo_smtp import free_port
 
 AVAILABLE = bool(shutil.which("postfix")) and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()
-NEEDS_POSTFIX = pytest.mark.skipif(not AVAILABLE, reason="needs Debian's postfix and root")
+NEEDS_POSTFIX = pytest.mark.skipif(not AVAILABLE, reason=optional("Debian's postfix, or root, is missing",
+                                                           "relaying through a real MTA"))
 
 
 TRIES = 5      # ports tried before giving up, when another process takes the one picked first

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import optional
 from test_cluster import ODESA_A, ODESA_B, SWAP
 
 from digest import cluster as clusters
@@ -146,7 +147,8 @@ def test_migration_m011_counts_an_existing_store(tmp_path):
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "bbc-dev" / "articles"
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/bbc-dev is not beside the repository")
+@pytest.mark.skipif(not DEV.exists(), reason=optional("the data set ../shared/eval/bbc-dev is not beside the repository",
+                                               "clustering the dev set in four runs"))
 def test_the_dev_set_ingested_in_four_runs_clusters_as_the_whole_store_compared_at_once(tmp_path):
     # Four runs 6 hours apart: each compares its arrivals with their neighbourhood only. The oracle
     # is what ingest did before the store kept counts: every article against every other, with

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import SEEDS, SHARED_SEED
+from conftest import SEEDS, SHARED_SEED, optional
 from digest.errors import ParseError
 from digest.readers import map_topics, parse_text, read_path, split_labels
 
@@ -88,7 +88,8 @@ def test_json_lines_one_article_per_line_and_bad_lines_named(tmp_path):
     assert (items[3].title, items[3].source) == ("", "Port Wire")
 
 
-@pytest.mark.skipif(not SHARED_SEED.exists(), reason="../shared/seeds is not beside the repository")
+@pytest.mark.skipif(not SHARED_SEED.exists(), reason=optional("../shared/seeds (real article pages) is not beside the repository",
+                                                       "ingesting a real article page"))
 def test_the_real_seed_is_one_article_in_three_topics(run):
     assert run("init").exit_code == 0
     r = run("articles", "ingest", SHARED_SEED)

@@ -107,6 +107,41 @@ def test_a_file_dropped_into_the_watched_folder_reaches_a_subscriber(run, tmp_pa
     assert "SIGTERM received" in daemon.log() and "scheduler stopped" in daemon.log()
 
 
+FIRE = """World
+
+Wildfire Forces Evacuations in the Hills
+
+A wildfire forced hundreds of families from their homes in the hills on Monday. Firefighters worked through the night.
+
+Officials said the fire was contained by morning. Schools in the area stayed closed.
+"""
+
+
+def test_a_file_waiting_in_the_watched_folder_at_start_is_in_the_first_digest_sent(run, tmp_path, sink, env):
+    assert run("init").exit_code == 0
+    (tmp_path / "fire.txt").write_text(FIRE)
+    assert run("articles", "ingest", tmp_path / "fire.txt").exit_code == 0      # so the first tick has a digest
+    assert run("subscribers", "add", "ada@example.org", "--topic", "World").exit_code == 0
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "quake.txt").write_text(STORY)           # waiting before the scheduler starts
+    # The ingest job's own interval is an hour: only the tick's ingest can bring the file in.
+    (tmp_path / "digest.toml").write_text(
+        '[ingest]\nevery_minutes = 60\nfolders = ["incoming/"]\n'
+        '[digest]\nsend_at = "00:00"\ncheck_every_seconds = 0.2\n')
+    daemon = Daemon(tmp_path, env)
+    try:
+        wait_for(lambda: sink.messages, what="the first digest at the SMTP server")
+        wait_for(lambda: daemon.log().count("digest at") >= 3, what="two more ticks")
+    finally:
+        assert daemon.stop() == 0, daemon.log()
+    (rcpts, data), = sink.messages
+    text = parse(data).get_body(("plain",)).get_content()
+    assert rcpts == ["ada@example.org"] and "Wildfire" in text and "Quake" in text, daemon.log()
+    log = daemon.log()
+    assert log.index("ingest at") < log.index("digest at"), log
+
+
 class GatedSink(Sink):
     """A Sink that holds its reply to the Nth message until released: a send caught mid-flight."""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import optional
 from test_web import Server, client, db, link, server, sub  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,8 +20,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does) to run "
-                              "the browser tests"),
+                       reason=optional(f"{CHROMIUM} is missing", "rendering the subscriber pages in a browser",
+                                       "install Debian's chromium package; .ci/run does")),
 ]
 
 

@@ -40,6 +40,8 @@ def demo_command(app: App, out_dir: str) -> None:
     """
     started = time.monotonic()
     cfg = app.cfg
+    if os.environ.get("DIGEST_SMTP_URL") or cfg.relay_tables:
+        pipeline.check_placeholders(cfg)     # real relays: the placeholders must not reach real people
     if not cfg.secret:
         cfg.secret = DEMO_SECRET
     app.init_db()

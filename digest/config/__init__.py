@@ -31,7 +31,7 @@ from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, Summar
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
-           "check_secret", "digest_schedule", "env_var",
+           "check_placeholders", "check_secret", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
 
 
@@ -71,6 +71,15 @@ class Config:
     summary: SummarySettings = field(default_factory=SummarySettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
     relay_tables: list[RelaySettings] = field(default_factory=list)   # [[relay]]; empty: smtp_url's one relay
+    # Where each top-level setting was set ("digest.toml: from", "DIGEST_FROM"); absent: the built-in default.
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def unset_placeholders(self) -> list[tuple[str, str, str]]:
+        """(setting, digest.toml key, DIGEST_* variable) of each setting still at its built-in
+        placeholder: never set in digest.toml or the environment, nor in code. A value the admin
+        set is theirs, example.com included."""
+        return [(attr, key, var) for attr, key, var in PLACEHOLDERS
+                if attr not in self.origins and getattr(self, attr) == getattr(_DEFAULTS, attr)]
 
     @property
     def sender_address(self) -> str:
@@ -101,6 +110,10 @@ class Config:
         return [RelaySettings(smtp.name, smtp, 1.0, self.send.connections, self.send.rate)]
 
 
+_DEFAULTS = Config()
+# The built-in values that only hold the place of the newsroom's own: (attribute, digest.toml key, variable).
+PLACEHOLDERS = (("sender", "from", "DIGEST_FROM"), ("base_url", "base_url", "DIGEST_BASE_URL"),
+                ("postal_address", "postal_address", "DIGEST_POSTAL_ADDRESS"))
 SECRET_KEYS = {"secret", "password", "dkim_key", "dkim_ed25519_key"}
 ENV = {
     "DIGEST_DB": "db", "DIGEST_SMTP_URL": "smtp_url", "DIGEST_FROM": "sender", "DIGEST_BASE_URL": "base_url",
@@ -173,6 +186,20 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
                           "older than the edition's window, e.g. 3.")
     cfg.base_url = cfg.base_url.rstrip("/")
     return cfg
+
+
+def check_placeholders(cfg: Config) -> None:
+    """ConfigError when the sender, the base URL or the postal address were never set: the built-in
+    placeholders would go out in real mail (only the demo's own relay may carry them). --force does
+    not bypass this: it is not a judgement call but a setting nobody made."""
+    unset = cfg.unset_placeholders()
+    if not unset:
+        return
+    names = ", ".join(f"{key} ({getattr(cfg, attr)!r})" for attr, key, _ in unset)
+    how = "; ".join(f'{key} = "..." in digest.toml or {var}' for _, key, var in unset)
+    raise ConfigError(f"Not sent: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
+                      f"{'' if len(unset) == 1 else 's'}, and would go out in every message.",
+                      f"Set {how}. `digest demo` sends with them into its own local server.")
 
 
 def _smtp_url_from(env: dict[str, str]) -> str:
@@ -250,3 +277,5 @@ def _set(cfg: Config, attr: str, value: Any, where: str) -> None:
     except ValueError:
         raise ConfigError(f"{where}: `{value}` is not a valid {type(current).__name__}.") from None
     setattr(obj, name, value)
+    if not target:
+        cfg.origins[name] = where

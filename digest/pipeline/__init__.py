@@ -52,7 +52,7 @@ from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
 from .messages import CONFIRM_DAYS, Group, fast_message, lint_body, prepare_group, send_confirmation, signer_for
-from .preflight import preflight
+from .preflight import check_placeholders, preflight
 from .preview import (MixInfo, Preview, lint_summary, mix_file_name, preview_message, preview_mix, preview_mixes,
                       sent_previews)
 from .relays import RelayCheck, check_relays, open_relay, relays_for
@@ -80,6 +80,7 @@ __all__ = [
     "ImportReport", "export_subscribers", "import_subscribers",
     "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
     "RelayCheck", "check_relays", "open_relay", "relays_for",
+    "check_placeholders",
     "preflight",
     "MixInfo", "Preview", "lint_summary", "mix_file_name", "preview_message", "preview_mix", "preview_mixes",
     "sent_previews",

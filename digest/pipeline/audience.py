@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..config import Config
+from ..config import Config, check_placeholders
 from ..db import Database
 from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
@@ -66,6 +66,7 @@ def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str],
                           "Pass --confirm to ask them by email, or --resubscribe if they asked to come back.")
     if confirm:
         relays_for(cfg)             # no relay: fail before writing anything
+        check_placeholders(cfg)     # a confirmation link to the placeholder base URL could not be followed
         if not cfg.secret:
             raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
                               "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")

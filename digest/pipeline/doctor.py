@@ -1,7 +1,8 @@
 """`digest doctor`: the configuration checked against what mailbox providers require of a bulk
 sender since 2024, before a send. Findings, not errors: each says ok, warn or problem, and what to
 change. Problems: a secret or base URL that cannot work, no DKIM or a key that cannot sign or does
-not align with From, an unsubscribe endpoint that does not answer a one-click POST; with `dns`,
+not align with From, a sender, base URL or postal address still at its built-in placeholder (whose
+host is then never contacted), an unsubscribe endpoint that does not answer a one-click POST; with `dns`,
 SPF for the bounce domain, the published DKIM keys and DMARC (doctor_dns).
 
 The one-click probe POSTs to the URL of a token for subscriber #0, who never exists: our endpoint
@@ -34,13 +35,28 @@ def doctor(cfg: Config, *, dns: bool = False, nameserver: str | None = None, sen
     """Every finding, in the order an admin fixes them. `nameserver` (IP or IP:PORT) is asked
     instead of the system's resolver; `sender` is the host or IP that hands our mail to the world
     (default: the relay of DIGEST_SMTP_URL)."""
-    out = [_secret(cfg), *_base_url(cfg), *_envelope(cfg), *_dkim(cfg), _feedback_id(cfg)]
+    unset = {attr for attr, _, _ in cfg.unset_placeholders()}
+    out = [_secret(cfg), *_placeholders(cfg), *([] if "base_url" in unset else _base_url(cfg)), *_envelope(cfg),
+           *_dkim(cfg), _feedback_id(cfg)]
     if not any(f.level == PROBLEM and f.check in ("secret", "base_url") for f in out):
         out.append(_one_click(cfg, timeout))
-    if dns:
+    if dns and "sender" in unset:      # the placeholder's domain is not ours: asking DNS about it proves nothing
+        out.append(Finding("dns", WARN, cfg.domain, f"Not looked up: {cfg.domain} is the built-in placeholder's "
+                           "domain, not yours.", "Set from (DIGEST_FROM) to your sender address, then run "
+                           "`digest doctor --dns` again."))
+    elif dns:
         out += doctor_dns.check(cfg.domain, dkim=_dkim_keys(cfg), sender=sender or _relay_host(cfg),
                                 envelope_domain=cfg.bounce_domain, resolver=_resolver(nameserver, timeout))
     return out
+
+
+def _placeholders(cfg: Config) -> list[Finding]:
+    """A setting never made is a problem: `digest send` refuses it, and doctor contacts no host of it."""
+    check = {"sender": "sender", "base_url": "base_url", "postal_address": "postal_address"}
+    return [Finding(check[attr], PROBLEM, var, f"{key} = {getattr(cfg, attr)!r} is the built-in placeholder: it was "
+                    "never set, and `digest send` refuses to send it to real people.",
+                    f'Set {key} = "..." in digest.toml, or {var} in the environment.')
+            for attr, key, var in cfg.unset_placeholders()]
 
 
 def _secret(cfg: Config) -> Finding:
@@ -68,6 +84,10 @@ def _envelope(cfg: Config) -> list[Finding]:
     out = []
     try:
         check_bounce_setup(cfg)
+        if not cfg.bounces.domain and "sender" in {attr for attr, _, _ in cfg.unset_placeholders()}:
+            return [Finding("bounces", WARN, cfg.bounce_domain, f"Return path {cfg.bounces.prefix}+<token>@"
+                            f"{cfg.bounce_domain} follows From, which is still the built-in placeholder.",
+                            "Set from (DIGEST_FROM) first; the return path follows its domain.")]
         out.append(Finding("bounces", OK, cfg.bounce_domain,
                            f"Return path {cfg.bounces.prefix}+<token>@{cfg.bounce_domain}: bounces name their delivery."))
     except ConfigError as exc:

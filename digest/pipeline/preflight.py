@@ -2,8 +2,10 @@
 
 `digest send`, `send --test-to`, the scheduler and the demo call `preflight` first, as they check
 the relay: a missing or weak secret, a base URL or sender address that cannot work, an unsubscribe
-mailto that is not one, a bounce address or mailto that cannot carry a token, a DKIM key that cannot sign, a template folder that is not there, templates
-that are missing or broken. Each is one ConfigError naming the setting and its fix, and no delivery
+mailto that is not one, a sender, base URL or postal address never set (still the built-in
+placeholders; the demo's own relay excepted), a bounce address or mailto that cannot carry a token,
+a DKIM key that cannot sign, a template folder that is not there, templates that are missing or
+broken. Each is one ConfigError naming the setting and its fix, and no delivery
 row exists yet, so nothing is marked failed for a fault that is not the recipient's.
 
 It does so by building one real message the way `send` does (render, prepare, substitute, sign),
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .. import message, select
 from ..clock import now
-from ..config import Config, check_secret
+from ..config import Config, check_placeholders, check_secret
 from ..db import Database
 from ..errors import ConfigError
 from ..models import Article
@@ -43,6 +45,8 @@ def preflight(db: Database, cfg: Config, *, demo: bool = False) -> None:
     demo: the built-in demo secret is accepted (it is public, so only `digest demo` may use it).
     """
     check_secret(cfg.secret, demo=demo)
+    if not demo:
+        check_placeholders(cfg)
     _base_url(cfg)
     _addresses(cfg)
     check_bounce_setup(cfg)                 # VERP and the mailto: their local parts can carry a token
