@@ -49,7 +49,7 @@ def schedule_run(app: App, once: bool, now_text: str | None) -> None:
         return
     report = sched.run_once(parse_now(now_text) if now_text else None, early=EARLY_STOPS)
     t = report.tally
-    say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred}, "
+    say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred + t.pending}, "
         f"bounced {t.bounced}, failed {t.failed}, uncertain {t.uncertain}"
         + (" (stopped early)" if report.stopped else ""))
     sys.exit(0 if t.ok else 3)
