@@ -14,11 +14,11 @@ from .. import pipeline
 from ..config import Config
 from ..daemon import Scheduler, fmt
 from ..errors import DigestError
-from .app import App, echo_json, pass_app, say, table
+from .app import App, Commands, echo_json, pass_app, say, table
 from .early_stops import EARLY_STOPS
 
 
-@click.group(name="schedule")
+@click.group(name="schedule", cls=Commands)
 def schedule_group() -> None:
     """Run digest unattended: ingest on an interval, send each digest at each subscriber's local time.
 
