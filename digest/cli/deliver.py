@@ -50,7 +50,7 @@ def print_uncertain(t: pipeline.Tally) -> None:
     if new == 0:
         say(f"{t.uncertain} still uncertain from an earlier run" + (", nothing new failed." if t.ok else "."))
     else:
-        say(f"{new} deliveries became uncertain: the final dot was written and no answer came"
+        say(f"{new} deliver{'y' if new == 1 else 'ies'} became uncertain: the final dot was written and no answer came"
             + (f" ({t.uncertain_earlier} more from an earlier run)." if t.uncertain_earlier else "."))
     say("  Why, per delivery: `digest deliveries list --status uncertain`. `digest send --resend-uncertain=relay-dropped` "
         "resends those a relay dropped (most likely never received); resending sender-died or no-answer ones "
