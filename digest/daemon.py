@@ -130,7 +130,7 @@ class Scheduler:
                 log.warning("lint: %s: %s", mix, warning)
         if r.due or r.resumed or t.sent or not t.ok:
             log.info("digest at %s: %d due, %d sent, %d under min_items (skipped until their next slot), deferred %d, bounced %d, "
-                     "failed %d, uncertain %d%s%s%s", fmt(at), r.due, t.sent, r.empty, t.deferred, t.bounced,
+                     "failed %d, uncertain %d%s%s%s", fmt(at), r.due, t.sent, r.empty, t.deferred + t.pending, t.bounced,
                      t.failed, t.uncertain, f"; editions {', '.join(r.editions)}" if r.editions else "",
                      f"; resumed {', '.join(r.resumed)}" if r.resumed else "",
                      "; stopped early" if r.stopped else "")

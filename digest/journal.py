@@ -20,7 +20,8 @@ from typing import Any
 
 from .smtp import ABOUT_US, Abort, Hooks, Outcome
 
-UNCERTAIN_REPLY = "the sender stopped after the final dot, before the relay answered: delivered or not, unknown"
+# The sender died between the final dot and the answer: the relay most likely kept the message.
+UNCERTAIN_REPLY = "sender-died: the sender stopped after the final dot, before the relay answered"
 
 
 def journal_dir(db_path: str) -> Path | None:

@@ -6,7 +6,7 @@ one). Slots are built as local wall-clock times with zoneinfo and only then turn
 07:00 Europe/Berlin subscriber gets 07:00 on both sides of a clock change. A slot is named by its
 LOCAL date: one edition key per local day, which is what makes it "once" across restarts.
 Pure functions over plain values; the clock is always an argument.
-May import: models.
+May import: matching, models.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from .matching import canonical_zone
 from .models import FREQUENCIES, WEEKDAYS, Subscriber
 
 UTC = dt.timezone.utc
@@ -54,10 +55,9 @@ def parse_weekday(value: str) -> int | None:
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo | None:
-    try:
-        return zoneinfo.ZoneInfo(str(name).strip())
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
+    """The zone of `name`, written in any case (matching.canonical_zone), or None."""
+    canonical = canonical_zone(str(name))
+    return zoneinfo.ZoneInfo(canonical) if canonical else None
 
 
 @dataclass

@@ -1,18 +1,18 @@
 """What a subscriber's fields may hold: an address (syntax and normalisation, no DNS), a frequency,
 a timezone, a time of day, a status. Each check returns the value as stored, or raises
 InvalidAddress / ParseError saying what is wrong. No database here.
-May import: errors, models.
+May import: errors, matching, models.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import InvalidAddress, ParseError
+from .matching import canonical_zone, unknown_zone
 from .models import FREQUENCIES, SUBSCRIBER_STATUSES
 
 
@@ -66,21 +66,14 @@ def check_frequency(value: str | None) -> str | None:
     return value
 
 
-@functools.lru_cache(maxsize=1024)
-def _zone_ok(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 def check_timezone(value: str | None) -> str | None:
+    """A zone in any case, stored under its canonical name ("europe/lisbon" -> "Europe/Lisbon")."""
     if not value or not value.strip():
         return None
-    if not _zone_ok(value.strip()):
-        raise ParseError(f'timezone "{value.strip()}" is not a known Area/City zone')
-    return value.strip()
+    canonical = canonical_zone(value)
+    if canonical is None:
+        raise ParseError(unknown_zone(value))
+    return canonical
 
 
 def check_time(value: str | None) -> str | None:

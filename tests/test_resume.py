@@ -100,8 +100,10 @@ def test_sigkill_at_several_points_then_resume_sends_everyone_exactly_once(tmp_p
     sent = {d["email"] for d in json.loads(run("deliveries", "list", "--status", "sent", "--json", "--all").stdout)}
     assert sent | uncertain == everyone and not (sent & uncertain)
     assert sent <= set(got)                     # nothing marked sent that the server did not accept
-    if final.returncode == 0:
-        assert not uncertain
+    if final.returncode == 0:       # uncertain rows an earlier run found are reported, not news (issue 25)
+        assert not uncertain or f"{len(uncertain)} still uncertain from an earlier run" in final.stderr
+    rows = json.loads(run("deliveries", "list", "--status", "uncertain", "--json", "--all").stdout)
+    assert all(d["last_reply"].startswith("sender-died: ") for d in rows)    # only the sender died here
 
 
 def test_should_stop_finishes_what_is_in_flight_and_the_next_run_carries_on(tmp_path, run, monkeypatch):
@@ -116,7 +118,7 @@ def test_should_stop_finishes_what_is_in_flight_and_the_next_run_carries_on(tmp_
         seen = []
         first = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg), on_message=seen.append,
                                       should_stop=lambda: len(seen) >= 5)
-        assert first.stopped and 5 <= first.sent < 40 and first.deferred == 40 - first.sent
+        assert first.stopped and 5 <= first.sent < 40 and (first.deferred, first.pending) == (0, 40 - first.sent)
         assert first.sent == len(sink.messages)
         assert store.deliveries.counts(plan.edition_id) == {"sent": first.sent, "pending": 40 - first.sent}
         second = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg))

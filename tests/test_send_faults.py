@@ -136,10 +136,12 @@ def test_reply_lost_after_the_final_dot_is_uncertain_and_resent_only_on_request(
     assert r.exit_code == 3 and "uncertain 1" in r.stderr, r
     assert [d["email"] for d in ledger(run, status="uncertain")] == ["dot@example.org"]
     assert len(received(sink, "dot@example.org")) == 1      # it did arrive; we cannot know that
-    # Everyone else got theirs; a plain rerun sends nothing and still reports the uncertain one.
+    # Everyone else got theirs; a plain rerun sends nothing and still reports the uncertain one, as
+    # nothing new: exit 0 (issue 25: it used to exit 3 on every later run).
     before = len(sink.messages)
     r = run("send", "--yes")
-    assert r.exit_code == 3 and len(sink.messages) == before and "uncertain 1" in r.stderr
+    assert r.exit_code == 0 and len(sink.messages) == before and "uncertain 1 (relay-dropped 1)" in r.stderr
+    assert "1 still uncertain from an earlier run, nothing new failed." in r.stderr
     r = run("send", "--yes", "--resend-uncertain")
     assert r.exit_code == 0, r
     assert len(received(sink, "dot@example.org")) == 2 and len(sink.messages) == before + 1

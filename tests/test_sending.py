@@ -36,7 +36,7 @@ def test_a_refused_sender_comes_back_in_the_report_with_its_tally(seeded, tmp_pa
         [(plan, tally)] = report.sent
         assert isinstance(report.error, RelayError) and tally.error is report.error
         assert "refused the sender" in report.error.message and not hasattr(report.error, "tally")
-        assert tally.sent == 0 and tally.deferred == plan.created > 0 and sink.messages == []
+        assert tally.sent == 0 and tally.pending == plan.created > 0 and tally.deferred == 0 and sink.messages == []
         assert {d.status for d in db.deliveries.listed(plan.edition_id)} == {"pending"}
         db.close()
 

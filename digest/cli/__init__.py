@@ -23,10 +23,10 @@ import click  # noqa: E402
 from .. import __version__
 from .. import pipeline
 from ..errors import DigestError
-from .app import App
+from .app import App, Commands
 
 
-class DigestGroup(click.Group):
+class DigestGroup(Commands):
     """Turns a DigestError from any command into one `Error: ...` line and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -1,10 +1,11 @@
 """Shared state for one CLI invocation: the configuration and, lazily, the database (opened through
-digest.pipeline), and the ways a command writes to the terminal.
+digest.pipeline), the ways a command writes to the terminal, and the command groups' guess at a mistyped command.
 May import: config, errors, pipeline.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import sys
@@ -14,6 +15,21 @@ from typing import Any
 import click
 
 from .. import config, pipeline
+
+
+class Commands(click.Group):
+    """A group that answers a mistyped command with one guess, in our quotes:
+    `No such command "sned". Did you mean "send"?` (click's own says it in its own words)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            known = self.list_commands(ctx)
+            guesses = difflib.get_close_matches(name.lower(), known, n=2, cutoff=0.6)
+            quoted = " or ".join(f'"{g}"' for g in guesses)
+            ctx.fail(f'No such command "{name}".' + (f" Did you mean {quoted}?" if guesses else
+                                                      f" Commands: {', '.join(known)}."))
+        return super().resolve_command(ctx, args)
 
 
 class App:

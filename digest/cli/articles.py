@@ -10,7 +10,7 @@ import click
 
 from .. import pipeline
 from ..models import Article
-from .app import App, echo_json, finish, pass_app, say, table
+from .app import App, Commands, echo_json, finish, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 
 
@@ -25,7 +25,7 @@ def init_command(app: App) -> None:
     say(f"Database {app.cfg.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
 
 
-@click.group(name="articles")
+@click.group(name="articles", cls=Commands)
 def articles_group() -> None:
     """Ingest, list and inspect articles.
 

@@ -18,13 +18,13 @@ from .. import pipeline
 from ..config import DEMO_SECRET
 from ..errors import DigestError
 from ..models import BounceRecord
-from .app import App, pass_app, say, table
+from .app import App, Commands, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 
 EX_TEMPFAIL = 75      # sysexits.h: an MTA's pipe keeps the message and tries again later
 
 
-@click.group(name="bounces")
+@click.group(name="bounces", cls=Commands)
 def bounces_group() -> None:
     """Read bounces, complaints and mailto unsubscribes, and list them.
 

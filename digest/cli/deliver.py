@@ -20,8 +20,10 @@ if TYPE_CHECKING:       # rich is imported only when a bar is shown
 
 
 def print_tally(t: pipeline.Tally) -> None:
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(t.uncertain_reasons.items()) if n)
     say(f"sent {t.sent}, skipped {t.skipped} (already sent), deferred {t.deferred}, bounced {t.bounced}, "
-        f"failed {t.failed}, uncertain {t.uncertain}")
+        f"failed {t.failed}, uncertain {t.uncertain}" + (f" ({why})" if t.uncertain and why else "")
+        + (f", pending {t.pending}" if t.pending else ""))
     for email, reason in t.failures:
         say(f"failed: {email}: {reason}")
     if t.failed > len(t.failures):
@@ -34,11 +36,25 @@ def print_tally(t: pipeline.Tally) -> None:
         print_relays(t)
     elif t.throttles:
         say(f"The relay throttled us {t.throttles} times; the rate went down to {t.slowest_rate:.1f} msgs/s.")
+    if t.pending:
+        say(f"{t.pending} not attempted, still pending: the next `digest send` sends them.")
     if t.uncertain:
-        say(f"{t.uncertain} deliveries are uncertain (in flight when a sender or a relay died). List them with "
-            "`digest deliveries list --status uncertain`; resend with `digest send --resend-uncertain`.")
+        print_uncertain(t)
     if t.stopped:
         say("Stopped before the end; the next `digest send` carries on.")
+
+
+def print_uncertain(t: pipeline.Tally) -> None:
+    """What is new among the uncertain rows, and which of them are safe to resend."""
+    new = t.uncertain - t.uncertain_earlier
+    if new == 0:
+        say(f"{t.uncertain} still uncertain from an earlier run" + (", nothing new failed." if t.ok else "."))
+    else:
+        say(f"{new} deliver{'y' if new == 1 else 'ies'} became uncertain: the final dot was written and no answer came"
+            + (f" ({t.uncertain_earlier} more from an earlier run)." if t.uncertain_earlier else "."))
+    say("  Why, per delivery: `digest deliveries list --status uncertain`. `digest send --resend-uncertain=relay-dropped` "
+        "resends those a relay dropped (most likely never received); resending sender-died or no-answer ones "
+        "most likely sends a second copy.")
 
 
 def print_relays(t: pipeline.Tally) -> None:
@@ -70,8 +86,10 @@ def print_lint(t: pipeline.Tally) -> None:
 @click.option("--dry-run", is_flag=True, help="Show who would get what; send and record nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True)
-@click.option("--resend-uncertain", is_flag=True,
-              help="Also resend deliveries left uncertain by a crash (their recipients may get two copies).")
+@click.option("--resend-uncertain", type=click.Choice(pipeline.RESEND_UNCERTAIN), is_flag=False, flag_value="all",
+              default=None,
+              help="Also resend today's uncertain deliveries: all, or one reason (relay-dropped: most likely never "
+                   "received; sender-died, no-answer: most likely received, a second copy).")
 @click.option("--retry-failed", is_flag=True,
               help="Put the failed deliveries back in the queue once and send them (every edition, or --edition).")
 @click.option("--edition", "edition_key", metavar="KEY", help="With --retry-failed: only this edition, "
@@ -82,7 +100,7 @@ def print_lint(t: pipeline.Tally) -> None:
 @click.option("--topic", "topics", multiple=True, help="With --test-to: the topic mix to send (default: all).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @pass_app
-def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_uncertain: bool, retry_failed: bool,
+def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_uncertain: str | None, retry_failed: bool,
                  edition_key: str | None, force: bool, test_to: str | None, topics: tuple[str, ...],
                  quiet: bool) -> None:
     """Send the due edition to every subscriber who has not received it yet.
@@ -95,7 +113,8 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     relays ([[relay]] in digest.toml), one that fails mid-run is taken out and the others carry on;
     the tally says which relay sent what.
 
-    Exit 0 when all were sent, 3 when some were deferred, bounced, failed or uncertain, 2 when no
+    Exit 0 when all were sent, 3 when this run left some deferred, pending, bounced, failed or newly
+    uncertain (rows uncertain since an earlier run are only reported), 2 when no
     relay can be reached (or every relay refused us), 4 when another `digest send` is sending this
     edition, 1 for any other error (configuration, a digest too large, messages that could not be
     built).
@@ -127,7 +146,7 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
         click.confirm(f"Send to {pending} subscribers through {_names(relays)}?", abort=True, err=True)
     with _progress(quiet) as progress:
         report = pipeline.send(app.db, cfg, relays, frequency=frequency, progress=progress,
-                               resend_uncertain=resend_uncertain, force=force)
+                               resend_uncertain=resend_uncertain or False, force=force)
     earlier_ok = True
     for key, retried in report.leftovers:
         if retried.error is None:

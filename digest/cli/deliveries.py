@@ -10,11 +10,11 @@ import click
 
 from .. import pipeline
 from ..models import DELIVERY_STATUSES
-from .app import App, pass_app
+from .app import App, Commands, pass_app
 from .paging import echo_json_rows, paging_options, say_more
 
 
-@click.group(name="deliveries")
+@click.group(name="deliveries", cls=Commands)
 def deliveries_group() -> None:
     """The delivery ledger: who was sent which edition, and what the relay said.
 

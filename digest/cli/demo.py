@@ -87,7 +87,7 @@ def demo_command(app: App, out_dir: str) -> None:
     else:
         table(["topic mix", "articles", "recipients", "sent"],
               [[mix, s["articles"], s["recipients"], s["sent"]] for mix, s in sorted(tally.by_mix.items())])
-    say(f"sent {tally.sent}, skipped {tally.skipped}, deferred {tally.deferred}, bounced {tally.bounced}, "
+    say(f"sent {tally.sent}, skipped {tally.skipped}, deferred {tally.deferred + tally.pending}, bounced {tally.bounced}, "
         f"failed {tally.failed}; {time.monotonic() - started:.1f}s; messages and previews in {out}/")
     if report.errors or not tally.ok:
         sys.exit(1)

@@ -14,11 +14,11 @@ from .. import pipeline
 from ..config import Config
 from ..daemon import Scheduler, fmt
 from ..errors import DigestError
-from .app import App, echo_json, pass_app, say, table
+from .app import App, Commands, echo_json, pass_app, say, table
 from .early_stops import EARLY_STOPS
 
 
-@click.group(name="schedule")
+@click.group(name="schedule", cls=Commands)
 def schedule_group() -> None:
     """Run digest unattended: ingest on an interval, send each digest at each subscriber's local time.
 
@@ -49,7 +49,7 @@ def schedule_run(app: App, once: bool, now_text: str | None) -> None:
         return
     report = sched.run_once(parse_now(now_text) if now_text else None, early=EARLY_STOPS)
     t = report.tally
-    say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred}, "
+    say(f"{report.due} due, sent {t.sent}, {report.empty} under min_items, deferred {t.deferred + t.pending}, "
         f"bounced {t.bounced}, failed {t.failed}, uncertain {t.uncertain}"
         + (" (stopped early)" if report.stopped else ""))
     sys.exit(0 if t.ok else 3)

@@ -12,12 +12,12 @@ import click
 from .. import pipeline
 from ..errors import RelayError
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES, Subscriber
-from .app import App, echo_json, pass_app, say, table
+from .app import App, Commands, echo_json, pass_app, say, table
 from .bounces import record_json
 from .paging import echo_json_rows, paging_options, say_more
 
 
-@click.group(name="subscribers")
+@click.group(name="subscribers", cls=Commands)
 def subscribers_group() -> None:
     """Add, change, import, export and list subscribers.
 

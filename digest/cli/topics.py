@@ -7,10 +7,10 @@ from __future__ import annotations
 import click
 
 from .. import pipeline
-from .app import App, echo_json, pass_app, say, table
+from .app import App, Commands, echo_json, pass_app, say, table
 
 
-@click.group(name="topics")
+@click.group(name="topics", cls=Commands)
 def topics_group() -> None:
     """Manage topics (Europe, Politics, World, ...) and their aliases.
 

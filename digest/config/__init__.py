@@ -26,7 +26,7 @@ from .relays import RelaySettings, env_var, relay_tables
 from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits
 from .smtp_url import SmtpSettings, parse_smtp_url
 from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, SummarySettings, WebSettings, apply_send,
-                     apply_summary, check_tables, digest_schedule, ingest_settings, max_items, set_summary,
+                     apply_summary, check_tables, checked_zone, digest_schedule, ingest_settings, max_items, set_summary,
                      web_settings)
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
@@ -158,6 +158,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         if env.get(var):
             set_summary(cfg.summary, attr, env[var], var)
     # A table's own timezone wins; else the schedule follows the newsroom's (after the environment).
+    cfg.timezone = checked_zone(cfg.timezone, "DIGEST_TIMEZONE" if env.get("DIGEST_TIMEZONE") else f"{where}: timezone")
     cfg.schedule = digest_schedule(tables.get("digest") or {}, default_timezone=cfg.timezone, where=where)
     base = Path(cfg.source).resolve().parent if cfg.source else Path.cwd()
     cfg.ingest = ingest_settings(tables.get("ingest") or {}, base=base, where=where)

@@ -2,7 +2,7 @@
 file, the table and the key: [send], [digest], [ingest], [web], [summary] and [cluster].
 Environment variables that override a table's setting (DIGEST_RETRY_BASE, DIGEST_SUMMARY_MAX_WORDS,
 ...) are read here too, after the file.
-May import: errors, models, slots.
+May import: errors, matching, models, slots.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pathlib import Path
 from collections.abc import Iterable
 
 from ..errors import ConfigError
+from ..matching import canonical_zone, unknown_zone
 from ..models import WEEKDAYS, FeedSpec
-from ..slots import DigestSchedule, parse_time, parse_weekday, zone
+from ..slots import DigestSchedule, parse_time, parse_weekday
 
 TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
 
@@ -123,6 +124,15 @@ def apply_send(settings: SendSettings, sources: list[tuple[str, str, object]]) -
 
 # ---- [digest] --------------------------------------------------------------------------------
 
+def checked_zone(value: object, what: str) -> str:
+    """A configured time zone in any case, as its canonical name; else the error says what was meant."""
+    canonical = canonical_zone(value) if isinstance(value, str) else None
+    if canonical is None:
+        raise ConfigError(f"{what} = {value!r}: {unknown_zone(str(value))}",
+                          'Use an Area/City name, e.g. timezone = "Europe/Berlin", or "UTC".')
+    return canonical
+
+
 def digest_schedule(table: dict, *, default_timezone: str = "UTC", where: str = "digest.toml") -> DigestSchedule:
     """The [digest] table's schedule: defaults for subscribers who did not choose."""
     table = dict(table or {})
@@ -134,11 +144,7 @@ def digest_schedule(table: dict, *, default_timezone: str = "UTC", where: str = 
             raise ConfigError(f"{where}: [digest] send_at = {table['send_at']!r} is not a time of day.",
                               'Use "HH:MM" in 24-hour form, e.g. send_at = "07:00".')
         out.send_at = t
-    tz = table.get("timezone", default_timezone)
-    if zone(tz) is None:
-        raise ConfigError(f"{where}: [digest] timezone = {tz!r} is not a known timezone.",
-                          'Use an Area/City name, e.g. timezone = "Europe/Berlin", or "UTC".')
-    out.timezone = str(tz).strip()
+    out.timezone = checked_zone(table.get("timezone", default_timezone), f"{where}: [digest] timezone")
     if "weekly_on" in table:
         day = parse_weekday(table["weekly_on"])
         if day is None:

@@ -58,8 +58,8 @@ RELEASE_CLAIMS = """UPDATE deliveries SET status = CASE WHEN attempts > 0 THEN '
 # (status, reply, now, attempt, next attempt, status, now, relay, id, from status): one row, only if still
 # in from_status. The relay stays what it was when the outcome names none (an expiry, an old journal).
 RECORD = """UPDATE deliveries SET status = ?, last_reply = ?, updated_at = ?, attempts = attempts + ?,
-    next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, relay = coalesce(?, relay)
-    WHERE id = ? AND status = ?"""
+    next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, relay = coalesce(?, relay),
+    uncertain_reason = ? WHERE id = ? AND status = ?"""
 SUBSCRIBER_OF = "SELECT subscriber_id FROM deliveries WHERE id = ?"
 EXPIRED = CLAIMED + " WHERE d.edition_id = ? AND d.status = 'deferred' AND d.created_at < ?"
 DUE_WINDOWS = """SELECT DISTINCT mix, since, until, since_seq, until_seq FROM deliveries WHERE edition_id = ?
@@ -82,8 +82,10 @@ FAILED_BY_EDITION = """SELECT e.id, e.key, e.frequency, e.date, count(*) AS fail
     sum(CASE WHEN """ + REQUEUEABLE + """ THEN 1 ELSE 0 END) AS requeueable
     FROM editions e JOIN deliveries d ON d.edition_id = e.id AND d.status = 'failed'
     WHERE (:key IS NULL OR e.key = :key) GROUP BY e.id ORDER BY e.date, e.id"""
-REQUEUE_UNCERTAIN = """UPDATE deliveries SET status = 'pending', updated_at = ?, next_attempt_at = NULL
-    WHERE edition_id = ? AND status = 'uncertain'"""
+REQUEUE_UNCERTAIN = """UPDATE deliveries SET status = 'pending', updated_at = ?, next_attempt_at = NULL,
+    uncertain_reason = NULL WHERE edition_id = ? AND status = 'uncertain' AND (? IS NULL OR uncertain_reason = ?)"""
+UNCERTAIN_BY_REASON = """SELECT coalesce(uncertain_reason, 'no-answer') AS reason, count(*) AS n FROM deliveries
+    WHERE edition_id = ? AND status = 'uncertain' GROUP BY 1"""
 
 
 def delivery_of(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
@@ -185,7 +187,8 @@ class Deliveries(Repository):
 
     def record(self, outcomes: list[tuple], *, from_status: str = "sending", attempt: int = 1,
                fence: tuple[str, str] | None = None) -> list[Settled]:
-        """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft, relay).
+        """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft, relay,
+        why uncertain or None).
 
         Only rows still in `from_status` change, so replaying a journal twice is harmless. Returns the
         rows that changed, for the caller to apply what each outcome means for its subscriber.
@@ -195,9 +198,9 @@ class Deliveries(Repository):
         stamp = ts(now())
         settled = []
         with self.fenced(fence):
-            for did, status, reply, next_at, soft, relay in outcomes:
-                if self.conn.execute(RECORD, (status, reply, stamp, attempt, ts(next_at), status, stamp, relay, did,
-                                              from_status)).rowcount:
+            for did, status, reply, next_at, soft, relay, why in outcomes:
+                if self.conn.execute(RECORD, (status, reply, stamp, attempt, ts(next_at), status, stamp, relay, why,
+                                              did, from_status)).rowcount:
                     settled.append(Settled(did, status, soft))
         return settled
 
@@ -229,7 +232,13 @@ class Deliveries(Repository):
         return [Edition(r["id"], r["key"], r["frequency"], dt.date.fromisoformat(r["date"]), failed=r["failed"],
                         requeueable=r["requeueable"]) for r in self._all(FAILED_BY_EDITION, {"key": edition_key})]
 
-    def requeue_uncertain(self, edition_id: int, *, fence: tuple[str, str] | None = None) -> int:
-        """The operator asked: uncertain deliveries go out again (the recipient may get two copies)."""
+    def requeue_uncertain(self, edition_id: int, reason: str | None = None, *,
+                          fence: tuple[str, str] | None = None) -> int:
+        """The operator asked: uncertain deliveries (all, or those of one reason) go out again (the
+        recipient may get two copies)."""
         with self.fenced(fence):
-            return self.conn.execute(REQUEUE_UNCERTAIN, (ts(now()), edition_id)).rowcount
+            return self.conn.execute(REQUEUE_UNCERTAIN, (ts(now()), edition_id, reason, reason)).rowcount
+
+    def uncertain_by_reason(self, edition_id: int) -> dict[str, int]:
+        """The edition's uncertain rows by reason (smtp.UNCERTAIN_REASONS)."""
+        return {r["reason"]: r["n"] for r in self._all(UNCERTAIN_BY_REASON, [edition_id])}

@@ -4,13 +4,16 @@ its own transaction, together with the record that it ran.
 Numbers are never reused. A database made before the renumbering recorded three of them under
 older names (RENAMED); Database.open rewrites those records once, so such a database needs no
 `digest init` and is never mistaken for one written by a newer digest.
-May import: cluster and summarize.words, and only in m011: it counts existing bodies with the pure
-functions ingest counts them with (digest.cluster.fingerprints, digest.summarize.words.terms).
+May import: .initial_schema (m001's tables), cluster and summarize.words, and only in m011: it counts
+existing bodies with the pure functions ingest counts them with (digest.cluster.fingerprints,
+digest.summarize.words.terms).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
+
+from .initial_schema import INITIAL
 
 migrations = sqlite_utils.Migrations("digest")
 
@@ -20,91 +23,7 @@ RENAMED = {"m003_preferences": "m002_preferences", "m004_feeds": "m003_feeds", "
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript("""
-    CREATE TABLE topics (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        slug TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE topic_aliases (
-        alias TEXT PRIMARY KEY COLLATE NOCASE,
-        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE
-    );
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        guid TEXT NOT NULL UNIQUE,
-        checksum TEXT NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        labels TEXT NOT NULL DEFAULT '[]',
-        caption TEXT, sources TEXT, author TEXT, bio TEXT,
-        url TEXT, source TEXT, published TEXT, origin TEXT,
-        ingested_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        headline TEXT NOT NULL DEFAULT '',
-        summary TEXT NOT NULL DEFAULT '',
-        summary_sentences TEXT NOT NULL DEFAULT '[]',
-        headline_override TEXT,
-        summary_override TEXT,
-        cluster_id INTEGER
-    );
-    CREATE INDEX articles_ingested ON articles(ingested_at);
-    CREATE TABLE article_topics (
-        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
-        PRIMARY KEY (article_id, topic_id)
-    );
-    CREATE INDEX article_topics_topic ON article_topics(topic_id, article_id);
-    CREATE TABLE subscribers (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        name TEXT,
-        status TEXT NOT NULL DEFAULT 'active',
-        frequency TEXT NOT NULL DEFAULT 'daily',
-        timezone TEXT,
-        soft_bounces INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE subscriptions (
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
-        PRIMARY KEY (subscriber_id, topic_id)
-    );
-    CREATE INDEX subscriptions_topic ON subscriptions(topic_id);
-    CREATE TABLE editions (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        frequency TEXT NOT NULL,
-        date TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE deliveries (
-        id INTEGER PRIMARY KEY,
-        edition_id INTEGER NOT NULL REFERENCES editions(id),
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-        status TEXT NOT NULL DEFAULT 'pending',
-        mix TEXT NOT NULL,
-        since TEXT,
-        until TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_reply TEXT,
-        next_attempt_at TEXT,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        sent_at TEXT,
-        UNIQUE (edition_id, subscriber_id)
-    );
-    CREATE INDEX deliveries_status ON deliveries(edition_id, status);
-    CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, status);
-    CREATE TABLE leases (
-        name TEXT PRIMARY KEY,
-        owner TEXT NOT NULL,
-        expires_at TEXT NOT NULL
-    );
-    """)
+    db.executescript(INITIAL)
 
 
 @migrations()
@@ -259,7 +178,6 @@ def m011_corpus_counts(db: sqlite_utils.Database) -> None:
     db.conn.executemany("INSERT INTO corpus_terms (term, docs) VALUES (?, ?)", words.items())
 
 
-
 @migrations()
 def m012_deliveries_by_mix(db: sqlite_utils.Database) -> None:
     # A send claims rows mix by mix (then by id), so each mix's body is made once however the mixes
@@ -267,6 +185,22 @@ def m012_deliveries_by_mix(db: sqlite_utils.Database) -> None:
     db.executescript("""
     CREATE INDEX deliveries_claim ON deliveries(edition_id, status, mix, id);
     DROP INDEX deliveries_status;
+    """)
+
+
+@migrations()
+def m013_uncertain_reason(db: sqlite_utils.Database) -> None:
+    # Why a delivery is uncertain decides whether resending it makes a second copy: a sender that
+    # died after the final dot (its journal says so) most likely got it through, a relay that dropped
+    # the connection most likely did not. Earlier rows are told apart by the replies they recorded.
+    db.executescript("""
+    ALTER TABLE deliveries ADD COLUMN uncertain_reason TEXT;
+    UPDATE deliveries SET uncertain_reason = CASE
+        WHEN last_reply LIKE 'the sender stopped after the final dot%' THEN 'sender-died'
+        WHEN last_reply LIKE 'connection to % lost: no answer in %' THEN 'no-answer'
+        WHEN last_reply LIKE 'connection to % lost: %' THEN 'relay-dropped'
+        ELSE 'no-answer' END
+    WHERE status = 'uncertain';
     """)
 
 def names() -> list[str]:

@@ -1,6 +1,6 @@
 """Topics and their aliases (the category labels ingest maps to them), and the articles filed
 under each.
-May import: errors, models, clock, and .columns/.repository.
+May import: errors, matching, models, clock, and .columns/.repository.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from ..clock import now
 from ..errors import DigestError, NotFound
+from ..matching import suggest
 from ..models import Topic, TopicUsage, slugify
 from .columns import ts
 from .repository import Repository
@@ -118,9 +119,9 @@ class Topics(Repository):
         name = _clean(name)
         row = self._one(TOPIC_ID_BY_ANY_NAME, [name, name.lower(), name])
         if row is None:
-            known = ", ".join(t.name for t in self.all()) or "(none)"
-            raise NotFound(f'Topic "{name}" does not exist. Known topics: {known}.',
-                           "Add it with `digest topics add NAME`.")
+            names = [t.name for t in self.all()]
+            raise NotFound(f'Topic "{name}" does not exist.{suggest(name, names)}'
+                           f" Known topics: {', '.join(names) or '(none)'}.", "Add it with `digest topics add NAME`.")
         return next(t for t in self.all() if t.id == row[0])
 
     def alias_map(self) -> dict[str, str]:

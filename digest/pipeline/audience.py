@@ -38,12 +38,17 @@ def may_sign_up(status: str | None) -> bool:
     return status in (None, "pending", "unsubscribed")
 
 
+def sentence(text: str) -> str:
+    """A check's message as a sentence: capitalised, and ended once ("did you mean X?" keeps its "?")."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?")) else ".")
+
+
 def checked(check, value):
     """A subscriber_fields check; its ParseError becomes a DigestError the CLI can print."""
     try:
         return check(value)
     except ParseError as exc:
-        raise DigestError(exc.message[:1].upper() + exc.message[1:] + ".") from None
+        raise DigestError(sentence(exc.message)) from None
 
 
 @dataclass
@@ -139,7 +144,7 @@ def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict
         try:
             values[key] = check(value)
         except ParseError as exc:
-            errors.append(exc.message[:1].upper() + exc.message[1:] + ".")
+            errors.append(sentence(exc.message))
     return values, errors
 
 

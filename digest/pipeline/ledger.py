@@ -21,7 +21,7 @@ with the lease, so a sender stalled past its lease (SIGSTOP, a paused VM) that w
 another took over writes nothing: LeaseLost. Durability: kill -9 loses nothing. A power cut may
 lose the last moments of the journal and of the WAL (synchronous=NORMAL), as any mail queue without
 fsync per message would.
-May import: clock, config, db, errors, journal, and .audience.
+May import: clock, config, db, errors, journal, smtp, and .audience.
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ from ..config import SendSettings
 from ..db import Database
 from ..errors import LedgerError
 from ..journal import UNCERTAIN_REPLY, journal_dir, read_journals
+from ..smtp import uncertain_reason
 from . import audience
 
 
 def record(db: Database, outcomes: list[tuple], *, soft_bounce_limit: int, from_status: str = "sending",
            attempt: int = 1, fence: tuple[str, str] | None = None) -> None:
-    """Write SMTP outcomes (delivery id, status, reply, next_attempt_at, soft, relay) and what they mean
+    """Write SMTP outcomes (delivery id, status, reply, next_attempt_at, soft, relay, why uncertain) and what they mean
     for their subscribers (audience.settle), in one transaction fenced with the lease. `relay` is the
     name of the relay that answered, or None."""
     if not outcomes:
@@ -55,7 +56,7 @@ def expire(db: Database, edition_id: int, planned_before: dt.datetime, *, soft_b
     """Deferred rows planned before the cut-off have run out of time: failed, and a soft bounce."""
     rows = db.deliveries.expired(edition_id, planned_before)
     record(db, [(d.id, "failed", f"gave up after {d.attempts} attempts; last reply: {d.last_reply or '-'}", None, True,
-                 None) for d in rows], soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0, fence=fence)
+                 None, None) for d in rows], soft_bounce_limit=soft_bounce_limit, from_status="deferred", attempt=0, fence=fence)
     return len(rows)
 
 
@@ -74,20 +75,22 @@ class Recovery:
 
 
 def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: float,
-            resend_uncertain: bool = False, fence: tuple[str, str] | None = None) -> Recovery:
+            resend_uncertain: bool | str = False, fence: tuple[str, str] | None = None) -> Recovery:
     """Bring the ledger of one edition back to the truth after whatever happened to the last run.
 
     Rows left 'sending' by any earlier holder, however long ago, are settled here: the holder of
-    the lease (`fence`) is the only one that may have claims."""
+    the lease (`fence`) is the only one that may have claims. `resend_uncertain`: True (or "all")
+    puts every uncertain row back in the queue, a reason (smtp.UNCERTAIN_REASONS) only its rows."""
     rec = Recovery()
     events, files = read_journals(outbox(db), edition_id)
     outcomes: list[tuple] = []
     for did, ev in events.items():
         if ev[0] == "D":
-            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1]))
+            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1], "sender-died"))
             rec.uncertain += 1
         else:
-            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3], ev[4]))
+            why = (uncertain_reason(ev[2]) or "no-answer") if ev[1] == "uncertain" else None
+            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3], ev[4], why))
     rec.replayed = len(outcomes) - rec.uncertain
     record(db, outcomes, soft_bounce_limit=soft_bounce_limit, fence=fence)
     rec.released = db.deliveries.release_claims(edition_id, fence=fence)
@@ -96,7 +99,8 @@ def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: 
     rec.expired = expire(db, edition_id, now() - dt.timedelta(seconds=deadline), soft_bounce_limit=soft_bounce_limit,
                          fence=fence)
     if resend_uncertain:
-        rec.requeued_uncertain = db.deliveries.requeue_uncertain(edition_id, fence=fence)
+        reason = None if resend_uncertain in (True, "all") else str(resend_uncertain)
+        rec.requeued_uncertain = db.deliveries.requeue_uncertain(edition_id, reason, fence=fence)
     return rec
 
 

@@ -7,7 +7,7 @@ frequency, time and timezone a subscriber chose on their preference page, or a n
 reported, unless `overwrite`; then the row's non-empty values replace it and its topics become
 the whole subscription. An address that opted out is skipped even then (audience.opted_out). A row
 may record an opt-out (status unsubscribed, bounced, suppressed): that is always applied.
-May import: db, errors, models, subscriber_csv, and .audience.
+May import: db, errors, matching, models, subscriber_csv, and .audience.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import BinaryIO, TextIO
 
 from ..db import Database, StagedRow, email_key
 from ..errors import ParseError
+from ..matching import suggest
 from ..models import ImportChange, OnFile
 from ..subscriber_csv import Row, read_csv, write_csv
 from .audience import opted_out
@@ -79,9 +80,9 @@ def _stage(db: Database, rows: Iterable[Row | ParseError], origin: str, known: d
             continue
         unknown = [t for t in row.topics if t.lower() not in known]
         if unknown:
-            names = ", ".join(sorted({name for _, name in known.values()}, key=str.lower)) or "(none)"
-            report.errors.append(ParseError(f'{origin}:{row.line}: topic "{unknown[0]}" does not exist. '
-                                            f"Known topics: {names}."))
+            names = sorted({name for _, name in known.values()}, key=str.lower)
+            report.errors.append(ParseError(f'{origin}:{row.line}: topic "{unknown[0]}" does not exist.'
+                                            f"{suggest(unknown[0], names)} Known topics: {', '.join(names) or '(none)'}."))
             continue
         ids = {known[t.lower()][0]: None for t in row.topics}
         if not ids and row.status in ("active", "pending"):

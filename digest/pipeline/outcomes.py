@@ -109,9 +109,15 @@ def settle_outcome(run: Run, row: Claimed, outcome: Outcome) -> None:
             reply = f"gave up after {row.attempts + row.tries} attempts; last reply: {reply}"
         elif row.tries < s.retry_attempts and not run.stopping:
             heapq.heappush(run.retry, (time.monotonic() + delay, row.id, row))
-            run.buffer.append((row.id, status, reply, next_at, False, outcome.relay or None))
+            run.buffer.append((row.id, status, reply, None if outcome.lost else next_at, False, outcome.relay or None,
+                               None))
             return
-    run.buffer.append((row.id, status, reply, next_at, soft, outcome.relay or None))
+        if outcome.lost:
+            # A dropped connection is the relay's trouble, not a recipient's tempfail: when this run ends
+            # before retrying it (the relay went down), the next run sends it at once, with the pending rows.
+            next_at = None
+    run.buffer.append((row.id, status, reply, next_at, soft, outcome.relay or None,
+                       (outcome.reason or "no-answer") if status == "uncertain" else None))
     run.done += 1
     if status != "deferred":
         setattr(t, status, getattr(t, status) + 1)

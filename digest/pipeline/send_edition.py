@@ -36,7 +36,7 @@ from .tally import BuildError, ClippedError, Tally
 
 def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettings], *,
                  should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
-                 resend_uncertain: bool = False, on_message: Callable[[Outcome], None] | None = None,
+                 resend_uncertain: bool | str = False, on_message: Callable[[Outcome], None] | None = None,
                  retry_failed: bool = False, force: bool = False) -> Tally:
     """Send every due delivery of the edition exactly once and record each outcome; return the Tally.
 
@@ -63,9 +63,12 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
         raise ledger.ledger_error(db, s, exc) from None
     run = None
     try:
+        # Rows already uncertain before this run were reported by an earlier one: not this run's news.
+        earlier = sum(db.deliveries.uncertain_by_reason(plan.edition_id).values())
         rec = ledger.recover(db, plan.edition_id, soft_bounce_limit=s.soft_bounce_limit, deadline=s.retry_deadline,
                              resend_uncertain=resend_uncertain, fence=lease.fence)
         tally.recovered = rec.replayed + rec.uncertain
+        tally.uncertain_earlier = max(0, earlier - rec.requeued_uncertain)
         tally.failed += rec.expired         # ran out of time since the last run: this run's news
         if retry_failed:
             tally.requeued, tally.not_requeued = db.deliveries.requeue_failed(plan.edition_id)
@@ -97,6 +100,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
             elif run.held:
                 tally.error = _held_error(plan, run.held)
         _finish(tally, db.deliveries.counts(plan.edition_id), started)
+        tally.uncertain_reasons = db.deliveries.uncertain_by_reason(plan.edition_id)
     except LeaseLost:
         lease.lost = True
         raise
@@ -175,8 +179,10 @@ def _build_error(plan: Plan, unbuilt: list[Claimed]) -> BuildError:
 
 
 def _finish(tally: Tally, counts: dict[str, int], started: float) -> None:
-    tally.deferred = counts.get("deferred", 0) + counts.get("pending", 0) + counts.get("sending", 0)
+    tally.deferred = counts.get("deferred", 0)
+    tally.pending = counts.get("pending", 0) + counts.get("sending", 0)     # never attempted: the next run sends them
     tally.uncertain = counts.get("uncertain", 0)
+    tally.uncertain_earlier = min(tally.uncertain, tally.uncertain_earlier)
     tally.elapsed = time.monotonic() - started
 
 

@@ -17,10 +17,14 @@ from ..db import Database
 from ..errors import DigestError, NotFound
 from ..models import Edition
 from ..slots import DigestSchedule
-from ..smtp import Outcome
+from ..smtp import UNCERTAIN_REASONS, Outcome
 from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition
 from .send_edition import send_edition
 from .tally import Tally
+
+# What `resend_uncertain` takes besides True: "all", or one reason (smtp.UNCERTAIN_REASONS; the
+# README says which is safe to resend).
+RESEND_UNCERTAIN = ("all", *UNCERTAIN_REASONS)
 
 
 @dataclass
@@ -49,7 +53,7 @@ class SendReport:
 def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: str | None = "daily",
          schedule: DigestSchedule | None = None, at: dt.datetime | None = None,
          should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
-         on_message: Callable[[Outcome], None] | None = None, resend_uncertain: bool = False,
+         on_message: Callable[[Outcome], None] | None = None, resend_uncertain: bool | str = False,
          force: bool = False) -> SendReport:
     """Retry earlier editions' leftovers (up to their deadline, whatever day it is), plan, send.
 

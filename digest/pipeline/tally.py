@@ -12,8 +12,8 @@ from ..errors import DigestError
 from ..lint import LintReport
 
 FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
-COUNTS = ("sent", "skipped", "deferred", "bounced", "failed", "uncertain", "retried", "throttles", "recovered",
-          "requeued", "not_requeued")
+COUNTS = ("sent", "skipped", "deferred", "pending", "bounced", "failed", "uncertain", "uncertain_earlier", "retried",
+          "throttles", "recovered", "requeued", "not_requeued")
 
 
 @dataclass
@@ -49,10 +49,13 @@ class ClippedError(DigestError):
 class Tally:
     sent: int = 0
     skipped: int = 0             # already sent before this run
-    deferred: int = 0            # left for a later run (temporary failures, or not reached before a stop)
+    deferred: int = 0            # left for a later run after a temporary failure
+    pending: int = 0             # never attempted (the run stopped before them: no relay left, a stop asked)
     bounced: int = 0
     failed: int = 0
-    uncertain: int = 0           # in flight when a sender died; see `digest deliveries list --status uncertain`
+    uncertain: int = 0           # the final dot written, no answer read; see `digest deliveries list --status uncertain`
+    uncertain_earlier: int = 0   # of which, already uncertain before this run (reported by an earlier one)
+    uncertain_reasons: dict[str, int] = field(default_factory=dict)   # smtp.UNCERTAIN_REASONS -> rows
     by_mix: dict[str, dict] = field(default_factory=dict)
     retried: int = 0             # retries within this run
     throttles: int = 0           # times the relay asked us to slow down
@@ -87,7 +90,9 @@ class Tally:
 
     @property
     def ok(self) -> bool:
-        return not (self.deferred or self.bounced or self.failed or self.uncertain)
+        """Nothing this run left to look at: uncertain rows an earlier run reported do not count."""
+        return not (self.deferred or self.pending or self.bounced or self.failed
+                    or self.uncertain > self.uncertain_earlier)
 
     def lint_mix(self, mix: str, report: LintReport) -> None:
         """Keep a mix's largest body's lint report (a full one over a size-only one of the same size)."""
@@ -102,6 +107,8 @@ class Tally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for reply, n in other.reasons.items():
             self.reasons[reply] = self.reasons.get(reply, 0) + n
+        for why, n in other.uncertain_reasons.items():
+            self.uncertain_reasons[why] = self.uncertain_reasons.get(why, 0) + n
         for mix, report in other.lint.items():
             self.lint_mix(mix, report)
         for mix, stats in other.by_mix.items():

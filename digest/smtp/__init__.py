@@ -11,7 +11,9 @@ May import: config, errors.
 from .pacer import Pacer
 from .pool import Hooks, Job, Lane, Pool, Result, open_all
 from .relay import Abort, Relay
-from .replies import ABOUT_US, RECORDED, AddressError, Outcome, about_us, classify, refusal, smtp_address
+from .replies import (ABOUT_US, RECORDED, UNCERTAIN_REASONS, AddressError, Outcome, about_us, classify, refusal,
+                      smtp_address, uncertain_reason)
 
-__all__ = ["ABOUT_US", "RECORDED", "Abort", "AddressError", "Hooks", "Job", "Lane", "Outcome", "Pacer", "Pool",
-           "Relay", "Result", "about_us", "classify", "open_all", "refusal", "smtp_address"]
+__all__ = ["ABOUT_US", "RECORDED", "UNCERTAIN_REASONS", "Abort", "AddressError", "Hooks", "Job", "Lane", "Outcome",
+           "Pacer", "Pool", "Relay", "Result", "about_us", "classify", "open_all", "refusal", "smtp_address",
+           "uncertain_reason"]

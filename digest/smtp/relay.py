@@ -117,12 +117,16 @@ class Relay:
             # smtplib reports a read that timed out as a disconnection; the timeout is its context.
             timed_out = isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
             why = f"no answer in {self.settings.timeout:g} s" if timed_out else (str(exc) or type(exc).__name__)
+            # A relay that closed the connection most likely died before keeping the message; one that
+            # kept it open without answering may have kept it (RFC 1047): the reason tells them apart.
+            reason = ("no-answer" if timed_out else "relay-dropped") if dot else ""
             return Outcome("uncertain" if dot else "deferred", 0, f"connection to {self.settings.label} lost: {why}",
-                           stage=stage, timed_out=timed_out)
+                           stage=stage, timed_out=timed_out, reason=reason, lost=not dot)
         except Exception as exc:       # e.g. smtplib refusing a character: this message's outcome, never a dead worker
             self.abandon()
             if dot:
-                return Outcome("uncertain", 0, f"error after the final dot: {type(exc).__name__}: {exc}", stage=stage)
+                return Outcome("uncertain", 0, f"error after the final dot: {type(exc).__name__}: {exc}", stage=stage,
+                               reason="no-answer")
             return Outcome("failed", 0, f"could not send to {rcpt}: {type(exc).__name__}: {exc}", stage=stage)
 
     def _refused(self, code: int, reply: bytes, stage: str) -> Outcome:

@@ -63,6 +63,16 @@ def smtp_address(address: str) -> str:
 
 RECORDED = ("sent", "deferred", "bounced", "failed", "uncertain")   # outcomes of the recipient
 ABOUT_US = ("requeue", "stop")       # outcomes about the sender or the relay: nothing is recorded
+# Why a delivery is uncertain (the final dot written, no answer read), so whether a resend makes a
+# second copy: the sender died after the dot (found in its journal: most likely received), the relay
+# dropped the connection (most likely not), or it never gave a usable answer in time (it may have).
+UNCERTAIN_REASONS = ("sender-died", "relay-dropped", "no-answer")
+
+
+def uncertain_reason(text: str | None) -> str | None:
+    """The reason an uncertain outcome's text starts with ("relay-dropped: connection ..."), if any."""
+    head = (text or "").split(":", 1)[0]
+    return head if head in UNCERTAIN_REASONS else None
 
 
 @dataclass
@@ -75,10 +85,13 @@ class Outcome:
     soft: bool = False   # a soft bounce: the mailbox is full (x.2.2), or temporary failures ran out of time
     relay: str = ""      # the name of the relay that answered (set by the pool)
     timed_out: bool = False   # the relay stopped answering mid-transaction: the pool takes it out of rotation
+    lost: bool = False   # the connection was lost before the final dot: not delivered, and not the recipient's 4xx
+    reason: str = ""     # why an uncertain one is (UNCERTAIN_REASONS): its text starts with it
 
     @property
     def text(self) -> str:
-        return f"{self.code} {self.reply}".strip() if self.code else self.reply
+        text = f"{self.code} {self.reply}".strip() if self.code else self.reply
+        return f"{self.reason}: {text}" if self.reason else text
 
 
 def classify(code: int, reply: str = "", stage: str = "dot") -> str:
