@@ -242,6 +242,7 @@ class Delivery:
     name: str | None = None
     edition_key: str | None = None
     relay: str | None = None       # the relay that last answered for it (the one that sent it, once sent)
+    bounced_at: dt.datetime | None = None     # when a hard bounce came back for it, as listings read it
 
     @property
     def window(self) -> Window:
