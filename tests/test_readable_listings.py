@@ -110,3 +110,13 @@ def test_a_delivery_that_bounced_later_is_listed_as_bounced_and_says_it_was_sent
         again = sent("send", "--yes")
     assert again.exit_code == 0 and "already sent to 3 subscribers" in again.stderr, again
     assert len(smtp_env.messages) == 3
+
+
+def test_articles_list_and_show_give_both_dates_the_cluster_the_summary_and_the_outlet(sent, tmp_path):
+    r = sent("articles", "list")
+    (row,) = read_table(r.stdout)
+    assert list(row) == ["id", "published", "ingested", "topics", "cluster", "headline", "summary"]
+    assert row["ingested"] == "2026-03-05 09:00"                # 08:00 UTC, in Berlin
+    assert row["summary"] and row["headline"] and row["topics"] == "World"
+    shown = sent("articles", "show", row["id"]).stdout
+    assert "Outlet:" in shown and "Published:" in shown and "ingested: 2026-03-05 09:00 (Europe/Berlin)" in shown
