@@ -120,3 +120,16 @@ def test_articles_list_and_show_give_both_dates_the_cluster_the_summary_and_the_
     assert row["summary"] and row["headline"] and row["topics"] == "World"
     shown = sent("articles", "show", row["id"]).stdout
     assert "Outlet:" in shown and "Published:" in shown and "ingested: 2026-03-05 09:00 (Europe/Berlin)" in shown
+
+
+def test_topics_remove_says_what_decides_the_yes_and_counts_in_the_singular(sent, tmp_path):
+    assert sent("topics", "add", "Harbours").exit_code == 0
+    story = tmp_path / "one.jsonl"
+    story.write_text(json.dumps({"title": "Quay repaired", "labels": ["Harbours"], "url": "https://ex.org/quay",
+                                 "body": "The quay was repaired on Friday, the council said. Boats moored again."}) + "\n")
+    assert sent("articles", "ingest", story).exit_code == 0
+    r = sent("topics", "remove", "Harbours")
+    assert r.exit_code == 1 and "0 subscribers (0 active) who would lose it, and 1 article filed" in r.stderr
+    assert "holds no subscriber and no article is removed without --yes" in r.stderr
+    r = sent("topics", "remove", "Harbours", "--yes")
+    assert r.exit_code == 0 and "0 subscribers lost it; 1 article is no longer filed under it." in r.stderr, r
