@@ -1,8 +1,7 @@
 """Plain values passed between stages, and the words of the domain defined once: frequencies,
 subscriber and delivery statuses, and the opt-out set. No I/O here.
 
-digest.db hands back Topic, Article, Subscriber, Edition, Delivery, FeedState...; what render
-takes and returns is in digest.views.
+digest.db hands back Topic, Article, Subscriber, Edition, Delivery...; render's values are in digest.views.
 May import: nothing from digest.
 """
 
@@ -242,6 +241,7 @@ class Delivery:
     name: str | None = None
     edition_key: str | None = None
     relay: str | None = None       # the relay that last answered for it (the one that sent it, once sent)
+    bounced_at: dt.datetime | None = None     # when a hard bounce came back for it, as listings read it
 
     @property
     def window(self) -> Window:

@@ -29,7 +29,8 @@ MAX_LINES = 300
 
 # What each face may import from digest, besides its own package. BASE: the use cases, the
 # configuration, the error family and the plain values.
-BASE = {"digest", "digest.pipeline", "digest.config", "digest.errors", "digest.models"}
+BASE = {"digest", "digest.pipeline", "digest.config", "digest.errors", "digest.models",
+        "digest.plural"}     # plural forms (ngettext): words every face prints, the languages issue translates
 FACES = {
     "digest/cli": BASE | {"digest.daemon", "digest.web", "digest.demo_smtp", "digest.resources", "digest.bounce_listener"},
     "digest/web": BASE | {"digest.resources", "digest.tokens"},     # templates; signed links and CSRF tokens

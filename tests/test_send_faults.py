@@ -15,6 +15,7 @@ import pytest
 from conftest import parse
 from digest import config, pipeline
 from smtp_server import Sink
+from tables import read_table
 from digest.db import Database
 
 
@@ -208,9 +209,9 @@ def test_deliveries_list_shows_the_ledger_as_a_table_or_json(run, faulty):
     run("send", "--yes")
     r = run("deliveries", "list", "--status", "bounced")
     assert r.exit_code == 0
-    lines = r.stdout.splitlines()
-    assert lines[0].split("\t")[:3] == ["edition", "email", "status"] and len(lines) == 2
-    assert "gone@example.org\tbounced\t1\t" in lines[1] and "550 5.1.1" in lines[1]
+    (row,) = read_table(r.stdout)       # an aligned table since issue 25 (was tab-separated)
+    assert (row["email"], row["status"], row["attempts"]) == ("gone@example.org", "bounced", "1")
+    assert row["last reply"].startswith("550 5.1.1")
     rows = ledger(run)
     assert {d["status"] for d in rows} == {"sent", "bounced"}
     key = rows[0]["edition"]

@@ -1,5 +1,5 @@
 """`digest init` and `digest articles ...`: the article store.
-May import: models, pipeline, and .app/.paging.
+May import: models, pipeline, and .app/.paging/.times.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from .. import pipeline
 from ..models import Article
 from .app import App, Commands, echo_json, finish, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
+from .times import local_time, local_zone
 
 
 @click.command(name="init")
@@ -111,8 +112,9 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
 @pass_app
 def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool, limit: int | None,
                   since: dt.datetime | None) -> None:
-    """List articles, newest first: the newest 50 unless --limit N or --all, and how many more.
-    --since keeps those ingested from that date or time on.
+    """List articles, newest first: published and ingested dates (the newsroom's timezone), topics,
+    cluster, headline and the start of the summary; the newest 50 unless --limit N or --all, and
+    how many more. --since keeps those ingested from that date or time on.
 
     Example: digest articles list --topic Europe --since 2026-03-01 --json
     """
@@ -122,10 +124,18 @@ def articles_list(app: App, topic: str | None, no_topic: bool, as_json: bool, li
     if as_json:
         echo_json_rows(article_json(a) for a in page.rows)
     else:
-        table(["id", "ingested", "topics", "headline"],
-              ([a.id, a.ingested_at.strftime("%Y-%m-%d %H:%M") if a.ingested_at else "", ",".join(a.topics),
-                a.headline] for a in page.rows))
+        zone = local_zone(app.cfg.timezone)
+        table(["id", "published", "ingested", "topics", "cluster", "headline", "summary"],
+              ([a.id, local_time(a.published, zone, "%Y-%m-%d %H:%M") or "-",
+                local_time(a.ingested_at, zone, "%Y-%m-%d %H:%M"), ",".join(a.topics),
+                f"#{a.cluster_id}" if a.cluster_id else "-", a.headline, short(a.summary)] for a in page.rows))
     say_more(page, "articles")
+
+
+def short(text: str | None, width: int = 60) -> str:
+    """The start of a summary for a table cell, cut at a word."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[:width - 1].rsplit(" ", 1)[0] + " …"
 
 
 @articles_group.command(name="show")
@@ -151,6 +161,10 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
         return
     click.echo(f"#{a.id}  {a.title or '(no title: the headline is written from the lede)'}")
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
+    zone = local_zone(app.cfg.timezone)
+    click.echo(f"Outlet:   {a.source or '-'}")
+    click.echo(f"Published: {local_time(a.published, zone, '%Y-%m-%d %H:%M') or '-'}   "
+               f"ingested: {local_time(a.ingested_at, zone, '%Y-%m-%d %H:%M')} ({app.cfg.timezone})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
     if a.headline_override:
         click.echo(f"          machine's, not printed while the editor's is set: {machine.headline}")

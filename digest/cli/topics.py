@@ -1,5 +1,5 @@
 """`digest topics ...`: the subscriber lists by subject, and the category labels that map to them.
-May import: pipeline, and .app.
+May import: pipeline, plural, and .app.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from .. import pipeline
+from ..plural import plural
 from .app import App, Commands, echo_json, pass_app, say, table
 
 
@@ -110,8 +111,8 @@ def topics_remove(app: App, name: str, yes: bool) -> None:
     Example: digest topics remove Politics --yes
     """
     usage = pipeline.remove_topic(app.db, name, yes=yes)
-    say(f"Removed topic {usage.topic.name}: {usage.subscribers} subscribers lost it; "
-        f"{usage.articles} articles are no longer filed under it.")
+    say(f"Removed topic {usage.topic.name}: {plural(usage.subscribers, 'subscriber', 'subscribers')} lost it; "
+        f"{plural(usage.articles, 'article is', 'articles are')} no longer filed under it.")
 
 
 def register(cli: click.Group) -> None:

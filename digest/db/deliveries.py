@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from ..clock import now
 from ..errors import LeaseLost
@@ -31,10 +32,19 @@ SELECT = """SELECT d.*, s.email, s.name, e.key AS edition_key FROM deliveries d
 LISTED = SELECT + """ WHERE (:edition_id IS NULL OR d.edition_id = :edition_id)
     AND (:statuses IS NULL OR d.status IN (SELECT value FROM json_each(:statuses))) ORDER BY d.id"""
 # A listing's page, newest edition first and newest row first within it: in one state, of one
-# edition, written to the ledger at or after :since.
-LISTING = """ WHERE (:status IS NULL OR d.status = :status) AND (:key IS NULL OR e.key = :key)
-    AND (:since IS NULL OR d.created_at >= :since)"""
-PAGE = SELECT + LISTING + " ORDER BY e.date DESC, d.edition_id DESC, d.id DESC LIMIT :limit"
+# edition, written to the ledger at or after :since. A row the relay accepted (sent, or uncertain)
+# whose hard bounce came back later is listed as bounced, when it came (hb.bounced_at): the row
+# itself stays what it was, so resending and the tally read the ledger unchanged. The bounces are
+# grouped once per query (a materialized subquery), not looked up per row.
+LATER_BOUNCE = """ LEFT JOIN (SELECT delivery_id, min(received_at) AS bounced_at FROM bounces
+    WHERE kind = 'hard' AND delivery_id IS NOT NULL GROUP BY delivery_id) hb
+    ON hb.delivery_id = d.id AND d.status IN ('sent', 'uncertain')"""
+LISTING = LATER_BOUNCE + """ WHERE (:status IS NULL
+        OR (d.status = :status AND hb.bounced_at IS NULL)
+        OR (:status = 'bounced' AND hb.bounced_at IS NOT NULL))
+    AND (:key IS NULL OR e.key = :key) AND (:since IS NULL OR d.created_at >= :since)"""
+PAGE = SELECT.replace("SELECT d.*,", "SELECT d.*, hb.bounced_at,") + LISTING + \
+    " ORDER BY e.date DESC, d.edition_id DESC, d.id DESC LIMIT :limit"
 COUNT_PAGE = "SELECT count(*) FROM deliveries d JOIN editions e ON e.id = d.edition_id" + LISTING
 COUNTS = "SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status"
 COUNTS_OF_SUBSCRIBER = "SELECT status, count(*) AS n FROM deliveries WHERE subscriber_id = ? GROUP BY status"
@@ -121,11 +131,13 @@ class Deliveries(Repository):
 
     def page(self, *, status: str | None, edition_key: str | None, since: dt.datetime | None,
              limit: int | None) -> Page[Delivery]:
-        """The ledger, newest edition first, at most `limit` rows (None: all), read as they are
-        iterated (a list of 100,000 never sits in memory); the count says how many matched."""
+        """The ledger, newest edition first, at most `limit` rows (None: all), each with the time
+        a hard bounce came back for it (`bounced_at`), read as they are iterated (a list of
+        100,000 never sits in memory); the count says how many matched."""
         params = {"status": status, "key": edition_key, "since": ts(since), "limit": -1 if limit is None else limit}
         total = self._value(COUNT_PAGE, params)
-        return Page((delivery_of(r, r["edition_key"]) for r in self.conn.execute(PAGE, params)), total, limit)
+        return Page((replace(delivery_of(r, r["edition_key"]), bounced_at=parse_ts(r["bounced_at"]))
+                     for r in self.conn.execute(PAGE, params)), total, limit)
 
     def counts(self, edition_id: int) -> dict[str, int]:
         """Rows of the edition by status."""

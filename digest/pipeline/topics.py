@@ -1,6 +1,6 @@
 """Topics as admins manage them: listed with what they hold, added (with the stored articles whose
 labels match filed under them), renamed, removed only when asked twice.
-May import: db, errors, models.
+May import: db, errors, models, plural.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from ..db import Database
 from ..errors import DigestError
 from ..models import Topic, TopicUsage
+from ..plural import plural
 
 
 def topics(db: Database) -> list[Topic]:
@@ -52,7 +53,9 @@ def remove_topic(db: Database, name: str, *, yes: bool = False) -> TopicUsage:
     held = db.topics.usage(name)
     if not yes and (held.subscribers or held.articles):
         t = held.topic
-        raise DigestError(f"Topic {t.name} has {held.subscribers} subscribers ({held.active} active) who "
-                          f"would lose it, and {held.articles} articles filed under it.",
-                          f'Pass --yes to remove it: digest topics remove "{t.name}" --yes')
+        raise DigestError(f"Topic {t.name} has {plural(held.subscribers, 'subscriber', 'subscribers')} "
+                          f"({held.active} active) who would lose it, and "
+                          f"{plural(held.articles, 'article', 'articles')} filed under it.",
+                          "A topic that holds no subscriber and no article is removed without --yes; this one "
+                          f'needs it: digest topics remove "{t.name}" --yes')
     return db.topics.remove(held.topic.name)
