@@ -167,15 +167,25 @@ def subscribers_unsubscribe(app: App, email: str, topics: tuple[str, ...]) -> No
     """
     done = pipeline.unsubscribe(app.db, email, topics)
     sub = done.subscriber
-    if done.topics_left:
-        say(f"{sub.email}: {', '.join(sub.topics)}")
-        return
     if topics:
-        say(f"{sub.email} has no topics left.")
+        say(_topics_dropped(done))
+        if done.topics_left:
+            return
     if done.changed:
-        say(f"Unsubscribed {sub.email}.")
+        say(f"Unsubscribed {sub.email}" + (" from the list." if topics else "."))
     else:
         say(f"{sub.email} was already {sub.status}; nothing changed.")
+
+
+def _topics_dropped(done: pipeline.Unsubscribed) -> str:
+    """What was dropped and what is left: "Unsubscribed ada@example.org from World; still on Europe"."""
+    sub = done.subscriber
+    not_on = f"was not on {', '.join(done.not_on)}" if done.not_on else ""
+    if done.dropped:
+        said = f"Unsubscribed {sub.email} from {', '.join(done.dropped)}" + (f" ({not_on})" if not_on else "")
+    else:
+        said = f"{sub.email} {not_on}"
+    return said + (f"; still on {', '.join(sub.topics)}" if done.topics_left else "; on no topic now")
 
 
 @subscribers_group.command(name="remove")

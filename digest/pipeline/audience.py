@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Config, check_placeholders
 from ..db import Database
@@ -179,17 +179,20 @@ class Unsubscribed:
     subscriber: Subscriber             # as it is now
     topics_left: int = 0
     changed: bool = False              # the whole address was unsubscribed by this call
+    dropped: list[str] = field(default_factory=list)   # topics asked for that they were on
+    not_on: list[str] = field(default_factory=list)    # topics asked for that they were not on
 
 
 def unsubscribe(db: Database, email: str, topics: Iterable[str] = ()) -> Unsubscribed:
     """Drop topics; with none (or none left), unsubscribe the address. Its record stays, so no
     later import can add it back."""
     sub = find_subscriber(db, email)
-    ids = [db.topics.get(t).id for t in topics]
+    asked = list({t.id: t for t in map(db.topics.get, topics)}.values())
     with db.transaction():      # dropping the last topic and unsubscribing happen together
-        left = db.subscribers.unsubscribe(sub.id, ids) if ids else 0
+        left = db.subscribers.unsubscribe(sub.id, [t.id for t in asked]) if asked else 0
         changed = not left and db.subscribers.set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
-    return Unsubscribed(db.subscribers.by_id(sub.id), left, changed)
+    return Unsubscribed(db.subscribers.by_id(sub.id), left, changed,
+                        [t.name for t in asked if t.name in sub.topics], [t.name for t in asked if t.name not in sub.topics])
 
 
 def suppress(db: Database, email: str) -> tuple[str, str]:
