@@ -1,6 +1,6 @@
 """`digest subscribers ...`: the people on the lists, one address at a time (subscriber_lists.py:
 a CSV at a time). Who may be mailed is decided in digest.pipeline.audience, not here.
-May import: errors, models, pipeline, and .app/.bounces/.paging/.subscriber_lists.
+May import: errors, models, pipeline, plural, and .app/.bounces/.paging/.subscriber_lists.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import click
 from .. import pipeline
 from ..errors import RelayError
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES, Subscriber
+from ..plural import plural
 from .app import App, Commands, echo_json, pass_app, say, table
 from .bounces import record_json
 from .paging import echo_json_rows, paging_options, say_more
@@ -200,7 +201,7 @@ def subscribers_remove(app: App, email: str, yes: bool) -> None:
     Example: digest subscribers remove ada@example.org --yes
     """
     sub, n = pipeline.remove_subscriber(app.db, email, yes=yes)
-    say(f"Removed {sub.email} ({n} delivery records).")
+    say(f"Removed {sub.email} ({plural(n, 'delivery record', 'delivery records')}).")
 
 
 @subscribers_group.command(name="suppress")

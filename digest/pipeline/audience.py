@@ -8,7 +8,7 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, page, smtp, subscriber_fields, and .messages/.relays.
+May import: config, db, errors, models, page, plural, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..db import Database
 from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..page import Page
+from ..plural import plural
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
@@ -206,8 +207,8 @@ def remove_subscriber(db: Database, email: str, *, yes: bool = False) -> tuple[S
     sub = find_subscriber(db, email)
     if not yes:
         counts, _ = db.deliveries.of_subscriber(sub.id)
-        raise DigestError(f"Removing {sub.email} deletes them, {len(sub.topics)} subscriptions and "
-                          f"{sum(counts.values())} delivery records, and a later import could add them back.",
+        raise DigestError(f"Removing {sub.email} deletes them, {plural(len(sub.topics), 'subscription', 'subscriptions')} and "
+                          f"{plural(sum(counts.values()), 'delivery record', 'delivery records')}, and a later import could add them back.",
                           "Pass --yes to remove, or use `digest subscribers suppress` to keep them off the lists.")
     return sub, db.subscribers.remove(sub.id)
 
