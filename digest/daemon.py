@@ -12,7 +12,7 @@ renewed by a thread of its own on a connection of its own); a second one stands 
 exits with a clear message (--once); a holder on this host whose process is gone is taken over at
 once. SIGTERM/SIGINT stop it cleanly at any moment (the handlers go in first): the message in
 flight is finished and recorded, then exit 0. Settings: digest.toml's [ingest] and [digest] tables.
-May import: config, errors, models, pipeline.
+May import: config, errors, models, pipeline, plural.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from . import pipeline
 from .config import Config, RelaySettings
 from .errors import ConfigError, DigestError, LockedError
 from .models import WEEKDAYS
+from .plural import plural
 
 log = logging.getLogger("digest.scheduler")
 UTC = dt.timezone.utc
@@ -78,7 +79,7 @@ class Scheduler:
         start = self.clock()
         # At start: one full ingest, then the first tick (see run_forever); the triggers give the runs after that.
         if s.any:
-            what = [f"{len(s.folders)} folder(s)", f"{len(s.feeds)} feed(s)"]
+            what = [plural(len(s.folders), "folder", "folders"), plural(len(s.feeds), "feed", "feeds")]
             first = start + dt.timedelta(seconds=s.every)
             out.append(JobInfo("ingest", IntervalTrigger(seconds=s.every, start_date=first, timezone=UTC),
                                f"every {_every(s.every)}: new files and feed entries ({', '.join(what)})"))
@@ -102,9 +103,9 @@ class Scheduler:
         for err in r.feed_errors:
             log.warning("feed failed (tried again next time): %s", err)
         if feeds or r.files or r.errors:        # a tick's pass over empty folders: no line every minute
-            log.info("ingest at %s: %d added, %d updated, %d unchanged; %d file(s); feeds %d new, %d unchanged, "
-                     "%d failed", fmt(at), len(r.added), len(r.updated), len(r.unchanged), r.files, r.feeds,
-                     r.feeds_unchanged, len(r.feed_errors))
+            log.info("ingest at %s: %d added, %d updated, %d unchanged; %s; feeds %d new, %d unchanged, %d failed",
+                     fmt(at), len(r.added), len(r.updated), len(r.unchanged), plural(r.files, "file", "files"),
+                     r.feeds, r.feeds_unchanged, len(r.feed_errors))
         return r
 
     def digest(self, at: dt.datetime) -> pipeline.SendReport:
@@ -259,9 +260,7 @@ class Scheduler:
 class _Flag:
     """threading.Event's set/is_set without its lock: a signal handler may set it while the code it
     interrupted holds that lock (a second signal inside the first handler), which would deadlock."""
-
-    def __init__(self):
-        self._set = False
+    _set = False        # until set() sets it on the instance
 
     def set(self) -> None:
         self._set = True

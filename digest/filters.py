@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 from .views import EditionView, ItemView, SectionView
 
 TEXT_WIDTH = 78
+_BREAKABLE = re.compile(r"[^\S\u00a0\u202f]+")                       # any whitespace but the no-break spaces
+_PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})         # no-break spaces, as text prints them
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
@@ -37,12 +39,15 @@ def shortdate(value: dt.date | dt.datetime) -> str:
 @functools.lru_cache(maxsize=8192)
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
     """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved
-    to a line of their own."""
+    to a line of their own. A no-break space ("4\u00a0min\u00a0read") is never a place to break; it
+    is printed as a plain space."""
     wrapper = textwrap.TextWrapper(width=width, initial_indent=indent,
                                    subsequent_indent=indent if subsequent is None else subsequent,
                                    break_long_words=False, break_on_hyphens=False)
     paragraphs = re.split(r"\n\s*\n", str(value).strip())
-    return "\n\n".join(wrapper.fill(" ".join(p.split())) for p in paragraphs if p.strip())
+    # str.split() would split at a no-break space too; textwrap breaks only at ASCII spaces.
+    filled = (wrapper.fill(" ".join(_BREAKABLE.split(p.strip()))) for p in paragraphs if p.strip())
+    return "\n\n".join(filled).translate(_PLAIN_SPACES)
 
 
 def _and(names: list[str]) -> str:

@@ -7,7 +7,7 @@ row that is not, or that is not valid CSV (a stray quote), is reported with its 
 the other rows go on. Export writes the same columns, with any cell that a spreadsheet would run
 as a formula (=, +, -, @, tab, CR) or that starts with an apostrophe prefixed with one apostrophe;
 import removes exactly that apostrophe, so a round trip is lossless.
-May import: errors, models, subscriber_fields.
+May import: errors, models, plural, subscriber_fields.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import BinaryIO, TextIO
 
 from .errors import InvalidAddress, ParseError
 from .models import Subscriber
+from .plural import plural
 from .subscriber_fields import check_frequency, check_status, check_time, check_timezone, normalize_email
 
 COLUMNS = ["email", "name", "topics", "frequency", "timezone", "send_at", "status"]
@@ -122,7 +123,7 @@ def _records(lines: Iterable[str], origin: str,
         if at - start > 1 and fields is not None and (
                 len(cells) != len(fields) or any(_reads_as_row(ln, fields) for ln in taken[1:])):
             yield ParseError(f"{origin}:{start + 1}: a quote opened in this row is not closed on it, so it "
-                             f"would swallow the next {at - start - 1} line(s); those are read on their own. "
+                             f"would swallow the next {plural(at - start - 1, 'line', 'lines')}; those are read on their own. "
                              'Close the quote, or double a quote inside a quoted cell ("")')
             reader = restart_after(start)
             continue

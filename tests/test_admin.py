@@ -70,7 +70,9 @@ def test_subscriber_lifecycle(db):
 
     assert db("subscribers", "subscribe", "ada@example.org", "World", "Politics").exit_code == 0
     assert sub(db, "ada@example.org")["topics"] == ["Europe", "Politics", "World"]
-    assert db("subscribers", "unsubscribe", "ada@example.org", "Politics").exit_code == 0
+    r = db("subscribers", "unsubscribe", "ada@example.org", "Politics")
+    assert r.exit_code == 0
+    assert "Unsubscribed Ada@example.org from Politics; still on Europe, World" in r.stderr
     assert sub(db, "ada@example.org")["topics"] == ["Europe", "World"]
     assert db("subscribers", "unsubscribe", "ada@example.org").exit_code == 0
     s = sub(db, "ada@example.org")
@@ -93,7 +95,24 @@ def test_subscriber_lifecycle(db):
 def test_removing_the_last_topic_unsubscribes(db):
     db("subscribers", "add", "bo@example.org", "--topic", "World")
     r = db("subscribers", "unsubscribe", "bo@example.org", "World")
-    assert "no topics left" in r.stderr and sub(db, "bo@example.org")["status"] == "unsubscribed"
+    assert "Unsubscribed bo@example.org from World; on no topic now" in r.stderr
+    assert "Unsubscribed bo@example.org from the list." in r.stderr
+    assert sub(db, "bo@example.org")["status"] == "unsubscribed"
+
+
+def test_unsubscribe_says_what_was_dropped_what_is_left_and_what_they_were_not_on(db):
+    db("subscribers", "add", "ada@example.org", "--topic", "World", "--topic", "Europe", "--topic", "Politics")
+    r = db("subscribers", "unsubscribe", "ada@example.org", "world", "Atlantis")
+    assert r.exit_code == 1 and "Atlantis" in r.stderr         # an unknown topic: nothing dropped
+    assert sub(db, "ada@example.org")["topics"] == ["Europe", "Politics", "World"]
+    r = db("subscribers", "unsubscribe", "ada@example.org", "world")
+    assert r.exit_code == 0
+    assert r.stderr.strip() == "Unsubscribed ada@example.org from World; still on Europe, Politics"
+    r = db("subscribers", "unsubscribe", "ada@example.org", "World", "Europe")
+    assert r.stderr.strip() == "Unsubscribed ada@example.org from Europe (was not on World); still on Politics"
+    r = db("subscribers", "unsubscribe", "ada@example.org", "World")
+    assert r.stderr.strip() == "ada@example.org was not on World; still on Politics"
+    assert sub(db, "ada@example.org")["status"] == "active"
 
 
 def test_suppress_and_list_by_status(db):

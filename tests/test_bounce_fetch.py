@@ -64,7 +64,7 @@ def test_fetch_processes_and_moves_every_message_once(run, seeded, smtp_env, mai
     assert again.exit_code == 0 and "Fetched 0 messages" in again.stderr
     deliver(mailbox, dsn(rp, gone))
     twice = run("bounces", "fetch")
-    assert twice.exit_code == 0 and "Fetched 1 messages (1 already processed)" in twice.stderr
+    assert twice.exit_code == 0 and "Fetched 1 message (1 already processed)" in twice.stderr
     assert len(json.loads(run("bounces", "list", "--json").stdout)) == 3
     assert folders(mailbox) == {"INBOX": 0, "digest-processed": 4}
 

@@ -115,6 +115,18 @@ def test_resummarize_rewrites_stale_machine_text_but_never_an_override(run, seed
     assert "15 articles: 0 changed, 15 unchanged" in r.stderr
 
 
+def test_resummarize_all_leaves_out_a_removed_article_and_names_one_asked_for(run, seeds):
+    _, arts = seeds
+    gone = arts[UKRAINE[0]]["id"]
+    assert run("articles", "remove", gone, "--yes").exit_code == 0
+    r = run("articles", "resummarize", "--all")
+    assert r.exit_code == 0, r
+    assert "Resummarized 14 articles: 0 changed, 14 unchanged" in r.stderr
+    r = run("articles", "resummarize", gone)
+    assert r.exit_code == 1
+    assert f"Error: Article {gone} was removed on" in r.stderr
+
+
 def test_resummarize_needs_ids_or_all_and_names_an_unknown_id(run, seeds):
     _, arts = seeds
     r = run("articles", "resummarize")

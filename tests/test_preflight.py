@@ -152,7 +152,7 @@ def test_a_message_that_cannot_be_built_stays_queued_and_is_never_failed(run, se
     assert plan.created > 0
     tally = pipeline.send_edition(store, cfg, plan, pipeline.relays_for(cfg))
     assert isinstance(tally.error, pipeline.BuildError) and "could not be built" in str(tally.error)
-    assert f"{plan.created} message(s)" in str(tally.error)
+    assert f"{plan.created} message{'' if plan.created == 1 else 's'} could not be built" in str(tally.error)
     assert {r.status for r in store.deliveries.listed(plan.edition_id)} == {"pending"}
     assert all(r.attempts == 0 for r in store.deliveries.listed(plan.edition_id))
     assert sink.messages == []

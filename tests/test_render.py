@@ -20,7 +20,7 @@ import jinja2
 import pytest
 
 from digest.views import PLACEHOLDERS, EditionView, ItemView, SectionView
-from digest.render import environment, personalize, render_mix
+from digest.render import Renderer, environment, personalize, render_mix
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = "https://digest.example.com"
@@ -298,6 +298,21 @@ def test_relative_and_unsafe_article_urls_become_absolute():
 
 
 # ---- plain text ------------------------------------------------------------------------------
+
+def test_a_wrapped_dateline_keeps_n_min_read_on_one_line():
+    wrapped = 0
+    for extra in range(8, 30):        # the line reaches 78 columns at each word of its end in turn
+        view = golden_view()
+        view.topics = ["Europe", "W" * extra]
+        view.minutes = 12
+        for text in (render_mix(view).text, Renderer().render(view).text):
+            dateline = text.split("\n\n", 1)[0].split("\n")[1:]      # under the newsletter's name
+            wrapped += len(dateline) > 1
+            assert not any(line.rstrip().endswith(("min", "12")) for line in dateline), dateline
+            assert any(line.endswith("12 min read") for line in dateline), dateline
+            assert "\u00a0" not in text                                # printed as plain spaces
+    assert wrapped                                                      # some of them did wrap
+
 
 def test_text_twin_mirrors_the_html_and_is_wrapped():
     long_url = f"{BASE}/a/" + "a-very-long-slug-that-goes-on-" * 4

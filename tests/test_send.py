@@ -71,6 +71,7 @@ def test_message_structure_and_headers(run, seeded, smtp_env):
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg["List-Unsubscribe"].strip().startswith("<https://news.example.com/u/")
     assert msg["To"].addresses[0].addr_spec == "ada@example.org"
+    assert msg["To"].addresses[0].display_name == "Ada Lovelace"     # where the name goes (subscribers/README.md)
     assert msg["Message-ID"].endswith("@news.example.com>")
     unsub = msg["List-Unsubscribe"].strip().strip("<>").split(">")[0]
     text, html = bodies(msg)

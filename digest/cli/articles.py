@@ -1,5 +1,5 @@
 """`digest init` and `digest articles ...`: the article store.
-May import: models, pipeline, and .app/.paging/.times.
+May import: models, pipeline, plural, and .app/.paging/.times.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import click
 
 from .. import pipeline
 from ..models import Article
+from ..plural import plural
 from .app import App, Commands, echo_json, finish, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 from .times import local_time, local_zone
@@ -101,7 +102,7 @@ def articles_remove(app: App, article_ids: tuple[int, ...], yes: bool) -> None:
         say("Nothing to remove.")
         return
     n = pipeline.remove_articles(app.db, found, asked=article_ids, yes=yes)
-    say(f"Removed {n} article{'' if n == 1 else 's'}.")
+    say(f"Removed {plural(n, 'article', 'articles')}.")
 
 
 @articles_group.command(name="list")
@@ -242,7 +243,7 @@ def articles_resummarize(app: App, article_ids: tuple[int, ...], all_articles: b
     if all_articles == bool(article_ids):
         raise click.UsageError("Give article ids or --all (not both).")
     report = pipeline.resummarize(app.db, None if all_articles else article_ids, settings=app.cfg.summary)
-    say(f"Resummarized {report.checked} articles: {len(report.changed)} changed, "
+    say(f"Resummarized {plural(report.checked, 'article', 'articles')}: {len(report.changed)} changed, "
         f"{report.checked - len(report.changed)} unchanged"
         + (f"; {len(report.overridden)} of the changed keep their editor's override "
            f"({', '.join(map(str, report.overridden))})" if report.overridden else ""))

@@ -1,6 +1,6 @@
 """`digest bounces ...`: what comes back after the relay accepted a message (bounces, complaints,
 auto-replies, mailto unsubscribes), read three ways into one processor, and listed for admins.
-May import: config, errors, models, pipeline, bounce_listener, and .app/.paging.
+May import: config, errors, models, pipeline, plural, bounce_listener, and .app/.paging.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .. import pipeline
 from ..config import DEMO_SECRET
 from ..errors import DigestError
 from ..models import BounceRecord
+from ..plural import plural
 from .app import App, Commands, pass_app, say, table
 from .paging import echo_json_rows, paging_options, say_more
 
@@ -101,7 +102,7 @@ def bounces_serve(app: App, host: str, port: int) -> None:
         stop.wait()
     finally:
         listener.stop()
-    say(f"Stopped after {listener.handler.received} messages.")
+    say(f"Stopped after {plural(listener.handler.received, 'message', 'messages')}.")
 
 
 @bounces_group.command(name="fetch")
@@ -115,7 +116,7 @@ def bounces_fetch(app: App) -> None:
     """
     got = pipeline.fetch_bounces(app.db, app.cfg, on_message=lambda done: click.echo(done.summary()))
     dup = sum(p.duplicate for p in got.processed)
-    say(f"Fetched {len(got.processed)} messages ({dup} already processed); moved {got.moved} to "
+    say(f"Fetched {plural(len(got.processed), 'message', 'messages')} ({dup} already processed); moved {got.moved} to "
         f"{app.cfg.bounces.imap_done_folder}.")
     if got.error is not None:
         raise DigestError(f"Could not record a message ({type(got.error).__name__}: {got.error}); it and the "

@@ -1,5 +1,5 @@
 """`digest send`: send the due edition to every subscriber, exactly once each (or one test copy).
-May import: errors, models, pipeline, and .app.
+May import: errors, models, pipeline, plural, and .app.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import click
 from .. import pipeline
 from ..errors import DigestError
 from ..models import FREQUENCIES
+from ..plural import plural
 from .app import App, pass_app, say, table
 
 if TYPE_CHECKING:       # rich is imported only when a bar is shown
@@ -50,7 +51,7 @@ def print_uncertain(t: pipeline.Tally) -> None:
     if new == 0:
         say(f"{t.uncertain} still uncertain from an earlier run" + (", nothing new failed." if t.ok else "."))
     else:
-        say(f"{new} deliver{'y' if new == 1 else 'ies'} became uncertain: the final dot was written and no answer came"
+        say(f"{plural(new, 'delivery', 'deliveries')} became uncertain: the final dot was written and no answer came"
             + (f" ({t.uncertain_earlier} more from an earlier run)." if t.uncertain_earlier else "."))
     say("  Why, per delivery: `digest deliveries list --status uncertain`. `digest send --resend-uncertain=relay-dropped` "
         "resends those a relay dropped (most likely never received); resending sender-died or no-answer ones "
@@ -78,8 +79,8 @@ def print_lint(t: pipeline.Tally) -> None:
     if t.lint:
         mix, largest = max(t.lint.items(), key=lambda kv: kv[1].size_bytes)
         n = sum(len(r.warnings) for r in t.lint.values())
-        say(f"lint: {len(t.lint)} topic mix{'' if len(t.lint) == 1 else 'es'}, largest {mix}: "
-            f"{largest.size_bytes / 1024:.1f} KiB of 102 KiB; {n} warning{'' if n == 1 else 's'}")
+        say(f"lint: {plural(len(t.lint), 'topic mix', 'topic mixes')}, largest {mix}: "
+            f"{largest.size_bytes / 1024:.1f} KiB of 102 KiB; {plural(n, 'warning', 'warnings')}")
 
 
 @click.command(name="send")
@@ -171,7 +172,7 @@ def _nothing_to_send(plan: pipeline.Plan, t: pipeline.Tally) -> str:
     """Why a run sent nothing, in the admin's terms."""
     parts = []
     if t.skipped:
-        parts.append(f"already sent to {t.skipped} subscriber{'' if t.skipped == 1 else 's'}")
+        parts.append(f"already sent to {plural(t.skipped, 'subscriber', 'subscribers')}")
     if plan.skipped_empty:
         n = plan.skipped_empty
         parts.append(f"{n} subscriber{' has' if n == 1 else 's have'} no new articles since their last digest")
@@ -281,7 +282,7 @@ def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | No
     if d.mixes:
         table(["topic mix", "articles (most)", "recipients"], [list(row) for row in d.mixes])
     would = sum(count for _, _, count in d.mixes)
-    why = [f"{would} subscriber{'' if would == 1 else 's'} would get a digest"]
+    why = [f"{plural(would, 'subscriber', 'subscribers')} would get a digest"]
     if d.already:
         why.append(f"{d.already} already had this edition")
     if d.empty:

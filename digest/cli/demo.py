@@ -1,5 +1,5 @@
 """`digest demo`: the whole path on embedded defaults, into a real SMTP server on 127.0.0.1.
-May import: config, demo_smtp, models, pipeline, resources, and .app.
+May import: config, demo_smtp, models, pipeline, plural, resources, and .app.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .. import pipeline, resources
 from ..config import DEMO_SECRET, Config
 from ..demo_smtp import DemoServer
 from ..models import FREQUENCIES, Article
+from ..plural import plural
 from .app import App, pass_app, say, table
 
 
@@ -83,7 +84,7 @@ def demo_command(app: App, out_dir: str) -> None:
         if server:
             server.stop()
     if tally.sent == 0 and tally.ok:
-        say(f"This edition was already sent to {tally.skipped} subscribers: nothing sent twice.")
+        say(f"This edition was already sent to {plural(tally.skipped, 'subscriber', 'subscribers')}: nothing sent twice.")
     else:
         table(["topic mix", "articles", "recipients", "sent"],
               [[mix, s["articles"], s["recipients"], s["sent"]] for mix, s in sorted(tally.by_mix.items())])

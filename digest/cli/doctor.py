@@ -1,6 +1,6 @@
 """`digest doctor [--dns]`: the configuration checked against what mailbox providers require of a
 bulk sender, one line per finding and its fix; exit 1 when any is a problem.
-May import: pipeline, and .app.
+May import: pipeline, plural, and .app.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import sys
 import click
 
 from .. import pipeline
+from ..plural import plural
 from .app import App, echo_json, pass_app
 
 
@@ -38,8 +39,8 @@ def doctor_command(app: App, use_dns: bool, sender: str | None, nameserver: str 
             if f.fix and f.level != "ok":
                 click.echo(f"{'':<7}  {'':<{width}}  fix: {f.fix}")
     problems = sum(f.level == "problem" for f in findings)
-    click.echo(f"{problems} problem{'' if problems == 1 else 's'}, "
-               f"{sum(f.level == 'warn' for f in findings)} warning(s).", err=True)
+    warnings = sum(f.level == "warn" for f in findings)
+    click.echo(f"{plural(problems, 'problem', 'problems')}, {plural(warnings, 'warning', 'warnings')}.", err=True)
     sys.exit(1 if problems else 0)
 
 

@@ -1,6 +1,6 @@
 """`digest subscribers import` and `export`: a whole list at a time, as CSV (the format is in
 subscribers/README.md). Who may be mailed is decided in digest.pipeline, not here.
-May import: models, pipeline, and .app.
+May import: models, pipeline, plural, and .app.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import click
 
 from .. import pipeline
 from ..models import SUBSCRIBER_STATUSES
+from ..plural import plural
 from .app import App, echo_json, finish, pass_app, say, table
 
 
@@ -91,7 +92,7 @@ def subscribers_export(app: App, topic: str | None, status: str | None) -> None:
     """
     n = pipeline.export_subscribers(app.db, sys.stdout, topic=topic, status=status)
     sys.stdout.flush()
-    say(f"Exported {n} subscribers.")
+    say(f"Exported {plural(n, 'subscriber', 'subscribers')}.")
 
 
 def register(group: click.Group) -> None:

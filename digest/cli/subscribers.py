@@ -1,6 +1,6 @@
 """`digest subscribers ...`: the people on the lists, one address at a time (subscriber_lists.py:
 a CSV at a time). Who may be mailed is decided in digest.pipeline.audience, not here.
-May import: errors, models, pipeline, and .app/.bounces/.paging/.subscriber_lists.
+May import: errors, models, pipeline, plural, and .app/.bounces/.paging/.subscriber_lists.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import click
 from .. import pipeline
 from ..errors import RelayError
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES, Subscriber
+from ..plural import plural
 from .app import App, Commands, echo_json, pass_app, say, table
 from .bounces import record_json
 from .paging import echo_json_rows, paging_options, say_more
@@ -167,15 +168,25 @@ def subscribers_unsubscribe(app: App, email: str, topics: tuple[str, ...]) -> No
     """
     done = pipeline.unsubscribe(app.db, email, topics)
     sub = done.subscriber
-    if done.topics_left:
-        say(f"{sub.email}: {', '.join(sub.topics)}")
-        return
     if topics:
-        say(f"{sub.email} has no topics left.")
+        say(_topics_dropped(done))
+        if done.topics_left:
+            return
     if done.changed:
-        say(f"Unsubscribed {sub.email}.")
+        say(f"Unsubscribed {sub.email}" + (" from the list." if topics else "."))
     else:
         say(f"{sub.email} was already {sub.status}; nothing changed.")
+
+
+def _topics_dropped(done: pipeline.Unsubscribed) -> str:
+    """What was dropped and what is left: "Unsubscribed ada@example.org from World; still on Europe"."""
+    sub = done.subscriber
+    not_on = f"was not on {', '.join(done.not_on)}" if done.not_on else ""
+    if done.dropped:
+        said = f"Unsubscribed {sub.email} from {', '.join(done.dropped)}" + (f" ({not_on})" if not_on else "")
+    else:
+        said = f"{sub.email} {not_on}"
+    return said + (f"; still on {', '.join(sub.topics)}" if done.topics_left else "; on no topic now")
 
 
 @subscribers_group.command(name="remove")
@@ -190,7 +201,7 @@ def subscribers_remove(app: App, email: str, yes: bool) -> None:
     Example: digest subscribers remove ada@example.org --yes
     """
     sub, n = pipeline.remove_subscriber(app.db, email, yes=yes)
-    say(f"Removed {sub.email} ({n} delivery records).")
+    say(f"Removed {sub.email} ({plural(n, 'delivery record', 'delivery records')}).")
 
 
 @subscribers_group.command(name="suppress")

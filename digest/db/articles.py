@@ -69,7 +69,7 @@ SET_SUMMARY_OVERRIDE = "UPDATE articles SET summary_override = ? WHERE id = ?"
 SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
 MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
     (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
-    WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
+    WHERE removed_at IS NULL AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
 TEXTS_OF = ("SELECT id, title, body, published, ingested_at, cluster_id FROM articles"
             " WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL")
 # Clustering's neighbourhood: ingested after :since, published (else ingested) in [:lo, :hi].
@@ -222,12 +222,12 @@ class Articles(Repository):
                 self.conn.execute(SET_SUMMARY_OVERRIDE, (summary or None, article_id))
 
     def machine_summaries(self, ids: Iterable[int] | None = None) -> list[MachineSummary]:
-        """What the machine wrote, in id order; all articles when `ids` is None. An unknown id is an
-        error naming it, before anything is read."""
+        """What the machine wrote of the articles not removed, in id order (all when `ids` is None).
+        An unknown or removed id is an error naming it (and when it was removed), before anything is read."""
         wanted = None if ids is None else sorted(set(ids))
         rows = self._all(MACHINE, {"ids": None if wanted is None else ids_json(wanted)})
-        if wanted is not None:
-            _missing(wanted, (r["id"] for r in rows), "List them with `digest articles list`.")
+        for absent in sorted(set(wanted or ()) - {r["id"] for r in rows}):
+            self.get(absent)        # raises: "does not exist", or "was removed on <date>"
         return [MachineSummary(r["id"], r["title"], r["body"], r["source"], r["headline"], r["summary"],
                                json.loads(r["summary_sentences"]), bool(r["has_override"]), r["description"],
                                r["summary_source"]) for r in rows]

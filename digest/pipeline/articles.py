@@ -1,7 +1,7 @@
 """Articles after they are stored: one story told by several sources clustered into one, the
 machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
 article with where its blurb came from, override its text, remove it.
-May import: clock, cluster, config, db, errors, lint, models, page, readers.clean, summarize.
+May import: clock, cluster, config, db, errors, lint, models, page, plural, readers.clean, summarize.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..errors import DigestError
 from ..lint import LONG_HEADLINE
 from ..models import Article, ArticleText, BodyIndex, MachineSummary, Removal
 from ..page import Page
+from ..plural import plural
 from ..readers import clean
 from ..summarize import standfirst
 
@@ -200,6 +201,6 @@ def remove_articles(db: Database, found: list[Removal], *, asked: Iterable[int],
     `yes`, raise saying how many would go. Returns how many were removed."""
     live = [a.id for a in found if a.removed_at is None]
     if live and not yes:
-        raise DigestError(f"Would remove {len(live)} article{'' if len(live) == 1 else 's'} from every later digest.",
+        raise DigestError(f"Would remove {plural(len(live), 'article', 'articles')} from every later digest.",
                           f"Pass --yes to remove: digest articles remove {' '.join(map(str, asked))} --yes")
     return db.articles.remove(live, index_of=body_index) if live else 0

@@ -8,20 +8,21 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, page, smtp, subscriber_fields, and .messages/.relays.
+May import: config, db, errors, models, page, plural, smtp, subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Config, check_placeholders
 from ..db import Database
 from ..errors import DigestError, ParseError
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..page import Page
+from ..plural import plural
 from ..smtp import Outcome
 from ..subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
@@ -179,17 +180,20 @@ class Unsubscribed:
     subscriber: Subscriber             # as it is now
     topics_left: int = 0
     changed: bool = False              # the whole address was unsubscribed by this call
+    dropped: list[str] = field(default_factory=list)   # topics asked for that they were on
+    not_on: list[str] = field(default_factory=list)    # topics asked for that they were not on
 
 
 def unsubscribe(db: Database, email: str, topics: Iterable[str] = ()) -> Unsubscribed:
     """Drop topics; with none (or none left), unsubscribe the address. Its record stays, so no
     later import can add it back."""
     sub = find_subscriber(db, email)
-    ids = [db.topics.get(t).id for t in topics]
+    asked = list({t.id: t for t in map(db.topics.get, topics)}.values())
     with db.transaction():      # dropping the last topic and unsubscribing happen together
-        left = db.subscribers.unsubscribe(sub.id, ids) if ids else 0
+        left = db.subscribers.unsubscribe(sub.id, [t.id for t in asked]) if asked else 0
         changed = not left and db.subscribers.set_status(sub.id, "unsubscribed", only_from=("active", "pending"))
-    return Unsubscribed(db.subscribers.by_id(sub.id), left, changed)
+    return Unsubscribed(db.subscribers.by_id(sub.id), left, changed,
+                        [t.name for t in asked if t.name in sub.topics], [t.name for t in asked if t.name not in sub.topics])
 
 
 def suppress(db: Database, email: str) -> tuple[str, str]:
@@ -203,8 +207,8 @@ def remove_subscriber(db: Database, email: str, *, yes: bool = False) -> tuple[S
     sub = find_subscriber(db, email)
     if not yes:
         counts, _ = db.deliveries.of_subscriber(sub.id)
-        raise DigestError(f"Removing {sub.email} deletes them, {len(sub.topics)} subscriptions and "
-                          f"{sum(counts.values())} delivery records, and a later import could add them back.",
+        raise DigestError(f"Removing {sub.email} deletes them, {plural(len(sub.topics), 'subscription', 'subscriptions')} and "
+                          f"{plural(sum(counts.values()), 'delivery record', 'delivery records')}, and a later import could add them back.",
                           "Pass --yes to remove, or use `digest subscribers suppress` to keep them off the lists.")
     return sub, db.subscribers.remove(sub.id)
 

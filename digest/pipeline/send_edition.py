@@ -4,7 +4,7 @@ send_edition holds the edition's lease (LockedError if another sender has it), f
 killed run left behind (ledger.recover), renders and lints every topic mix before the relays are
 opened, then sends through every relay that answers, each over its own `connections` parallel
 connections (sender.EditionRun). A row is marked sent only after a relay accepted the message.
-May import: clock, config, db, errors, journal, lint, message, models, render, smtp,
+May import: clock, config, db, errors, journal, lint, message, models, plural, render, smtp,
 subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
 """
 
@@ -22,6 +22,7 @@ from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError
 from ..journal import Journal
+from ..plural import plural
 from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
 from ..subscriber_fields import normalize_email
 from . import ledger
@@ -153,7 +154,7 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
         return None
     mix, size = max(clipped, key=lambda c: c[1])
     return ClippedError(f"Edition {run.plan.key}: the digest for {mix} is {size / 1024:.1f} KiB of HTML "
-                        f"({len(clipped)} topic mix(es) too large); Gmail clips a message at 102 KiB and hides "
+                        f"({plural(len(clipped), 'topic mix', 'topic mixes')} too large); Gmail clips a message at 102 KiB and hides "
                         "the rest, unsubscribe link included.",
                         "Nothing was sent. Send fewer stories, trim the templates, or pass --force to send it anyway.")
 
@@ -161,7 +162,7 @@ def _lint(run: EditionRun, force: bool) -> ClippedError | None:
 def _held_error(plan: Plan, held: dict[str, list[int]]) -> ClippedError:
     mix, (size, _) = max(held.items(), key=lambda h: h[1][0])
     rows = sum(n for _, n in held.values())
-    return ClippedError(f"Edition {plan.key}: {rows} delivery(ies) of {len(held)} topic mix(es) held back: the digest "
+    return ClippedError(f"Edition {plan.key}: {plural(rows, 'delivery', 'deliveries')} of {plural(len(held), 'topic mix', 'topic mixes')} held back: the digest "
                         f"for {mix} is {size / 1024:.1f} KiB of HTML, and Gmail clips a message at 102 KiB and hides "
                         "the rest, unsubscribe link included. Every other subscriber's digest was sent.",
                         "They are still queued. Send fewer stories or trim the templates and run `digest send` "
@@ -171,7 +172,7 @@ def _held_error(plan: Plan, held: dict[str, list[int]]) -> ClippedError:
 def _build_error(plan: Plan, unbuilt: list[Claimed]) -> BuildError:
     first = unbuilt[0].unbuilt
     reason = f"{type(first).__name__}: {first}" if str(first) else type(first).__name__
-    err = BuildError(f"Edition {plan.key}: {len(unbuilt)} message(s) could not be built ({reason}), first for "
+    err = BuildError(f"Edition {plan.key}: {plural(len(unbuilt), 'message', 'messages')} could not be built ({reason}), first for "
                      f"{unbuilt[0].email}. They are still queued; nothing was marked failed.",
                      "Fix the cause (`digest -v send` shows the traceback) and run `digest send` again.")
     err.__cause__ = first
