@@ -78,7 +78,7 @@ def _minutes(items: list[ItemView]) -> int:
 
 
 # A long edition is laid out compact, so that it fits in a few phone screens: from COMPACT_FROM
-# stories on, every story after the first of its topic is a brief: its headline, smaller, and its
+# stories on, every story after the top story is a brief: its headline, smaller, and its
 # lede sentence only (the text twin, which has no screen to fill, tells it in full). Every story
 # is in the body: a digest is read in the email, not clicked through.
 COMPACT_FROM = 7
