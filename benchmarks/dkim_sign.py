@@ -1,5 +1,5 @@
 """What DKIM signing costs per message: the old signer (dkimpy, pure-Python RSA) against the new one
-(digest.dkimsign: OpenSSL through `cryptography`), RSA alone and RSA + Ed25519, in the same run.
+(digest.compose.dkimsign: OpenSSL through `cryptography`), RSA alone and RSA + Ed25519, in the same run.
 
 Run from the repository root:  .venv/bin/python benchmarks/dkim_sign.py [--messages N] [--json FILE]
 
@@ -57,7 +57,7 @@ def keys(folder: Path) -> tuple[bytes, bytes]:
 def dkimpy_signer(rsa_pem: bytes):
     """The signer digest used before: dkimpy over the same header list, relaxed/relaxed."""
     import dkim
-    from digest.message import DKIM_HEADERS
+    from digest.compose.message import DKIM_HEADERS
     return lambda data: dkim.sign(data, b"bench", DOMAIN.encode(), rsa_pem, include_headers=list(DKIM_HEADERS),
                                   canonicalize=(b"relaxed", b"relaxed"), linesep=b"\r\n") + data
 
@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=2000, help="signatures per new signer (dkimpy does a tenth)")
     ap.add_argument("--json", dest="json_out", metavar="FILE")
     args = ap.parse_args()
-    from digest import dkimsign, message
+    from digest.compose import dkimsign, message
 
     with tempfile.TemporaryDirectory(prefix="digest-dkim-") as d:
         messages = real_messages(Path(d))

@@ -142,14 +142,14 @@ message_size_limit = 10240000
 
 
 class Aiosmtpd:
-    name = "aiosmtpd (digest.demo_smtp, in a subprocess, nothing written)"
+    name = "aiosmtpd (digest.servers.demo_smtp, in a subprocess, nothing written)"
 
     def __init__(self, folder: Path):
         self.port, self.proc = 0, None
 
     def start(self) -> None:
         # Binds port 0 and prints the port it got: nothing is picked first and bound later.
-        code = ("import time; from digest.demo_smtp import DemoServer; s = DemoServer(); s.start(); "
+        code = ("import time; from digest.servers.demo_smtp import DemoServer; s = DemoServer(); s.start(); "
                 "print(s.port, flush=True); time.sleep(10**6)")
         self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().strip()
@@ -187,7 +187,8 @@ def build_db(folder: Path, n: int) -> dict[str, str]:
 
 def sample_messages(env: dict[str, str]) -> list[bytes]:
     """One real digest per topic mix, built the way digest builds them: the ceiling sends these."""
-    from digest import config, message, pipeline
+    from digest import config, pipeline
+    from digest.compose import message
     from digest.db import Database
     cfg = config.load(env=env)
     store = Database.open(cfg.db)
@@ -303,7 +304,7 @@ def sign_cost(env: dict[str, str], messages: list[bytes], n: int = 200) -> float
     None without openssl."""
     if not shutil.which("openssl"):
         return None
-    from digest import message
+    from digest.compose import message
     with tempfile.TemporaryDirectory() as d:
         key = Path(d) / "k.pem"
         subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
@@ -316,7 +317,8 @@ def sign_cost(env: dict[str, str], messages: list[bytes], n: int = 200) -> float
 
 def build_cost(env: dict[str, str], n: int = 2000) -> tuple[float, float]:
     """ms per message: the fast builder versus the stdlib oracle, same body, same subscriber."""
-    from digest import config, message, pipeline
+    from digest import config, pipeline
+    from digest.compose import message
     from digest.db import Database
     cfg = config.load(env=env)
     store = Database.open(cfg.db)

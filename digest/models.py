@@ -1,7 +1,7 @@
 """Plain values passed between stages, and the words of the domain defined once: frequencies,
 subscriber and delivery statuses, and the opt-out set. No I/O here.
 
-digest.db hands back Topic, Article, Subscriber, Edition, Delivery...; render's values are in digest.views.
+digest.db hands back Topic, Article, Subscriber, Edition, Delivery...; render's values are in digest.compose.views.
 May import: nothing from digest.
 """
 

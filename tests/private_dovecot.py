@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import optional
-from digest.demo_smtp import free_port
+from digest.servers.demo_smtp import free_port
 
 AVAILABLE = bool(shutil.which("dovecot")) and os.geteuid() == 0
 NEEDS_DOVECOT = pytest.mark.skipif(not AVAILABLE, reason=optional("Debian's dovecot-imapd, or root, is missing",

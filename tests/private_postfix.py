@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import optional
-from digest.demo_smtp import free_port
+from digest.servers.demo_smtp import free_port
 
 AVAILABLE = bool(shutil.which("postfix")) and os.geteuid() == 0 and Path("/etc/postfix/master.cf").exists()
 NEEDS_POSTFIX = pytest.mark.skipif(not AVAILABLE, reason=optional("Debian's postfix, or root, is missing",

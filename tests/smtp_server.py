@@ -1,5 +1,5 @@
 """The receiving end of the integration tests: the demo's real SMTP server on 127.0.0.1
-(digest.demo_smtp) with fault rules, to exercise the sender's error paths. It can refuse the
+(digest.servers.demo_smtp) with fault rules, to exercise the sender's error paths. It can refuse the
 sender, greylist, refuse or tempfail recipients that match a pattern, refuse a message's content,
 drop the connection before DATA or after the final dot, die mid-send (after its Nth message it stops
 listening and drops every connection, the Nth's reply unsent, as a relay that crashes does), and hang
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from digest.demo_smtp import DemoServer, Handler, PortZeroController
+from digest.servers.demo_smtp import DemoServer, Handler, PortZeroController
 
 
 class _FaultyHandler(Handler):

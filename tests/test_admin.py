@@ -136,7 +136,7 @@ def test_show_reports_deliveries(db, smtp_env):
 
 
 def test_add_with_confirm_sends_a_link_that_activates(db, smtp_env):
-    from digest import tokens
+    from digest.lists import tokens
     r = db("subscribers", "add", "new@example.org", "--topic", "World", "--confirm")
     assert r.exit_code == 0, r
     assert sub(db, "new@example.org")["status"] == "pending"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.cluster import Doc, boilerplate, cluster, paragraph_key, similarity
+from digest.selection.cluster import Doc, boilerplate, cluster, paragraph_key, similarity
 
 # Two outlets, one event: a port strike on Odesa.
 ODESA_A = Doc(1, "Russian Drones Hit Odesa Grain Terminal, Injuring Four", """

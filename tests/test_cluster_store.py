@@ -14,7 +14,7 @@ import pytest
 from conftest import optional
 from test_cluster import ODESA_A, ODESA_B, SWAP
 
-from digest import cluster as clusters
+from digest.selection import cluster as clusters
 from digest import pipeline
 from digest.db import Database
 from digest.summarize import DocFreq

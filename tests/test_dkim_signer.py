@@ -1,4 +1,4 @@
-"""The DKIM signer (digest.dkimsign through message.Signer): every signature it makes passes dkimpy's
+"""The DKIM signer (digest.compose.dkimsign through message.Signer): every signature it makes passes dkimpy's
 verifier, RSA and Ed25519 (RFC 8463) alike, over the messages we send and over the awkward inputs
 relaxed canonicalisation exists for; a changed message fails."""
 
@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from digest import dkimsign, fast_message, message
+from digest.compose import dkimsign, fast_message, message
 from digest.bounces import verp
 
 DOMAIN = "news.example.com"

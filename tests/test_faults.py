@@ -23,7 +23,7 @@ import pytest
 
 from conftest import SEEDS
 from digest import config, pipeline
-from digest.journal import journal_dir
+from digest.smtp.journal import journal_dir
 from digest.smtp import Relay, smtp_address
 from smtp_server import Sink
 from digest.db import Database

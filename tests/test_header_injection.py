@@ -11,7 +11,7 @@ import json
 import pytest
 
 from conftest import parse
-from digest import message
+from digest.compose import message
 
 CRLF_BCC = "Subj =?utf-8?q?=0D=0ABcc:_evil@example.com?="
 END_OF_HEADERS = "Hi =?utf-8?q?=0D=0A=0D=0A<h1>body_takeover</h1>?="

@@ -32,10 +32,10 @@ MAX_LINES = 300
 BASE = {"digest", "digest.pipeline", "digest.config", "digest.errors", "digest.models",
         "digest.plural"}     # plural forms (ngettext): words every face prints, the languages issue translates
 FACES = {
-    "digest/cli": BASE | {"digest.daemon", "digest.web", "digest.demo_smtp", "digest.resources", "digest.bounce_listener"},
-    "digest/web": BASE | {"digest.resources", "digest.tokens"},     # templates; signed links and CSRF tokens
-    "digest/daemon.py": BASE,
-    "digest/bounce_listener.py": BASE,      # `digest bounces serve`: the SMTP/LMTP listener
+    "digest/cli": BASE | {"digest.servers.daemon", "digest.web", "digest.servers.demo_smtp", "digest.resources", "digest.servers.bounce_listener"},
+    "digest/web": BASE | {"digest.resources", "digest.lists.tokens"},     # templates; signed links and CSRF tokens
+    "digest/servers/daemon.py": BASE,
+    "digest/servers/bounce_listener.py": BASE,      # `digest bounces serve`: the SMTP/LMTP listener
 }
 SQL = re.compile(r"\b(SELECT\b[\s\S]+?\bFROM\b|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+(\s+AS\s+\w+)?\s+SET\b|"
                  r"DELETE\s+FROM\b|CREATE\s+(TABLE|INDEX|UNIQUE\s+INDEX)\b|ALTER\s+TABLE\b|PRAGMA\s+\w+|"
@@ -124,7 +124,7 @@ def test_the_faces_call_only_the_pipeline():
 
 def test_the_import_check_sees_stages_and_the_database():
     # pipeline/bodies.py: `from .. import message, render, ...` and `from ..db import Database`
-    assert {"digest.render", "digest.message", "digest.db", "digest.views"} <= imports(PACKAGE / "pipeline" / "bodies.py")
+    assert {"digest.compose.render", "digest.compose.message", "digest.db", "digest.compose.views"} <= imports(PACKAGE / "pipeline" / "bodies.py")
     assert imports(PACKAGE / "cli" / "__init__.py") >= {"digest.pipeline", "digest.cli.app"}
 
 

@@ -163,7 +163,7 @@ def test_the_fast_address_check_agrees_with_email_validator():
     from email_validator import EmailNotValidError, validate_email
 
     from digest.errors import InvalidAddress
-    from digest.subscriber_fields import normalize_email
+    from digest.lists.subscriber_fields import normalize_email
 
     def full(a):
         try:

@@ -1,12 +1,12 @@
-"""Tests for digest.lint: each warning fires on a minimal bad input, and clean output passes."""
+"""Tests for digest.compose.lint: each warning fires on a minimal bad input, and clean output passes."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from digest.lint import lint
-from digest.views import EditionView, ItemView, SectionView
-from digest.render import personalize, render_mix
+from digest.compose.lint import lint
+from digest.compose.views import EditionView, ItemView, SectionView
+from digest.compose.render import personalize, render_mix
 
 GOOD = ('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
         '<p><a href="https://example.com/a">Story</a> <a href="mailto:desk@example.com">Write</a></p>'

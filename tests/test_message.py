@@ -10,10 +10,12 @@ import subprocess
 import pytest
 
 from conftest import SHARED, parse
-from digest import config, fast_message, message, pipeline, tokens
+from digest import config, pipeline
+from digest.compose import fast_message, message
+from digest.lists import tokens
 from digest.bounces import verp
 from digest.models import Window
-from digest.views import PLACEHOLDERS
+from digest.compose.views import PLACEHOLDERS
 from digest.db import Database
 
 EMAILCHECK = SHARED / "emailcheck" / "emailcheck"

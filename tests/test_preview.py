@@ -24,7 +24,7 @@ import pytest
 
 from conftest import parse
 from digest import config
-from digest.lint import CLIP_BYTES, lint
+from digest.compose.lint import CLIP_BYTES, lint
 from digest.web.preview import PreviewServer
 
 SUMMARY = re.compile(r"^lint: (\d+\.\d) KiB of 102 KiB, (\d+) warnings?$", re.M)

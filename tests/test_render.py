@@ -1,4 +1,4 @@
-"""Tests for digest.render: escaping, CSS inlining, the text twin, template overrides, size, markers.
+"""Tests for digest.compose.render: escaping, CSS inlining, the text twin, template overrides, size, markers.
 
 Golden files: tests/golden/digest.html and tests/golden/digest.txt hold the rendered output of
 `golden_view()`. After an intended template or render change, refresh them on purpose with
@@ -19,8 +19,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from digest.views import PLACEHOLDERS, EditionView, ItemView, SectionView
-from digest.render import Renderer, environment, personalize, render_mix
+from digest.compose.views import PLACEHOLDERS, EditionView, ItemView, SectionView
+from digest.compose.render import Renderer, environment, personalize, render_mix
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = "https://digest.example.com"
@@ -423,7 +423,7 @@ def test_environment_is_strict_and_escapes_html_only():
 # ---- size, determinism, golden files ------------------------------------------------------
 
 def test_thirty_stories_stay_under_gmail_clip():
-    from digest.lint import lint
+    from digest.compose.lint import lint
 
     sections = [SectionView(name, name.lower(), [
         item(10 * k + n, also=[("Shore Daily", f"https://shore.example.org/{k}/{n}")]) for n in range(10)])

@@ -19,9 +19,11 @@ import pytest
 
 import newsroom
 from conftest import SEEDS
-from digest import assemble, config, pipeline, render, select
+from digest.compose import assemble, render
+from digest import config, pipeline
+from digest.selection import select
 from digest.db import Database
-from digest.inline import Inliner, premailer_inline, simple_selectors
+from digest.compose.inline import Inliner, premailer_inline, simple_selectors
 from digest.models import Window
 
 TWENTY = ["Europe", "World", "Politics", "Asia", "Africa", "Americas", "Business", "Markets", "Technology",

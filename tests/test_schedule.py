@@ -16,7 +16,9 @@ import zoneinfo
 import pytest
 
 from conftest import parse
-from digest import config, daemon, pipeline, slots
+from digest import config, pipeline
+from digest.servers import daemon
+from digest.selection import slots
 from digest.errors import LockedError
 from digest.db import Database
 

@@ -9,7 +9,7 @@ import datetime as dt
 from digest import config, pipeline
 from digest.db import Database
 from digest.errors import RelayError
-from digest.lint import LintReport
+from digest.compose.lint import LintReport
 from smtp_server import Sink
 
 

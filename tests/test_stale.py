@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from conftest import SEEDS, parse
-from digest import freshness
+from digest.selection import freshness
 
 UTC = dt.timezone.utc
 EDITION = dt.datetime(2026, 12, 6, 7, 0, tzinfo=UTC)        # a Sunday: the daily and the weekly of 6 December

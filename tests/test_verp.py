@@ -8,7 +8,7 @@ import pytest
 
 from digest.bounces import verp
 from digest.errors import ConfigError
-from digest.tokens import BadToken
+from digest.lists.tokens import BadToken
 
 SECRET = "5f0c9a7e3b18d2e46a9f1c07b3d58e2a6c4f9b1d07e3a5c8f2b6d4e19a0c7f35"
 BIGGEST = 2**63 - 1

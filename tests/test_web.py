@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from conftest import SEEDS, TEST_SECRET, parse
-from digest import config, readers, tokens
+from digest import config, readers
+from digest.lists import tokens
 
 SECRET = TEST_SECRET
 

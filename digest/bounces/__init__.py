@@ -9,12 +9,12 @@ unsubscribe, record) live elsewhere and call only what this file exports.
 
 One module per job: `verp` (the addresses and their tokens), `mime` (reading a report's parts),
 `classify` (the rules), `parse` (the order they are applied in), `report` (the values returned).
-May import: tokens, errors, and its own modules.
+May import: lists.tokens, errors, and its own modules.
 """
 
 from __future__ import annotations
 
-from ..tokens import BadToken
+from ..lists.tokens import BadToken
 from .parse import parse
 from .report import Kind, Recipient, Report
 from .verp import make_token, mailto_parts, read_token, return_path, token_in, unsubscribe_mailto

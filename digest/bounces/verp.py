@@ -9,7 +9,7 @@ Only lower-case letters, digits and "-" appear, because some MTAs lower-case the
 way back, and the local part stays within RFC 5321's 64 octets (52 at most for "bounces+").
 The mailto in List-Unsubscribe carries the same kind of token under its own purpose, so a bounce
 token cannot be replayed as an unsubscribe request, nor the other way round.
-May import: tokens, errors.
+May import: lists.tokens, errors.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import re
 import urllib.parse
 
 from ..errors import ConfigError
-from ..tokens import BadToken
+from ..lists.tokens import BadToken
 
 PURPOSES = ("bounce", "unsubscribe")
 MAX_LOCAL_PART = 64                  # RFC 5321 4.5.3.1.1

@@ -1,6 +1,6 @@
 """`digest bounces ...`: what comes back after the relay accepted a message (bounces, complaints,
 auto-replies, mailto unsubscribes), read three ways into one processor, and listed for admins.
-May import: config, errors, models, pipeline, plural, bounce_listener, and .app/.paging.
+May import: config, errors, models, pipeline, plural, servers.bounce_listener, and .app/.paging.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def bounces_serve(app: App, host: str, port: int) -> None:
 
     Example: digest bounces serve --port 2525
     """
-    from ..bounce_listener import BounceListener
+    from ..servers.bounce_listener import BounceListener
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -1,5 +1,5 @@
 """`digest demo`: the whole path on embedded defaults, into a real SMTP server on 127.0.0.1.
-May import: config, demo_smtp, models, pipeline, plural, resources, and .app.
+May import: config, servers.demo_smtp, models, pipeline, plural, resources, and .app.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import click
 
 from .. import pipeline, resources
 from ..config import DEMO_SECRET, Config
-from ..demo_smtp import DemoServer
+from ..servers.demo_smtp import DemoServer
 from ..models import FREQUENCIES, Article
 from ..plural import plural
 from .app import App, pass_app, say, table

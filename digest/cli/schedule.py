@@ -1,5 +1,5 @@
-"""`digest schedule ...`: run the scheduler (digest.daemon: the service, or one pass) and show its jobs.
-May import: config, daemon, errors, pipeline, and .app/.early_stops.
+"""`digest schedule ...`: run the scheduler (digest.servers.daemon: the service, or one pass) and show its jobs.
+May import: config, servers.daemon, errors, pipeline, and .app/.early_stops.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import click
 
 from .. import pipeline
 from ..config import Config
-from ..daemon import Scheduler, fmt
+from ..servers.daemon import Scheduler, fmt
 from ..errors import DigestError
 from .app import App, Commands, echo_json, pass_app, say, table
 from .early_stops import EARLY_STOPS

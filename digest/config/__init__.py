@@ -5,7 +5,7 @@ keys below, the tables [send], [digest], [ingest], [web], [summary] and [cluster
 [bounces] (bounces.py) and the [[relay]] tables (relays.py). Secrets (the token secret, SMTP and
 IMAP passwords, the DKIM keys) come from the environment only: a
 digest.toml that holds one is refused, so it can be committed safely.
-May import: errors, models, slots.
+May import: errors, models, selection.slots.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..slots import DigestSchedule
+from ..selection.slots import DigestSchedule
 from .bounces import BounceSettings, bounce_settings
 from .relays import RelaySettings, env_var, relay_tables
 from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits

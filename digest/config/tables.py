@@ -2,7 +2,7 @@
 file, the table and the key: [send], [digest], [ingest], [web], [summary] and [cluster].
 Environment variables that override a table's setting (DIGEST_RETRY_BASE, DIGEST_SUMMARY_MAX_WORDS,
 ...) are read here too, after the file.
-May import: errors, matching, models, slots.
+May import: errors, matching, models, selection.slots.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from ..errors import ConfigError
 from ..matching import canonical_zone, unknown_zone
 from ..models import WEEKDAYS, FeedSpec
-from ..slots import DigestSchedule, parse_time, parse_weekday
+from ..selection.slots import DigestSchedule, parse_time, parse_weekday
 
 TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
 

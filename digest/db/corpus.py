@@ -1,5 +1,5 @@
 """Corpus counts: over the articles not removed, how many contain each paragraph (by its
-fingerprint, see digest.cluster) and each summarizer term, and how many articles there are. Kept
+fingerprint, see digest.selection.cluster) and each summarizer term, and how many articles there are. Kept
 up to date inside the transactions that store, replace and remove articles (digest.db.articles),
 so boilerplate and document frequencies are known without reading the archive's bodies.
 May import: models, and .columns/.repository.

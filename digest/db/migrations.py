@@ -4,8 +4,8 @@ its own transaction, together with the record that it ran.
 Numbers are never reused. A database made before the renumbering recorded three of them under
 older names (RENAMED); Database.open rewrites those records once, so such a database needs no
 `digest init` and is never mistaken for one written by a newer digest.
-May import: .initial_schema (m001's tables), cluster and summarize.words, and only in m011: it counts
-existing bodies with the pure functions ingest counts them with (digest.cluster.fingerprints,
+May import: .initial_schema (m001's tables), selection.cluster and summarize.words, and only in m011: it counts
+existing bodies with the pure functions ingest counts them with (digest.selection.cluster.fingerprints,
 digest.summarize.words.terms).
 """
 
@@ -160,7 +160,7 @@ def m011_corpus_counts(db: sqlite_utils.Database) -> None:
     # found by reading every stored body at each ingest; the store now keeps the counts, updated in
     # the transaction that stores or removes an article. Existing stores are counted here, with the
     # same pure functions ingest uses, so the counts are what reading the bodies would give.
-    from digest.cluster import fingerprints
+    from digest.selection.cluster import fingerprints
     from digest.summarize.words import terms
     db.executescript("""
     CREATE TABLE corpus_paragraphs (fingerprint INTEGER PRIMARY KEY, docs INTEGER NOT NULL);

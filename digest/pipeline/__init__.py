@@ -1,5 +1,5 @@
 """digest.pipeline: the use cases, the only package that composes the stages and the only importer
-of digest.db. The faces (digest.cli, digest.web, digest.daemon) call what this file exports and
+of digest.db. The faces (digest.cli, digest.web, digest.servers.daemon) call what this file exports and
 nothing below it.
 
 Data flows one way: ingest -> store -> select -> summarize -> render -> send -> record.

@@ -1,6 +1,7 @@
 """What the subscriber web app reads: the archive of sent editions per topic (its pages and Atom
 feeds), the web version of one topic's digest, and the article pages the digest links to.
-May import: config, db, filters, models, render, select, versions, views, and .bodies.
+May import: config, db, compose.filters, models, compose.render, selection.select, selection.versions,
+compose.views, and .bodies.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .. import filters, render, select
+from ..compose import filters, render
+from ..selection import select
 from ..config import Config
 from ..db import Database
 from ..models import Article, Window
-from ..views import EditionView
-from ..versions import also_label
+from ..compose.views import EditionView
+from ..selection.versions import also_label
 from .bodies import article_url, edition_view, render_group
 
 

@@ -1,7 +1,7 @@
 """Articles after they are stored: one story told by several sources clustered into one, the
 machine's headlines and blurbs rewritten (resummarize), and what editors do by hand: read one
 article with where its blurb came from, override its text, remove it.
-May import: clock, cluster, config, db, errors, lint, models, page, plural, readers.clean, summarize.
+May import: clock, selection.cluster, config, db, errors, compose.lint, models, page, plural, readers.clean, summarize.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .. import cluster as clusters
+from ..selection import cluster as clusters
 from .. import summarize
 from ..clock import now
 from ..config import SummarySettings
 from ..db import Database
 from ..errors import DigestError
-from ..lint import LONG_HEADLINE
+from ..compose.lint import LONG_HEADLINE
 from ..models import Article, ArticleText, BodyIndex, MachineSummary, Removal
 from ..page import Page
 from ..plural import plural

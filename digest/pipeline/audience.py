@@ -8,7 +8,7 @@ bounce, a complaint or a suppression), its own preference page. An import never 
 after `soft_bounce_limit` in a row (settle). What comes back later (bounce_came_back): a hard bounce
 at once, soft ones after [bounces] soft_limit within soft_days, a complaint at once (complained),
 a mailto unsubscribe as the one-click POST does; an auto-reply changes nothing.
-May import: config, db, errors, models, page, plural, smtp, subscriber_fields, and .messages/.relays.
+May import: config, db, errors, models, page, plural, smtp, lists.subscriber_fields, and .messages/.relays.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..page import Page
 from ..plural import plural
 from ..smtp import Outcome
-from ..subscriber_fields import check_time, check_timezone, normalize_email
+from ..lists.subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
 from .relays import relays_for
 

@@ -2,8 +2,9 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import: bounces, clock, config, db, errors, freshness, message, models, render, resources, select, summarize,
-tokens, versions, views, and .editions.
+May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors,
+lists.tokens, models, resources, selection.freshness, selection.select, selection.versions, summarize,
+and .editions.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .. import bounces, freshness, message, render, resources, select, summarize, tokens
+from .. import bounces, resources, summarize
+from ..selection import freshness, select
+from ..compose import message, render
+from ..lists import tokens
 from ..clock import now
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError, DigestError
 from ..models import Article, Subscriber, Window, slugify
-from ..versions import also_reported, article_url
-from ..views import EditionView, ItemView, Rendered, SectionView
+from ..selection.versions import also_reported, article_url
+from ..compose.views import EditionView, ItemView, Rendered, SectionView
 from .editions import edition_key, local_today
 
 

@@ -8,7 +8,7 @@ altered one is kept for the admin and nothing is done. A report without a token 
 deliveries actually sent (sent or uncertain): by the original Message-ID, else by the recipient's
 address. Whatever matches nothing is kept for the admin, with the message. What a match means for
 the subscriber is audience.bounce_came_back's call.
-May import: bounces, clock, config, db, errors, mailbox, models, page, and .audience.
+May import: bounces, clock, config, db, errors, bounces.mailbox, models, page, and .audience.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 
 from .. import bounces
-from ..mailbox import Mailbox
+from ..bounces.mailbox import Mailbox
 from ..clock import now
 from ..config import Config
 from ..db import Database

@@ -8,7 +8,8 @@ SPF for the bounce domain, the published DKIM keys and DMARC (doctor_dns).
 The one-click probe POSTs to the URL of a token for subscriber #0, who never exists: our endpoint
 answers 404 "no longer exists" after checking the token's signature, so the probe proves the
 endpoint is there and shares our DIGEST_SECRET, and unsubscribes nobody.
-May import: config, doctor_dns, errors, one_click, tokens, and .bounces/.messages/.preflight/.relays.
+May import: config, checks.doctor_dns, errors, checks.one_click, lists.tokens,
+and .bounces/.messages/.preflight/.relays.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import doctor_dns, one_click, tokens
+from ..checks import doctor_dns, one_click
+from ..lists import tokens
 from ..config import Config, check_secret
-from ..doctor_dns import OK, PROBLEM, WARN, Finding
+from ..checks.doctor_dns import OK, PROBLEM, WARN, Finding
 from ..errors import ConfigError
 from .bounces import check_bounce_setup
 from .messages import signer_for

@@ -1,7 +1,7 @@
 """Editions: name them (edition_key, local_today) and plan them: one pending delivery row per due
 subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (Planner),
 for `digest send` (today's edition of one frequency) and for the scheduler (every slot due now).
-May import: clock, config, db, freshness, message, models, select, slots.
+May import: clock, config, db, selection.freshness, compose.message, models, selection.select, selection.slots.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .. import freshness, message, select
+from ..selection import freshness, select
+from ..compose import message
 from ..clock import now
 from ..config import Config
 from ..db import Database
 from ..models import Delivery, Subscriber
-from ..slots import DigestSchedule, Slot
+from ..selection.slots import DigestSchedule, Slot
 
 
 def edition_key(frequency: str, day: dt.date) -> str:

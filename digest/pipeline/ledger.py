@@ -6,7 +6,7 @@ Exactly once, per recipient, is kept by three things together:
 1. Claims. The sender marks rows 'sending' a batch at a time before it hands them to a connection.
    'sending' means "claimed by the lease holder", not "on the wire": most claimed rows are still
    waiting in memory.
-2. The journal (digest.journal): each connection writes `D <id>` before the final dot and
+2. The journal (digest.smtp.journal): each connection writes `D <id>` before the final dot and
    `R <id> ...` after the answer; outcomes reach the database in batches.
 3. Replay (recover). At the start of a run, holding the lease, the journals of the edition are
    replayed onto the rows still 'sending': an `R` gives the row its recorded outcome; a `D` with no
@@ -21,7 +21,7 @@ with the lease, so a sender stalled past its lease (SIGSTOP, a paused VM) that w
 another took over writes nothing: LeaseLost. Durability: kill -9 loses nothing. A power cut may
 lose the last moments of the journal and of the WAL (synchronous=NORMAL), as any mail queue without
 fsync per message would.
-May import: clock, config, db, errors, journal, smtp, and .audience.
+May import: clock, config, db, errors, smtp (and its journal), and .audience.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ..clock import now
 from ..config import SendSettings
 from ..db import Database
 from ..errors import LedgerError
-from ..journal import UNCERTAIN_REPLY, journal_dir, read_journals
+from ..smtp.journal import UNCERTAIN_REPLY, journal_dir, read_journals
 from ..smtp import uncertain_reason
 from . import audience
 

@@ -7,7 +7,7 @@ frequency, time and timezone a subscriber chose on their preference page, or a n
 reported, unless `overwrite`; then the row's non-empty values replace it and its topics become
 the whole subscription. An address that opted out is skipped even then (audience.opted_out). A row
 may record an opt-out (status unsubscribed, bounced, suppressed): that is always applied.
-May import: db, errors, matching, models, subscriber_csv, and .audience.
+May import: db, errors, matching, models, lists.subscriber_csv, and .audience.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..db import Database, StagedRow, email_key
 from ..errors import ParseError
 from ..matching import suggest
 from ..models import ImportChange, OnFile
-from ..subscriber_csv import Row, read_csv, write_csv
+from ..lists.subscriber_csv import Row, read_csv, write_csv
 from .audience import opted_out
 
 

@@ -2,8 +2,9 @@
 envelope sender (VERP: a return path naming the delivery), the DKIM signer, and the double opt-in
 confirmation mail.
 Also the lint of a body as a subscriber's client gets it (lint_body, lint_size).
-May import: bounces, clock, config, db, errors, lint, message, fast_message, models, render, smtp, tokens,
-views, and .bodies/.relays.
+May import: bounces, clock, config, db, errors, compose.lint, compose.message, compose.fast_message,
+models, compose.render, smtp, lists.tokens,
+compose.views, and .bodies/.relays.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from .. import bounces, message, render, tokens
-from .. import lint as lint_mod
+from .. import bounces
+from ..compose import message, render
+from ..lists import tokens
+from ..compose import lint as lint_mod
 from ..clock import now
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError
-from ..fast_message import Prepared, prepare
+from ..compose.fast_message import Prepared, prepare
 from ..models import Delivery
 from ..smtp import Outcome
-from ..views import PLACEHOLDERS
+from ..compose.views import PLACEHOLDERS
 from .bodies import Body, feedback_id, personal_message, unsubscribe_mailto
 from .relays import open_relay
 

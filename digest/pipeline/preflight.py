@@ -12,7 +12,8 @@ It does so by building one real message the way `send` does (render, prepare, su
 over a sample edition with one story in every topic of the store, so a per-topic template override
 (`topics/<slug>.html`) is rendered too.
 
-May import: clock, config, db, errors, message, models, select, views, and .bodies/.bounces/.editions/.messages.
+May import: clock, config, db, errors, compose.message, models, selection.select, compose.views,
+and .bodies/.bounces/.editions/.messages.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from email.utils import format_datetime
 from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
-from .. import message, select
+from ..compose import message
+from ..selection import select
 from ..clock import now
 from ..config import Config, check_placeholders, check_secret
 from ..db import Database
@@ -34,7 +36,7 @@ from .editions import edition_key, local_today
 from .messages import fast_message, prepare_group, signer_for
 
 if TYPE_CHECKING:       # the type only
-    from ..views import EditionView
+    from ..compose.views import EditionView
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

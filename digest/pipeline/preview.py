@@ -1,7 +1,8 @@
 """The editor's preview (`digest preview`, the preview web app, the demo's preview files): the real
 message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
 Nothing is sent or recorded.
-May import: clock, config, db, lint, message, models, render, select, and .bodies/.editions.
+May import: clock, config, db, compose.lint, compose.message, models, compose.render, selection.select,
+and .bodies/.editions.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .. import lint as lint_mod   # the preview's lint summary
-from .. import message, render, select
+from ..compose import lint as lint_mod   # the preview's lint summary
+from ..compose import message, render
+from ..selection import select
 from ..clock import now
 from ..config import Config
 from ..db import Database

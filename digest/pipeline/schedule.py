@@ -1,6 +1,6 @@
 """What `digest schedule list` shows besides the jobs: the next digest slot of every group of
 subscribers (frequency, timezone, time of day), and what each feed's last fetch left.
-May import: db, models, slots.
+May import: db, models, selection.slots.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 
 from ..db import Database, ts
 from ..models import FREQUENCIES
-from ..slots import DigestSchedule, next_slot, parse_time, zone
+from ..selection.slots import DigestSchedule, next_slot, parse_time, zone
 
 UTC = dt.timezone.utc
 

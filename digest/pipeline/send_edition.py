@@ -4,8 +4,8 @@ send_edition holds the edition's lease (LockedError if another sender has it), f
 killed run left behind (ledger.recover), renders and lints every topic mix before the relays are
 opened, then sends through every relay that answers, each over its own `connections` parallel
 connections (sender.EditionRun). A row is marked sent only after a relay accepted the message.
-May import: clock, config, db, errors, journal, lint, message, models, plural, render, smtp,
-subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
+May import: clock, config, db, errors, compose.lint, compose.message, models, plural,
+compose.render, smtp, lists.subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import time
 import uuid
 from collections.abc import Callable
 
-from .. import lint as lint_mod
-from .. import message
+from ..compose import lint as lint_mod
+from ..compose import message
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError
-from ..journal import Journal
+from ..smtp.journal import Journal
 from ..plural import plural
 from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
-from ..subscriber_fields import normalize_email
+from ..lists.subscriber_fields import normalize_email
 from . import ledger
 from .bodies import groups_for_preview
 from .editions import Plan

@@ -11,7 +11,7 @@ messages in flight are recorded: RelayError (no relay left), LedgerError (a ledg
 failed: from then on nothing more is written, and the journal is kept), LeaseLost (another sender
 took the edition over: nothing more is sent or written, at once). A message that cannot be built
 is never the recipient's fault: its row goes back to the queue. May import: clock, config, db,
-errors, journal, lint, message, models, smtp, and .bodies/.editions/.lease/.ledger/.messages/.outcomes/.tally.
+errors, compose.lint, compose.message, models, smtp, and .bodies/.editions/.lease/.ledger/.messages/.outcomes/.tally.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import sqlite3
 import time
 from collections import OrderedDict
 
-from .. import message
-from ..lint import CLIP_BYTES
+from ..compose import message
+from ..compose.lint import CLIP_BYTES
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
-from ..journal import Journal
+from ..smtp.journal import Journal
 from ..models import Window
 from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
 from . import ledger

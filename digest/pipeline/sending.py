@@ -1,7 +1,8 @@
 """Sending, the one use case behind `digest send`, the scheduler's digest job and `digest demo`:
 finish what earlier editions left (rows still pending, deferred, or claimed by a sender that died),
 plan, then send what was planned. Also: failed deliveries sent again on request, and a dry run.
-May import: clock, config, db, errors, models, select, slots, smtp, and .editions/.send_edition/.tally.
+May import: clock, config, db, errors, models, selection.select, selection.slots, smtp,
+and .editions/.send_edition/.tally.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import select
+from ..selection import select
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, NotFound
 from ..models import Edition
-from ..slots import DigestSchedule
+from ..selection.slots import DigestSchedule
 from ..smtp import UNCERTAIN_REASONS, Outcome
 from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition
 from .send_edition import send_edition

@@ -1,7 +1,7 @@
 """What a send run reports: the Tally of one edition's run (with what each relay answered), merged
 over several editions the one way (the scheduler's pass, the demo's two frequencies), and the errors
 that end a run our fault.
-May import: errors, lint.
+May import: errors, compose.lint.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import DigestError
-from ..lint import LintReport
+from ..compose.lint import LintReport
 
 FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
 COUNTS = ("sent", "skipped", "deferred", "pending", "bounced", "failed", "uncertain", "uncertain_earlier", "retried",

@@ -3,7 +3,7 @@
 The one entry point is `summarize(title, body)`; the edition helpers (Subject line, preheader,
 story order) are re-exported for the render stage. One module per job, each importing only the
 ones above it:
-  words             tokenizer, stemmer, stopwords, document frequencies (also used by digest.cluster)
+  words             tokenizer, stemmer, stopwords, document frequencies (also used by digest.selection.cluster)
   sentences         sentence splitter, passages, which passages may appear in a blurb
   standalone        whether a passage needs something the blurb does not give the reader
   summary           the blurb: the lede, then what stands on its own, within the word budget

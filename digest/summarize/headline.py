@@ -4,7 +4,7 @@ An editor's title is never shortened or reworded: only spacing, a final full sto
 site name that is the article's own outlet (" | BBC News" on a BBC page) or one configured in
 [summary] site_names are taken off. "Blunkett row should end - Blair" keeps its "- Blair": an
 attribution is part of the title. Where a short form is needed, edition.short_form cuts it;
-`digest preview` warns about a very long headline (digest.lint) and never rewrites it.
+`digest preview` warns about a very long headline (digest.compose.lint) and never rewrites it.
 Pure functions over strings. May import: .machine_headline.
 """
 

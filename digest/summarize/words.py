@@ -1,6 +1,6 @@
 """Words: the tokenizer, a light stemmer, stopwords and document frequencies.
 
-Shared by every other part of the summarizer and by digest.cluster, so "the same word" means the
+Shared by every other part of the summarizer and by digest.selection.cluster, so "the same word" means the
 same thing everywhere. Pure functions over strings. May import: nothing from digest.
 """
 

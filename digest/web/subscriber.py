@@ -1,13 +1,13 @@
 """The subscriber web app: confirm, change preferences, unsubscribe, read past editions and articles.
 
 A small Flask app, served in production by waitress (`digest serve`). Every personal page is
-reached through a signed token (digest.tokens) bound to one subscriber and one purpose; a forged,
+reached through a signed token (digest.lists.tokens) bound to one subscriber and one purpose; a forged,
 altered, expired or wrong-purpose token gets a plain 400 page and never anyone's data. Forms carry
 a signed CSRF token tied to the form, its subscriber and a nonce cookie; the RFC 8058 one-click
 POST is exempt by design (mail clients send it without a page) but still needs the signed URL.
 Pages are plain HTML that works without JavaScript. The app opens its own database connection per
 request, so waitress's threads never share one.
-May import: config, errors, models, pipeline, resources, tokens.
+May import: config, errors, models, pipeline, resources, lists.tokens.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from flask import Flask, Response, abort, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from .. import pipeline, resources, tokens
+from .. import pipeline, resources
+from ..lists import tokens
 from ..config import DEMO_SECRET, Config, check_secret
 from ..errors import ConfigError, DigestError, NotFound
 from ..models import FREQUENCIES, Subscriber, Topic

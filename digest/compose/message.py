@@ -8,10 +8,10 @@ data can put a control character into a header, directly or through an RFC 2047 
 (header_text).
 
 `build` uses the stdlib `email` package (about 4 ms a message). It is the oracle of the fast
-builder (digest.fast_message), which must produce messages that parse identically
+builder (digest.compose.fast_message), which must produce messages that parse identically
 (tests/test_message.py), and it builds the rare message the fast one cannot (a non-ASCII address).
-`Signer` adds a DKIM-Signature (digest.dkimsign) when a key is configured.
-May import: dkimsign.
+`Signer` adds a DKIM-Signature (digest.compose.dkimsign) when a key is configured.
+May import: .dkimsign.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
-from . import pipeline
-from .config import Config
+from .. import pipeline
+from ..config import Config
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10 * 1024 * 1024       # a DSN carries the original digest (about 25 KB); a complaint, its headers

@@ -15,7 +15,7 @@ import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from .errors import ConfigError, DigestError
+from ..errors import ConfigError, DigestError
 
 PURPOSES = {"unsubscribe": "u", "preferences": "p", "confirm": "c"}
 CONFIRM_MAX_AGE = 7 * 24 * 3600       # seconds a double opt-in link stays valid

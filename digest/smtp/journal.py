@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .smtp import ABOUT_US, Abort, Hooks, Outcome
+from . import ABOUT_US, Abort, Hooks, Outcome
 
 # The sender died between the final dot and the answer: the relay most likely kept the message.
 UNCERTAIN_REPLY = "sender-died: the sender stopped after the final dot, before the relay answered"

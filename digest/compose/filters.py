@@ -1,7 +1,7 @@
 """Template filters: the words, dates and numbers the email templates print around the news
 (`longdate`, `intro`, `more`, `meta`, `number`, "Also reported by", `breakable`...). Dates are
 spelled out here so that the process locale cannot change the output.
-May import: views.
+May import: .views.
 """
 
 from __future__ import annotations

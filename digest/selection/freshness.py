@@ -15,8 +15,8 @@ import datetime as dt
 import re
 import zoneinfo
 
-from .models import Article
-from .readers.dates import find_date
+from ..models import Article
+from ..readers.dates import find_date
 
 OLD_DAYS = 5          # a story older than this (against the edition's date) gets dates, not weekdays
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -11,8 +11,8 @@ import ssl
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .config import BounceSettings
-from .errors import ConfigError, RelayError
+from ..config import BounceSettings
+from ..errors import ConfigError, RelayError
 
 if TYPE_CHECKING:       # imap_tools is imported when a mailbox is opened, not when the CLI starts
     from imap_tools import BaseMailBox

@@ -11,9 +11,9 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import InvalidAddress, ParseError
-from .matching import canonical_zone, unknown_zone
-from .models import FREQUENCIES, SUBSCRIBER_STATUSES
+from ..errors import InvalidAddress, ParseError
+from ..matching import canonical_zone, unknown_zone
+from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
 
 
 

@@ -5,8 +5,8 @@ mix, prepared once, and each subscriber's bytes built from it in tens of microse
 around the per-subscriber markers and folds the fixed headers (From, Subject, List-Id, List-Archive,
 Feedback-ID); `Prepared.build` then only encodes the few lines that hold a marker, the To header and
 the per-subscriber links (the https unsubscribe URL and the mailto with its token). The stdlib builder
-(digest.message.build) is its oracle: tests/test_message.py asserts that both parse identically.
-May import: message.
+(digest.compose.message.build) is its oracle: tests/test_message.py asserts that both parse identically.
+May import: .message.
 """
 
 from __future__ import annotations

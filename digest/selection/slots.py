@@ -16,8 +16,8 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from .matching import canonical_zone
-from .models import FREQUENCIES, WEEKDAYS, Subscriber
+from ..matching import canonical_zone
+from ..models import FREQUENCIES, WEEKDAYS, Subscriber
 
 UTC = dt.timezone.utc
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")

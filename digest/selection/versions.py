@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .config import Config
-from .models import Article
+from ..config import Config
+from ..models import Article
 
 
 def article_url(cfg: Config, art: Article) -> str:

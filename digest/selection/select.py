@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .models import Article, Subscriber
+from ..models import Article, Subscriber
 
 FIRST_WINDOW = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
 

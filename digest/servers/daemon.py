@@ -1,7 +1,7 @@
 """The daemon: digest as an unattended service (`digest schedule run`), on APScheduler 3.x.
 
 Two jobs, on one worker thread: `ingest` (every N minutes: watched folders and feeds) and `digest`
-(a tick every minute: the watched folders, then every subscriber whose slot is due, digest.slots).
+(a tick every minute: the watched folders, then every subscriber whose slot is due, digest.selection.slots).
 The order is ours, not APScheduler's: at start a full ingest runs before the first tick, and each
 tick reads the folders before it sends, so a file waiting there is in the digest that tick sends.
 Neither job keeps state of its own: what is due is read from the database at each tick, so a
@@ -31,11 +31,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import pipeline
-from .config import Config, RelaySettings
-from .errors import ConfigError, DigestError, LockedError
-from .models import WEEKDAYS
-from .plural import plural
+from .. import pipeline
+from ..config import Config, RelaySettings
+from ..errors import ConfigError, DigestError, LockedError
+from ..models import WEEKDAYS
+from ..plural import plural
 
 log = logging.getLogger("digest.scheduler")
 UTC = dt.timezone.utc

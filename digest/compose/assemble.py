@@ -16,7 +16,7 @@ it is. With any other stylesheet the page is rendered whole.
 
 So a fragment template may read `section` (or `item`), the filters, and of `view` only what is the
 same for the whole edition (newsletter, date, base_url, web_url): its output is kept per input.
-May import: inline (and jinja2).
+May import: .inline (and jinja2).
 """
 
 from __future__ import annotations

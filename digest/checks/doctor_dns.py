@@ -7,7 +7,7 @@ Finding per record: ok, warn or problem, with what to publish or change. It eval
 address(es) that hand our mail to the world (ip4, ip6, a, mx, include, redirect, all; the rare
 exists/ptr/macros are reported, not guessed). SPF is checked on the envelope domain, which is the
 bounce domain once VERP is on, since that is the domain receivers check.
-May import: dkimsign.
+May import: compose.dkimsign.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import dns.exception
 import dns.resolver
 
-from . import dkimsign
+from ..compose import dkimsign
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -6,7 +6,7 @@ are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
-May import: assemble, filters, inline, views, resources (to find the built-in templates).
+May import: .assemble, .filters, .inline, .views, resources (to find the built-in templates).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import jinja2
 
-from . import assemble, filters, inline, resources
+from . import assemble, filters, inline
+from .. import resources
 from .views import PLACEHOLDERS, EditionView, ItemView, Rendered
 
 _URL_LINE = re.compile(r"\s*\S*https?://\S+\s*")   # the checker's "URL-only line" shape

@@ -7,7 +7,7 @@ row that is not, or that is not valid CSV (a stray quote), is reported with its 
 the other rows go on. Export writes the same columns, with any cell that a spreadsheet would run
 as a formula (=, +, -, @, tab, CR) or that starts with an apostrophe prefixed with one apostrophe;
 import removes exactly that apostrophe, so a round trip is lossless.
-May import: errors, models, plural, subscriber_fields.
+May import: errors, models, plural, .subscriber_fields.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Iterable, Iterator, Callable
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
-from .errors import InvalidAddress, ParseError
-from .models import Subscriber
-from .plural import plural
+from ..errors import InvalidAddress, ParseError
+from ..models import Subscriber
+from ..plural import plural
 from .subscriber_fields import check_frequency, check_status, check_time, check_timezone, normalize_email
 
 COLUMNS = ["email", "name", "topics", "frequency", "timezone", "send_at", "status"]
