@@ -57,6 +57,7 @@ def keys(folder: Path) -> tuple[bytes, bytes]:
 def dkimpy_signer(rsa_pem: bytes):
     """The signer digest used before: dkimpy over the same header list, relaxed/relaxed."""
     import dkim
+
     from digest.compose.message import DKIM_HEADERS
     return lambda data: dkim.sign(data, b"bench", DOMAIN.encode(), rsa_pem, include_headers=list(DKIM_HEADERS),
                                   canonicalize=(b"relaxed", b"relaxed"), linesep=b"\r\n") + data

@@ -89,10 +89,9 @@ def baseline_child(csv_path: str, db: str) -> None:
 
 def plan_child() -> None:
     """In a child: the planning phase of `digest send` (pending delivery rows), timed."""
-    from send import vm_hwm
-
     from digest import config, pipeline
     from digest.db import Database
+    from send import vm_hwm
     cfg = config.load()
     store = Database.open(cfg.db)
     start, cpu = time.perf_counter(), time.process_time()

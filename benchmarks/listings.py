@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import archive  # noqa: E402  (benchmarks/archive.py: the article store builder)
 import importlib  # noqa: E402
+
+import archive  # noqa: E402  (benchmarks/archive.py: the article store builder)
 
 importer = importlib.import_module("import")   # benchmarks/import.py: the CSV and its children
 

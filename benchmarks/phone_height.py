@@ -29,11 +29,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import newsroom  # noqa: E402
-
 from digest import config, pipeline
 from digest.compose import render  # noqa: E402
-from digest.pipeline import bodies  # noqa: E402
 from digest.db import Database  # noqa: E402
+from digest.pipeline import bodies  # noqa: E402
 
 SCREEN = 667
 BBC = ROOT.parent / "shared" / "eval" / "bbc-dev" / "articles"

@@ -26,8 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rouge_score import rouge_scorer  # noqa: E402
 
-from digest.summarize import (MACHINE_HEADLINE_MAX, MAX_SENTENCES, MAX_WORDS, DocFreq,  # noqa: E402
-                              headline_from_body, split_sentences, summarize)
+from digest.summarize import (  # noqa: E402
+    MACHINE_HEADLINE_MAX,
+    MAX_SENTENCES,
+    MAX_WORDS,
+    DocFreq,
+    headline_from_body,
+    split_sentences,
+    summarize,
+)
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "bbc-dev"
 

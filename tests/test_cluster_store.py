@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import optional
-from test_cluster import ODESA_A, ODESA_B, SWAP
-
-from digest.selection import cluster as clusters
 from digest import pipeline
 from digest.db import Database
+from digest.selection import cluster as clusters
 from digest.summarize import DocFreq
+from test_cluster import ODESA_A, ODESA_B, SWAP
 
 T0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc)
 # One outlet's standard paragraph, long enough that two short stories sharing it look alike.

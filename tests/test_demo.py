@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-
 from conftest import ROOT, SHARED, parse
 
 EMAILCHECK = SHARED / "emailcheck" / "emailcheck"

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from digest.compose import dkimsign, fast_message, message
 from digest.bounces import verp
+from digest.compose import dkimsign, fast_message, message
 
 DOMAIN = "news.example.com"
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from dnslib import AAAA, MX, QTYPE, RCODE, RR, TXT, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
-from digest.compose import dkimsign
 from digest.checks import doctor_dns
+from digest.compose import dkimsign
 
 FROM = "news.example.com"
 BOUNCE = "bounce.news.example.com"

@@ -19,8 +19,8 @@ import pytest
 from conftest import SEEDS, SHARED_SEED, optional
 from digest import pipeline
 from digest.config import load
-from digest.readers import parse_text
 from digest.db import Database
+from digest.readers import parse_text
 
 RHINE = "2026-11-19-rhine-delta-flood-study.txt"
 BALTIC = "2026-11-18-baltic-rail-section-opens.txt"

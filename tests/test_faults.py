@@ -23,10 +23,10 @@ import pytest
 
 from conftest import SEEDS
 from digest import config, pipeline
-from digest.smtp.journal import journal_dir
-from digest.smtp import Relay, smtp_address
-from smtp_server import Sink
 from digest.db import Database
+from digest.smtp import Relay, smtp_address
+from digest.smtp.journal import journal_dir
+from smtp_server import Sink
 
 TOPICS = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 SEND = [sys.executable, "-m", "digest", "send", "--yes", "--quiet"]

@@ -9,11 +9,11 @@ import threading
 import pytest
 
 from digest import pipeline
-from digest.readers import feeds
+from digest.db import Database
 from digest.errors import ParseError
 from digest.models import FeedSpec
+from digest.readers import feeds
 from smtp_server import ClosedPort
-from digest.db import Database
 
 AT = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
 

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from test_house import MODULES, ROOT, is_module, module_name, rel, tree
 
 NAMES = {module_name(p): p for p in MODULES}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.compose.lint import lint
-from digest.compose.views import EditionView, ItemView, SectionView
 from digest.compose.render import personalize, render_mix
+from digest.compose.views import EditionView, ItemView, SectionView
 
 GOOD = ('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
         '<p><a href="https://example.com/a">Story</a> <a href="mailto:desk@example.com">Write</a></p>'

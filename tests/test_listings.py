@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+
 from tables import read_table
 
 BOUNCES = Path(__file__).parent / "bounces"

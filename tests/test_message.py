@@ -11,12 +11,12 @@ import pytest
 
 from conftest import SHARED, parse
 from digest import config, pipeline
-from digest.compose import fast_message, message
-from digest.lists import tokens
 from digest.bounces import verp
-from digest.models import Window
+from digest.compose import fast_message, message
 from digest.compose.views import PLACEHOLDERS
 from digest.db import Database
+from digest.lists import tokens
+from digest.models import Window
 
 EMAILCHECK = SHARED / "emailcheck" / "emailcheck"
 DATE = dt.datetime(2026, 11, 25, 7, 30, tzinfo=dt.timezone.utc)

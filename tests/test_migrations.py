@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from digest.db import Database, schema_version
-from digest.db import migrations
+from digest.db import Database, migrations, schema_version
 
 
 def test_migrations_are_numbered_in_order_without_gaps_or_repeats():

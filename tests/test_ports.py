@@ -9,14 +9,14 @@ import socket
 import subprocess
 import sys
 
-import private_dovecot
 import pytest
+
+import private_dovecot
 import private_postfix
+from digest.servers.demo_smtp import DemoServer
 from private_dovecot import NEEDS_DOVECOT, PrivateDovecot
 from private_postfix import NEEDS_POSTFIX, PrivatePostfix
 from smtp_server import ClosedPort, Sink, announced_port
-
-from digest.servers.demo_smtp import DemoServer
 
 
 def test_in_process_servers_bind_port_zero_and_say_which_port_they_got():

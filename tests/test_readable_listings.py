@@ -14,6 +14,7 @@ import json
 
 import pytest
 import time_machine
+
 from tables import read_table
 
 DSN = """Return-Path: <>

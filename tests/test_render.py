@@ -19,8 +19,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from digest.compose.views import PLACEHOLDERS, EditionView, ItemView, SectionView
 from digest.compose.render import Renderer, environment, personalize, render_mix
+from digest.compose.views import PLACEHOLDERS, EditionView, ItemView, SectionView
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = "https://digest.example.com"

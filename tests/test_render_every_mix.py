@@ -19,12 +19,12 @@ import pytest
 
 import newsroom
 from conftest import SEEDS
-from digest.compose import assemble, render
 from digest import config, pipeline
-from digest.selection import select
-from digest.db import Database
+from digest.compose import assemble, render
 from digest.compose.inline import Inliner, premailer_inline, simple_selectors
+from digest.db import Database
 from digest.models import Window
+from digest.selection import select
 
 TWENTY = ["Europe", "World", "Politics", "Asia", "Africa", "Americas", "Business", "Markets", "Technology",
           "Science", "Health", "Climate", "Energy", "Sport", "Culture", "Books", "Travel", "Food", "Education",

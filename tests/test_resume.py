@@ -18,9 +18,9 @@ import pytest
 
 from conftest import SEEDS
 from digest import config, pipeline
+from digest.db import Database
 from digest.smtp.journal import journal_dir
 from smtp_server import Sink
-from digest.db import Database
 
 TOPICS = ["Europe", "World", "Politics", "Europe;World", "Europe;Politics;World"]
 

@@ -17,10 +17,10 @@ import pytest
 
 from conftest import parse
 from digest import config, pipeline
-from digest.servers import daemon
-from digest.selection import slots
-from digest.errors import LockedError
 from digest.db import Database
+from digest.errors import LockedError
+from digest.selection import slots
+from digest.servers import daemon
 
 UTC = dt.timezone.utc
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")

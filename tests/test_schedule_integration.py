@@ -16,9 +16,9 @@ import time
 import pytest
 
 from conftest import parse
-from smtp_server import Sink
 from digest import config, pipeline
 from digest.db import Database
+from smtp_server import Sink
 
 STORY = """World
 

@@ -14,9 +14,9 @@ import pytest
 
 from conftest import parse
 from digest import config, pipeline
+from digest.db import Database
 from smtp_server import Sink
 from tables import read_table
-from digest.db import Database
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from digest import config, pipeline
+from digest.compose.lint import LintReport
 from digest.db import Database
 from digest.errors import RelayError
-from digest.compose.lint import LintReport
 from smtp_server import Sink
 
 

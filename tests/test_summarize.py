@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from digest.summarize import (DocFreq, Summary, article_score, clean_title, edition_subject, make_headline,
-                              preheader, split_sentences, summarize)
+from digest.summarize import (
+    DocFreq,
+    Summary,
+    article_score,
+    clean_title,
+    edition_subject,
+    make_headline,
+    preheader,
+    split_sentences,
+    summarize,
+)
 from digest.summarize.machine_headline import has_verb
 
 SEED = Path("/work/shared/seeds/000_2db35636422c40cc.txt")

@@ -11,8 +11,8 @@ import json
 
 from digest import config, pipeline
 from digest.db import Database
-from digest.smtp.journal import journal_dir
 from digest.smtp import Relay
+from digest.smtp.journal import journal_dir
 from smtp_server import Sink
 from test_faults import make_list
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from conftest import TEST_SECRET, parse
-from digest.compose import dkimsign
 from digest.bounces import verp
+from digest.compose import dkimsign
 from digest.db import Database
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..lists.tokens import BadToken
 from .parse import parse
 from .report import Kind, Recipient, Report
-from .verp import make_token, mailto_parts, read_token, return_path, token_in, unsubscribe_mailto
+from .verp import mailto_parts, make_token, read_token, return_path, token_in, unsubscribe_mailto
 
 
 def delivery_of(report: Report, secret: str | None) -> tuple[int, int] | None:

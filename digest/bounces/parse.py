@@ -186,7 +186,7 @@ def _best_status(status: str | None, diagnostic: str | None) -> str | None:
 
 
 def _flufl(ctx: _Context) -> Report | None:
-    import flufl.bounce   # imported here: only the reports no standard reader understood pay for it
+    import flufl.bounce  # imported here: only the reports no standard reader understood pay for it
     try:
         temporary, permanent = flufl.bounce.all_failures(ctx.msg)
     except Exception:     # noqa: BLE001 -- a heuristic detector tripping on odd input must not lose the message

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import dns.exception
 import dns.resolver

@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-
 # Our own error pages put their message after the page's head and styles (about 1.7 KB in):
 # enough of the body to find it.
 BODY_LIMIT = 16_384

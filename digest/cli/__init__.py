@@ -20,8 +20,7 @@ import logging  # noqa: E402 -- after the handlers above, on purpose
 
 import click  # noqa: E402
 
-from .. import __version__
-from .. import pipeline
+from .. import __version__, pipeline
 from ..errors import DigestError
 from .app import App, Commands
 
@@ -68,7 +67,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics
+    from . import articles, bounces, deliver, deliveries, demo, doctor, preview, schedule, serve, subscribers, topics
     for module in (articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics):
         module.register(cli)
 

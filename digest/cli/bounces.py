@@ -9,8 +9,8 @@ import datetime as dt
 import signal
 import sys
 import threading
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 import click
 

@@ -14,9 +14,9 @@ import click
 
 from .. import pipeline, resources
 from ..config import DEMO_SECRET, Config
-from ..servers.demo_smtp import DemoServer
 from ..models import FREQUENCIES, Article
 from ..plural import plural
+from ..servers.demo_smtp import DemoServer
 from .app import App, pass_app, say, table
 
 

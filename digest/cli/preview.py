@@ -97,6 +97,7 @@ def _open(content: bytes, out: str | None, fmt: str) -> None:
 
 def _serve(app: App, port: int, frequency: str) -> None:
     import logging
+
     from ..web.preview import PreviewServer
     if not app.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)   # one line per request is noise; -v shows it

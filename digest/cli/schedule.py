@@ -12,8 +12,8 @@ import click
 
 from .. import pipeline
 from ..config import Config
-from ..servers.daemon import Scheduler, fmt
 from ..errors import DigestError
+from ..servers.daemon import Scheduler, fmt
 from .app import App, Commands, echo_json, pass_app, say, table
 from .early_stops import EARLY_STOPS
 

@@ -5,8 +5,9 @@ May import: config, web, and .app.
 
 from __future__ import annotations
 
-import click
 from typing import Any
+
+import click
 
 from .app import App, pass_app, say
 

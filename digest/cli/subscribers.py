@@ -217,6 +217,6 @@ def subscribers_suppress(app: App, email: str) -> None:
 
 
 def register(cli: click.Group) -> None:
-    from . import subscriber_lists      # import and export: their commands join this group
+    from . import subscriber_lists  # import and export: their commands join this group
     subscriber_lists.register(subscribers_group)
     cli.add_command(subscribers_group)

@@ -8,9 +8,9 @@ May import: nothing from digest.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from collections.abc import Sequence
 
 CLIP_BYTES = 102 * 1024      # Gmail shows "[Message clipped]" from here on
 LONG_HEADLINE = 100          # characters; an editor's title is never cut, so the preview says so

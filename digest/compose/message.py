@@ -161,7 +161,7 @@ class Signer:
                  ed25519_key_pem: bytes | None = None, ed25519_selector: str | None = None):
         """ValueError when the key is not a PEM RSA private key (PKCS#1 or PKCS#8), or the second key
         is not a PEM Ed25519 private key. The Ed25519 selector defaults to `<selector>-ed25519`."""
-        from . import dkimsign   # imported here: only a configured key pays for it
+        from . import dkimsign  # imported here: only a configured key pays for it
         self._signer = dkimsign.Signer(private_key_pem, selector, domain, DKIM_HEADERS,
                                        ed25519_pem=ed25519_key_pem, ed25519_selector=ed25519_selector)
         self.selector, self.domain = selector, domain

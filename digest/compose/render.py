@@ -15,14 +15,14 @@ import dataclasses
 import functools
 import html as htmlmod
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
-from collections.abc import Sequence
 
 import jinja2
 
-from . import assemble, filters, inline
 from .. import resources
+from . import assemble, filters, inline
 from .views import PLACEHOLDERS, EditionView, ItemView, Rendered
 
 _URL_LINE = re.compile(r"\s*\S*https?://\S+\s*")   # the checker's "URL-only line" shape

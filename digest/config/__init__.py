@@ -10,10 +10,10 @@ May import: errors, models, selection.slots.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 import urllib.parse
-import functools
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -25,9 +25,23 @@ from .bounces import BounceSettings, bounce_settings
 from .relays import RelaySettings, env_var, relay_tables
 from .secret import DEMO_SECRET, SECRET_HINT, SECRET_MIN_BITS, check_secret, secret_bits
 from .smtp_url import SmtpSettings, parse_smtp_url
-from .tables import (SEND_ENV, SUMMARY_ENV, IngestSettings, SendSettings, SummarySettings, WebSettings, apply_send,
-                     apply_summary, check_tables, checked_zone, digest_schedule, ingest_settings, max_items, set_summary,
-                     web_settings)
+from .tables import (
+    SEND_ENV,
+    SUMMARY_ENV,
+    IngestSettings,
+    SendSettings,
+    SummarySettings,
+    WebSettings,
+    apply_send,
+    apply_summary,
+    check_tables,
+    checked_zone,
+    digest_schedule,
+    ingest_settings,
+    max_items,
+    set_summary,
+    web_settings,
+)
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",

@@ -7,9 +7,9 @@ May import: errors, matching, models, selection.slots.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from collections.abc import Iterable
 
 from ..errors import ConfigError
 from ..matching import canonical_zone, unknown_zone

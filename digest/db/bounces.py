@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from ..models import BounceRecord, Delivery
 from ..page import Page
 from .columns import parse_ts, ts
-from .deliveries import SELECT as DELIVERY, delivery_of
+from .deliveries import SELECT as DELIVERY
+from .deliveries import delivery_of
 from .repository import Repository
 
 COLUMNS = ("dedup_key", "address", "kind", "status", "diagnostic", "reason", "source", "via", "action_taken",

@@ -19,7 +19,8 @@ from ..clock import now
 from ..models import Edition, Subscriber
 from .columns import ids_json, parse_ts, ts
 from .repository import Repository
-from .subscribers import SELECT as SUBSCRIBERS, subscriber
+from .subscribers import SELECT as SUBSCRIBERS
+from .subscribers import subscriber
 
 ENSURE = "INSERT OR IGNORE INTO editions (key, frequency, date, created_at) VALUES (?, ?, ?, ?)"
 ID_OF = "SELECT id FROM editions WHERE key = ?"

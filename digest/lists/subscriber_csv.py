@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 

@@ -15,8 +15,6 @@ from ..errors import InvalidAddress, ParseError
 from ..matching import canonical_zone, unknown_zone
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
 
-
-
 # A plain ASCII dot-atom local part, which email-validator accepts and returns unchanged.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 LOCAL_MAX_OCTETS = 64     # RFC 5321 4.5.3.1.1: counted in octets, so "é" counts twice

@@ -35,16 +35,54 @@ from __future__ import annotations
 
 from ..clock import now
 from .archive import ArchiveEntry, ArticlePage, archive, archive_html, article_page, template_filters
-from .articles import (CLUSTER_DAYS, LONG_HEADLINE, ArticleDetail, ResummaryReport, article_detail,
-                       article_listing, articles, cluster_recent, edit_article, file_article, removal_preview, remove_articles, resummarize)
-from .audience import (Added, Unsubscribed, add_subscriber, change_subscriber, check_address, check_preferences,
-                       confirm_subscription, find_subscriber, one_click_unsubscribe, opted_out, remove_subscriber,
-                       save_preferences, sign_up, subscribe, subscriber_by_id, subscriber_listing, subscribers, suppress,
-                       unsubscribe)
-from .bodies import Bodies, Body, article_url, edition_view, groups_for_preview, personal_message, render_group, renderer
-from .bounces import (Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce,
-                      subscriber_bounces)
-from .database import Database, database_error, init_database, open_database   # Database: the faces' annotations
+from .articles import (
+                       CLUSTER_DAYS,
+                       LONG_HEADLINE,
+                       ArticleDetail,
+                       ResummaryReport,
+                       article_detail,
+                       article_listing,
+                       articles,
+                       cluster_recent,
+                       edit_article,
+                       file_article,
+                       removal_preview,
+                       remove_articles,
+                       resummarize,
+)
+from .audience import (
+                       Added,
+                       Unsubscribed,
+                       add_subscriber,
+                       change_subscriber,
+                       check_address,
+                       check_preferences,
+                       confirm_subscription,
+                       find_subscriber,
+                       one_click_unsubscribe,
+                       opted_out,
+                       remove_subscriber,
+                       save_preferences,
+                       sign_up,
+                       subscribe,
+                       subscriber_by_id,
+                       subscriber_listing,
+                       subscribers,
+                       suppress,
+                       unsubscribe,
+)
+from .bodies import (
+                       Bodies,
+                       Body,
+                       article_url,
+                       edition_view,
+                       groups_for_preview,
+                       personal_message,
+                       render_group,
+                       renderer,
+)
+from .bounces import Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce, subscriber_bounces
+from .database import Database, database_error, init_database, open_database  # Database: the faces' annotations
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
@@ -53,8 +91,16 @@ from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
 from .messages import CONFIRM_DAYS, Group, fast_message, lint_body, prepare_group, send_confirmation, signer_for
 from .preflight import check_placeholders, preflight
-from .preview import (MixInfo, Preview, lint_summary, mix_file_name, preview_message, preview_mix, preview_mixes,
-                      sent_previews)
+from .preview import (
+                       MixInfo,
+                       Preview,
+                       lint_summary,
+                       mix_file_name,
+                       preview_message,
+                       preview_mix,
+                       preview_mixes,
+                       sent_previews,
+)
 from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
 from .send_edition import send_edition, send_test

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..compose import filters, render
-from ..selection import select
+from ..compose.views import EditionView
 from ..config import Config
 from ..db import Database
 from ..models import Article, Window
-from ..compose.views import EditionView
+from ..selection import select
 from ..selection.versions import also_label
 from .bodies import article_url, edition_view, render_group
 

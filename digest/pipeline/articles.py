@@ -11,17 +11,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..selection import cluster as clusters
 from .. import summarize
 from ..clock import now
+from ..compose.lint import LONG_HEADLINE
 from ..config import SummarySettings
 from ..db import Database
 from ..errors import DigestError
-from ..compose.lint import LONG_HEADLINE
 from ..models import Article, ArticleText, BodyIndex, MachineSummary, Removal
 from ..page import Page
 from ..plural import plural
 from ..readers import clean
+from ..selection import cluster as clusters
 from ..summarize import standfirst
 
 CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for other reports of its story

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from ..config import Config, check_placeholders
 from ..db import Database
 from ..errors import DigestError, ParseError
+from ..lists.subscriber_fields import check_time, check_timezone, normalize_email
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..page import Page
 from ..plural import plural
 from ..smtp import Outcome
-from ..lists.subscriber_fields import check_time, check_timezone, normalize_email
 from .messages import send_confirmation
 from .relays import relays_for
 

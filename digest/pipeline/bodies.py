@@ -15,16 +15,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from .. import bounces, resources, summarize
-from ..selection import freshness, select
-from ..compose import message, render
-from ..lists import tokens
 from ..clock import now
+from ..compose import message, render
+from ..compose.views import EditionView, ItemView, Rendered, SectionView
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError, DigestError
+from ..lists import tokens
 from ..models import Article, Subscriber, Window, slugify
+from ..selection import freshness, select
 from ..selection.versions import also_reported, article_url
-from ..compose.views import EditionView, ItemView, Rendered, SectionView
 from .editions import edition_key, local_today
 
 

@@ -14,8 +14,8 @@ May import: bounces, clock, config, db, errors, bounces.mailbox, models, page, a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from .. import bounces
 from ..bounces.mailbox import Mailbox

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..checks import doctor_dns, one_click
-from ..lists import tokens
-from ..config import Config, check_secret
 from ..checks.doctor_dns import OK, PROBLEM, WARN, Finding
+from ..config import Config, check_secret
 from ..errors import ConfigError
+from ..lists import tokens
 from .bounces import check_bounce_setup
 from .messages import signer_for
 from .preflight import LOCAL_HOSTS

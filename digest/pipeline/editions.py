@@ -11,12 +11,12 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..selection import freshness, select
-from ..compose import message
 from ..clock import now
+from ..compose import message
 from ..config import Config
 from ..db import Database
 from ..models import Delivery, Subscriber
+from ..selection import freshness, select
 from ..selection.slots import DigestSchedule, Slot
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import readers
-from ..readers import clean, feeds, watch
 from ..clock import now
 from ..config import SummarySettings
 from ..db import Database
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
+from ..readers import clean, feeds, watch
 from .articles import body_index, cluster_recent, doc_freq, summarize_article
 
 MAX_BODY = 200_000      # characters of a body stored, summarized and fingerprinted (about 200 KB)

@@ -34,8 +34,8 @@ from ..clock import now
 from ..config import SendSettings
 from ..db import Database
 from ..errors import LedgerError
-from ..smtp.journal import UNCERTAIN_REPLY, journal_dir, read_journals
 from ..smtp import uncertain_reason
+from ..smtp.journal import UNCERTAIN_REPLY, journal_dir, read_journals
 from . import audience
 
 

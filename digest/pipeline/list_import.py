@@ -19,9 +19,9 @@ from typing import BinaryIO, TextIO
 
 from ..db import Database, StagedRow, email_key
 from ..errors import ParseError
+from ..lists.subscriber_csv import Row, read_csv, write_csv
 from ..matching import suggest
 from ..models import ImportChange, OnFile
-from ..lists.subscriber_csv import Row, read_csv, write_csv
 from .audience import opted_out
 
 

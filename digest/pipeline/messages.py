@@ -18,17 +18,17 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from .. import bounces
-from ..compose import message, render
-from ..lists import tokens
-from ..compose import lint as lint_mod
 from ..clock import now
+from ..compose import lint as lint_mod
+from ..compose import message, render
+from ..compose.fast_message import Prepared, prepare
+from ..compose.views import PLACEHOLDERS
 from ..config import Config
 from ..db import Database
 from ..errors import ConfigError
-from ..compose.fast_message import Prepared, prepare
+from ..lists import tokens
 from ..models import Delivery
 from ..smtp import Outcome
-from ..compose.views import PLACEHOLDERS
 from .bodies import Body, feedback_id, personal_message, unsubscribe_mailto
 from .relays import open_relay
 

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 from email.utils import format_datetime
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from ..compose import message
-from ..selection import select
 from ..clock import now
+from ..compose import message
 from ..config import Config, check_placeholders, check_secret
 from ..db import Database
 from ..errors import ConfigError
 from ..models import Article
+from ..selection import select
 from .bodies import Body, edition_view, render_view
 from .bounces import check_bounce_setup
 from .editions import edition_key, local_today

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..compose import lint as lint_mod   # the preview's lint summary
-from ..compose import message, render
-from ..selection import select
 from ..clock import now
+from ..compose import lint as lint_mod  # the preview's lint summary
+from ..compose import message, render
 from ..config import Config
 from ..db import Database
 from ..models import Subscriber
+from ..selection import select
 from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group
 from .editions import Plan, edition_key, local_today
 

@@ -10,8 +10,8 @@ May import: config, errors, smtp.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ..config import Config, RelaySettings
 from ..errors import DigestError, RelayError

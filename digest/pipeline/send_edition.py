@@ -15,16 +15,16 @@ import time
 import uuid
 from collections.abc import Callable
 
+from ..clock import now
 from ..compose import lint as lint_mod
 from ..compose import message
-from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError
-from ..smtp.journal import Journal
+from ..lists.subscriber_fields import normalize_email
 from ..plural import plural
 from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
-from ..lists.subscriber_fields import normalize_email
+from ..smtp.journal import Journal
 from . import ledger
 from .bodies import groups_for_preview
 from .editions import Plan

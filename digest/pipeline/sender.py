@@ -21,15 +21,15 @@ import sqlite3
 import time
 from collections import OrderedDict
 
+from ..clock import now
 from ..compose import message
 from ..compose.lint import CLIP_BYTES
-from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
-from ..smtp.journal import Journal
 from ..models import Window
 from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
+from ..smtp.journal import Journal
 from . import ledger
 from .bodies import Bodies
 from .editions import Plan

@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..selection import select
 from ..clock import now
 from ..config import Config, RelaySettings
 from ..db import Database
 from ..errors import DigestError, NotFound
 from ..models import Edition
+from ..selection import select
 from ..selection.slots import DigestSchedule
 from ..smtp import UNCERTAIN_REASONS, Outcome
 from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition

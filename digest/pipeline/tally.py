@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import DigestError
 from ..compose.lint import LintReport
+from ..errors import DigestError
 
 FAILURE_SAMPLE = 5      # failed deliveries the tally names, with their reason
 COUNTS = ("sent", "skipped", "deferred", "pending", "bounced", "failed", "uncertain", "uncertain_earlier", "retried",

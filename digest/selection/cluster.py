@@ -25,7 +25,8 @@ import datetime as dt
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Set as AbstractSet
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from digest.summarize.words import terms

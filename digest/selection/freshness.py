@@ -10,8 +10,8 @@ May import: models, readers.dates.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import re
 import zoneinfo
 

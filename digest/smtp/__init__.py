@@ -11,8 +11,18 @@ May import: config, errors.
 from .pacer import Pacer
 from .pool import Hooks, Job, Lane, Pool, Result, open_all
 from .relay import Abort, Relay
-from .replies import (ABOUT_US, RECORDED, UNCERTAIN_REASONS, AddressError, Outcome, about_us, classify, refusal,
-                      smtp_address, uncertain_reason)
+from .replies import (
+                      ABOUT_US,
+                      RECORDED,
+                      UNCERTAIN_REASONS,
+                      AddressError,
+                      Outcome,
+                      about_us,
+                      classify,
+                      refusal,
+                      smtp_address,
+                      uncertain_reason,
+)
 
 __all__ = ["ABOUT_US", "RECORDED", "UNCERTAIN_REASONS", "Abort", "AddressError", "Hooks", "Job", "Lane", "Outcome",
            "Pacer", "Pool", "Relay", "Result", "about_us", "classify", "open_all", "refusal", "smtp_address",

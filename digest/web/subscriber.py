@@ -22,9 +22,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .. import pipeline, resources
-from ..lists import tokens
 from ..config import DEMO_SECRET, Config, check_secret
 from ..errors import ConfigError, DigestError, NotFound
+from ..lists import tokens
 from ..models import FREQUENCIES, Subscriber, Topic
 
 COOKIE = "digest_csrf"
