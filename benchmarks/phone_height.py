@@ -67,7 +67,7 @@ def html_of(folder: Path, source: Path | list[dict], *, full_titles: bool, flat:
     pipeline.ingest(store, paths=[source])
     if full_titles:
         for art in store.articles.live():
-            store.articles.set_override(art.id, headline=art.title, summary=None)
+            store.editing.set_override(art.id, headline=art.title, summary=None)
     compact, cfg.max_items_per_topic = bodies.COMPACT_FROM, (1000 if flat else cfg.max_items_per_topic)
     cfg.max_stories = 1000 if flat else cfg.max_stories
     bodies.COMPACT_FROM = 1000 if flat else compact

@@ -2,7 +2,7 @@
 subscriber and delivery statuses, and the opt-out set. No I/O here.
 
 digest.db hands back Topic, Article, Subscriber, Edition, Delivery...; render's values are in digest.compose.views.
-May import: nothing from digest.
+May import: records (its two records, re-exported).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
+
+from .records import BounceRecord as BounceRecord  # re-exported: what the store records about feeds and bounces
+from .records import FeedState as FeedState
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -94,6 +97,8 @@ class Article:
     description: str | None = None     # the outlet's standfirst, as given
     removed: list[dict] = field(default_factory=list)   # {kind, text, why} the body cleaner took out
     summary_source: str = "lede"       # where the machine's blurb came from: "lede" | "standfirst"
+    priority: int | None = None    # an editor's rank within its topic, 1 first (None: the machine's score)
+    lead: bool = False             # an editor pinned it as the lead of the next edition that carries it
 
 
 @dataclass
@@ -260,41 +265,3 @@ class Settled:
 class LeaseHolder:
     owner: str
     expires_at: dt.datetime
-
-
-@dataclass
-class FeedState:
-    """What the last fetches of one feed left: its HTTP validators and its last outcome."""
-    url: str
-    etag: str | None = None
-    modified: str | None = None
-    checked_at: dt.datetime | None = None
-    ok_at: dt.datetime | None = None
-    last_error: str | None = None
-    failures: int = 0
-    entries: int = 0
-
-
-@dataclass
-class BounceRecord:
-    """One bounce, complaint, auto-reply or unsubscribe request that came back, as recorded: what it
-    said about one address, the delivery it was matched to (None: kept for the admin) and what was
-    done about it."""
-    id: int
-    received_at: dt.datetime
-    kind: str                      # hard, soft, complaint, auto-reply, unsubscribe, unknown
-    address: str                   # the recipient the report names ("" when it names none)
-    action_taken: str              # suppressed, counted, unsubscribed, ignored, kept, test copy, ...
-    reason: str                    # one line: why this kind
-    source: str                    # dsn, arf, address, flufl, headers, none
-    via: str                       # serve, fetch, process
-    status: str | None = None      # RFC 3463 enhanced status, e.g. "5.1.1"
-    diagnostic: str | None = None
-    sender: str | None = None      # the report's From
-    report_message_id: str | None = None
-    original_message_id: str | None = None
-    delivery_id: int | None = None
-    subscriber_id: int | None = None
-    edition_id: int | None = None
-    edition_key: str | None = None
-    email: str | None = None       # the subscriber's address, when matched

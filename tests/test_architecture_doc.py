@@ -29,4 +29,4 @@ def test_every_module_is_on_the_map_under_its_own_package():
         folder = path.parent.relative_to(ROOT).as_posix() + "/"
         if path.name != "__init__.py" or folder == "digest/":
             on_disk.setdefault(folder, set()).add(path.name)
-    assert listed() == on_disk
+    assert listed() == on_disk, "run .venv/bin/python docs/make_architecture.py"

@@ -10,7 +10,6 @@ import pytest
 from digest.summarize import (
     DocFreq,
     Summary,
-    article_score,
     clean_title,
     edition_subject,
     make_headline,
@@ -321,14 +320,6 @@ def test_preheader():
     assert text.startswith("The council voted")
     assert "Repairs take" not in text                     # first sentence of each blurb only
     assert len(preheader(["word " * 100])) <= 140
-
-
-def test_article_score_orders_by_recency_length_and_sources():
-    base = dict(age_hours=5, words=500, sources=1)
-    score = article_score(**base)
-    assert article_score(**{**base, "age_hours": 1}) > score
-    assert article_score(**{**base, "words": 900}) > score
-    assert article_score(**{**base, "sources": 3}) > score
 
 
 # ---- the real seed article ------------------------------------------------------------------------

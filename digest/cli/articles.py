@@ -40,7 +40,7 @@ def article_json(a: Article) -> dict:
             "labels": a.labels, "url": a.url, "source": a.source,
             "published": a.published.isoformat() if a.published else None,
             "ingested_at": a.ingested_at.isoformat() if a.ingested_at else None, "cluster": a.cluster_id,
-            "overridden": bool(a.headline_override or a.summary_override)}
+            "overridden": bool(a.headline_override or a.summary_override), "lead": a.lead, "priority": a.priority}
 
 
 @articles_group.command(name="ingest")
@@ -167,6 +167,8 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     click.echo(f"Published: {local_time(a.published, zone, '%Y-%m-%d %H:%M') or '-'}   "
                f"ingested: {local_time(a.ingested_at, zone, '%Y-%m-%d %H:%M')} ({app.cfg.timezone})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
+    if a.lead or a.priority is not None:
+        click.echo(f"Ranking:  {_ranking(a)}  [editor]")
     if a.headline_override:
         click.echo(f"          machine's, not printed while the editor's is set: {machine.headline}")
     source = "editor" if a.summary_override else a.summary_source
@@ -194,6 +196,12 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
         click.echo("Cluster:  none (no other article tells this story)")
 
 
+def _ranking(a: Article) -> str:
+    said = (["the pinned lead of the next edition"] if a.lead else []) + \
+        ([f"priority {a.priority} in its topic"] if a.priority is not None else [])
+    return ", ".join(said) or "the machine's (no editor's rank)"
+
+
 @articles_group.command(name="edit")
 @click.argument("article_id", type=int)
 @click.option("--headline", help=f"The headline to print instead of the machine's. Over "
@@ -203,31 +211,46 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
                                 "the machine's.")
 @click.option("--clear", is_flag=True, help="Drop both overrides: the digest prints what the machine wrote.")
 @click.option("--topic", help="File the article under this topic too (e.g. one ingested without labels).")
+@click.option("--lead/--no-lead", default=None,
+              help="Pin it as the lead of the next edition that carries it (its headline is the Subject); "
+                   "one article at a time. --no-lead unpins it.")
+@click.option("--priority", type=int, metavar="N",
+              help="Its rank within its topic: 1 comes first, then 2...; ranked stories come before the "
+                   "machine's order. 0 drops it.")
 @pass_app
 def articles_edit(app: App, article_id: int, headline: str | None, summary: str | None, clear: bool,
-                  topic: str | None) -> None:
-    """Override the machine's headline or summary of one article.
+                  topic: str | None, lead: bool | None, priority: int | None) -> None:
+    """Override the machine's headline or summary of one article, or rank it.
 
     Overrides are what the digest prints from then on; they survive `digest articles resummarize`
     and re-ingesting the article. A headline over 100 characters is kept but warned about: long
-    headlines wrap in narrow mail clients and get cut in the subject line.
+    headlines wrap in narrow mail clients and get cut in the subject line. `digest preview` shows
+    the order of the stories and why.
 
-    Example: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
+    Examples: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
+              digest articles edit 7 --lead
+              digest articles edit 12 --priority 1
     """
-    if clear and (headline is not None or summary is not None):
+    text = headline is not None or summary is not None
+    if clear and text:
         raise click.UsageError("--clear drops both overrides; give it alone, or use --headline/--summary.")
-    if not clear and headline is None and summary is None and topic is None:
-        raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT, --topic T or --clear.")
+    if not (clear or text or topic is not None or lead is not None or priority is not None):
+        raise click.UsageError("Nothing to change: give --headline TEXT, --summary TEXT, --topic T, --lead, "
+                               "--priority N or --clear.")
     if topic is not None:
         a = pipeline.file_article(app.db, article_id, topic)
         click.echo(f"Topics:   {', '.join(a.topics)}")
-        if not clear and headline is None and summary is None:
-            return
-    a, warning = pipeline.edit_article(app.db, article_id, headline=headline, summary=summary, clear=clear)
-    if warning:
-        say(f"Warning: {warning}")
-    click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
-    click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
+    if lead is not None or priority is not None:
+        a, moved = pipeline.rank_article(app.db, article_id, lead=lead, priority=priority)
+        if moved is not None:
+            say(f"Note: #{moved.id} \"{moved.headline}\" is no longer the pinned lead; one article leads at a time.")
+        click.echo(f"Ranking:  {_ranking(a)}")
+    if clear or text:
+        a, warning = pipeline.edit_article(app.db, article_id, headline=headline, summary=summary, clear=clear)
+        if warning:
+            say(f"Warning: {warning}")
+        click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))
+        click.echo(f"Summary:  {a.summary}" + ("  [editor]" if a.summary_override else ""))
 
 
 @articles_group.command(name="resummarize")

@@ -144,7 +144,7 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
         _retry_failed(app, relays, edition_key, yes, quiet, force)
         return
     if not yes and (pending := pipeline.waiting(app.db, cfg, frequency)):
-        click.confirm(f"Send to {pending} subscribers through {_names(relays)}?", abort=True, err=True)
+        click.confirm(f"Send to {plural(pending, 'subscriber', 'subscribers')} through {_names(relays)}?", abort=True, err=True)
     with _progress(quiet) as progress:
         report = pipeline.send(app.db, cfg, relays, frequency=frequency, progress=progress,
                                resend_uncertain=resend_uncertain or False, force=force)

@@ -62,6 +62,10 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
     say(f"{p.body.view.subject}  ({n} stor{'y' if n == 1 else 'ies'}; topics: {', '.join(p.body.view.topics)})")
     for note in p.notes:
         say(f"Note: {note}")
+    if p.ranking:
+        say("Order of the stories (the first leads; change it with digest articles edit ID --lead or --priority N):")
+        for line in p.ranking:
+            say(f"  {line}")
     _lint(p)
     if open_browser:
         _open(content, out, fmt)

@@ -1,5 +1,5 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
-and re-summarized, overridden by an editor, clustered into stories or removed.
+and re-summarized, clustered into stories or removed (what an editor changes: .editing).
 May import: errors, models, page, clock, and .columns/.corpus/.repository.
 """
 
@@ -64,8 +64,6 @@ TOPIC_SETS_BETWEEN = "SELECT topic_names, count(*) FROM (" + SELECT + IN_WINDOW 
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
 FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
 SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
-SET_HEADLINE_OVERRIDE = "UPDATE articles SET headline_override = ? WHERE id = ?"
-SET_SUMMARY_OVERRIDE = "UPDATE articles SET summary_override = ? WHERE id = ?"
 SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
 MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
     (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
@@ -101,6 +99,7 @@ def _article(r: sqlite3.Row) -> Article:
         author=r["author"], bio=r["bio"], cluster_id=r["cluster_id"],
         headline_override=r["headline_override"], summary_override=r["summary_override"],
         description=r["description"], removed=json.loads(r["removed"] or "[]"), summary_source=r["summary_source"],
+        priority=r["priority"], lead=bool(r["lead"]),
     )
 
 
@@ -211,15 +210,6 @@ class Articles(Repository):
         """The window start (exclusive) that takes every article ingested after `at`: a first digest's."""
         first = self._value(FIRST_SEQ_AFTER, [ts(at)])
         return (first if first is not None else self.last_seq() + 1) - 1
-
-    def set_override(self, article_id: int, *, headline: str | None, summary: str | None) -> None:
-        """An editor's text (None: unchanged; "": back to the machine's)."""
-        self.get(article_id)
-        with self.transaction():
-            if headline is not None:
-                self.conn.execute(SET_HEADLINE_OVERRIDE, (headline or None, article_id))
-            if summary is not None:
-                self.conn.execute(SET_SUMMARY_OVERRIDE, (summary or None, article_id))
 
     def machine_summaries(self, ids: Iterable[int] | None = None) -> list[MachineSummary]:
         """What the machine wrote of the articles not removed, in id order (all when `ids` is None).

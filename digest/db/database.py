@@ -1,6 +1,6 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus` and `db.staging`
+`db.editing` (what an editor changes), `db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus` and `db.staging`
 (an import's rows between reading and writing).
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
@@ -23,6 +23,7 @@ from .articles import Articles
 from .bounces import Bounces
 from .corpus import Corpus
 from .deliveries import Deliveries
+from .editing import Editing
 from .editions import Editions
 from .feeds import Feeds
 from .file_errors import check_path, database_error
@@ -46,6 +47,7 @@ class Database:
         self.sqlite = sqlite_utils.Database(conn)      # migrations and bulk writes
         self.topics = Topics(self)
         self.articles = Articles(self)
+        self.editing = Editing(self, self.articles)
         self.subscribers = Subscribers(self)
         self.editions = Editions(self)
         self.deliveries = Deliveries(self)

@@ -203,6 +203,17 @@ def m013_uncertain_reason(db: sqlite_utils.Database) -> None:
     WHERE status = 'uncertain';
     """)
 
+
+@migrations()
+def m014_editor_ranking(db: sqlite_utils.Database) -> None:
+    # An editor ranks stories: `lead` pins the lead of the next edition that carries the article (one
+    # article at a time), `priority` orders it within its topic (1 first; NULL: the machine's score).
+    db.executescript("""
+    ALTER TABLE articles ADD COLUMN priority INTEGER;
+    ALTER TABLE articles ADD COLUMN lead INTEGER NOT NULL DEFAULT 0;
+    """)
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

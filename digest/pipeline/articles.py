@@ -176,12 +176,32 @@ def edit_article(db: Database, article_id: int, *, headline: str | None = None, 
         headline = summary = ""
     headline = " ".join(headline.split()) if headline is not None else None
     summary = " ".join(summary.split()) if summary is not None else None
-    db.articles.set_override(article_id, headline=headline, summary=summary)
+    db.editing.set_override(article_id, headline=headline, summary=summary)
     warning = None
     if headline and len(headline) > LONG_HEADLINE:
         warning = (f"the headline of article {article_id} is {len(headline)} characters, over {LONG_HEADLINE}; "
                    "it is saved, but may wrap or be cut in the subject line.")
     return db.articles.get(article_id), warning
+
+
+def rank_article(db: Database, article_id: int, *, lead: bool | None = None,
+                 priority: int | None = None) -> tuple[Article, Article | None]:
+    """An editor's ranking: `lead` pins the article as the lead of the next edition that carries it
+    (False unpins it), `priority` orders it within its topic (1 first; 0 goes back to the machine's
+    score). Returns the article and the one the lead pin moved from, if any."""
+    if priority is not None and priority < 0:
+        raise DigestError(f"--priority {priority}: a priority is 1 or more (1 comes first), or 0 to drop it.")
+    moved = None
+    if priority is not None:
+        db.editing.set_priority(article_id, priority or None)
+    if lead is not None:
+        moved = db.editing.pin_lead(article_id, lead)
+    return db.articles.get(article_id), moved
+
+
+def pinned_lead(db: Database) -> Article | None:
+    """The article an editor pinned as the lead, if any."""
+    return db.editing.pinned()
 
 
 def file_article(db: Database, article_id: int, topic: str) -> Article:

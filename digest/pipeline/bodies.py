@@ -3,8 +3,8 @@ rendered Body shared by every subscriber of that mix and window, and one subscri
 built from it the plain (stdlib) way.
 
 May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors,
-lists.tokens, models, resources, selection.freshness, selection.select, selection.versions, summarize,
-and .editions.
+lists.tokens, models, resources, selection.freshness, selection.ranking, selection.select, selection.versions,
+summarize, and .editions.
 """
 
 from __future__ import annotations
@@ -23,49 +23,35 @@ from ..db import Database
 from ..errors import ConfigError, DigestError
 from ..lists import tokens
 from ..models import Article, Subscriber, Window, slugify
-from ..selection import freshness, select
+from ..selection import freshness, ranking, select
 from ..selection.versions import also_reported, article_url
 from .editions import edition_key, local_today
-
-
-@functools.lru_cache(maxsize=4096)
-def _words(body: str) -> int:
-    # Every mix that carries an article scores it: count its words once (a str caches its hash).
-    return len(body.split())
-
 
 _SCORES: dict[tuple, float] = {}
 
 
 def _score(a: Article, at: dt.datetime, sources: int) -> float:
     # Every mix that carries an article scores it again: remember it for the edition's window.
-    key = (a.id, a.published or a.ingested_at, at, sources)
+    key = (a.id, a.published or a.ingested_at, at, sources, a.summary)
     score = _SCORES.get(key)
     if score is None:
         if len(_SCORES) > 20_000:
             _SCORES.clear()
-        score = _SCORES[key] = summarize.article_score(
-            age_hours=max(0.0, (at - (a.published or a.ingested_at or at)).total_seconds() / 3600),
-            words=_words(a.body), sources=sources)
+        score = _SCORES[key] = ranking.article_score(a, at, sources)
     return score
 
 
-def _stories(articles: list[Article], at: dt.datetime) -> list[tuple[Article, list[Article], float]]:
-    """One (lead, others, score) per story: the articles of one cluster become one story, led by
-    its best-scored member; the score counts every source carrying it. Best story first."""
-    groups: dict[object, list[Article]] = {}
-    stories: list[tuple[Article, list[Article], float]]
-    stories = []
-    for a in articles:
-        if a.cluster_id is None:
-            stories.append((a, [], _score(a, at, 1)))
-        else:
-            groups.setdefault(a.cluster_id, []).append(a)
-    for members in groups.values():
-        n = len(members)
-        ranked = sorted(members, key=lambda a: (-_score(a, at, n), a.id))
-        stories.append((ranked[0], ranked[1:], _score(ranked[0], at, n)))
-    return sorted(stories, key=lambda s: (-s[2], s[0].id))
+def stories(articles: list[Article], at: dt.datetime) -> list[ranking.Ranked]:
+    """The edition's stories in the order it shows them (selection.ranking), best first."""
+    return ranking.stories(articles, at, _score)
+
+
+def ranking_lines(cfg: Config, body: Body) -> list[str]:
+    """The body's stories in the edition's order, each with why it is there (an editor's preview)."""
+    at = body.at or now()
+    kept, _ = freshness.split(body.articles, body.since, cfg.max_age_days)
+    return [f"{n}. #{s.lead.id} {s.lead.headline}: {ranking.why(s, at)}"
+            for n, s in enumerate(stories(kept, at), 1)]
 
 
 def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
@@ -97,7 +83,7 @@ def _lede(summary: str) -> str:
 
 def _kept(placed: list, first: Article, ranked: list[Article], cap: int, total: int) -> dict[str, list[Article]]:
     """The stories each topic shows: at most `cap` per topic (the lead counting for its own), and at
-    most `total` in the whole edition, the best-scored first; the others are behind "N more"."""
+    most `total` in the whole edition, in the edition's order; the others are behind "N more"."""
     per_topic = {}
     for topic, leads in placed:
         rest = [a for a in leads if a.id != first.id]
@@ -120,21 +106,22 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
 
 def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
                   at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
-    """The digest of one topic mix. The best-scored story of the whole edition leads: it opens the
-    body, and the subject and preheader are made from it, so what the inbox promises is what the
-    reader sees first. The other stories follow in sections (each story once, in the section of its
-    lead article; sections in mix order, stories by score), at most cfg.max_items_per_topic per
+    """The digest of one topic mix. The first story of the whole edition (selection.ranking: an editor's
+    pinned lead, then their priorities, then the machine's score) leads: it opens the body, and the
+    subject and preheader are made from it, so what the inbox promises is what the reader sees
+    first. The other stories follow in sections (each story once, in the section of its lead
+    article; sections in mix order, stories in the edition's order), at most cfg.max_items_per_topic per
     topic (`cap`, else cfg.max_items_per_topic), the lead counting for its own, and at most
-    cfg.max_stories in all, the best-scored kept; the rest of a topic become one link to the
+    cfg.max_stories in all, the first kept; the rest of a topic become one link to the
     edition's web page, which lists them all."""
     at = at or now()
     cap = cap or cfg.max_items_per_topic
-    stories = _stories(articles, at)
-    others = {lead.id: rest for lead, rest, _ in stories}
+    ordered = stories(articles, at)
+    others = {s.lead.id: s.others for s in ordered}
     # select.sections keeps the order it is given, so passing leads best-first orders each section.
-    placed = select.sections(mix, [lead for lead, _, _ in stories])
+    placed = select.sections(mix, [s.lead for s in ordered])
     shown = {a.id for _, leads in placed for a in leads}
-    ranked = [lead for lead, _, _ in stories if lead.id in shown]
+    ranked = [s.lead for s in ordered if s.lead.id in shown]
     web_url = f"{cfg.base_url}/archive/{key}"
     if not ranked:
         return EditionView(newsletter=cfg.newsletter, edition_key=key, date=day, subject=f"{cfg.newsletter}: {day}",
@@ -172,6 +159,8 @@ class Body:
     view: EditionView
     rendered: Rendered
     articles: list[Article]
+    at: dt.datetime | None = None      # the window's end: the stories' ages are counted to it
+    since: dt.datetime | None = None   # the window's start: stories older than max_age_days before it are out
 
 
 def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Window) -> Body:
@@ -180,7 +169,7 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
                                since_seq=window.since_seq, until_seq=window.until_seq)
     view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since)
-    return Body(window.mix, view, render_view(cfg, view), arts)
+    return Body(window.mix, view, render_view(cfg, view), arts, window.until, window.since)
 
 
 class Bodies:

@@ -17,7 +17,7 @@ from ..config import Config
 from ..db import Database
 from ..models import Subscriber
 from ..selection import select
-from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group
+from .bodies import Body, edition_view, groups_for_preview, personal_message, ranking_lines, render_group
 from .editions import Plan, edition_key, local_today
 
 
@@ -32,6 +32,7 @@ class Preview:
     text: str | None
     lint: lint_mod.LintReport
     notes: list[str] = field(default_factory=list)    # why a subscriber would get nothing, said plainly
+    ranking: list[str] = field(default_factory=list)  # the stories in the edition's order, and why
 
     @property
     def stories(self) -> int:
@@ -58,7 +59,7 @@ def preview_message(db: Database, cfg: Config, *, topics: list[str] | None = Non
     if view.left_out:              # an editor may miss a story they expected: say why it is not there
         report.warnings.append(view.left_out)
         report.ok = False
-    p = Preview(body, sub, data, html, text, report)
+    p = Preview(body, sub, data, html, text, report, ranking=ranking_lines(cfg, body))
     if sub is not None:
         p.notes = _notes(db, sub, p.stories)
     return p

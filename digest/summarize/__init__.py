@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .edition import SUBJECT_MAX, article_score, edition_subject, preheader, short_form
+from .edition import SUBJECT_MAX, edition_subject, preheader, short_form
 from .headline import clean_title, make_headline
 from .machine_headline import HEADLINE_MAX as MACHINE_HEADLINE_MAX
 from .machine_headline import headline_from_body
@@ -39,5 +39,5 @@ def summarize(title: str | None, body: str, *, df: DocFreq | None = None, max_se
 __all__ = [
     "summarize", "Summary", "DocFreq", "terms", "split_sentences", "blurb",
     "make_headline", "clean_title", "headline_from_body", "MACHINE_HEADLINE_MAX",
-    "edition_subject", "preheader", "article_score", "short_form", "SUBJECT_MAX", "MAX_WORDS", "MAX_SENTENCES",
+    "edition_subject", "preheader", "short_form", "SUBJECT_MAX", "MAX_WORDS", "MAX_SENTENCES",
 ]

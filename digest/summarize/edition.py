@@ -1,4 +1,4 @@
-"""Edition helpers: the Subject line, the preheader and the order of stories.
+"""Edition helpers: the Subject line and the preheader (the order of stories: digest.selection.ranking).
 
 The Subject is the lead story's headline, then " and N more" only when it all fits in 78
 characters; a headline longer than that is cut at a word boundary with "…", never inside a name,
@@ -7,7 +7,6 @@ a number or a quotation. Pure functions over strings. May import: .sentences, .w
 
 from __future__ import annotations
 
-import math
 import re
 
 from .sentences import split_sentences
@@ -97,12 +96,3 @@ def preheader(summaries: list[str], limit: int = 140) -> str:
             break
         parts.append(sents[0])
     return " ".join(parts)
-
-
-def article_score(*, age_hours: float, words: int, sources: int) -> float:
-    """Ordering key within a section: fresh, substantial stories carried by many sources first.
-    Recency halves every 24 hours; length and source count help with diminishing returns."""
-    recency = 0.5 ** (max(age_hours, 0.0) / 24.0)
-    length = min(math.log1p(max(words, 0)) / math.log1p(800), 1.0)
-    reach = math.log2(1 + max(sources, 1))
-    return recency * (0.5 + 0.5 * length) * reach
