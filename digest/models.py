@@ -208,6 +208,9 @@ class Edition:
     frequency: str
     date: dt.date
     until: dt.datetime | None = None     # a sent edition: the latest end of its windows
+    title: str | None = None       # a special edition's (its Subject); None: a regular edition
+    since_seq: int | None = None   # a sent edition: its windows in ingest order, first start to last end
+    until_seq: int | None = None
     failed: int = 0                # with failed deliveries: how many, and how many may go again
     requeueable: int = 0
 

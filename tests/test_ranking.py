@@ -8,7 +8,6 @@ import datetime as dt
 import json
 
 from conftest import parse
-
 from digest.selection.ranking import lede_words, score
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -44,7 +43,7 @@ def _article(title: str, body: str, hours_ago: float, labels=("Europe",), source
 
 
 def _subject(run, *topics) -> str:
-    r = run("preview", *[x for t in topics for x in ("--topic", t)], "--format", "eml")
+    r = run("preview", *[x for t in topics for x in ("--topic", t)], "--format", "eml", "--include-sent")
     assert r.exit_code == 0, r
     return parse(r.stdout_bytes)["Subject"]
 
@@ -98,7 +97,7 @@ def test_an_editor_pins_the_lead_and_the_sent_subject_is_its_headline(run, tmp_p
     assert "1. #%d Baltic rail link opens a year early: lead (pinned by an editor)" % rail in preview.stderr
     assert run("subscribers", "add", "reader@example.org", "--topic", "Europe").exit_code == 0
     asked = run("send", input="n\n")
-    assert "Send to 1 subscriber through" in asked.stderr and smtp_env.messages == []
+    assert "Send the digest to 1 subscriber through" in asked.stderr and smtp_env.messages == []
     assert run("send", "--yes").exit_code == 0
     [(_, data)] = smtp_env.messages
     assert parse(data)["Subject"].startswith("Baltic rail link opens a year early")

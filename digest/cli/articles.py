@@ -224,12 +224,10 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
 
     Overrides are what the digest prints from then on; they survive `digest articles resummarize`
     and re-ingesting the article. A headline over 100 characters is kept but warned about: long
-    headlines wrap in narrow mail clients and get cut in the subject line. `digest preview` shows
-    the order of the stories and why.
+    headlines wrap in narrow mail clients and get cut in the subject line. `--lead` and
+    `--priority 1` rank it: `digest preview` shows the order of the stories and why.
 
-    Examples: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
-              digest articles edit 7 --lead
-              digest articles edit 12 --priority 1
+    Example: digest articles edit 3 --headline "EU agrees €90bn defence fund" --lead
     """
     text = headline is not None or summary is not None
     if clear and text:

@@ -1,5 +1,6 @@
-"""`digest send`: send the due edition to every subscriber, exactly once each (or one test copy).
-May import: errors, models, pipeline, plural, and .app.
+"""`digest send`: send the due edition to every subscriber, exactly once each (or a special edition,
+or one test copy).
+May import: errors, models, pipeline, plural, and .app/.tallies.
 """
 
 from __future__ import annotations
@@ -15,72 +16,10 @@ from ..errors import DigestError
 from ..models import FREQUENCIES
 from ..plural import plural
 from .app import App, pass_app, say, table
+from .tallies import print_lint, print_tally
 
 if TYPE_CHECKING:       # rich is imported only when a bar is shown
     from rich.progress import Progress
-
-
-def print_tally(t: pipeline.Tally) -> None:
-    why = ", ".join(f"{reason} {n}" for reason, n in sorted(t.uncertain_reasons.items()) if n)
-    say(f"sent {t.sent}, skipped {t.skipped} (already sent), deferred {t.deferred}, bounced {t.bounced}, "
-        f"failed {t.failed}, uncertain {t.uncertain}" + (f" ({why})" if t.uncertain and why else "")
-        + (f", pending {t.pending}" if t.pending else ""))
-    for email, reason in t.failures:
-        say(f"failed: {email}: {reason}")
-    if t.failed > len(t.failures):
-        say(f"{t.failed - len(t.failures)} more failed: `digest deliveries list --status failed` lists every one.")
-    for reply, n in sorted(t.reasons.items(), key=lambda kv: -kv[1])[:3]:
-        say(f"  {n} × {reply}")
-    if len(t.reasons) > 3:
-        say("  ... every reply: `digest deliveries list --status failed` (or bounced)")
-    if len(t.relays) > 1:
-        print_relays(t)
-    elif t.throttles:
-        say(f"The relay throttled us {t.throttles} times; the rate went down to {t.slowest_rate:.1f} msgs/s.")
-    if t.pending:
-        say(f"{t.pending} not attempted, still pending: the next `digest send` sends them.")
-    if t.uncertain:
-        print_uncertain(t)
-    if t.stopped:
-        say("Stopped before the end; the next `digest send` carries on.")
-
-
-def print_uncertain(t: pipeline.Tally) -> None:
-    """What is new among the uncertain rows, and which of them are safe to resend."""
-    new = t.uncertain - t.uncertain_earlier
-    if new == 0:
-        say(f"{t.uncertain} still uncertain from an earlier run" + (", nothing new failed." if t.ok else "."))
-    else:
-        say(f"{plural(new, 'delivery', 'deliveries')} became uncertain: the final dot was written and no answer came"
-            + (f" ({t.uncertain_earlier} more from an earlier run)." if t.uncertain_earlier else "."))
-    say("  Why, per delivery: `digest deliveries list --status uncertain`. `digest send --resend-uncertain=relay-dropped` "
-        "resends those a relay dropped (most likely never received); resending sender-died or no-answer ones "
-        "most likely sends a second copy.")
-
-
-def print_relays(t: pipeline.Tally) -> None:
-    """Which relay sent what: each relay's answers (a deferral counts on the relay that gave it, whoever
-    sent the message later), its throttles, and why it was taken out of rotation."""
-    for name, r in t.relays.items():
-        line = f"relay {name}: sent {r.sent}" + "".join(
-            f", {what} {getattr(r, what)}" for what in ("deferred", "bounced", "failed", "uncertain") if getattr(r, what))
-        if r.throttles:
-            line += f"; throttled us {r.throttles} times, down to {r.slowest_rate:.1f} msgs/s"
-        if r.out:
-            line += f"; taken out of rotation, the others took its deliveries: {r.out}"
-        say(line)
-
-
-def print_lint(t: pipeline.Tally) -> None:
-    """What `digest preview` says about a body, for every topic mix this run sent."""
-    for mix, report in sorted(t.lint.items()):
-        for warning in report.warnings:
-            say(f"lint: {mix}: warning: {warning}")
-    if t.lint:
-        mix, largest = max(t.lint.items(), key=lambda kv: kv[1].size_bytes)
-        n = sum(len(r.warnings) for r in t.lint.values())
-        say(f"lint: {plural(len(t.lint), 'topic mix', 'topic mixes')}, largest {mix}: "
-            f"{largest.size_bytes / 1024:.1f} KiB of 102 KiB; {plural(n, 'warning', 'warnings')}")
 
 
 @click.command(name="send")
@@ -99,12 +38,20 @@ def print_lint(t: pipeline.Tally) -> None:
 @click.option("--test-to", "test_to", metavar="EMAIL",
               help="Send one copy of the current edition to EMAIL, subject marked [TEST]; record nothing.")
 @click.option("--topic", "topics", multiple=True, help="With --test-to: the topic mix to send (default: all).")
+@click.option("--special", metavar="TITLE",
+              help="Send a special edition now, titled TITLE (its Subject): the stories not yet sent, to the "
+                   "subscribers of their topics, whatever their schedule. Run again, it sends nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @pass_app
 def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_uncertain: str | None, retry_failed: bool,
                  edition_key: str | None, force: bool, test_to: str | None, topics: tuple[str, ...],
-                 quiet: bool) -> None:
+                 special: str | None, quiet: bool) -> None:
     """Send the due edition to every subscriber who has not received it yet.
+
+    --special "TITLE" sends a special edition instead: every active subscriber whose topics hold a
+    story not yet sent to them gets those stories now, under TITLE. It has its own key
+    (special-DATE-TITLE), ledger and archive page; their next regular digest starts after it:
+    digest send --special "Breaking: parliament dissolved" --yes
 
     Everything a message needs (DIGEST_SECRET, DIGEST_BASE_URL, the DKIM key, the templates) is
     checked first: a problem is one error and nothing is planned or recorded. Each topic mix is
@@ -131,8 +78,11 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
                           "Example: digest send --retry-failed --edition daily-2026-11-25")
     if retry_failed and test_to:
         raise DigestError("--retry-failed and --test-to do not go together.", "Run them one after the other.")
+    if special is not None and (retry_failed or test_to):
+        raise DigestError(f"--special does not go with {'--retry-failed' if retry_failed else '--test-to'}.",
+                          "Run them one after the other.")
     if dry_run:
-        _dry_run(app, frequency, retry_failed, edition_key)
+        _dry_run(app, frequency, retry_failed, edition_key, special)
         return
     pipeline.preflight(app.db, cfg)      # a configuration fault: one error, nothing planned, nothing recorded
     relays = pipeline.relays_for(cfg)
@@ -143,11 +93,13 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     if retry_failed:
         _retry_failed(app, relays, edition_key, yes, quiet, force)
         return
-    if not yes and (pending := pipeline.waiting(app.db, cfg, frequency)):
-        click.confirm(f"Send to {plural(pending, 'subscriber', 'subscribers')} through {_names(relays)}?", abort=True, err=True)
+    if not yes and (pending := pipeline.waiting(app.db, cfg, frequency, special)):
+        what = f"the special edition \"{pipeline.check_title(special)}\"" if special is not None else "the digest"
+        click.confirm(f"Send {what} to {plural(pending, 'subscriber', 'subscribers')} through {_names(relays)}?",
+                      abort=True, err=True)
     with _progress(quiet) as progress:
         report = pipeline.send(app.db, cfg, relays, frequency=frequency, progress=progress,
-                               resend_uncertain=resend_uncertain or False, force=force)
+                               resend_uncertain=resend_uncertain or False, force=force, special=special)
     earlier_ok = True
     for key, retried in report.leftovers:
         if retried.error is None:
@@ -175,7 +127,7 @@ def _nothing_to_send(plan: pipeline.Plan, t: pipeline.Tally) -> str:
         parts.append(f"already sent to {plural(t.skipped, 'subscriber', 'subscribers')}")
     if plan.skipped_empty:
         n = plan.skipped_empty
-        parts.append(f"{n} subscriber{' has' if n == 1 else 's have'} no new articles since their last digest")
+        parts.append(f"{plural(n, 'subscriber has', 'subscribers have')} no new articles since their last digest")
     if not parts:
         return ("nothing to send: no active subscriber with topics is waiting for it "
                 "(`digest subscribers list --status active`).")
@@ -267,7 +219,7 @@ class _progress:
             self.bar.stop()
 
 
-def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | None) -> None:
+def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | None, special: str | None) -> None:
     try:
         pipeline.preflight(app.db, app.cfg)
     except DigestError as exc:
@@ -278,7 +230,7 @@ def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | No
         say(f"Dry run of --retry-failed: {sum(e.requeueable for e in editions)} failed deliveries would be sent "
             "again; nothing sent, nothing recorded.")
         return
-    d = pipeline.dry_run(app.db, app.cfg, frequency)
+    d = pipeline.dry_run(app.db, app.cfg, frequency, special=special)
     if d.mixes:
         table(["topic mix", "articles (most)", "recipients"], [list(row) for row in d.mixes])
     would = sum(count for _, _, count in d.mixes)

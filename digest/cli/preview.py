@@ -1,6 +1,6 @@
 """`digest preview`: exactly what a subscriber or a topic mix would receive, with a lint summary;
 `digest preview --serve`: every current edition in a local web page (digest.web.preview).
-May import: config, errors, models, pipeline, web, and .app.
+May import: config, errors, models, pipeline, plural, web, and .app.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .. import pipeline
 from ..config import DEMO_SECRET
 from ..errors import DigestError
 from ..models import FREQUENCIES
+from ..plural import plural
 from .app import App, pass_app, say
 
 SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
@@ -30,12 +31,14 @@ SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
 @click.option("--open", "open_browser", is_flag=True,
               help="Open the preview in the default browser (set BROWSER to choose one).")
 @click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True)
+@click.option("--include-sent", is_flag=True,
+              help="Show the stories a digest has carried already too (by default: only those not sent yet).")
 @click.option("--serve", is_flag=True, help="Serve every topic mix on a local web page, re-rendered on each reload.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8040, show_default=True,
               help="Port for --serve on 127.0.0.1 (0: any free port).")
 @pass_app
 def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: str | None, out: str | None,
-                    open_browser: bool, frequency: str, serve: bool, port: int) -> None:
+                    open_browser: bool, frequency: str, include_sent: bool, serve: bool, port: int) -> None:
     """Render the current edition for a topic mix or a subscriber, without sending anything.
 
     The lint summary on stderr gives the HTML size against Gmail's 102 KiB clipping limit and
@@ -56,10 +59,12 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
         _serve(app, port, frequency)
         return
     fmt = fmt or ("html" if open_browser else "text")
-    p = pipeline.preview_message(app.db, app.cfg, topics=list(topics), email=email, frequency=frequency)
+    p = pipeline.preview_message(app.db, app.cfg, topics=list(topics), email=email, frequency=frequency,
+                                 include_sent=include_sent)
     content = p.eml if fmt == "eml" else (p.html if fmt == "html" else p.text or "").encode("utf-8")
-    n = p.stories
-    say(f"{p.body.view.subject}  ({n} stor{'y' if n == 1 else 'ies'}; topics: {', '.join(p.body.view.topics)})")
+    view = p.body.view
+    say(f"Edition {view.edition_key}: {view.subject}  ({plural(p.stories, 'story', 'stories')}; "
+        f"topics: {', '.join(view.topics)})")
     for note in p.notes:
         say(f"Note: {note}")
     if p.ranking:

@@ -54,6 +54,7 @@ class EditionView:
     stories: int = 0               # stories in the edition, those past the per-topic cap included
     minutes: int = 0               # reading time of what the message shows
     left_out: str | None = None    # stale stories left out of the window, said for the preview (freshness)
+    special: str | None = None     # a special edition's title, under the masthead (and its Subject)
 
 
 @dataclass

@@ -22,15 +22,18 @@ from .repository import Repository
 from .subscribers import SELECT as SUBSCRIBERS
 from .subscribers import subscriber
 
-ENSURE = "INSERT OR IGNORE INTO editions (key, frequency, date, created_at) VALUES (?, ?, ?, ?)"
+ENSURE = "INSERT OR IGNORE INTO editions (key, frequency, date, created_at, title) VALUES (?, ?, ?, ?, ?)"
+TITLE_OF = "SELECT title FROM editions WHERE key = ?"
 ID_OF = "SELECT id FROM editions WHERE key = ?"
 RECENT_KEYS = "SELECT key FROM editions ORDER BY date DESC LIMIT ?"
 # Editions with deliveries still to finish: planned but never attempted (an interrupted send),
-# deferred by the relay and awaiting a retry, or claimed by a sender that died.
-WITH_LEFTOVERS = """SELECT e.id, e.key, e.frequency, e.date FROM editions e
-    WHERE (:frequency IS NULL OR e.frequency = :frequency) AND EXISTS (SELECT 1 FROM deliveries d
+# deferred by the relay and awaiting a retry, or claimed by a sender that died. A special edition's
+# are every send's: its subscribers wait for nothing else until they are finished.
+WITH_LEFTOVERS = """SELECT e.id, e.key, e.frequency, e.date, e.title FROM editions e
+    WHERE (:frequency IS NULL OR e.frequency IN (:frequency, 'special')) AND EXISTS (SELECT 1 FROM deliveries d
     WHERE d.edition_id = e.id AND d.status IN ('pending', 'deferred', 'sending')) ORDER BY e.date, e.id"""
-SENT = """SELECT e.id, e.key, e.frequency, e.date, max(d.until) AS until FROM editions e
+SENT = """SELECT e.id, e.key, e.frequency, e.date, e.title, max(d.until) AS until, min(d.since_seq) AS since_seq,
+    max(d.until_seq) AS until_seq FROM editions e
     JOIN deliveries d ON d.edition_id = e.id AND d.status = 'sent'
     WHERE (:key IS NULL OR e.key = :key) GROUP BY e.id ORDER BY e.date DESC, e.key DESC LIMIT :limit"""
 # Due: active, with a topic, and no delivery still unfinished: two digests over the same window
@@ -53,6 +56,8 @@ WATERMARKS = """SELECT subscriber_id, max(until) FROM deliveries WHERE status IN
     AND subscriber_id IN (SELECT value FROM json_each(?)) GROUP BY subscriber_id"""
 SEQ_WATERMARKS = """SELECT subscriber_id, max(until_seq) FROM deliveries WHERE status = 'sent'
     AND until_seq IS NOT NULL AND subscriber_id IN (SELECT value FROM json_each(?)) GROUP BY subscriber_id"""
+# Where the newest sent digest of anyone ended, in ingest order: a story stored after it went out in no edition yet.
+SENT_SEQ = "SELECT max(until_seq) FROM deliveries WHERE status IN ('sent', 'uncertain')"
 HANDLED_SLOTS = """SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions e ON e.id = d.edition_id
     WHERE d.subscriber_id IN (SELECT value FROM json_each(:ids)) AND e.key IN (SELECT value FROM json_each(:keys))
     UNION SELECT subscriber_id, edition_key FROM empty_slots
@@ -61,15 +66,20 @@ CLOSE_EMPTY_SLOT = "INSERT OR IGNORE INTO empty_slots (subscriber_id, edition_ke
 
 
 def _edition(r: sqlite3.Row) -> Edition:
-    return Edition(r["id"], r["key"], r["frequency"], dt.date.fromisoformat(r["date"]))
+    return Edition(r["id"], r["key"], r["frequency"], dt.date.fromisoformat(r["date"]),
+                   title=r["title"] if "title" in r.keys() else None)
 
 
 class Editions(Repository):
-    def ensure(self, key: str, frequency: str, date: dt.date) -> int:
-        """The edition's id, created if it is new."""
+    def ensure(self, key: str, frequency: str, date: dt.date, title: str | None = None) -> int:
+        """The edition's id, created if it is new (a special edition with its title)."""
         with self.transaction():
-            self.conn.execute(ENSURE, (key, frequency, date.isoformat(), ts(now())))
+            self.conn.execute(ENSURE, (key, frequency, date.isoformat(), ts(now()), title))
             return self._value(ID_OF, [key])
+
+    def title_of(self, key: str) -> str | None:
+        """A special edition's title; None for a regular edition (or none by that key)."""
+        return self._value(TITLE_OF, [key])
 
     def id_of(self, key: str) -> int | None:
         return self._value(ID_OF, [key])
@@ -87,7 +97,7 @@ class Editions(Repository):
         out = []
         for r in self._all(SENT, {"key": key, "limit": limit}):
             edition = _edition(r)
-            edition.until = parse_ts(r["until"])
+            edition.until, edition.since_seq, edition.until_seq = parse_ts(r["until"]), r["since_seq"], r["until_seq"]
             out.append(edition)
         return out
 
@@ -119,6 +129,10 @@ class Editions(Repository):
     def seq_watermarks(self, subscriber_ids: Iterable[int]) -> dict[int, int]:
         """The ingest sequence where each subscriber's last sent digest ended; never sent: absent."""
         return {r[0]: r[1] for r in self._all(SEQ_WATERMARKS, [ids_json(subscriber_ids)])}
+
+    def sent_seq(self) -> int | None:
+        """The ingest sequence up to which some digest has carried the stories (None: nothing sent yet)."""
+        return self._value(SENT_SEQ)
 
     def handled_slots(self, subscriber_ids: Iterable[int], keys: Iterable[str]) -> set[tuple[int, str]]:
         """(subscriber, edition key) of these that already have a delivery, or were closed as empty."""

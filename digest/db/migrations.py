@@ -214,6 +214,13 @@ def m014_editor_ranking(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m015_special_editions(db: sqlite_utils.Database) -> None:
+    # A special edition (`digest send --special TITLE`) has its editor's title: its Subject and its
+    # archive page's. A regular edition has none (NULL): its Subject is made from its lead story.
+    db.executescript("ALTER TABLE editions ADD COLUMN title TEXT;")
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -106,7 +106,17 @@ from .preview import (
 from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
 from .send_edition import send_edition, send_test
-from .sending import RESEND_UNCERTAIN, DryRun, SendReport, dry_run, failed_editions, retry_failed, send, waiting
+from .sending import (
+                       RESEND_UNCERTAIN,
+                       DryRun,
+                       SendReport,
+                       check_title,
+                       dry_run,
+                       failed_editions,
+                       retry_failed,
+                       send,
+                       waiting,
+)
 from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
@@ -134,7 +144,7 @@ __all__ = [
     "sent_previews",
     "feed_states", "next_slots",
     "lint_body", "send_edition", "send_test",
-    "RESEND_UNCERTAIN", "DryRun", "SendReport", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
+    "RESEND_UNCERTAIN", "DryRun", "SendReport", "check_title", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
     "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
 ]

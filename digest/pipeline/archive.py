@@ -30,6 +30,8 @@ class ArchiveEntry:
     since: dt.datetime
     until: dt.datetime
     view: EditionView
+    since_seq: int | None = None       # a special edition's window, in ingest order
+    until_seq: int | None = None
 
 
 def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | None = None,
@@ -37,7 +39,8 @@ def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | N
     """Sent editions, newest first, split per topic (only topics with articles in the window).
 
     An edition's window is the one a regular subscriber of its frequency got: one day (or week)
-    up to the latest cutoff of the edition's sent deliveries.
+    up to the latest cutoff of the edition's sent deliveries. A special edition's is what it sent:
+    from the first start of its windows to their last end, in ingest order.
     """
     topics = [db.topics.get(topic)] if topic else db.topics.all()
     entries = []
@@ -46,19 +49,22 @@ def archive(db: Database, cfg: Config, *, key: str | None = None, topic: str | N
         if until is None:       # not reached: a sent edition has the end of its windows
             continue
         since = until - select.FIRST_WINDOW.get(edition.frequency, select.FIRST_WINDOW["daily"])
+        seqs = {"since_seq": edition.since_seq, "until_seq": edition.until_seq} if edition.title else {}
         for t in topics:
-            arts = db.articles.between([t.name], since, until)
+            arts = db.articles.between([t.name], since, until, **seqs)
             if arts:
                 # The web page lists every story: it is where the email's "N more" links lead.
-                entries.append(ArchiveEntry(edition.key, edition.date, t.name, t.slug, since, until,
-                                            edition_view(cfg, edition.key, edition.date, t.name, arts, at=until, since=since,
-                                                         cap=len(arts))))
+                view = edition_view(cfg, edition.key, edition.date, t.name, arts, at=until, since=since,
+                                    cap=len(arts), special=edition.title)
+                entries.append(ArchiveEntry(edition.key, edition.date, t.name, t.slug, since, until, view,
+                                            **seqs))
     return entries
 
 
 def archive_html(db: Database, cfg: Config, entry: ArchiveEntry) -> str:
     """The web version of one topic's digest in one edition, rendered exactly like the email."""
-    body = render_group(db, cfg, entry.key, entry.date, Window(entry.topic, entry.since, entry.until))
+    body = render_group(db, cfg, entry.key, entry.date, Window(entry.topic, entry.since, entry.until,
+                                                               entry.since_seq, entry.until_seq))
     # No subscriber here: the footer's links go to a page that explains where the personal links are.
     html, _ = render.personalize(body.rendered, unsubscribe_url=f"{cfg.base_url}/manage",
                                  preferences_url=f"{cfg.base_url}/manage", email="you", name=None)

@@ -46,14 +46,6 @@ def stories(articles: list[Article], at: dt.datetime) -> list[ranking.Ranked]:
     return ranking.stories(articles, at, _score)
 
 
-def ranking_lines(cfg: Config, body: Body) -> list[str]:
-    """The body's stories in the edition's order, each with why it is there (an editor's preview)."""
-    at = body.at or now()
-    kept, _ = freshness.split(body.articles, body.since, cfg.max_age_days)
-    return [f"{n}. #{s.lead.id} {s.lead.headline}: {ranking.why(s, at)}"
-            for n, s in enumerate(stories(kept, at), 1)]
-
-
 def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemView:
     also, also_as = also_reported(cfg, a, others)
     return ItemView(headline=a.headline, summary=a.summary, url=article_url(cfg, a), source=a.source,
@@ -95,12 +87,15 @@ def _kept(placed: list, first: Article, ranked: list[Article], cap: int, total: 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
                  at: dt.datetime | None = None, *, cap: int | None = None,
-                 since: dt.datetime | None = None) -> EditionView:
+                 since: dt.datetime | None = None, special: str | None = None) -> EditionView:
     """_edition_view of the articles fresh enough for the window opening at `since` (none is left out
-    without one); view.left_out says what was left out (freshness)."""
+    without one); view.left_out says what was left out (freshness). A special edition's title is
+    its Subject and stands under the masthead."""
     kept, old = freshness.split(articles, since, cfg.max_age_days)
     view = _edition_view(cfg, key, day, mix, freshness.dated(kept, day, cfg.timezone), at, cap=cap)
     view.left_out = freshness.left_out_note(old, cfg.max_age_days, cfg.timezone)
+    if special and view.stories:
+        view.special, view.subject = special, summarize.short_form(special, summarize.SUBJECT_MAX)
     return view
 
 
@@ -168,7 +163,8 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     (db.articles.between), else by ingest time; `until` also dates the stories' recency."""
     arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
                                since_seq=window.since_seq, until_seq=window.until_seq)
-    view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since)
+    view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since,
+                        special=db.editions.title_of(key))
     return Body(window.mix, view, render_view(cfg, view), arts, window.until, window.since)
 
 
@@ -182,6 +178,7 @@ class Bodies:
 
     def __init__(self, db: Database, cfg: Config, key: str, day: dt.date):
         self.db, self.cfg, self.key, self.day = db, cfg, key, day
+        self.special = db.editions.title_of(key)
         self.renderer = renderer(cfg)
         self.windows: OrderedDict[tuple, list[Article]] = OrderedDict()
 
@@ -204,7 +201,8 @@ class Bodies:
     def body(self, window: Window, *, text: bool = True) -> Body:
         """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
-        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since)
+        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since,
+                            special=self.special)
         return Body(window.mix, view, render_view(self.cfg, view, self.renderer, text=text), arts)
 
 
@@ -264,8 +262,12 @@ def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str,
 
 
 def groups_for_preview(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
-                       frequency: str = "daily", at: dt.datetime | None = None) -> tuple[Body, Subscriber | None]:
-    """What a subscriber (or a topic mix) would receive in the edition due now."""
+                       frequency: str = "daily", at: dt.datetime | None = None, key: str | None = None,
+                       include_sent: bool = True) -> tuple[Body, Subscriber | None]:
+    """What a subscriber (or a topic mix) would receive in the edition due now (or `key`). A topic
+    mix's window is the last day (or week); without `include_sent`, it leaves out the stories some
+    digest has carried already. A subscriber's starts where their last digest ended (with
+    `include_sent`: a first digest's window, as if nothing had been sent to them)."""
     at = at or now()
     day = local_today(cfg, at)
     sub = None
@@ -273,17 +275,19 @@ def groups_for_preview(db: Database, cfg: Config, *, topics: list[str] | None = 
     if email:
         sub = db.subscribers.get(email)
         mix_list = sub.topics
-        since, until = select.window(sub, db.editions.watermark(sub.id), at)
+        since, until = select.window(sub, None if include_sent else db.editions.watermark(sub.id), at)
         # The window the next send would plan: from their last digest, by ingest sequence.
-        mark = db.editions.seq_watermarks([sub.id]).get(sub.id)
+        mark = None if include_sent else db.editions.seq_watermarks([sub.id]).get(sub.id)
         seqs = {"since_seq": mark if mark is not None else db.articles.seq_after(since),
                 "until_seq": db.articles.last_seq()}
     else:
         names = [db.topics.get(t).name for t in topics] if topics else [t.name for t in db.topics.all()]
         mix_list = names
         since, until = at - select.FIRST_WINDOW[frequency], at
+        if not include_sent and (sent := db.editions.sent_seq()) is not None:
+            seqs = {"since_seq": max(sent, db.articles.seq_after(since)), "until_seq": db.articles.last_seq()}
     if not mix_list:
         raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
-    body = render_group(db, cfg, edition_key(frequency, day), day, Window(select.mix_key(mix_list), since, until,
-                                                                         **seqs))
+    body = render_group(db, cfg, key or edition_key(frequency, day), day,
+                        Window(select.mix_key(mix_list), since, until, **seqs))
     return body, sub

@@ -1,6 +1,7 @@
-"""Editions: name them (edition_key, local_today) and plan them: one pending delivery row per due
-subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time (Planner),
-for `digest send` (today's edition of one frequency) and for the scheduler (every slot due now).
+"""Editions: name them (edition_key, special_key, local_today) and plan them: one pending delivery row
+per due subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time
+(Planner), for `digest send` (today's edition of one frequency, or a special edition) and for the
+scheduler (every slot due now).
 May import: clock, config, db, selection.freshness, compose.message, models, selection.select, selection.slots.
 """
 
@@ -15,13 +16,19 @@ from ..clock import now
 from ..compose import message
 from ..config import Config
 from ..db import Database
-from ..models import Delivery, Subscriber
+from ..models import Delivery, Subscriber, slugify
 from ..selection import freshness, select
 from ..selection.slots import DigestSchedule, Slot
 
 
 def edition_key(frequency: str, day: dt.date) -> str:
     return f"{frequency}-{day.isoformat()}"
+
+
+def special_key(title: str, day: dt.date) -> str:
+    """A special edition's key: its day and its title, so that the same special sent again is the same
+    edition (its ledger says who has it) and another title the same day is another edition."""
+    return f"special-{day.isoformat()}-{slugify(title)[:60].rstrip('-')}"
 
 
 def local_today(cfg: Config, at: dt.datetime) -> dt.date:
@@ -54,11 +61,13 @@ class Planner:
     """
 
     def __init__(self, db: Database, cfg: Config, *, frequency: str, day: dt.date, at: dt.datetime,
-                 min_items: int, close_empty: bool = False):
+                 min_items: int, close_empty: bool = False, title: str | None = None):
         self.db, self.cfg, self.at, self.close_empty = db, cfg, at, close_empty
+        # A special edition goes only to those with a story no edition has carried yet (news_after).
+        self.news_after = (db.editions.sent_seq() or 0) if title else None
         self.floor = max(min_items, 1)
-        key = edition_key(frequency, day)
-        self.plan = Plan(db.editions.ensure(key, frequency, day), key, day)
+        key = special_key(title, day) if title else edition_key(frequency, day)
+        self.plan = Plan(db.editions.ensure(key, "special" if title else frequency, day, title), key, day)
         self.counts: dict[tuple, int] = {}
         self.sets: dict[tuple, dict[frozenset[str], int]] = {}
         # Every window of this edition ends at the last article stored now, by ingest order (not by
@@ -96,6 +105,11 @@ class Planner:
             n = self.counts[(mix, since_seq, until, fresh)] = sum(k for s, k in sets.items() if not mine.isdisjoint(s))
         return n
 
+    def has_news(self, sub: Subscriber, since: dt.datetime, until: dt.datetime, since_seq: int) -> bool:
+        """For a special edition: does the subscriber's window hold a story no edition carried yet? (The
+        window itself still starts where their last digest ended, so nothing in between is lost.)"""
+        return self.news_after is None or self.count(sub, since, until, max(since_seq, self.news_after)) > 0
+
     def add(self, subs: list[Subscriber]) -> None:
         ids = [sub.id for sub in subs]
         plan, marks, seqs = self.plan, self.db.editions.watermarks(ids), self.db.editions.seq_watermarks(ids)
@@ -103,7 +117,7 @@ class Planner:
         for sub in subs:
             since, until = select.window(sub, marks.get(sub.id), self.at)
             since_seq = self.since_seq(since, seqs.get(sub.id))
-            if self.count(sub, since, until, since_seq) < self.floor:
+            if self.count(sub, since, until, since_seq) < self.floor or not self.has_news(sub, since, until, since_seq):
                 empty.append(sub.id)
                 continue
             rows.append(Delivery(0, plan.edition_id, sub.id, "pending", select.mix_key(sub.topics), since, until,
@@ -132,6 +146,18 @@ def plan_edition(db: Database, cfg: Config, *, frequency: str = "daily", at: dt.
     batches = (db.editions.due_subscribers(planner.plan.edition_id, frequency, batch=PLAN_BATCH)
                if subscribers is None else _batches(subscribers, PLAN_BATCH))
     for batch in batches:
+        planner.add(batch)
+    return planner.plan
+
+
+def plan_special(db: Database, cfg: Config, title: str, *, at: dt.datetime | None = None) -> Plan:
+    """A special edition: a pending row for every active subscriber, whatever their schedule, whose
+    topics hold a story no edition has carried yet. Their window starts where their last digest
+    ended, so a subscriber whose regular digest is not due yet gets what it would have held too.
+    Planned again, it adds nobody: who has it is in its ledger, and everyone else's window is empty."""
+    at = at or now()
+    planner = Planner(db, cfg, frequency="special", day=local_today(cfg, at), at=at, min_items=1, title=title)
+    for batch in db.editions.due_subscribers(planner.plan.edition_id, None, batch=PLAN_BATCH):
         planner.add(batch)
     return planner.plan
 

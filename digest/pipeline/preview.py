@@ -1,8 +1,8 @@
 """The editor's preview (`digest preview`, the preview web app, the demo's preview files): the real
 message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
 Nothing is sent or recorded.
-May import: clock, config, db, compose.lint, compose.message, models, compose.render, selection.select,
-and .bodies/.editions.
+May import: clock, config, db, compose.lint, compose.message, models, compose.render, selection.freshness,
+selection.ranking, selection.select, and .bodies/.editions.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from ..compose import message, render
 from ..config import Config
 from ..db import Database
 from ..models import Subscriber
-from ..selection import select
-from .bodies import Body, edition_view, groups_for_preview, personal_message, ranking_lines, render_group
+from ..selection import freshness, ranking, select
+from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group, stories
 from .editions import Plan, edition_key, local_today
 
 
@@ -40,11 +40,17 @@ class Preview:
 
 
 def preview_message(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
-                    frequency: str = "daily", at: dt.datetime | None = None) -> Preview:
+                    frequency: str = "daily", at: dt.datetime | None = None, include_sent: bool = False) -> Preview:
     """Build the real message for a subscriber or a topic mix (nothing is sent or recorded) and lint
-    the parts read back from it, so the preview judges what the reader's client would get."""
+    the parts read back from it, so the preview judges what the reader's client would get.
+
+    It shows the stories no digest has carried yet (a subscriber's: none sent to them), unless
+    `include_sent`; when today's edition has gone out, they are the next edition's, and it says so."""
     from email import message_from_bytes, policy
-    body, sub = groups_for_preview(db, cfg, topics=topics, email=email, frequency=frequency, at=at)
+    at = at or now()
+    key, edition_note = _which_edition(db, cfg, frequency, at, email, include_sent)
+    body, sub = groups_for_preview(db, cfg, topics=topics, email=email, frequency=frequency, at=at, key=key,
+                                   include_sent=include_sent)
     sid = sub.id if sub else 0
     data = personal_message(cfg, body, subscriber_id=sid, email=sub.email if sub else "preview@" + cfg.domain,
                             name=sub.name if sub else None,
@@ -60,9 +66,39 @@ def preview_message(db: Database, cfg: Config, *, topics: list[str] | None = Non
         report.warnings.append(view.left_out)
         report.ok = False
     p = Preview(body, sub, data, html, text, report, ranking=ranking_lines(cfg, body))
+    p.notes = [edition_note] if edition_note else []
     if sub is not None:
-        p.notes = _notes(db, sub, p.stories)
+        p.notes += _notes(db, sub, p.stories)
     return p
+
+
+def ranking_lines(cfg: Config, body: Body) -> list[str]:
+    """The body's stories in the edition's order, each with why it is there (an editor's preview)."""
+    at = body.at or now()
+    kept, _ = freshness.split(body.articles, body.since, cfg.max_age_days)
+    return [f"{n}. #{s.lead.id} {s.lead.headline}: {ranking.why(s, at)}"
+            for n, s in enumerate(stories(kept, at), 1)]
+
+
+def _which_edition(db: Database, cfg: Config, frequency: str, at: dt.datetime, email: str | None,
+                   include_sent: bool) -> tuple[str, str | None]:
+    """The key of the edition a preview shows, and what the editor must know about it: today's, or,
+    once today's went out (to this subscriber), the next one's, which the stories since belong to."""
+    day = local_today(cfg, at)
+    key = edition_key(frequency, day)
+    if email:
+        _, recent = db.deliveries.of_subscriber(db.subscribers.get(email).id, last=1)
+        went = bool(recent) and recent[0].edition_key == key
+    else:
+        went = bool(db.editions.sent(key, limit=1))
+    if not went:
+        return key, None
+    if include_sent:
+        return key, f"Edition {key} went out already; --include-sent shows its stories again with the newer ones."
+    following = edition_key(frequency, day + dt.timedelta(days=7 if frequency == "weekly" else 1))
+    return following, (f"Edition {key} went out already: this shows the stories since, which go in the next "
+                       f"edition ({following}) or in a special edition now (digest send --special \"TITLE\"). "
+                       "--include-sent shows the stories already sent too.")
 
 
 def _notes(db: Database, sub: Subscriber, stories: int) -> list[str]:

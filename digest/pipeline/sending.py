@@ -19,7 +19,7 @@ from ..models import Edition
 from ..selection import select
 from ..selection.slots import DigestSchedule
 from ..smtp import UNCERTAIN_REASONS, Outcome
-from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition
+from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition, plan_special, special_key
 from .send_edition import send_edition
 from .tally import Tally
 
@@ -55,23 +55,28 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
          schedule: DigestSchedule | None = None, at: dt.datetime | None = None,
          should_stop: Callable[[], bool] | None = None, progress: Callable[[int, int], None] | None = None,
          on_message: Callable[[Outcome], None] | None = None, resend_uncertain: bool | str = False,
-         force: bool = False) -> SendReport:
+         force: bool = False, special: str | None = None) -> SendReport:
     """Retry earlier editions' leftovers (up to their deadline, whatever day it is), plan, send.
 
     Without `schedule`: today's edition of `frequency`, as `digest send` and the demo do; its own
     leftovers are sent with it, after planning. With `schedule` (the scheduler): every frequency's
     leftovers, then every subscriber whose slot is due at `at` (editions.plan_due_slots); an empty
-    pass sends nothing. New windows are planned after the leftovers, so they start where those ended.
+    pass sends nothing. With `special` (a title): every edition's leftovers, then the special edition
+    of that title (editions.plan_special). New windows are planned after the leftovers, so they start
+    where those ended.
     """
     stop = should_stop or (lambda: False)
     at = at or now()
     report = SendReport()
     today = None
-    if schedule is None:
+    if special is not None:
+        special = check_title(special)
+        today = special_key(special, local_today(cfg, at))
+    elif schedule is None:
         if frequency is None:
             raise ValueError("send: give a frequency (digest send) or a schedule (the scheduler)")
         today = edition_key(frequency, local_today(cfg, at))
-    for edition in db.editions.with_leftovers(None if schedule else frequency):
+    for edition in db.editions.with_leftovers(None if schedule or special else frequency):
         if edition.key == today:
             continue
         if stop():
@@ -88,7 +93,9 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
         if tally.error is not None:
             report.error = tally.error
             return report
-    if schedule is not None:
+    if special is not None:
+        plans = [plan_special(db, cfg, special, at=at)]
+    elif schedule is not None:
         slots = plan_due_slots(db, cfg, schedule, at, should_stop=stop)
         plans, report.due, report.stopped = slots.plans, slots.due, slots.stopped
     else:
@@ -118,8 +125,20 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
     return report
 
 
-def waiting(db: Database, cfg: Config, frequency: str) -> int:
-    """How many messages `digest send` would send now: rows already due, and subscribers to plan."""
+def check_title(title: str) -> str:
+    """A special edition's title, one line; it is the Subject of every message."""
+    title = " ".join(title.split())
+    if not title:
+        raise DigestError("A special edition needs a title: it is the Subject of every message.",
+                          'Example: digest send --special "Breaking: parliament dissolved"')
+    return title
+
+
+def waiting(db: Database, cfg: Config, frequency: str, special: str | None = None) -> int:
+    """How many messages `digest send` would send now: rows already due, and subscribers to plan
+    (for a special edition: only those with a story not yet sent to them)."""
+    if special is not None:
+        return sum(count for _, _, count in dry_run(db, cfg, frequency, special=special).mixes)
     key = edition_key(frequency, local_today(cfg, now()))
     edition_id = db.editions.id_of(key)
     queued = db.deliveries.count_due(edition_id, now()) if edition_id else 0
@@ -169,21 +188,24 @@ class DryRun:
     empty: int                          # subscribers with no new articles since their last digest
 
 
-def dry_run(db: Database, cfg: Config, frequency: str) -> DryRun:
-    """Who would get what in today's edition, planned as plan_edition would and never written:
-    one count per (topic mix, window), the list streamed, never whole in memory."""
+def dry_run(db: Database, cfg: Config, frequency: str, *, special: str | None = None) -> DryRun:
+    """Who would get what in today's edition (or the special edition of that title), planned as
+    plan_edition (plan_special) would and never written: one count per (topic mix, window), the list
+    streamed, never whole in memory."""
     at = now()
-    key = edition_key(frequency, local_today(cfg, at))
+    key = special_key(check_title(special), local_today(cfg, at)) if special is not None else \
+        edition_key(frequency, local_today(cfg, at))
     edition_id = db.editions.id_of(key)
-    planner = _Counter(db, cfg, frequency=frequency, at=at)
+    planner = _Counter(db, cfg, frequency=frequency, at=at, special=special is not None)
     mixes: dict[str, list[int]] = {}
     empty = 0
-    for batch in db.editions.due_subscribers(edition_id or -1, frequency):
+    for batch in db.editions.due_subscribers(edition_id or -1, None if special is not None else frequency):
         marks, seqs = db.editions.watermarks(s.id for s in batch), db.editions.seq_watermarks(s.id for s in batch)
         for sub in batch:
             since, until = select.window(sub, marks.get(sub.id), at)
-            n = planner.count(sub, since, until, planner.since_seq(since, seqs.get(sub.id)))
-            if n == 0:
+            since_seq = planner.since_seq(since, seqs.get(sub.id))
+            n = planner.count(sub, since, until, since_seq)
+            if n == 0 or not planner.has_news(sub, since, until, since_seq):
                 empty += 1
                 continue
             entry = mixes.setdefault(select.mix_key(sub.topics), [0, 0])
@@ -196,7 +218,8 @@ def dry_run(db: Database, cfg: Config, frequency: str) -> DryRun:
 class _Counter(Planner):
     """A Planner's window arithmetic without its edition row: a dry run writes nothing."""
 
-    def __init__(self, db: Database, cfg: Config, *, frequency: str, at: dt.datetime):
+    def __init__(self, db: Database, cfg: Config, *, frequency: str, at: dt.datetime, special: bool = False):
         self.db, self.cfg, self.at = db, cfg, at
+        self.news_after = (db.editions.sent_seq() or 0) if special else None
         self.counts, self.first_seq, self.sets = {}, {}, {}
         self.until_seq = db.articles.last_seq()
