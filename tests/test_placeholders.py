@@ -109,6 +109,27 @@ def test_a_confirmation_mail_is_refused_too(run, smtp_env, fresh):
     assert smtp_env.messages == [] and json.loads(run("subscribers", "list", "--json").stdout) == []
 
 
+def test_the_public_sign_up_form_is_not_served_with_them_and_sends_no_confirmation(run, smtp_env, fresh, tmp_path,
+                                                                                  monkeypatch):
+    from digest import config, pipeline
+    from digest.db import Database
+    from digest.errors import ConfigError
+    assert run("init").exit_code == 0
+    (tmp_path / "digest.toml").write_text("[web]\nallow_subscribe = true\n")
+    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "digest.toml"))
+    r = run("serve", "--port", "0")
+    assert r.exit_code == 1 and "sign-up form ([web] allow_subscribe) is not served" in error_line(r)
+    assert_names_each(error_line(r))
+    cfg = config.load()
+    db = Database.open(cfg.db)
+    try:
+        with pytest.raises(ConfigError, match="No confirmation sent"):
+            pipeline.sign_up(db, cfg, "ada@example.org", ["World"])
+        assert db.subscribers.find("ada@example.org") is None and smtp_env.messages == []
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def lookups(monkeypatch):
     """Every host name this process resolves (the stdlib's resolver, spied on, not replaced)."""

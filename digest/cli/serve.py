@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..config import check_placeholders
 from .app import App, pass_app, say
 
 
@@ -31,6 +32,9 @@ def serve_command(app: App, host: str, port: int, threads: int, trusted_proxy: s
     import waitress.server
 
     from ..web.subscriber import create_app
+    if app.cfg.web.allow_subscribe and not demo:
+        # The public form mails a confirmation to whoever signs up: not with the built-in placeholders.
+        check_placeholders(app.cfg, "The sign-up form ([web] allow_subscribe) is not served")
     wsgi = create_app(app.cfg, demo=demo)
     proxy: dict[str, Any] = {}
     if trusted_proxy:

@@ -203,16 +203,16 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     return cfg
 
 
-def check_placeholders(cfg: Config) -> None:
-    """ConfigError when the sender, the base URL or the postal address were never set: the built-in
-    placeholders would go out in real mail (only the demo's own relay may carry them). --force does
-    not bypass this: it is not a judgement call but a setting nobody made."""
+def check_placeholders(cfg: Config, refused: str = "Not sent") -> None:
+    """ConfigError (opening with `refused`) when the sender, the base URL or the postal address were
+    never set: the built-in placeholders would go out in real mail (only the demo's own relay may
+    carry them). --force does not bypass this: it is not a judgement call but a setting nobody made."""
     unset = cfg.unset_placeholders()
     if not unset:
         return
     names = ", ".join(f"{key} ({getattr(cfg, attr)!r})" for attr, key, _ in unset)
     how = "; ".join(f'{key} = "..." in digest.toml or {var}' for _, key, var in unset)
-    raise ConfigError(f"Not sent: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
+    raise ConfigError(f"{refused}: {names} {'is' if len(unset) == 1 else 'are'} still the built-in placeholder"
                       f"{'' if len(unset) == 1 else 's'}, and would go out in every message.",
                       f"Set {how}. `digest demo` sends with them into its own local server.")
 

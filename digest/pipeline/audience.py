@@ -237,6 +237,7 @@ def save_preferences(db: Database, subscriber_id: int, *, topic_ids: list[int], 
 def sign_up(db: Database, cfg: Config, address: str, topics: list[str]) -> Outcome | None:
     """The public form: a pending subscription and a confirmation mail, unless the address may not
     sign up (active already, bounced, suppressed: then nothing, and None)."""
+    check_placeholders(cfg, "No confirmation sent")
     current = db.subscribers.find(address)
     if not may_sign_up(current.status if current else None):
         return None
