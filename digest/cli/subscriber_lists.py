@@ -44,7 +44,7 @@ def subscribers_import(app: App, file: str, dry_run: bool, overwrite: bool, as_j
     verb = "would import" if dry_run else "imported"
     kept = ""
     if report.kept:
-        kept = (f"; {report.kept} {'row differs' if report.kept == 1 else 'rows differ'} from values on file "
+        kept = (f"; {plural(report.kept, 'row differs', 'rows differ')} from values on file "
                 "(a subscriber's own choices), which "
                 + ("would be kept; --overwrite replaces them" if dry_run
                    else "were kept; --dry-run lists them, --overwrite replaces them"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from .. import pipeline
-from ..plural import plural
+from ..plural import ngettext, plural
 from .app import App, Commands, echo_json, pass_app, say, table
 
 
@@ -59,8 +59,8 @@ def topics_add(app: App, name: str, aliases: tuple[str, ...], move: bool) -> Non
 
 
 def _filed(n: int, topic: str) -> str:
-    return (f"Filed 1 stored article under {topic}: its category labels match it." if n == 1 else
-            f"Filed {n} stored articles under {topic}: their category labels match it.")
+    return (f"Filed {plural(n, 'stored article', 'stored articles')} under {topic}: "
+            f"{ngettext('its category labels match', 'their category labels match', n)} it.")
 
 
 @topics_group.command(name="show")

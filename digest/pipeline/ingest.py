@@ -3,7 +3,7 @@ read articles from paths (files, folders, the URL of a feed fetched once), watch
 moved to done/ or failed/ once read) and configured feeds (fetched with their ETag and
 Last-Modified); summarize and store each; then cluster what arrived. A bad file, line, entry or
 feed is reported and never stops the others.
-May import: clock, config, db, errors, models, readers, and .articles.
+May import: clock, config, db, errors, models, plural, readers, and .articles.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..config import SummarySettings
 from ..db import Database
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
+from ..plural import ngettext, plural
 from ..readers import clean, feeds, watch
 from .articles import body_index, cluster_recent, doc_freq, summarize_article
 
@@ -61,8 +62,8 @@ class IngestReport:
     def notices(self) -> list[str]:
         """The warnings, then how many articles reach nobody: what a log or a terminal should show."""
         n = len(self.no_topic)
-        return self.warnings + ([f"{n} article{' has' if n == 1 else 's have'} no topic: "
-                                 f"{'it reaches' if n == 1 else 'they reach'} no subscriber. List them with "
+        return self.warnings + ([f"{plural(n, 'article has', 'articles have')} no topic: "
+                                 f"{ngettext('it reaches', 'they reach', n)} no subscriber. List them with "
                                  "`digest articles list --no-topic`; file them with `--topic T` or "
                                  "`digest articles edit ID --topic T`."] if n else [])
 

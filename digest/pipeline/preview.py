@@ -1,7 +1,7 @@
 """The editor's preview (`digest preview`, the preview web app, the demo's preview files): the real
 message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
 Nothing is sent or recorded.
-May import: clock, config, db, compose.lint, compose.message, models, compose.render, selection.freshness,
+May import: clock, config, db, compose.lint, compose.message, models, plural, compose.render, selection.freshness,
 selection.ranking, selection.select, and .bodies/.editions.
 """
 
@@ -16,6 +16,7 @@ from ..compose import message, render
 from ..config import Config
 from ..db import Database
 from ..models import Subscriber
+from ..plural import plural
 from ..selection import freshness, ranking, select
 from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group, stories
 from .editions import Plan, edition_key, local_today
@@ -183,4 +184,4 @@ def lint_summary(report: lint_mod.LintReport) -> str:
     """`23.4 KiB of 102 KiB, 0 warnings`: the figure an editor watches as stories are added."""
     n = len(report.warnings)
     return (f"{report.size_bytes / 1024:.1f} KiB of {lint_mod.CLIP_BYTES // 1024} KiB, "
-            f"{n} warning{'' if n == 1 else 's'}")
+            f"{plural(n, 'warning', 'warnings')}")

@@ -4,7 +4,7 @@ window opened is left out; a kept story more than OLD_DAYS older than the editio
 weekdays ("on Thursday") written as dates ("on 26 November"), since the reader cannot know which
 Thursday is meant. Pure: plain values in and out, at render time; the stored summary is never
 rewritten, and an editor's override is left as the editor wrote it.
-May import: models, readers.dates.
+May import: models, plural, readers.dates.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import zoneinfo
 
 from ..models import Article
+from ..plural import plural
 from ..readers.dates import find_date
 
 OLD_DAYS = 5          # a story older than this (against the edition's date) gets dates, not weekdays
@@ -68,8 +69,8 @@ def left_out_note(old: list[Article], max_age_days: int, tz: str = "UTC") -> str
     days = sorted({_local(when, tz) for a in old if (when := published(a)) is not None})
     shown = ", ".join(f"{d.day} {_MONTHS[d.month - 1][:3]}" for d in days[:6]) + (", …" if len(days) > 6 else "")
     n = len(stories)
-    return (f"{n} stor{'y' if n == 1 else 'ies'} left out: older than {max_age_days} "
-            f"day{'' if max_age_days == 1 else 's'} before the edition's window (published {shown}); "
+    return (f"{plural(n, 'story', 'stories')} left out: older than {plural(max_age_days, 'day', 'days')} "
+            f"before the edition's window (published {shown}); "
             "[digest] max_age_days sets the limit.")
 
 

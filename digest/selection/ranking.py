@@ -6,7 +6,7 @@ shows its stories in the same order.
 The machine's score weighs what an editor would: how many outlets carry the story (its cluster),
 how long the article is, how much its lede says (a lede of a few words, "Here we go again.", tells
 a reader nothing), and how fresh it is. Pure functions over plain values.
-May import: models, summarize.
+May import: models, plural, summarize.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..models import Article
+from ..plural import plural
 from ..summarize import split_sentences
 from ..summarize.words import STOPWORDS
 
@@ -102,7 +103,7 @@ def why(story: Ranked, at: dt.datetime) -> str:
     outlets = 1 + len(story.others)
     hours = age_hours(a, at)
     age = f"{hours:.0f} h old" if hours < 48 else f"{hours / 24:.0f} days old"
-    machine = (f"score {story.score:.3g}: {outlets} {'outlet' if outlets == 1 else 'outlets'}, "
+    machine = (f"score {story.score:.3g}: {plural(outlets, 'outlet', 'outlets')}, "
                f"{words_of(a.body)} words, a {lede_words(a.summary)}-word lede, {age}")
     if a.lead:
         return f"lead (pinned by an editor); {machine}"
