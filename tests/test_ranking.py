@@ -117,7 +117,7 @@ def test_priority_orders_a_topic_and_zero_gives_it_back_to_the_machine(run, tmp_
     order = [line for line in run("preview", "--topic", "Europe").stderr.splitlines() if line.startswith("  ")]
     loan = ids["EU lends Ukraine €50bn after Hungary lifts veto"]
     assert [line.split()[1] for line in order] == [f"#{rail}", f"#{tunnel}", f"#{loan}"]
-    assert "priority 1 (set by an editor)" in order[0] and "outlet" in order[2] and "lede" in order[2]
+    assert "priority 1 (set by an editor)" in order[0] and "1 report," in order[2] and "lede" in order[2]
     text = run("preview", "--topic", "Europe").stdout
     assert text.index("Baltic rail") < text.index("Alpine tunnel") < text.index("EU lends Ukraine")
     assert run("articles", "edit", rail, "--priority", 0).exit_code == 0

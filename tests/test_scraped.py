@@ -118,6 +118,20 @@ def test_a_labels_line_of_known_sections_is_still_read(run, tmp_path):
     assert a["labels"] == ["World", "Asia"] and a["topics"] == ["World"]
 
 
+def test_labels_written_with_commas_are_read_as_labels(run, tmp_path):
+    (tmp_path / "a.txt").write_text("Eastern Europe, Politics\nCoalition Falls in Prague\nCoalition Falls in Prague\n\n"
+                                    "The Czech coalition collapsed on Monday after the junior partner quit.\n")
+    (tmp_path / "b.txt").write_text("Prague, Berlin Agree Rail Link\n\nThe two capitals agreed on Tuesday to build "
+                                    "a faster rail link, officials said.\n")
+    run("init")
+    r = run("articles", "ingest", tmp_path)
+    arts = articles(run)
+    assert arts["Coalition Falls in Prague"]["labels"] == ["Eastern Europe", "Politics"]
+    assert arts["Coalition Falls in Prague"]["topics"] == ["Europe", "Politics"]
+    assert arts["Prague, Berlin Agree Rail Link"]["labels"] == []       # a title with a comma stays a title
+    assert "b.txt: no labels line" in r.stderr and "a.txt: no labels line" not in r.stderr
+
+
 def test_the_seeds_keep_their_labels_titles_and_blurbs(run):
     run("init")
     r = run("articles", "ingest", SEEDS)

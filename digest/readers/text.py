@@ -30,7 +30,11 @@ CAPTION_HINT = re.compile(r"\((?:[^()]*/[^()]*|photo[^()]*|[A-Z][\w .'-]+)\)\s*$
 
 
 def split_labels(line: str, vocabulary: AbstractSet[str]) -> list[str]:
-    """Greedy longest match of known labels (up to 4 words); unknown words stand alone. Repeats dropped."""
+    """Labels written with commas ("Eastern Europe, Politics") are those; else the greedy longest match
+    of known labels (up to 4 words), unknown words standing alone. Repeats dropped."""
+    if "," in line:
+        parts = [" ".join(p.split()) for p in line.split(",")]
+        return list(dict.fromkeys(p for p in parts if p))
     words = line.split()
     vocab = {v.lower() for v in vocabulary} | KNOWN_LABELS
     labels: list[str] = []
@@ -53,9 +57,10 @@ parliament middle east education travel media entertainment lifestyle markets fi
 
 
 def looks_like_labels(line: str) -> bool:
-    words = line.split()
+    """Short, capitalised words and no punctuation, or commas between such words ("Europe, Politics")."""
+    words = line.replace(",", " ").split()
     return 0 < len(words) <= 12 and all(w[:1].isupper() or w in ("and", "&") for w in words) \
-        and not re.search(r"[.:;!?\"“”,]", line)
+        and not re.search(r"[.:;!?\"“”]", line) and all(p.strip() for p in line.split(","))
 
 
 def is_labels_line(line: str, vocabulary: AbstractSet[str], *, title_repeated: bool) -> bool:

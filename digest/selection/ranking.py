@@ -103,7 +103,7 @@ def why(story: Ranked, at: dt.datetime) -> str:
     outlets = 1 + len(story.others)
     hours = age_hours(a, at)
     age = f"{hours:.0f} h old" if hours < 48 else f"{hours / 24:.0f} days old"
-    machine = (f"score {story.score:.3g}: {plural(outlets, 'outlet', 'outlets')}, "
+    machine = (f"score {story.score:.3g}: {plural(outlets, 'report', 'reports')}, "
                f"{words_of(a.body)} words, a {lede_words(a.summary)}-word lede, {age}")
     if a.lead:
         return f"lead (pinned by an editor); {machine}"
