@@ -8,7 +8,6 @@ import datetime as dt
 import json
 
 from conftest import parse
-
 from digest.selection.ranking import lede_words, score
 
 NOW = dt.datetime.now(dt.timezone.utc)
