@@ -227,7 +227,7 @@ def articles_edit(app: App, article_id: int, headline: str | None, summary: str 
     headlines wrap in narrow mail clients and get cut in the subject line. `digest preview` shows
     the order of the stories and why.
 
-    Examples: digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
+    Example:  digest articles edit 3 --headline "EU agrees €90bn defence fund" --summary "Leaders agreed ..."
               digest articles edit 7 --lead
               digest articles edit 12 --priority 1
     """
