@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo check test install install-test bench clean
+.PHONY: demo check test install install-test bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ check: install-test
 
 test: check
 	$(BIN)/python -m pytest
+
+# The email's strings (babel.cfg) into digest/locales/digest.pot, and every catalog updated from it (README, Languages).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -c TRANSLATORS: --sort-by-file --project digest -o digest/locales/digest.pot .
+	$(BIN)/pybabel update -D digest -i digest/locales/digest.pot -d digest/locales --width 100
 
 bench: install-test
 	$(BIN)/python benchmarks/summaries.py

@@ -9,8 +9,11 @@ from __future__ import annotations
 import gettext
 
 
-def ngettext(one: str, many: str, n: int) -> str:
-    """The form of a word (or phrase) for the count `n`."""
+def ngettext(one: str, many: str, n: int, translations: gettext.NullTranslations | None = None) -> str:
+    """The form of a word (or phrase) for the count `n`: in `translations` (a language's catalog,
+    with its own plural rule) when given, else through the process-wide gettext."""
+    if translations is not None:
+        return translations.ngettext(one, many, n)
     return gettext.ngettext(one, many, n)
 
 

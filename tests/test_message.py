@@ -75,7 +75,8 @@ def summary(data: bytes) -> dict:
     msg = parse(data)
     headers = [(k, "".join(str(v).split()) if k == "To" else " ".join(str(v).split()))
                for k, v in msg.items() if k.lower() != "content-type"]
-    parts = [(p.get_content_type(), p.get_param("charset"), p["Content-Transfer-Encoding"], p.get_content())
+    parts = [(p.get_content_type(), p.get_param("charset"), p["Content-Transfer-Encoding"], p["Content-Language"],
+              p.get_content())
              for p in msg.iter_parts()]
     return {"headers": headers, "type": msg.get_content_type(), "parts": parts,
             "to": [("".join(a.display_name.split()), a.addr_spec) for a in msg["To"].addresses], "defects": msg.defects}

@@ -8,6 +8,8 @@ cache. Skipped, with the reason, only when the package index cannot be reached.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import socket
 import subprocess
@@ -57,6 +59,8 @@ def test_the_wheel_runs_demo_and_serve_from_an_empty_folder(tmp_path):
                     "digest/data/templates/web/preferences.html", "digest/data/subscribers/newsroom.csv"):
         assert shipped in names
     assert sum(n.startswith("digest/data/seeds/") and n.endswith(".txt") for n in names) == 15
+    for lang in ("de", "fr", "es"):
+        assert f"digest/locales/{lang}/LC_MESSAGES/digest.po" in names
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)])
@@ -66,9 +70,12 @@ def test_the_wheel_runs_demo_and_serve_from_an_empty_folder(tmp_path):
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "PYTHON"))}
     digest = str(venv / "bin" / "digest")
-    demo = _run([digest, "demo"], cwd=empty, env=env)
+    demo = _run([digest, "demo"], cwd=empty, env={**env, "DIGEST_LANGUAGE": "de"})
     assert "sent 12" in demo.stderr, demo.stderr
-    assert len(list((empty / "demo-out").glob("*.eml"))) == 12
+    emls = list((empty / "demo-out").glob("*.eml"))
+    assert len(emls) == 12
+    html = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default).get_body(("html",))
+    assert 'lang="de"' in html.get_content() and html["Content-Language"] == "de"   # the wheel's catalog
     assert str(ROOT) not in demo.stderr            # the shipped seeds, not this checkout's
 
     log = tmp_path / "serve.log"

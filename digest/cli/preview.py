@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .. import pipeline
-from ..config import DEMO_SECRET
+from ..config import DEMO_SECRET, checked_language
 from ..errors import DigestError
 from ..models import FREQUENCIES
 from ..plural import plural
@@ -36,9 +36,11 @@ SUFFIX = {"html": ".html", "text": ".txt", "eml": ".eml"}
 @click.option("--serve", is_flag=True, help="Serve every topic mix on a local web page, re-rendered on each reload.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8040, show_default=True,
               help="Port for --serve on 127.0.0.1 (0: any free port).")
+@click.option("--language", help="Preview the frame in this language instead of [digest] language (e.g. de, fr, es).")
 @pass_app
 def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: str | None, out: str | None,
-                    open_browser: bool, frequency: str, include_sent: bool, serve: bool, port: int) -> None:
+                    open_browser: bool, frequency: str, include_sent: bool, serve: bool, port: int,
+                    language: str | None) -> None:
     """Render the current edition for a topic mix or a subscriber, without sending anything.
 
     The lint summary on stderr gives the HTML size against Gmail's 102 KiB clipping limit and
@@ -48,6 +50,8 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
 
     Example: digest preview --topic Europe --topic World --format html --out /tmp/digest.html
     """
+    if language:
+        app.cfg.language = checked_language(language, "--language")
     if not app.cfg.secret:
         # A preview is never sent, so its links may carry demo-signed tokens; say so rather than refuse.
         app.cfg.secret = DEMO_SECRET

@@ -92,7 +92,9 @@ class _FrameEnvironment(jinja2.Environment):
     def __init__(self, env: jinja2.Environment, loader: jinja2.BaseLoader):
         super().__init__(loader=loader, autoescape=env.autoescape, undefined=env.undefined,
                          trim_blocks=env.trim_blocks, lstrip_blocks=env.lstrip_blocks,
-                         keep_trailing_newline=env.keep_trailing_newline, auto_reload=False, cache_size=400)
+                         keep_trailing_newline=env.keep_trailing_newline, auto_reload=False, cache_size=400,
+                         extensions=list(env.extensions))
+        self.newstyle_gettext = getattr(env, "newstyle_gettext", False)   # how {% trans %} compiles: as env does
         self.filters.update(env.filters)
         self.tests.update(env.tests)
         self.globals.update(env.globals)

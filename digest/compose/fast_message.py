@@ -141,7 +141,7 @@ class Prepared:
 
     def __init__(self, *, sender: str, subject: str, list_id: str, html: str, text: str,
                  markers: list[str], test: bool = False, list_archive: str | None = None,
-                 feedback_id: str | None = None):
+                 feedback_id: str | None = None, language: str = "en"):
         self.sender, self.list_id, self.test = sender, list_id, test
         self.subject = ("[TEST] " if test else "") + header_text(subject)
         self._archive = f"List-Archive: <{one_line(list_archive)}>\r\n".encode("ascii") if list_archive else b""
@@ -155,12 +155,13 @@ class Prepared:
         self._text = self._split(text, html=False)
         self._html = self._split(html, html=True)
         b = self.boundary.encode()
+        lang = f"Content-Language: {one_line(language)}\r\n".encode("ascii")
         self._between_head = (b"MIME-Version: 1.0\r\n" + (b"X-Digest-Test: yes\r\n" if test else b"")
                               + b'Content-Type: multipart/alternative;\r\n boundary="' + b + b'"\r\n\r\n'
                               + b"--" + b + b'\r\nContent-Type: text/plain; charset="utf-8"\r\n'
-                              b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+                              b"Content-Transfer-Encoding: quoted-printable\r\n" + lang + b"\r\n")
         self._between_parts = (b"\r\n--" + b + b'\r\nContent-Type: text/html; charset="utf-8"\r\n'
-                               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+                               b"Content-Transfer-Encoding: quoted-printable\r\n" + lang + b"\r\n")
         self._end = b"\r\n--" + b + b"--\r\n"
 
     def _split(self, body: str, *, html: bool) -> _Part:
@@ -219,6 +220,7 @@ class Prepared:
 
 
 def prepare(*, sender: str, subject: str, list_id: str, html: str, text: str, markers: list[str],
-            test: bool = False, list_archive: str | None = None, feedback_id: str | None = None) -> Prepared:
+            test: bool = False, list_archive: str | None = None, feedback_id: str | None = None,
+            language: str = "en") -> Prepared:
     return Prepared(sender=sender, subject=subject, list_id=list_id, html=html, text=text, markers=markers,
-                    test=test, list_archive=list_archive, feedback_id=feedback_id)
+                    test=test, list_archive=list_archive, feedback_id=feedback_id, language=language)

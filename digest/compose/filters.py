@@ -1,7 +1,8 @@
 """Template filters: the words, dates and numbers the email templates print around the news
 (`longdate`, `intro`, `more`, `meta`, `number`, "Also reported by", `breakable`...). Dates are
-spelled out here so that the process locale cannot change the output.
-May import: .views.
+spelled out here (through digest.i18n, in the edition's language) so that the process locale cannot
+change the output.
+May import: .views, i18n, plural.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import textwrap
 
 from markupsafe import Markup, escape
 
+from .. import i18n, plural
 from .views import EditionView, ItemView, SectionView
 
 TEXT_WIDTH = 78
@@ -21,18 +23,11 @@ _PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})         # no-break
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-# ---- filters (named in templates; dates are spelled out here so the locale cannot change output)
-
-def longdate(value: dt.date) -> str:
-    """Tuesday, 25 November 2026"""
-    return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def shortdate(value: dt.date | dt.datetime) -> str:
-    """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here)."""
+    """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here). The web
+    pages' (English for now); the email's dates are Words.shortdate's."""
     return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
 
 
@@ -50,34 +45,84 @@ def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str 
     return "\n\n".join(filled).translate(_PLAIN_SPACES)
 
 
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _glued(text: str) -> str:
+    """No-break spaces for plain ones: "4 min read" never wraps."""
+    return text.replace(" ", "\u00a0")
 
 
-def intro(view: EditionView) -> str:
-    """14 stories in Europe, Politics and World · 4 min read"""
-    n = view.stories
-    where = f" in {_and(view.topics)}" if view.topics else ""
-    # no-break spaces keep "4 min read" on one line
-    return f"{n} stor{'y' if n == 1 else 'ies'}{where} · {view.minutes}\u00a0min\u00a0read"
+class Words:
+    """The filters that speak: words, dates and counts in one language (digest.i18n's catalog for
+    it, through gettext and ngettext; the English strings are the msgids)."""
 
+    def __init__(self, language: str = i18n.DEFAULT):
+        self.language = language
+        self.t = i18n.translations(language)
 
-def more(section: SectionView) -> str:
-    """4 more Europe stories: one link text per topic, so no two such links share a text."""
-    return f"{section.more} more {section.topic} stor{'y' if section.more == 1 else 'ies'}"
+    def num(self, n: int) -> str:
+        return i18n.number(n, self.language)
 
+    def and_(self, names: list[str]) -> str:
+        if len(names) == 1:
+            return names[0]
+        # TRANSLATORS: the last two of a list of names: "Europe, Politics and World"
+        return self.t.gettext("%(rest)s and %(last)s") % {"rest": ", ".join(names[:-1]), "last": names[-1]}
 
-def meta(item: ItemView, brief: bool = False) -> str:
-    """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet). A
-    brief's is shorter, "Reuters · 24\u00a0Nov": it follows the lede on its last line, under the
-    edition's dated masthead."""
-    who = item.source or (f"By {item.author}" if item.author else "")
-    when = shortdate(item.published) if item.published else ""
-    if brief and when:
-        when = when.rsplit(" ", 1)[0].replace(" ", "\u00a0")
-    n = len(item.also)
-    also = f"also in {n} source{'' if n == 1 else 's'}" if n else ""
-    return " · ".join(bit for bit in (who, when, also) if bit)
+    def longdate(self, value: dt.date) -> str:
+        """Tuesday, 25 November 2026 / Dienstag, 25. November 2026"""
+        return i18n.long_date(value, self.language)
+
+    def shortdate(self, value: dt.date | dt.datetime, year: bool = True) -> str:
+        """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here)."""
+        return i18n.short_date(value if type(value) is dt.date else value.date(),  # type: ignore[union-attr]
+                               self.language, year=year)
+
+    def intro(self, view: EditionView) -> str:
+        """14 stories in Europe, Politics and World · 4 min read"""
+        n = view.stories
+        if view.topics:
+            stories = plural.ngettext("%(num)s story in %(topics)s", "%(num)s stories in %(topics)s", n, self.t)
+        else:
+            stories = plural.ngettext("%(num)s story", "%(num)s stories", n, self.t)
+        # TRANSLATORS: reading time of the whole email, in minutes (kept on one line)
+        minutes = self.t.gettext("%(minutes)s min read") % {"minutes": self.num(view.minutes)}
+        return stories % {"num": self.num(n), "topics": self.and_(view.topics)} + " · " + _glued(minutes)
+
+    def more(self, section: SectionView) -> str:
+        """4 more Europe stories: one link text per topic, so no two such links share a text."""
+        # TRANSLATORS: the link to a topic's stories past the email's cap; the topic is its display name
+        return plural.ngettext("%(num)s more %(topic)s story", "%(num)s more %(topic)s stories", section.more,
+                               self.t) % {"num": self.num(section.more), "topic": section.topic}
+
+    def meta(self, item: ItemView, brief: bool = False) -> str:
+        """Reuters · 24 Nov 2026 · also in 2 sources (the byline stands in for an unknown outlet). A
+        brief's is shorter, "Reuters · 24\u00a0Nov": it follows the lede on its last line, under the
+        edition's dated masthead."""
+        who = item.source or (self.t.gettext("By %(author)s") % {"author": item.author} if item.author else "")
+        when = ""
+        if item.published:
+            when = _glued(self.shortdate(item.published, year=False)) if brief else self.shortdate(item.published)
+        n = len(item.also)
+        # TRANSLATORS: other outlets that carry the same story (they are linked under the blurb)
+        also = plural.ngettext("also in %(num)s source", "also in %(num)s sources", n, self.t) % {
+            "num": self.num(n)} if n else ""
+        return " · ".join(bit for bit in (who, when, also) if bit)
+
+    def quoted(self, text: str) -> str:
+        # TRANSLATORS: the quotation marks around a headline: „…“ in German, « … » in French
+        return self.t.pgettext("quoted headline", '"%(headline)s"') % {"headline": text}
+
+    def also_text(self, item: ItemView) -> str:
+        """Mountain Post [3a] and Radio Nord [3b]"""
+        return self.and_([f"{name} [{ref}]" for (name, _), (ref, _) in zip(item.also, also_refs(item))])
+
+    def also_as_text(self, item: ItemView) -> str:
+        """"Fund agreed at dawn" [3b]: the versions without an outlet, by their headline."""
+        refs = also_refs(item)[len(item.also):]
+        return self.and_([f"{self.quoted(headline)} [{ref}]" for (headline, _), (ref, _) in zip(item.also_as, refs)])
+
+    def filters(self) -> dict:
+        return dict(longdate=self.longdate, shortdate=self.shortdate, intro=self.intro, more=self.more,
+                    meta=self.meta, also_text=self.also_text, also_as_text=self.also_as_text, quoted=self.quoted)
 
 
 def number(item: ItemView) -> str:
@@ -90,17 +135,6 @@ def also_refs(item: ItemView) -> list[tuple[str, str]]:
     """The text twin's reference labels for the other versions: 3a, 3b, ... (outlets first, then
     the versions named by their headline)."""
     return [(f"{item.number}{_letters(i)}", url) for i, (_, url) in enumerate([*item.also, *item.also_as])]
-
-
-def also_text(item: ItemView) -> str:
-    """Mountain Post [3a] and Radio Nord [3b]"""
-    return _and([f"{name} [{ref}]" for (name, _), (ref, _) in zip(item.also, also_refs(item))])
-
-
-def also_as_text(item: ItemView) -> str:
-    """"Fund agreed at dawn" [3b]: the versions without an outlet, by their headline."""
-    refs = also_refs(item)[len(item.also):]
-    return _and([f'"{headline}" [{ref}]' for (headline, _), (ref, _) in zip(item.also_as, refs)])
 
 
 def _letters(i: int) -> str:
@@ -132,6 +166,10 @@ def has_contents(view: EditionView) -> bool:
     return (1 if view.lead else 0) + sum(len(s.items) for s in view.sections) >= CONTENTS_FROM
 
 
-FILTERS = dict(longdate=longdate, shortdate=shortdate, wrap=wrap, intro=intro, more=more, meta=meta, number=number,
-               also_refs=also_refs, also_text=also_text, also_as_text=also_as_text, breakable=breakable,
-               has_contents=has_contents)
+def for_language(language: str = i18n.DEFAULT) -> dict:
+    """Every filter the email templates name, its words in `language`."""
+    return dict(wrap=wrap, number=number, also_refs=also_refs, breakable=breakable, has_contents=has_contents,
+                **Words(language).filters())
+
+
+FILTERS = for_language()

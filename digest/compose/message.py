@@ -2,7 +2,7 @@
 
 multipart/alternative with the text part first and the HTML part second, UTF-8, a deterministic
 Message-ID per (edition, subscriber), List-Id, List-Archive (the edition's page), List-Unsubscribe
-(https, plus the subscriber's own mailto when configured), List-Unsubscribe-Post for RFC 8058
+(https, plus the subscriber's own mailto when configured), each part's Content-Language, List-Unsubscribe-Post for RFC 8058
 one-click, and Feedback-ID (Gmail's feedback loop) when configured. Nothing from article or subscriber
 data can put a control character into a header, directly or through an RFC 2047 encoded-word
 (header_text).
@@ -42,6 +42,7 @@ class Envelope:
     test: bool = False          # a test send: subject prefixed, marked in a header
     list_archive: str | None = None         # the edition's web page
     feedback_id: str | None = None
+    language: str = "en"        # the frame's language: each part's Content-Language (RFC 3282)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -139,6 +140,8 @@ def build(env: Envelope, *, html: str, text: str) -> EmailMessage:
         msg["X-Digest-Test"] = "yes"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in msg.iter_parts():
+        part["Content-Language"] = one_line(env.language)
     return msg
 
 

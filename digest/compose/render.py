@@ -6,7 +6,9 @@ are substituted (`personalize`), so send never re-renders.
 
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
-May import: .assemble, .filters, .inline, .views, resources (to find the built-in templates).
+The frame's words are in one language (digest.i18n): Jinja's i18n extension with that catalog, and
+the filters that speak (filters.Words) in the same language; `<html lang>` follows it.
+May import: .assemble, .filters, .inline, .views, i18n, resources (to find the built-in templates).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import jinja2
 
-from .. import resources
+from .. import i18n, resources
 from . import assemble, filters, inline
 from .views import PLACEHOLDERS, EditionView, ItemView, Rendered
 
@@ -29,9 +31,11 @@ _URL_LINE = re.compile(r"\s*\S*https?://\S+\s*")   # the checker's "URL-only lin
 _MARKER = re.compile("|".join(re.escape(m) for m in PLACEHOLDERS.values()))
 
 
-def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Environment:
+def environment(template_dirs: Sequence[str | Path] | None = None,
+                language: str = i18n.DEFAULT) -> jinja2.Environment:
     """Configured dirs are searched first, the built-in templates/ last, so an owner can override
-    any single file (or add topics/<slug>.html) without copying the rest."""
+    any single file (or add topics/<slug>.html) without copying the rest. The frame speaks `language`:
+    `_()`, `ngettext()`, `pgettext()` and {% trans %} in the templates read its catalog."""
     search = [str(d) for d in (template_dirs or [])] + [str(resources.folder("templates"))]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
@@ -41,9 +45,16 @@ def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Env
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(filters.FILTERS)
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension, at run time
+    env.globals["language"] = language
+    env.filters.update(filters.for_language(language))
     return env
+
+
+def language_of(env: jinja2.Environment) -> str:
+    return str(env.globals.get("language", i18n.DEFAULT))
 
 
 # ---- making article-derived values safe before any template sees them
@@ -91,12 +102,13 @@ def _clean_fields(headline: str, summary: str, url: str, source: str | None, aut
             None if brief is None else _no_markers(brief))
 
 
-def _unique_link_texts(view: EditionView) -> None:
+def _unique_link_texts(view: EditionView, language: str) -> None:
     """No two links of a message may share a text and lead to different places (a screen reader's
     list of links shows only the text): a repeated headline or outlet name going elsewhere gets
-    " (2)", " (3)". The footer's fixed link texts are claimed first."""
-    used = {"View in your browser": view.web_url or "", "Manage your topics": PLACEHOLDERS["preferences_url"],
-            "Unsubscribe": PLACEHOLDERS["unsubscribe_url"]}
+    " (2)", " (3)". The footer's fixed link texts (in the frame's language) are claimed first."""
+    _ = i18n.translations(language).gettext
+    used = {_("View in your browser"): view.web_url or "", _("Manage your topics"): PLACEHOLDERS["preferences_url"],
+            _("Unsubscribe"): PLACEHOLDERS["unsubscribe_url"]}
 
     def claim(text: str, url: str) -> str:
         label, n = text, 1
@@ -113,7 +125,7 @@ def _unique_link_texts(view: EditionView) -> None:
         item.also_as = [(claim(headline, url), url) for headline, url in item.also_as]
 
 
-def _clean_view(view: EditionView) -> EditionView:
+def _clean_view(view: EditionView, language: str = i18n.DEFAULT) -> EditionView:
     base = view.base_url.rstrip("/")
     sections = [dataclasses.replace(s, topic=_no_markers(s.topic), items=[_clean_item(i, base) for i in s.items],
                                     more_url=_safe_url(s.more_url, base) if s.more_url else None)
@@ -125,7 +137,7 @@ def _clean_view(view: EditionView) -> EditionView:
         web_url=_safe_url(view.web_url, base) if view.web_url else None,
         lead=_clean_item(view.lead, base) if view.lead else None,
     )
-    _unique_link_texts(clean)
+    _unique_link_texts(clean, language)
     return clean
 
 
@@ -144,17 +156,18 @@ def _rewrap_long_lines(text: str) -> str:
 
 
 def render_mix(view: EditionView, *, template_dirs: Sequence[str | Path] | None = None,
-               env: jinja2.Environment | None = None, inliner: inline.Inliner | None = None) -> Rendered:
+               env: jinja2.Environment | None = None, inliner: inline.Inliner | None = None,
+               language: str = i18n.DEFAULT) -> Rendered:
     """Render digest.html and digest.txt once for one topic mix. Per-subscriber values appear only
     as PLACEHOLDERS markers; fill them in with `personalize`. A given `env` wins over template_dirs.
     Without `inliner` the page goes through premailer whole: the oracle that Renderer is tested against."""
-    env = env or environment(template_dirs)
-    clean = _clean_view(view)
+    env = env or environment(template_dirs, language)
+    clean = _clean_view(view, language_of(env))
     context = {"view": clean, "subscriber": dict(PLACEHOLDERS)}
     raw = env.get_template("digest.html").render(context)
     html = inliner.inline(raw) if inliner is not None else inline.premailer_inline(raw)
     text = _rewrap_long_lines(env.get_template("digest.txt").render(context)).strip() + "\n"
-    return Rendered(html=html, text=text, subject=view.subject, preheader=view.preheader)
+    return Rendered(html=html, text=text, subject=view.subject, preheader=view.preheader, language=language_of(env))
 
 
 class Renderer:
@@ -162,9 +175,10 @@ class Renderer:
     cost: one template environment, each section rendered and inlined once and every page put
     together from them (assemble.Assembler), CSS inlined per kind of element (inline.Inliner)."""
 
-    def __init__(self, template_dirs: Sequence[str | Path] | None = None, env: jinja2.Environment | None = None):
+    def __init__(self, template_dirs: Sequence[str | Path] | None = None, env: jinja2.Environment | None = None,
+                 language: str = i18n.DEFAULT):
         if env is None:
-            env = environment(template_dirs)
+            env = environment(template_dirs, language)
             env.auto_reload = False     # a run renders thousands of mixes: no stat() per include
         self.env = env
         self.inliner = inline.Inliner()
@@ -172,13 +186,14 @@ class Renderer:
 
     def render(self, view: EditionView, *, text: bool = True) -> Rendered:
         """render_mix(view); without `text`, the html only (its text is "": a size check needs no more)."""
-        context = {"view": _clean_view(view), "subscriber": dict(PLACEHOLDERS)}
+        language = language_of(self.env)
+        context = {"view": _clean_view(view, language), "subscriber": dict(PLACEHOLDERS)}
         got = self.assembler.render(context, _rewrap_long_lines, text=text)
         if got is None:         # a stylesheet premailer must see whole
             return render_mix(view, env=self.env, inliner=self.inliner)
         html, body = got
         return Rendered(html=html, text=body.strip() + "\n" if text else "", subject=view.subject,
-                        preheader=view.preheader)
+                        preheader=view.preheader, language=language)
 
 
 def personalize(rendered: Rendered, *, unsubscribe_url: str, preferences_url: str, email: str,

@@ -63,6 +63,7 @@ class Rendered:
     text: str                      # wrapped at 78, contains placeholders
     subject: str
     preheader: str
+    language: str = "en"           # the frame's: the message's Content-Language
 
 
 # Per-subscriber values are left in the rendered body as these markers and substituted per message

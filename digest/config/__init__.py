@@ -35,7 +35,9 @@ from .tables import (
     apply_send,
     apply_summary,
     check_tables,
+    checked_language,
     checked_zone,
+    digest_language,
     digest_schedule,
     ingest_settings,
     max_items,
@@ -45,7 +47,7 @@ from .tables import (
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
-           "check_placeholders", "check_secret", "digest_schedule", "env_var",
+           "check_placeholders", "check_secret", "checked_language", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
 
 
@@ -77,6 +79,7 @@ class Config:
     max_items_per_topic: int = 8      # [digest] table: stories per topic in the email; the rest are one link
     max_stories: int = 20             # [digest] table: stories in the email, the best first; the rest are links
     max_age_days: int = 3             # [digest] table: older than the window's start by more than this: left out
+    language: str = "en"              # [digest] table: the language of the email's frame (digest.i18n.shipped())
     source: str | None = None         # the digest.toml that was read, if any
     send: SendSettings = field(default_factory=SendSettings)
     schedule: DigestSchedule = field(default_factory=DigestSchedule)
@@ -174,6 +177,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     # A table's own timezone wins; else the schedule follows the newsroom's (after the environment).
     cfg.timezone = checked_zone(cfg.timezone, "DIGEST_TIMEZONE" if env.get("DIGEST_TIMEZONE") else f"{where}: timezone")
     cfg.schedule = digest_schedule(tables.get("digest") or {}, default_timezone=cfg.timezone, where=where)
+    cfg.language = digest_language(tables.get("digest") or {}, env, where)
     base = Path(cfg.source).resolve().parent if cfg.source else Path.cwd()
     cfg.ingest = ingest_settings(tables.get("ingest") or {}, base=base, where=where)
     cfg.web = web_settings(tables.get("web") or {}, where)

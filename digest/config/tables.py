@@ -2,7 +2,7 @@
 file, the table and the key: [send], [digest], [ingest], [web], [summary] and [cluster].
 Environment variables that override a table's setting (DIGEST_RETRY_BASE, DIGEST_SUMMARY_MAX_WORDS,
 ...) are read here too, after the file.
-May import: errors, matching, models, selection.slots.
+May import: errors, i18n, matching, models, selection.slots.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .. import i18n
 from ..errors import ConfigError
-from ..matching import canonical_zone, unknown_zone
+from ..matching import canonical_zone, close_to, did_you_mean, unknown_zone
 from ..models import WEEKDAYS, FeedSpec
 from ..selection.slots import DigestSchedule, parse_time, parse_weekday
 
@@ -81,7 +82,7 @@ _SUMMARY_HINTS = {"max_words": "The blurb's word budget, e.g. max_words = 55.",
                   "cluster_window_hours": "Hours between two reports of one story, e.g. window_hours = 48.",
                   "site_names": 'Site names a title may lose at its end, e.g. site_names = ["BBC News"].'}
 DIGEST_KEYS = {"send_at", "timezone", "weekly_on", "min_items", "check_every_seconds", "max_items_per_topic",
-               "max_stories", "max_age_days"}
+               "max_stories", "max_age_days", "language"}
 INGEST_KEYS = {"every_minutes", "every_seconds", "folders", "feeds"}
 
 
@@ -123,6 +124,26 @@ def apply_send(settings: SendSettings, sources: list[tuple[str, str, object]]) -
 
 
 # ---- [digest] --------------------------------------------------------------------------------
+
+def digest_language(table: dict, env: dict[str, str], where: str) -> str:
+    """The email's language: DIGEST_LANGUAGE, else [digest] language, else English; checked."""
+    if env.get("DIGEST_LANGUAGE"):
+        return checked_language(env["DIGEST_LANGUAGE"], "DIGEST_LANGUAGE")
+    return checked_language(table.get("language", i18n.DEFAULT), f"{where}: [digest] language")
+
+
+def checked_language(value: object, what: str) -> str:
+    """The email's language: a locale digest ships a catalog for ("de", "fr"; any case, "de-DE" and
+    "de_DE" are "de"), else the error names the setting, the locales shipped and the likely one."""
+    shipped = i18n.shipped()
+    text = value.strip().replace("-", "_") if isinstance(value, str) else ""
+    for candidate in (text, text.split("_")[0]):
+        if candidate.lower() in shipped:
+            return candidate.lower()
+    guess = did_you_mean(close_to(str(value), shipped, n=1))
+    raise ConfigError(f"{what} = {value!r} is not a language digest ships" + (f": {guess}" if guess else "."),
+                      f"Use one of: {', '.join(shipped)} (README, Languages, says how to add a locale).")
+
 
 def checked_zone(value: object, what: str) -> str:
     """A configured time zone in any case, as its canonical name; else the error says what was meant."""

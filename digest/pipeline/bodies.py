@@ -2,7 +2,7 @@
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way.
 
-May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors,
+May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors, i18n,
 lists.tokens, models, resources, selection.freshness, selection.ranking, selection.select, selection.versions,
 summarize, and .editions.
 """
@@ -14,7 +14,7 @@ import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .. import bounces, resources, summarize
+from .. import bounces, i18n, resources, summarize
 from ..clock import now
 from ..compose import message, render
 from ..compose.views import EditionView, ItemView, Rendered, SectionView
@@ -140,7 +140,7 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
                                         more=len(rest) - len(keep), more_url=f"{web_url}#{slug}"))
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
-        subject=summarize.edition_subject([a.headline for a in ranked]),
+        subject=summarize.edition_subject([a.headline for a in ranked], translations=i18n.translations(cfg.language)),
         preheader=summarize.preheader(summarize.split_sentences(first.summary)),
         sections=sections, topics=select.mix_topics(mix), base_url=cfg.base_url,
         postal_address=cfg.postal_address, web_url=web_url, lead=views[first.id], stories=len(ranked),
@@ -208,7 +208,7 @@ class Bodies:
 
 def renderer(cfg: Config) -> render.Renderer:
     """A Renderer over the configured templates (a template dir first, the built-in ones last)."""
-    return render.Renderer([cfg.templates_dir] if cfg.templates_dir else None)
+    return render.Renderer([cfg.templates_dir] if cfg.templates_dir else None, language=cfg.language)
 
 
 def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None = None, *,
@@ -221,7 +221,7 @@ def render_view(cfg: Config, view: EditionView, renderer: render.Renderer | None
     try:
         if renderer is not None:
             return renderer.render(view, text=text)
-        return render.render_mix(view, template_dirs=dirs or None)
+        return render.render_mix(view, template_dirs=dirs or None, language=cfg.language)
     except jinja2.TemplateNotFound as exc:
         search = ", ".join(str(d) for d in [*dirs, resources.folder("templates")])
         raise ConfigError(f"Template {exc.name} was not found (searched {search}).",
@@ -257,7 +257,8 @@ def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str,
     env = message.Envelope(sender=cfg.sender, to_email=email, to_name=name, subject=body.rendered.subject,
                            message_id=message_id, date=date or now(), list_id=cfg.list_id, unsubscribe_url=unsub,
                            unsubscribe_mailto=unsubscribe_mailto(cfg, edition_id, subscriber_id), test=test,
-                           list_archive=body.view.web_url, feedback_id=feedback_id(cfg, body.view.edition_key))
+                           list_archive=body.view.web_url, feedback_id=feedback_id(cfg, body.view.edition_key),
+                           language=body.rendered.language)
     return message.to_bytes(message.build(env, html=html, text=text))
 
 

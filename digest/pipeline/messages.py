@@ -68,7 +68,8 @@ def prepare_group(cfg: Config, body: Body, *, test: bool = False) -> Group:
     return Group(body, prepare(sender=cfg.sender, subject=body.rendered.subject, list_id=cfg.list_id,
                                html=body.rendered.html, text=body.rendered.text, markers=list(PLACEHOLDERS.values()),
                                test=test, list_archive=body.view.web_url,
-                               feedback_id=feedback_id(cfg, body.view.edition_key)))
+                               feedback_id=feedback_id(cfg, body.view.edition_key),
+                               language=body.rendered.language))
 
 
 def lint_body(cfg: Config, body: Body) -> lint_mod.LintReport:

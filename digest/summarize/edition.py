@@ -2,13 +2,16 @@
 
 The Subject is the lead story's headline, then " and N more" only when it all fits in 78
 characters; a headline longer than that is cut at a word boundary with "…", never inside a name,
-a number or a quotation. Pure functions over strings. May import: .sentences, .words.
+a number or a quotation; its words are in the frame's language (a gettext catalog, given). Pure
+functions over strings. May import: .sentences, .words, plural.
 """
 
 from __future__ import annotations
 
+import gettext
 import re
 
+from .. import plural
 from .sentences import split_sentences
 from .words import STOPWORDS
 
@@ -69,16 +72,25 @@ def short_form(text: str, limit: int) -> str:
     return head.rstrip(",:;—–- ") + "…"
 
 
-def edition_subject(headlines: list[str], limit: int = SUBJECT_MAX) -> str:
+def edition_subject(headlines: list[str], limit: int = SUBJECT_MAX,
+                    translations: gettext.NullTranslations | None = None) -> str:
     """The Subject line: the lead headline (first), plus " and N more" only if that fits in `limit`;
-    a lead headline longer than `limit` is shortened by short_form."""
+    a lead headline longer than `limit` is shortened by short_form. `translations`: the frame's
+    catalog (None: English)."""
+    t = translations or gettext.NullTranslations()
     heads = [" ".join(h.split()) for h in headlines if h and h.strip()]
     if not heads:
-        return "Your digest"
+        return t.gettext("Your digest")
     lead = heads[0]
-    more = f" and {len(heads) - 1} more" if len(heads) > 1 else ""
-    if len(lead) + len(more) <= limit:
-        return lead + more
+    if len(heads) > 1:
+        n = len(heads) - 1
+        # TRANSLATORS: the Subject line: the top story's headline and how many stories follow it
+        whole = plural.ngettext("%(headline)s and %(num)s more", "%(headline)s and %(num)s more", n, t) % {
+            "headline": lead, "num": n}
+        if len(whole) <= limit:
+            return whole
+    if len(lead) <= limit:
+        return lead
     return short_form(lead, limit)
 
 
