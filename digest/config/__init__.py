@@ -258,8 +258,8 @@ def _apply_file(cfg: Config, path: Path) -> dict:
 
 def _beside(config_file: Path, value: str) -> str:
     """A path written in digest.toml means a path next to that file, wherever digest is run from
-    (as [ingest] folders and feeds always have); an absolute path stays as it is."""
-    if not value or value == ":memory:" or Path(value).is_absolute():
+    (as [ingest] folders and feeds always have); an absolute path, or a URL (postgresql://...), stays as it is."""
+    if not value or value == ":memory:" or "://" in value or Path(value).is_absolute():
         return value
     return str(config_file.parent / value)
 
