@@ -244,6 +244,9 @@ def _apply_file(cfg: Config, path: Path) -> dict:
     if smtp_url and urllib.parse.urlsplit(str(smtp_url)).password:
         raise ConfigError(f"{path}: smtp_url holds a password.",
                           "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
+    db_url = general.get("db")
+    if db_url and "://" in str(db_url) and urllib.parse.urlsplit(str(db_url)).password:
+        raise ConfigError(f"{path}: db holds a password.", "Put the whole URL in DIGEST_DB in the environment instead.")
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     check_tables(tables, str(path))
     cfg.source = str(path)
