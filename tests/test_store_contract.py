@@ -256,3 +256,21 @@ def test_a_transaction_is_all_or_nothing_and_nested_calls_join_it(store):
     with store.transaction():
         store.topics.add("Science")
     assert "Science" in [t.name for t in store.topics.all()]
+
+
+def test_a_takeover_waits_for_a_fenced_write_and_then_fences_the_old_holder_out(store):
+    """SQLite's write lock, Postgres' share lock on the lease row: the same outcome."""
+    from digest.errors import LeaseLost
+    other = Database.open(store.path)
+    other.set_lock_timeout(0.2)
+    try:
+        assert store.leases.acquire("send:x", "old", -1) is None          # held, and already expired
+        with store.deliveries.fenced(("send:x", "old")):
+            with pytest.raises(Exception, match="lock"):
+                other.leases.acquire("send:x", "new", 60)
+        assert other.leases.acquire("send:x", "new", 60) is None
+        with pytest.raises(LeaseLost):
+            with store.deliveries.fenced(("send:x", "old")):
+                pass
+    finally:
+        other.close()

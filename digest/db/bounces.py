@@ -2,7 +2,7 @@
 can be matched to: the one a VERP token names, or one actually sent (sent or uncertain) to an
 address or with a Message-ID. What a bounce means for the subscriber is decided in
 digest.pipeline.audience.
-May import: models, page, clock, and .columns/.deliveries/.repository.
+May import: models, page, clock, and .columns/.deliveries/.postgres/.repository.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..page import Page
 from .columns import parse_ts, ts
 from .deliveries import SELECT as DELIVERY
 from .deliveries import delivery_of
+from .postgres import or_ignore, twins
 from .repository import Repository
 
 COLUMNS = ("dedup_key", "address", "kind", "status", "diagnostic", "reason", "source", "via", "action_taken",
@@ -106,3 +107,7 @@ class Bounces(Repository):
         """The newest delivery handed to the relay for this address (compared ignoring case)."""
         row = self._one(LAST_SENT_TO, [address])
         return delivery_of(row, row["edition_key"]) if row is not None else None
+
+
+# The Postgres twins (digest.db.postgres): no limit is LIMIT NULL there.
+PG = {INSERT: or_ignore(INSERT), **twins((LISTED,), ("LIMIT :limit", "LIMIT nullif(:limit, -1)"))}

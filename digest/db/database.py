@@ -21,7 +21,20 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import DigestError
-from . import articles, deliveries, editions, migrations, pg_migrations, postgres, subscribers, topics
+from . import (
+    articles,
+    bounces,
+    corpus,
+    deliveries,
+    editions,
+    feeds,
+    migrations,
+    pg_migrations,
+    postgres,
+    staging,
+    subscribers,
+    topics,
+)
 from .articles import Articles
 from .bounces import Bounces
 from .corpus import Corpus
@@ -40,7 +53,8 @@ PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA forei
 USER_VERSION = "PRAGMA user_version"
 OTHER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 # Every statement that has a Postgres twin, mapped to it (each module's PG map names them).
-TWINS = {**topics.PG, **articles.PG, **subscribers.PG, **editions.PG, **deliveries.PG}
+TWINS = {**topics.PG, **articles.PG, **subscribers.PG, **editions.PG, **deliveries.PG, **corpus.PG, **feeds.PG,
+         **bounces.PG, **staging.PG}
 
 
 class Database:

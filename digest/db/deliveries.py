@@ -259,7 +259,10 @@ class Deliveries(Repository):
 # The Postgres twins of the statements above whose SQL differs (digest.db.postgres). No limit is
 # LIMIT NULL there, not LIMIT -1.
 INSERT_PG = or_ignore(INSERT)
-PG = {INSERT: INSERT_PG,
+# The fence: SQLite's write lock keeps a takeover out while a fenced transaction runs; on Postgres the
+# lease row is share-locked instead, so a takeover's write of it waits for the transaction to end.
+LEASE_OWNER_PG = LEASE_OWNER + " FOR SHARE"
+PG = {INSERT: INSERT_PG, LEASE_OWNER: LEASE_OWNER_PG,
       **twins((LISTED,), ("SELECT value FROM json_each(:statuses)", json_list(":statuses", "text"))),
       **twins((PAGE,), ("LIMIT :limit", "LIMIT nullif(:limit, -1)")),
       **twins((DUE_WINDOWS,), ("LIMIT ?", "LIMIT nullif(?, -1)")),
