@@ -176,6 +176,33 @@ def test_topic_sets_group_articles_of_the_same_topics(store):
     assert sets == [(["Europe", "World"], 2), (["World"], 1)]
 
 
+def test_an_editors_changes_and_the_pinned_lead(store):
+    a, _ = store_article(store, "Summit", ["Europe"], T0)
+    b, _ = store_article(store, "Vote", ["Politics"], T0)
+    store.editing.set_override(a, headline="Leaders meet", summary=None)
+    store.editing.set_priority(b, 1)
+    assert store.editing.pin_lead(a) is None and store.editing.pin_lead(b).id == a     # the pin moved from a
+    assert (store.editing.pinned().id, store.articles.get(a).headline, store.articles.get(b).priority) == (
+        b, "Leaders meet", 1)
+    store.editing.set_override(a, headline="", summary=None)
+    assert store.articles.get(a).headline == "Summit" and not store.articles.get(a).lead
+
+
+def test_feeds_and_leases(store):
+    store.feeds.record("https://a.example/feed", at=T0, etag='"v1"', entries=3)
+    store.feeds.record("https://a.example/feed", at=T0, error="timed out")
+    store.feeds.record("https://a.example/feed", at=T0, error="timed out")
+    (feed,) = store.feeds.all()
+    assert (feed.etag, feed.failures, feed.last_error, feed.entries) == ('"v1"', 2, "timed out", 3)
+    assert store.leases.acquire("scheduler", "one", 60) is None
+    assert store.leases.acquire("scheduler", "two", 60) == "one"
+    assert store.leases.renew("scheduler", "one", 60) and not store.leases.renew("scheduler", "two", 60)
+    store.leases.release("scheduler", "two")                     # not theirs: kept
+    assert store.leases.holder("scheduler").owner == "one"
+    store.leases.release("scheduler", "one")
+    assert store.leases.holder("scheduler") is None
+
+
 # ---- editions and deliveries --------------------------------------------------------------------------
 
 def test_editions_ensure_due_and_watermarks(store):
@@ -240,6 +267,30 @@ def test_deliveries_create_claim_record_and_count(store):
     assert page.total == 4 and [d.id for d in page.rows] == sorted((d.id for d in first + rest), reverse=True)
     counts, recent = store.deliveries.of_subscriber(ids[1])
     assert counts == {"sent": 1} and recent[0].relay == "main" and recent[0].sent_at is not None
+
+
+def test_bounces_recorded_once_listed_and_counted(store):
+    edition = store.editions.ensure("daily-2026-11-20", "daily", dt.date(2026, 11, 20))
+    (ann,) = people(store, ("Ann@example.com", ["World"]))
+    plan(store, edition, [ann], ["World"])
+    (sent,) = store.deliveries.claim(edition, "pending", 0, 1)
+    store.deliveries.record([(sent.id, "sent", "250 ok", None, False, "main", None)])
+    assert store.bounces.last_sent_to("ann@EXAMPLE.com").id == sent.id
+    assert store.bounces.sent_with_message_id(sent.message_id).id == sent.id
+    row = {"dedup_key": "k1", "address": "ann@example.com", "kind": "soft", "reason": "mailbox full", "source": "dsn",
+           "via": "fetch", "action_taken": "counted", "delivery_id": sent.id, "subscriber_id": ann,
+           "edition_id": edition, "raw": b"Subject: delayed\r\n\r\n\x00\xff"}
+    assert store.bounces.record([row], T0) == 1
+    assert store.bounces.record([row], T0) == 0                        # the same report read twice
+    kept = {**row, "dedup_key": "k2", "delivery_id": None, "subscriber_id": None, "action_taken": "kept"}
+    assert store.bounces.record([kept], T0 + dt.timedelta(minutes=1)) == 1
+    assert store.bounces.seen("k1") and not store.bounces.seen("k3")
+    assert [(b.action_taken, b.email, b.edition_key) for b in store.bounces.listed()] == [
+        ("kept", None, "daily-2026-11-20"), ("counted", "Ann@example.com", "daily-2026-11-20")]
+    page = store.bounces.page(kept_only=True, limit=None)
+    assert page.total == 1 and [b.action_taken for b in page.rows] == ["kept"]
+    assert store.bounces.raw(store.bounces.listed()[1].id) == b"Subject: delayed\r\n\r\n\x00\xff"
+    assert store.bounces.soft_since(ann, T0, also=sent.id) == 1 and store.bounces.soft_since(ann, T0) == 2
 
 
 # ---- transactions -------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ RAW = "SELECT raw FROM bounces WHERE id = ?"
 # Soft bounces of distinct deliveries, the one being recorded (:also) included: a "delayed" warning
 # and the final failure of one message count once.
 SOFT_SINCE = """SELECT count(DISTINCT d) FROM (SELECT coalesce(delivery_id, -id) AS d FROM bounces
-    WHERE subscriber_id = :subscriber_id AND kind = 'soft' AND received_at >= :since UNION ALL SELECT :also)"""
+    WHERE subscriber_id = :subscriber_id AND kind = 'soft' AND received_at >= :since UNION ALL SELECT :also) AS soft"""
 SENT = "('sent', 'uncertain')"       # handed to the relay: only those can come back
 OF_PAIR = DELIVERY + " WHERE d.edition_id = ? AND d.subscriber_id = ?"
 SENT_WITH_MESSAGE_ID = DELIVERY + f" WHERE d.message_id = ? AND d.status IN {SENT} ORDER BY d.id DESC LIMIT 1"
