@@ -244,10 +244,9 @@ def _apply_file(cfg: Config, path: Path) -> dict:
         _set(cfg, TOML[key], value, f"{path}: {key}")
         if key in PATH_KEYS:
             setattr(cfg, key, _beside(path, getattr(cfg, key)))
-    smtp_url = general.get("smtp_url")
-    if smtp_url and urllib.parse.urlsplit(str(smtp_url)).password:
-        raise ConfigError(f"{path}: smtp_url holds a password.",
-                          "Put the whole URL in DIGEST_SMTP_URL in the environment instead.")
+    for key, var in (("smtp_url", "DIGEST_SMTP_URL"), ("db", "DIGEST_DB")):     # a URL's password: never here
+        if "://" in (url := str(general.get(key) or "")) and urllib.parse.urlsplit(url).password:
+            raise ConfigError(f"{path}: {key} holds a password.", f"Put the whole URL in {var} in the environment instead.")
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     check_tables(tables, str(path))
     cfg.source = str(path)
@@ -262,8 +261,8 @@ def _apply_file(cfg: Config, path: Path) -> dict:
 
 def _beside(config_file: Path, value: str) -> str:
     """A path written in digest.toml means a path next to that file, wherever digest is run from
-    (as [ingest] folders and feeds always have); an absolute path stays as it is."""
-    if not value or value == ":memory:" or Path(value).is_absolute():
+    (as [ingest] folders and feeds always have); an absolute path, or a URL (postgresql://...), stays as it is."""
+    if not value or value == ":memory:" or "://" in value or Path(value).is_absolute():
         return value
     return str(config_file.parent / value)
 

@@ -1,13 +1,12 @@
 """Articles: stored by guid with the ingest sequence that orders them, read by topic and window,
 and re-summarized, clustered into stories or removed (what an editor changes: .editing).
-May import: errors, models, page, clock, and .columns/.corpus/.repository.
+May import: errors, models, page, clock, and .columns/.corpus/.postgres/.repository.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 
 from ..clock import now
@@ -16,7 +15,8 @@ from ..models import Article, ArticleText, BodyIndex, MachineSummary, ParsedArti
 from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
 from .corpus import Corpus
-from .repository import Repository, Store
+from .postgres import IDS, json_list, or_ignore, twins
+from .repository import Repository, Row, Store
 
 FIND_BY_GUID = "SELECT id, checksum, removed_at, body FROM articles WHERE guid = ?"
 UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :body, labels = :labels,
@@ -60,7 +60,7 @@ IN_WINDOW = """ WHERE a.id IN (SELECT x.article_id FROM article_topics x JOIN to
       AND (:fresh IS NULL OR coalesce(a.published, a.ingested_at) >= :fresh)"""
 BETWEEN = SELECT + IN_WINDOW + " ORDER BY a.ingested_at, a.id"
 # How many articles of the window carry each set of topics: planning counts every mix from these.
-TOPIC_SETS_BETWEEN = "SELECT topic_names, count(*) FROM (" + SELECT + IN_WINDOW + ") GROUP BY topic_names"
+TOPIC_SETS_BETWEEN = "SELECT topic_names, count(*) FROM (" + SELECT + IN_WINDOW + ") AS w GROUP BY topic_names"
 LAST_SEQ = "SELECT value FROM counters WHERE name = 'ingest_seq'"
 FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
 SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
@@ -88,7 +88,7 @@ REMOVE = ("UPDATE articles SET removed_at = ? WHERE removed_at IS NULL"
           " AND id IN (SELECT value FROM json_each(?))")
 
 
-def _article(r: sqlite3.Row) -> Article:
+def _article(r: Row) -> Article:
     return Article(
         id=r["id"], title=r["title"], body=r["body"],
         topics=sorted(r["topic_names"].split("\x1f")) if r["topic_names"] else [],
@@ -103,7 +103,7 @@ def _article(r: sqlite3.Row) -> Article:
     )
 
 
-def _text(r: sqlite3.Row) -> ArticleText:
+def _text(r: Row) -> ArticleText:
     return ArticleText(r["id"], r["title"], r["body"], parse_ts(r["published"]), parse_ts(r["ingested_at"]),
                        r["cluster_id"])
 
@@ -288,3 +288,13 @@ class Articles(Repository):
                     self.corpus.count(index_of(body), -1)
             return sum(self.conn.execute(REMOVE, [ts(at or now()), ids_json(chunk)]).rowcount
                        for chunk in chunks(sorted(set(ids)), 500))
+
+
+# Postgres twins (digest.db.postgres): names compare as citext; topics joined in name order, one group per set.
+SELECT_PG = SELECT.replace("group_concat(t.name, char(31))", "string_agg(t.name, chr(31) ORDER BY t.name)")
+FILE_UNDER_PG = or_ignore(FILE_UNDER)
+PG = {FILE_UNDER: FILE_UNDER_PG, INSERT: INSERT + " RETURNING id",
+      **twins((BY_ID, LIVE, PAGE, EVERY, BETWEEN, TOPIC_SETS_BETWEEN, CLUSTER), (SELECT, SELECT_PG),
+              ("SELECT value FROM json_each(:topics)", json_list(":topics", "citext"))),
+      **twins((TEXTS_OF, CLUSTER_MATES, LIVE_BODIES_OF, REMOVAL_STATE, REMOVE), IDS),
+      **twins((MACHINE,), ("SELECT value FROM json_each(:ids)", json_list(":ids", "bigint")))}

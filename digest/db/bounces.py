@@ -2,7 +2,7 @@
 can be matched to: the one a VERP token names, or one actually sent (sent or uncertain) to an
 address or with a Message-ID. What a bounce means for the subscriber is decided in
 digest.pipeline.audience.
-May import: models, page, clock, and .columns/.deliveries/.repository.
+May import: models, page, clock, and .columns/.deliveries/.postgres/.repository.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..page import Page
 from .columns import parse_ts, ts
 from .deliveries import SELECT as DELIVERY
 from .deliveries import delivery_of
+from .postgres import or_ignore, twins
 from .repository import Repository
 
 COLUMNS = ("dedup_key", "address", "kind", "status", "diagnostic", "reason", "source", "via", "action_taken",
@@ -38,7 +39,7 @@ RAW = "SELECT raw FROM bounces WHERE id = ?"
 # Soft bounces of distinct deliveries, the one being recorded (:also) included: a "delayed" warning
 # and the final failure of one message count once.
 SOFT_SINCE = """SELECT count(DISTINCT d) FROM (SELECT coalesce(delivery_id, -id) AS d FROM bounces
-    WHERE subscriber_id = :subscriber_id AND kind = 'soft' AND received_at >= :since UNION ALL SELECT :also)"""
+    WHERE subscriber_id = :subscriber_id AND kind = 'soft' AND received_at >= :since UNION ALL SELECT :also) AS soft"""
 SENT = "('sent', 'uncertain')"       # handed to the relay: only those can come back
 OF_PAIR = DELIVERY + " WHERE d.edition_id = ? AND d.subscriber_id = ?"
 SENT_WITH_MESSAGE_ID = DELIVERY + f" WHERE d.message_id = ? AND d.status IN {SENT} ORDER BY d.id DESC LIMIT 1"
@@ -106,3 +107,7 @@ class Bounces(Repository):
         """The newest delivery handed to the relay for this address (compared ignoring case)."""
         row = self._one(LAST_SENT_TO, [address])
         return delivery_of(row, row["edition_key"]) if row is not None else None
+
+
+# The Postgres twins (digest.db.postgres): no limit is LIMIT NULL there.
+PG = {INSERT: or_ignore(INSERT), **twins((LISTED,), ("LIMIT :limit", "LIMIT nullif(:limit, -1)"))}

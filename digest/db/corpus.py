@@ -2,7 +2,7 @@
 fingerprint, see digest.selection.cluster) and each summarizer term, and how many articles there are. Kept
 up to date inside the transactions that store, replace and remove articles (digest.db.articles),
 so boilerplate and document frequencies are known without reading the archive's bodies.
-May import: models, and .columns/.repository.
+May import: models, and .columns/.postgres/.repository.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ..models import BodyIndex
 from .columns import chunks
+from .postgres import json_list, twins
 from .repository import Repository
 
 LIVE = "SELECT value FROM counters WHERE name = 'live_articles'"
@@ -56,3 +57,9 @@ class Corpus(Repository):
         if terms is None:
             return {r[0]: r[1] for r in self._all(ALL_TERMS)}
         return {r[0]: r[1] for r in self._all(TERMS, [json.dumps(sorted(set(terms)))])}
+
+
+# The Postgres twins (digest.db.postgres): an upsert names the row it adds to, a JSON list is read by type.
+PG = {**twins((ADD_PARAGRAPH, ADD_TERM), ("SET docs = docs +", "SET docs = EXCLUDED.docs +")),
+      **twins((COMMON,), ("SELECT value FROM json_each(?)", json_list("?", "bigint"))),
+      **twins((TERMS,), ("SELECT value FROM json_each(?)", json_list("?", "text")))}

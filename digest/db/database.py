@@ -4,7 +4,9 @@ table group has its repository here, reached as `db.topics`, `db.articles`, `db.
 (an import's rows between reading and writing).
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
-BEGIN IMMEDIATE, so two writers queue instead of deadlocking.
+BEGIN IMMEDIATE, so two writers queue instead of deadlocking. A postgresql:// URL instead of a path
+opens PostgreSQL (digest.db.postgres): the same repositories, their queries' Postgres twins, and the
+migrations of digest.db.pg_migrations; a transaction there is a plain BEGIN ... COMMIT.
 May import: errors, models, clock, and the modules of digest.db.
 """
 
@@ -14,11 +16,25 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from ..errors import DigestError
-from . import migrations
+from . import (
+    articles,
+    bounces,
+    corpus,
+    deliveries,
+    editions,
+    feeds,
+    migrations,
+    pg_migrations,
+    postgres,
+    staging,
+    subscribers,
+    topics,
+)
 from .articles import Articles
 from .bounces import Bounces
 from .corpus import Corpus
@@ -36,15 +52,20 @@ PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA forei
            "PRAGMA busy_timeout=30000")
 USER_VERSION = "PRAGMA user_version"
 OTHER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+# Every statement that has a Postgres twin, mapped to it (each module's PG map names them).
+TWINS = {**topics.PG, **articles.PG, **subscribers.PG, **editions.PG, **deliveries.PG, **corpus.PG, **feeds.PG,
+         **bounces.PG, **staging.PG}
 
 
 class Database:
     """A digest database. Open with Database.open(path); `init()` creates or migrates it."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str):
-        self.conn = conn
+    def __init__(self, conn: sqlite3.Connection | postgres.Connection, path: str):
+        self.conn: Any = conn
         self.path = path
-        self.sqlite = sqlite_utils.Database(conn)      # migrations and bulk writes
+        self.dialect = "postgres" if isinstance(conn, postgres.Connection) else "sqlite"
+        if isinstance(conn, sqlite3.Connection):
+            self.sqlite = sqlite_utils.Database(conn)      # migrations and bulk writes
         self.topics = Topics(self)
         self.articles = Articles(self)
         self.editing = Editing(self, self.articles)
@@ -63,6 +84,14 @@ class Database:
         folder, a folder, a file that is not SQLite, a read-only or full disk, a newer schema)
         raises a DigestError naming the file, never a bare sqlite3 error."""
         path = str(path)
+        if postgres.is_url(path):
+            db = cls(postgres.connect(path, TWINS), postgres.safe_url(path))
+            try:
+                db.check_schema()
+            except BaseException:
+                db.close()
+                raise
+            return db
         if path != ":memory:":
             check_path(Path(path), create=create)
         try:
@@ -87,6 +116,9 @@ class Database:
         """Refuse a database written by a newer digest: its migrations are ones we do not know, and
         running ours over it (or writing rows it does not expect) could damage it. A database that
         recorded migrations under their old names has those records renamed."""
+        if self.dialect == "postgres":
+            pg_migrations.check(self.conn, self.path)
+            return
         ours = migrations.schema_version()
         theirs = self.conn.execute(USER_VERSION).fetchone()[0]
         known = set(migrations.names()) | set(migrations.RENAMED)
@@ -109,6 +141,8 @@ class Database:
     def init(self) -> list[str]:
         """Apply pending migrations; returns their names. A SQLite file that holds another
         program's tables is refused rather than filled with ours."""
+        if self.dialect == "postgres":
+            return pg_migrations.migrate(self.conn, self.path)
         if not migrations.applied(self.sqlite):
             theirs = [r[0] for r in self.conn.execute(OTHER_TABLES)]
             if theirs:
@@ -122,12 +156,18 @@ class Database:
         return pending
 
     def needs_migration(self) -> bool:
+        if self.dialect == "postgres":
+            return bool(pg_migrations.pending(self.conn))
         return bool(migrations.pending(self.sqlite))
 
     @contextlib.contextmanager
     def checkpoint_every(self, pages: int) -> Iterator[None]:
         """Fold the WAL into the database every `pages` pages, not every 1,000, for the length of the
-        block: a bulk write of many small transactions then waits for the disk ten times less often."""
+        block: a bulk write of many small transactions then waits for the disk ten times less often.
+        Postgres has no WAL checkpoint of ours to move."""
+        if self.dialect == "postgres":
+            yield
+            return
         before = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages):d}")
         try:
@@ -137,16 +177,19 @@ class Database:
 
     def set_lock_timeout(self, seconds: float) -> None:
         """How long a write waits for another connection's write lock before 'database is locked'."""
+        if self.dialect == "postgres":
+            self.conn.execute(f"SET lock_timeout = {max(0, int(seconds * 1000)):d}")
+            return
         self.conn.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000)):d}")
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two writers queue instead of deadlocking.
-        Nested calls join the outer transaction."""
+    def transaction(self) -> Iterator[Any]:
+        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two writers queue instead of deadlocking
+        (on Postgres, a plain BEGIN: rows are locked as they are written). Nested calls join the outer transaction."""
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
         try:
             yield self.conn
             self.conn.execute("COMMIT")

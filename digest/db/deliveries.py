@@ -6,14 +6,13 @@ passes `fence` = (lease name, owner): under the write lock, the transaction chec
 is still that owner's, and a sender that lost it (stalled past it, taken over) gets LeaseLost
 having changed nothing. A takeover writes the lease row first, so every later write of the old
 holder is refused. What an outcome means for the subscriber (a bounce) is decided by the caller.
-May import: errors, models, page, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.postgres/.repository.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -22,7 +21,8 @@ from ..errors import LeaseLost
 from ..models import Delivery, Edition, Settled, Window
 from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
-from .repository import Repository
+from .postgres import IDS, json_list, or_ignore, twins
+from .repository import Connection, Repository, Row
 
 INSERT = """INSERT OR IGNORE INTO deliveries (edition_id, subscriber_id, status, mix, since, until, since_seq,
     until_seq, message_id, created_at, updated_at)
@@ -98,7 +98,7 @@ UNCERTAIN_BY_REASON = """SELECT coalesce(uncertain_reason, 'no-answer') AS reaso
     WHERE edition_id = ? AND status = 'uncertain' GROUP BY 1"""
 
 
-def delivery_of(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
+def delivery_of(r: Row, edition_key: str | None = None) -> Delivery:
     return Delivery(
         id=r["id"], edition_id=r["edition_id"], subscriber_id=r["subscriber_id"], status=r["status"], mix=r["mix"],
         since=parse_ts(r["since"]), until=parse_ts(r["until"]), message_id=r["message_id"],
@@ -108,7 +108,7 @@ def delivery_of(r: sqlite3.Row, edition_key: str | None = None) -> Delivery:
         edition_key=edition_key, relay=r["relay"])
 
 
-def _claimed(r: sqlite3.Row) -> Delivery:
+def _claimed(r: Row) -> Delivery:
     """A row of CLAIMED, built by position: a send builds one per message."""
     return Delivery(r[0], r[1], r[2], r[3], r[4], parse_ts(r[5]), parse_ts(r[6]), r[7], r[8], r[9], r[10], r[11],
                     None, parse_ts(r[12]), None, None, r[13], r[14])
@@ -151,7 +151,7 @@ class Deliveries(Repository):
     # ---- the sender's writes, fenced with its lease ---------------------------------------------
 
     @contextlib.contextmanager
-    def fenced(self, fence: tuple[str, str] | None) -> Iterator[sqlite3.Connection]:
+    def fenced(self, fence: tuple[str, str] | None) -> Iterator[Connection]:
         """A transaction that first checks, under the write lock, that the lease is still ours."""
         with self.transaction() as conn:
             if fence is not None:
@@ -254,3 +254,16 @@ class Deliveries(Repository):
     def uncertain_by_reason(self, edition_id: int) -> dict[str, int]:
         """The edition's uncertain rows by reason (smtp.UNCERTAIN_REASONS)."""
         return {r["reason"]: r["n"] for r in self._all(UNCERTAIN_BY_REASON, [edition_id])}
+
+
+# The Postgres twins of the statements above whose SQL differs (digest.db.postgres). No limit is
+# LIMIT NULL there, not LIMIT -1.
+INSERT_PG = or_ignore(INSERT)
+# The fence: SQLite's write lock keeps a takeover out while a fenced transaction runs; on Postgres the
+# lease row is share-locked instead, so a takeover's write of it waits for the transaction to end.
+LEASE_OWNER_PG = LEASE_OWNER + " FOR SHARE"
+PG = {INSERT: INSERT_PG, LEASE_OWNER: LEASE_OWNER_PG,
+      **twins((LISTED,), ("SELECT value FROM json_each(:statuses)", json_list(":statuses", "text"))),
+      **twins((PAGE,), ("LIMIT :limit", "LIMIT nullif(:limit, -1)")),
+      **twins((DUE_WINDOWS,), ("LIMIT ?", "LIMIT nullif(?, -1)")),
+      **twins((DEFERRED_AMONG, SET_SENDING, UNCLAIM), IDS)}

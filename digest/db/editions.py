@@ -6,20 +6,21 @@ Due subscribers are read in batches, each its own keyset query (id > the last id
 rather than one cursor held open: the caller writes the batch's delivery rows between batches,
 and a fresh query per batch never reads a half-written table through a statement that outlived
 a COMMIT.
-May import: models, clock, and .columns/.repository/.subscribers.
+May import: models, clock, and .columns/.postgres/.repository/.subscribers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..clock import now
 from ..models import Edition, Subscriber
 from .columns import ids_json, parse_ts, ts
-from .repository import Repository
+from .postgres import IDS, json_list, or_ignore, twins
+from .repository import Repository, Row
 from .subscribers import SELECT as SUBSCRIBERS
+from .subscribers import SELECT_PG as SUBSCRIBERS_PG
 from .subscribers import subscriber
 
 ENSURE = "INSERT OR IGNORE INTO editions (key, frequency, date, created_at, title) VALUES (?, ?, ?, ?, ?)"
@@ -65,7 +66,7 @@ HANDLED_SLOTS = """SELECT d.subscriber_id, e.key FROM deliveries d JOIN editions
 CLOSE_EMPTY_SLOT = "INSERT OR IGNORE INTO empty_slots (subscriber_id, edition_key, checked_at) VALUES (?, ?, ?)"
 
 
-def _edition(r: sqlite3.Row) -> Edition:
+def _edition(r: Row) -> Edition:
     return Edition(r["id"], r["key"], r["frequency"], dt.date.fromisoformat(r["date"]),
                    title=r["title"] if "title" in r.keys() else None)
 
@@ -142,3 +143,13 @@ class Editions(Repository):
     def close_empty_slots(self, subscriber_ids: Iterable[int], key: str, at: dt.datetime) -> None:
         with self.transaction():
             self.conn.executemany(CLOSE_EMPTY_SLOT, [(sid, key, ts(at)) for sid in subscriber_ids])
+
+
+# The Postgres twins of the statements above whose SQL differs (digest.db.postgres).
+ENSURE_PG = or_ignore(ENSURE)
+CLOSE_EMPTY_SLOT_PG = or_ignore(CLOSE_EMPTY_SLOT)
+PG = {ENSURE: ENSURE_PG, CLOSE_EMPTY_SLOT: CLOSE_EMPTY_SLOT_PG,
+      **twins((DUE,), (SUBSCRIBERS, SUBSCRIBERS_PG)),
+      **twins((WATERMARKS, SEQ_WATERMARKS), IDS),
+      **twins((HANDLED_SLOTS,), ("SELECT value FROM json_each(:ids)", json_list(":ids", "bigint")),
+              ("SELECT value FROM json_each(:keys)", json_list(":keys", "text")))}

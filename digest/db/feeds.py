@@ -1,6 +1,6 @@
 """Feeds: per feed URL, the HTTP validators (ETag, Last-Modified) that make an unchanged feed cost
 a 304, and the last outcome, so `digest schedule list` can show a feed that keeps failing.
-May import: models, and .columns/.repository.
+May import: models, and .columns/.postgres/.repository.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import sqlite3
 
 from ..models import FeedState
 from .columns import parse_ts, ts
+from .postgres import or_ignore
 from .repository import Repository
 
 ONE = "SELECT * FROM feeds WHERE url = ?"
@@ -46,3 +47,7 @@ class Feeds(Repository):
                 self.conn.execute(UNCHANGED, (stamp, stamp, url))
             else:
                 self.conn.execute(FETCHED, (stamp, stamp, etag, modified, entries, url))
+
+
+# The Postgres twins (digest.db.postgres).
+PG = {ENSURE: or_ignore(ENSURE)}

@@ -1,15 +1,29 @@
 """The base of every repository in digest.db: one connection, the database's transaction, and
 the three ways a query is read. A repository's queries are named constants at the top of its
 module; its methods hand back dataclasses from digest.models, never rows.
+
+The connection is SQLite's (sqlite3) or PostgreSQL's (digest.db.postgres.Connection, which runs a
+statement's Postgres twin when its module names one in its PG map): both take `?` and `:name`
+parameters and give rows read as r["col"] and r[0].
 May import: nothing from digest.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
+
+Row = Any       # a sqlite3.Row or a digest.db.postgres.Row: read as r["col"] and r[0]
+
+
+class Connection(Protocol):
+    """What a repository calls on its connection (sqlite3.Connection, digest.db.postgres.Connection)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+    @property
+    def in_transaction(self) -> bool: ...
 
 
 class Store(Protocol):
@@ -17,7 +31,8 @@ class Store(Protocol):
     connection and its transaction. Named here, so the repositories never import the module that
     imports them all."""
 
-    conn: sqlite3.Connection
+    conn: Connection
+    dialect: str
 
     def transaction(self) -> AbstractContextManager[Any]: ...
 
@@ -27,16 +42,16 @@ class Repository:
         self.db = db
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Connection:
         return self.db.conn
 
     def transaction(self):
         return self.db.transaction()
 
-    def _all(self, sql: str, params: Iterable | dict = ()) -> list[sqlite3.Row]:
+    def _all(self, sql: str, params: Iterable | dict = ()) -> list[Row]:
         return self.conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchall()
 
-    def _one(self, sql: str, params: Iterable | dict = ()) -> sqlite3.Row | None:
+    def _one(self, sql: str, params: Iterable | dict = ()) -> Row | None:
         return self.conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchone()
 
     def _value(self, sql: str, params: Iterable | dict = ()) -> Any:

@@ -2,7 +2,7 @@
 when the connection closes) holding one merged row per address, keyed by the line it first
 appears on. The file is read once into it and written from it in batches, so a list of a million
 rows is never held in memory. Nothing here touches the subscribers tables.
-May import: nothing from digest, and .columns/.repository. StagedRow is defined here, not in
+May import: nothing from digest, and .columns/.postgres/.repository. StagedRow is defined here, not in
 digest.models: only an import and this table use it.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .columns import ids_json
+from .postgres import json_list, twins
 from .repository import Repository
 
 COLUMNS = ("line", "key", "email", "name", "topic_ids", "frequency", "timezone", "send_at", "status")
@@ -91,3 +92,9 @@ def _row(r: sqlite3.Row) -> StagedRow:
     ids = dict.fromkeys(map(int, r["topic_ids"].split(","))) if r["topic_ids"] else {}
     return StagedRow(r["line"], r["key"], r["email"], r["name"], ids, r["frequency"], r["timezone"], r["send_at"],
                      r["status"])
+
+
+# The Postgres twins (digest.db.postgres): a temporary table lives in pg_temp there.
+PG = {**twins((DROP, INSERT, UPDATE, AFTER), ("temp.import_rows", "pg_temp.import_rows")),
+      **twins((BY_KEY,), ("temp.import_rows", "pg_temp.import_rows"),
+              ("SELECT value FROM json_each(?)", json_list("?", "text")))}

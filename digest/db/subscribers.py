@@ -1,13 +1,12 @@
 """Subscribers, their subscriptions (topics), and whole lists at a time: an import's batches
 written with a few executemany calls, an export streamed from one cursor. Writes only: which
 address may be mailed is decided in digest.pipeline.audience.
-May import: errors, models, page, clock, and .columns/.repository.
+May import: errors, models, page, clock, and .columns/.postgres/.repository.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -16,10 +15,13 @@ from ..errors import NotFound
 from ..models import ImportChange, OnFile, Subscriber
 from ..page import Page
 from .columns import chunks, email_key, ids_json, parse_ts, ts
-from .repository import Repository
+from .postgres import IDS, json_list, or_ignore, twins
+from .repository import Repository, Row
 
 SELECT = """SELECT s.*, (SELECT group_concat(t.name, char(31)) FROM subscriptions x JOIN topics t ON t.id = x.topic_id
                          WHERE x.subscriber_id = s.id) AS topic_names FROM subscribers s"""
+# Postgres: string_agg for group_concat (its order is unspecified on both; the reader sorts).
+SELECT_PG = SELECT.replace("group_concat(t.name, char(31))", "string_agg(t.name, chr(31))")
 BY_EMAIL = SELECT + " WHERE s.email = ?"
 BY_ID = SELECT + " WHERE s.id = ?"
 LISTED = SELECT + """ WHERE (:topic_id IS NULL OR s.id IN (SELECT subscriber_id FROM subscriptions WHERE topic_id = :topic_id))
@@ -44,10 +46,12 @@ SET_FIELDS = """UPDATE subscribers SET
     timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END,
     send_at = CASE WHEN :set_send_at THEN :send_at ELSE send_at END,
     updated_at = :now WHERE id = :id"""
+INSERT_PG = INSERT + " RETURNING id"
 FIELDS = ("name", "status", "frequency", "timezone", "send_at")
 TOUCH = "UPDATE subscribers SET updated_at = ? WHERE id = ?"
 UNSUBSCRIBE_ALL = "DELETE FROM subscriptions WHERE subscriber_id = ?"
 SUBSCRIBE = "INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)"
+SUBSCRIBE_PG = or_ignore(SUBSCRIBE)
 UNSUBSCRIBE = "DELETE FROM subscriptions WHERE subscriber_id = ? AND topic_id = ?"
 TOPICS_LEFT = "SELECT count(*) FROM subscriptions WHERE subscriber_id = ?"
 SET_STATUS = """UPDATE subscribers SET status = :status, updated_at = :now WHERE id = :id AND status != :status
@@ -69,7 +73,7 @@ EXPORT = """SELECT s.*, (SELECT group_concat(t.name, char(31)) FROM subscription
       AND (:status IS NULL OR s.status = :status) ORDER BY s.email, s.id"""
 
 
-def subscriber(r: sqlite3.Row, *, key: Callable[[str], Any] | None = None) -> Subscriber:
+def subscriber(r: Row, *, key: Callable[[str], Any] | None = None) -> Subscriber:
     """A subscriber from a row of SELECT (topics sorted by `key`)."""
     return Subscriber(
         id=r["id"], email=r["email"], name=r["name"], status=r["status"],
@@ -223,3 +227,15 @@ class Subscribers(Repository):
         never sits in memory. Topics are in the order a reader sorts them."""
         for r in self.conn.execute(EXPORT, {"topic_id": topic_id, "status": status}):
             yield subscriber(r, key=str.lower)
+
+
+# The Postgres twins of the statements above whose SQL differs (digest.db.postgres). Addresses compare as
+# the email column does: citext.
+EMAILS = ("SELECT value FROM json_each(?)", json_list("?", "citext"))
+PG = {INSERT: INSERT_PG, SUBSCRIBE: SUBSCRIBE_PG,
+      **twins((BY_EMAIL, BY_ID, LISTED, PAGE, EVERY), (SELECT, SELECT_PG)),
+      **twins((EXPORT,), ("group_concat(t.name, char(31))", "string_agg(t.name, chr(31))")),
+      **twins((SET_STATUS,), ("SELECT value FROM json_each(:only_from)", json_list(":only_from", "text"))),
+      **twins((RESET_SOFT_BOUNCES,), IDS),
+      **twins((ON_FILE,), ("group_concat(topic_id)", "string_agg(CAST(topic_id AS text), ',')"), EMAILS),
+      **twins((IDS_BY_EMAIL,), EMAILS)}

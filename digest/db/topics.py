@@ -1,6 +1,6 @@
 """Topics and their aliases (the category labels ingest maps to them), and the articles filed
 under each.
-May import: errors, matching, models, clock, and .columns/.repository.
+May import: errors, matching, models, clock, and .columns/.postgres/.repository.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ..errors import DigestError, NotFound
 from ..matching import suggest
 from ..models import Topic, TopicUsage, slugify
 from .columns import ts
+from .postgres import or_ignore
 from .repository import Repository
 
 DEFAULT_TOPICS = {
@@ -28,12 +29,14 @@ TOPIC_ID_BY_ANY_NAME = ("SELECT t.id FROM topics t WHERE t.name = ? OR t.slug = 
                         " UNION SELECT topic_id FROM topic_aliases WHERE alias = ?")
 SLUG_TAKEN = "SELECT 1 FROM topics WHERE slug = ?"
 INSERT_TOPIC = "INSERT INTO topics (name, slug, created_at) VALUES (?, ?, ?)"
+INSERT_TOPIC_PG = INSERT_TOPIC + " RETURNING id"
 ALIAS_HOLDER = "SELECT t.id, t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id WHERE a.alias = ?"
 SET_ALIAS = ("INSERT INTO topic_aliases (alias, topic_id) VALUES (?, ?)"
              " ON CONFLICT(alias) DO UPDATE SET topic_id = excluded.topic_id")
 ALIASES_OF = "SELECT alias FROM topic_aliases WHERE topic_id = ?"
 LIVE_ARTICLE_LABELS = "SELECT id, labels FROM articles WHERE removed_at IS NULL"
 FILE_ARTICLE = "INSERT OR IGNORE INTO article_topics (article_id, topic_id) VALUES (?, ?)"
+FILE_ARTICLE_PG = or_ignore(FILE_ARTICLE)
 ALIAS_MAP = "SELECT a.alias, t.name FROM topic_aliases a JOIN topics t ON t.id = a.topic_id"
 USAGE = """
     SELECT t.id,
@@ -172,3 +175,7 @@ class Topics(Repository):
         with self.transaction():
             self.conn.execute(DELETE, (usage.topic.id,))
         return usage
+
+
+# The Postgres twins of the statements above whose SQL differs (digest.db.postgres).
+PG = {INSERT_TOPIC: INSERT_TOPIC_PG, FILE_ARTICLE: FILE_ARTICLE_PG}
