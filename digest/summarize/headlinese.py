@@ -27,10 +27,6 @@ def compress(sentence: str, body: str) -> str:
     return " ".join(s.split()).strip(" ,;:")
 
 
-def present_tense(head: str) -> str:
-    return _present_tense(head)
-
-
 def drop_appositive(sentence: str) -> str:
     """"General Motors, the world's largest car maker, has said ..." -> "General Motors has said ..."."""
     return _APPOSITIVE.sub(r"\1 ", sentence, count=1)
@@ -91,33 +87,6 @@ def _name_subject(head: str, body: str) -> str:
             names[name] = names.get(name, 0) + 1
     name = max(names, key=lambda n: names[n], default="")
     return name + " " + head[m.end():] if name else head
-
-
-# Headlines tell news in the present: "Shares fall", "Chelsea win". Only past forms that cannot
-# be a passive participle ("found dead", "sold to") are turned, and only the first one.
-_PRESENT = {"fell": "fall", "rose": "rise", "won": "win", "took": "take", "gave": "give", "grew": "grow",
-            "saw": "see", "became": "become", "broke": "break", "began": "begin", "drew": "draw",
-            "ran": "run", "overtook": "overtake", "withdrew": "withdraw", "threw": "throw", "struck": "strike",
-            "leapt": "leap", "swung": "swing"}
-_PAST = re.compile(r"(?<=\S )(" + "|".join(_PRESENT) + r")\b(?!['’])")     # not "won't"
-
-
-def _present_tense(head: str) -> str:
-    m = _PAST.search(head)
-    if not m:
-        return head
-    words = head[:m.start()].split()
-    if words and words[-1].lower() in ("was", "were", "is", "are", "be", "been", "being", "has", "have", "had", "got"):
-        return head                      # "was struck by": a passive, not a past tense
-    # The subject is the word before the verb, or the first word in "Profits at Barclays rose".
-    subject = words[0] if len(words) > 2 and words[1].lower() in ("at", "of", "in", "for", "from") else words[-1]
-    plural = (subject[1:].islower() and subject.endswith("s") and not subject.endswith(("ss", "us"))
-              or subject.lower() in ("they", "we", "people", "police", "children", "men", "women", "staff")
-              or " and " in " ".join(words[-4:]))                 # "Stone and Muse win"
-    verb = _PRESENT[m.group(1)]
-    verb = verb if plural else verb + ("es" if verb.endswith(("sh", "ch")) else "s")
-    out = head[:m.start()] + verb + head[m.end():]
-    return out
 
 
 # "Real Madrid midfielder Beckham ..." -> "Beckham ...": headlines name the person, not the post.

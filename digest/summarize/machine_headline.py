@@ -7,15 +7,16 @@ is kept: a complete clause (a verb before any "that"/"which"), within HEADLINE_M
 with the attribution, keeping the lede's number and place when they fit, and never ending on a
 word that leaves it hanging ("…Plant Meant", "…Forecasts Across"). Among those, the head whose
 words the article keeps coming back to wins (they are the ones a title reuses).
-Pure functions over strings. May import: .words, .sentences, .headlinese.
+Pure functions over strings. May import: .words, .sentences, .headlinese, .tense.
 """
 
 from __future__ import annotations
 
 import re
 
-from .headlinese import PARTICIPLES, compress, drop_appositive, present_tense
+from .headlinese import PARTICIPLES, compress, drop_appositive
 from .sentences import eligible, passages, split_sentences
+from .tense import present_tense
 from .words import STOPWORDS, stem
 
 HEADLINE_MAX = 70
@@ -232,7 +233,7 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
         whole = _word_cut(words, limit)
         longest = max((o[3] for o in options), key=len, default="")
         return longest if len(longest) >= len(whole) / 2 else whole
-    present = present_tense(best[3])
+    present = present_tense(best[3], body)
     return present if len(present) <= limit else best[3]
 
 

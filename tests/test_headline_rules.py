@@ -1,0 +1,49 @@
+"""Machine headlines read as headlines (#21 item 11): present tense, no title before a name, the main
+clause. Sentences written for these tests, in the shape news ledes have."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.summarize import make_headline
+from digest.summarize.tense import present_tense
+
+
+@pytest.mark.parametrize("past, present", [
+    ("Hartlepool manager Ron Dale signed Moreno", "Hartlepool manager Ron Dale signs Moreno"),
+    ("EU farm ministers backed plans", "EU farm ministers back plans"),
+    ("Quarterly profits at Norvex jumped 41%", "Quarterly profits at Norvex jump 41%"),
+    ("Kestrel Airways cancelled 300 flights", "Kestrel Airways cancels 300 flights"),
+    ("Toy maker Bricklin settled charges", "Toy maker Bricklin settles charges"),
+    ("Oakfield and Marston agreed deal", "Oakfield and Marston agree deal"),
+    ("Executive at Pell & Drury pleaded guilty", "Executive at Pell & Drury pleads guilty"),
+    ("Singer Tom Evans began tour", "Singer Tom Evans begins tour"),           # "Evans" is one man
+    ("Harbour board led talks", "Harbour board leads talks"),
+])
+def test_a_completed_event_is_told_in_the_present(past, present):
+    assert present_tense(past) == present
+
+
+@pytest.mark.parametrize("head", [
+    "Dale banned for six matches",              # passives stay in the past participle
+    "Glasshouse named best album",
+    "Fans evacuated from stadium",
+    "Walker one of four uncapped players",      # an adjective, not a verb
+    "Two years after Mini launched rival",      # a subordinate clause
+    "Firm warned",                              # no object: it could be a passive
+])
+def test_a_passive_or_an_adjective_keeps_its_form(head):
+    assert present_tense(head) == head
+
+
+def test_a_plural_noun_opening_the_head_takes_the_plural_and_a_name_does_not():
+    body = "Shares rose in early trading. Investors bought shares in the firm."
+    assert present_tense("Shares rose 4%", body) == "Shares rise 4%"
+    assert present_tense("Williams won title", "Williams won the title. It was the third time that Williams had won.") \
+        == "Williams wins title"
+
+
+def test_headline_from_body_puts_a_signing_in_the_present():
+    body = "Harbour City boss Ron Dale has signed Lyon winger Paulo Moreno on a two-year deal. Dale said more."
+    h = make_headline(None, body)
+    assert "signs" in h and "signed" not in h, h
