@@ -47,3 +47,19 @@ def test_headline_from_body_puts_a_signing_in_the_present():
     body = "Harbour City boss Ron Dale has signed Lyon winger Paulo Moreno on a two-year deal. Dale said more."
     h = make_headline(None, body)
     assert "signs" in h and "signed" not in h, h
+
+
+@pytest.mark.parametrize("body, wanted", [
+    ("Rival chip makers Korvo and Lintel are joining forces to develop cheaper memory for phones.",
+     "Korvo and Lintel join forces"),
+    ("The Welsh government is launching a helpline for tenants who face eviction this winter.",
+     "Welsh government launches helpline"),
+])
+def test_a_progressive_becomes_the_simple_present(body, wanted):
+    h = make_headline(None, body)
+    assert wanted in h, h
+
+
+def test_an_editors_title_is_never_put_in_the_present():
+    body = "Harbour City boss Ron Dale has signed winger Paulo Moreno on a two-year deal."
+    assert make_headline("Dale signed Moreno", body) == "Dale signed Moreno"

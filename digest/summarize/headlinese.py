@@ -4,7 +4,7 @@
 forecast" -> "Acme Corp to cut forecast"; articles, auxiliaries, times ("on Tuesday"), asides and
 job descriptions ("Real Madrid midfielder") go; people are called by surname when the article
 does so itself. Every rewrite drops or swaps words: none adds a fact.
-Pure functions over strings. May import: .words, .sentences.
+Pure functions over strings. May import: .words, .sentences, .tense.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from .sentences import OPENERS as _OPENERS
+from .tense import progressive
 from .words import STOPWORDS
 
 
@@ -51,6 +52,7 @@ _HEADLINESE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (re.compile(r"\b(?:has|have)\s+(?=\w+ed\b)"), ""),                      # "has signed" -> "signed"
     (re.compile(r"\b(?:is|are)\s+(?=to\b)"), ""),                           # "is to play" -> "to play"
     (re.compile(r"\bwill\s+(?!not\b)"), "to "),                              # "will play" -> "to play"
+    (re.compile(r"\b(is|are)\s+(\w+ing)\b(?! to\b)"), lambda m: progressive(m.group(1), m.group(2))),
     (re.compile(r"\b(?:is|are|was|were)\s+(?=\w+(?:ing|ed|en)\b)"), ""),    # "is planning" -> "planning"
     (re.compile(r"\b(?:is|are)\s+(?:set|due|expected|poised|planning|preparing|about)\s+to\b"), "to"),
     (re.compile(r"\b(?:has|have|had)\s+(" + "|".join(PARTICIPLES) + r")\b"),

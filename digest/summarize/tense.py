@@ -57,6 +57,16 @@ def present_tense(head: str, body: str = "") -> str:
     return " ".join(words[:k] + [agree(_stem_ed(words[k]), words[:k], body)] + words[k + 1:])
 
 
+def progressive(aux: str, verb: str) -> str:
+    """"is launching" -> "launches", "are joining" -> "join": headlines use the simple present."""
+    low = verb.lower()
+    if not low.endswith("ing") or len(low) < 6 or low.endswith(("thing", "morning", "evening", "during")) \
+            or low in ("going", "being", "having", "seeing"):
+        return f"{aux} {verb}"
+    plain = _stem_ed(verb[:-3] + "ed")
+    return plain if aux.lower() == "are" else agree(plain, ["it"])
+
+
 def _regular_past(words: list[str]) -> int | None:
     """Where the main "-ed" verb with an object is, if the head has one (see the module docstring)."""
     for k, w in enumerate(words):
@@ -84,7 +94,7 @@ def _regular_past(words: list[str]) -> int | None:
 # "opened", "visited", "developed", "claimed"). Tried in order on the word less its "-ed".
 _ADDS_E = re.compile(r"(?:[^aeiou]at|[^aeiou]ut|[^aeiou][aeiou][bdkm]|[^aeiou][aeiou]l|[^aeiou]in|[^aeiou](?:a|i|y)p"
                      r"|[^aeiou][aiou]r|[^aeiou]ot|uot|uir|^cre?at|[lp]et|[^s]s|c|v|(?<!z)z|u|[bcdfgkptz]l|[^n]g|[aeu]ng|"
-                     r"^(?:c|un|inv|ign|exc|rec)it|^(?:ph|cl|z|h|t|at)on)$")
+                     r"^(?:c|un|inv|ign|exc|rec)it|^(?:ph|cl|z|h|t|at)on|^(?:h|c|sc|el)op)$")
 _KEEPS_LL = frozenset("install recall befall enthrall forestall".split())
 
 
