@@ -63,3 +63,24 @@ def test_a_progressive_becomes_the_simple_present(body, wanted):
 def test_an_editors_title_is_never_put_in_the_present():
     body = "Harbour City boss Ron Dale has signed winger Paulo Moreno on a two-year deal."
     assert make_headline("Dale signed Moreno", body) == "Dale signed Moreno"
+
+
+@pytest.mark.parametrize("body, wanted, dropped", [
+    ("World number one Anna Kovac won the Doha title on Sunday, beating Lena Marsh in straight sets. Kovac "
+     "said she was tired.", "Kovac", "number one"),
+    ("British hurdler Tom Reeve will miss the indoor season with a torn hamstring, his coach said. Reeve is 24.",
+     "Reeve", "hurdler"),
+    ("Cable firms Norlink and Westwire have launched on-demand film services for their subscribers.",
+     "Norlink and Westwire", "Cable firms"),
+])
+def test_a_title_or_description_before_a_name_goes(body, wanted, dropped):
+    h = make_headline(None, body)
+    assert wanted in h and dropped not in h, h
+
+
+@pytest.mark.parametrize("body, kept", [
+    ("Police say Mark Hollis was seen near the harbour late on Friday night.", "Police"),
+    ("Negroponte develops laptop PC that will go on sale for less than $100 next year.", "Negroponte"),
+])
+def test_a_clause_before_a_name_is_no_title(body, kept):
+    assert make_headline(None, body).startswith(kept)

@@ -23,7 +23,8 @@ def compress(sentence: str, body: str) -> str:
     for pattern, repl in _HEADLINESE:
         s = pattern.sub(repl, s).strip()
     s = _NAME_AFTER.sub(r"\1 ", _APPOSITIVE.sub(r"\1 ", _TIME.sub("", s)))
-    s = _DESCRIPTOR.sub(_drop_descriptor, _ROLE.sub("", _surnames(" ".join(s.split()), body)))
+    s = _ROLE.sub("", _surnames(" ".join(s.split()), body))
+    s = _DESCRIPTOR.sub(_drop_descriptor, _TITLE_BEFORE_NAME.sub(_drop_title, s, count=1))
     s = _name_subject(s[:1].upper() + s[1:], body)
     return " ".join(s.split()).strip(" ,;:")
 
@@ -118,6 +119,38 @@ _TIME = re.compile(r"\s*\b(?:(?:on|last|this|next|earlier this|later this)\s+(?:
 _APPOSITIVE = re.compile(r"^((?:(?:[A-Z][\w'’.&-]*|and|&)\s*){1,6}),\s+[^,]{3,90},\s+(?=[a-z])")
 # "World's biggest confectionery firm, Cadbury Schweppes, reported ..." -> "Cadbury Schweppes reported ...".
 _NAME_AFTER = re.compile(r"^[^,]{3,60}?\b[a-z][^,]*,\s+((?:[A-Z][\w'’.&-]*\s*){1,4}),\s+(?=[a-z])")
+
+
+# "World number one Federer added", "Italy skipper Bortolami said", "Movie monster Godzilla got":
+# a title or description in lower case between the sentence's start and the name it describes.
+_TITLE_BEFORE_NAME = re.compile(
+    r"^(?:[A-Z][\w'’.-]*\s+){0,2}(?P<desc>(?:(?:number one|no 1|[a-z][\w'’-]*)\s+){1,3})"
+    r"(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+[a-z])")
+
+
+def _drop_title(m: re.Match) -> str:
+    """Only a description ending on a noun of one ("British hurdler", "Cable firms"): no function
+    word, verb or adverb in it ("Police say Smith", "Tests showed Jones" keep theirs)."""
+    desc = m.group("desc").split()
+    if desc[-2:] in (["number", "one"], ["no", "1"]):
+        return ""
+    for w in desc:
+        if w in STOPWORDS or w.endswith(("ed", "ly", "ing")) and "-" not in w:
+            return m.group(0)
+    last = desc[-1]
+    return "" if last in _DESCRIPTION or last.endswith("s") and last[:-1] in _DESCRIPTION else m.group(0)
+
+
+# Nouns that describe a person, a firm or a work before its name (plurals too: "Greek sprinters").
+_DESCRIPTION = frozenset("""boss coach manager midfielder striker defender winger goalkeeper captain skipper
+chairman chief star singer rapper actor actress director president minister secretary champion player comedian
+presenter author writer veteran sprinter runner hurdler flanker scrum-half fly-half centre prop hooker batsman
+bowler forward keeper full-back legend tycoon founder musician duo trio band group host operator insurer firm
+company giant maker carmaker retailer bank carrier airline chain brewer club side team festival thriller movie
+film blockbuster drama comedy show soap monster format market broadcaster regulator watchdog developer publisher
+studio network label designer artist novelist playwright poet photographer producer songwriter composer boxer
+golfer cyclist swimmer jockey trainer athlete jumper skier skater international rival holder winner
+entrepreneur billionaire magnate businessman businesswoman chef icon idol model outfit""".split())
 
 
 def _drop_descriptor(m: re.Match) -> str:

@@ -154,8 +154,7 @@ def has_verb(words: list[str]) -> bool:
 # biggest", "music rather"), or on a verb that needs what it proves or suggests.
 _DEGREE = frozenset("rather less least much very too quite somewhat".split())
 _NEEDS_OBJECT = frozenset("""proves prove suggests suggest shows show means mean reveals reveal includes include
-become becomes became remain remains seem seems attempt attempts try tries seek seeks aim aims want wants hope
-hopes intend intends""".split())
+become becomes became remain remains seem seems intend intends""".split())
 _NOT_SUPERLATIVE = frozenset("""interest interests protest contest harvest forest request arrest test quest invest
 suggest digest honest modest manifest west east chest nest rest guest pest priest best""".split())
 
