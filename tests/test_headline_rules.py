@@ -84,3 +84,20 @@ def test_a_title_or_description_before_a_name_goes(body, wanted, dropped):
 ])
 def test_a_clause_before_a_name_is_no_title(body, kept):
     assert make_headline(None, body).startswith(kept)
+
+
+@pytest.mark.parametrize("body, wanted, dropped", [
+    ("Anton Varga, the former chairman of the collapsed Delta Savings bank, went on trial in Budapest on "
+     "Monday on fraud charges.", "Varga went on trial", "chairman"),
+    ("The Quill tablet, which will go on sale in March, has been delayed by a shortage of screens, its "
+     "maker said.", "Quill tablet", "which"),
+    ("Jo Pryce, 34, was jailed for six years for a string of burglaries across north Wales.", "Pryce", "34"),
+])
+def test_the_main_clause_goes_past_an_aside_between_commas(body, wanted, dropped):
+    h = make_headline(None, body)
+    assert wanted in h and dropped not in h, h
+
+
+def test_an_adverb_of_manner_goes_but_not_one_that_changes_the_fact():
+    assert "sharply" not in make_headline(None, "Shares in Brightline Foods fell sharply after a profit warning.")
+    assert "nearly 300" in make_headline(None, "The Tyneside plant will cut nearly 300 jobs next spring.")

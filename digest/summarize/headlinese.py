@@ -23,6 +23,7 @@ def compress(sentence: str, body: str) -> str:
     for pattern, repl in _HEADLINESE:
         s = pattern.sub(repl, s).strip()
     s = _NAME_AFTER.sub(r"\1 ", _APPOSITIVE.sub(r"\1 ", _TIME.sub("", s)))
+    s = _ADVERB.sub(_drop_adverb, _ASIDE_AFTER_NAME.sub(r"\1 ", _ASIDE_CLAUSE.sub(r"\1 ", s, count=1), count=1))
     s = _ROLE.sub("", _surnames(" ".join(s.split()), body))
     s = _DESCRIPTOR.sub(_drop_descriptor, _TITLE_BEFORE_NAME.sub(_drop_title, s, count=1))
     s = _name_subject(s[:1].upper() + s[1:], body)
@@ -117,6 +118,22 @@ _TIME = re.compile(r"\s*\b(?:(?:on|last|this|next|earlier this|later this)\s+(?:
                    re.IGNORECASE)
 # "McDonald's, the world's largest restaurant chain, is to ..." -> "McDonald's is to ...".
 _APPOSITIVE = re.compile(r"^((?:(?:[A-Z][\w'’.&-]*|and|&)\s*){1,6}),\s+[^,]{3,90},\s+(?=[a-z])")
+# The main clause goes on past an aside between commas after a name: "Emilio Botin, chairman of
+# Spain's biggest bank, faces", "Cell chip, which will drive the new console, is", "Smith, 34, was".
+_ASIDE_CLAUSE = re.compile(r"\b([\w'’.&-]+),\s+(?:who|which|whose)\s+[^,]{3,80},\s+(?=[a-z])")
+_ASIDE_AFTER_NAME = re.compile(r"\b([A-Z][\w'’.&-]*),\s+(?:[a-z][^,]{3,70}|\d{1,3}),\s+(?=[a-z])")
+# "rose sharply", "narrowly avoided": an adverb of manner next to its verb says little a title keeps.
+_ADVERB = re.compile(r"\s+\b([a-z]{3,}ly)\b(?=\s+(?!\d|£|\$|€)\S)")
+_KEEP_LY = frozenset("""only likely unlikely early daily weekly monthly yearly quarterly family rally ally supply reply
+assembly monopoly holy ugly nearly roughly friendly elderly lonely costly deadly lively fly july italy
+""".split())
+
+
+def _drop_adverb(m: re.Match) -> str:
+    word = m.group(1)
+    return m.group(0) if word in _KEEP_LY or word.endswith(("ply", "bly")) and len(word) < 6 else ""
+
+
 # "World's biggest confectionery firm, Cadbury Schweppes, reported ..." -> "Cadbury Schweppes reported ...".
 _NAME_AFTER = re.compile(r"^[^,]{3,60}?\b[a-z][^,]*,\s+((?:[A-Z][\w'’.&-]*\s*){1,4}),\s+(?=[a-z])")
 

@@ -45,7 +45,7 @@ _PRONOUN_SUBJECT = re.compile(r"^(?:it|they|he|she)\s+(?=(?:would|will|is|are|wa
 _END_BAD = (STOPWORDS - {"out", "up", "down", "off", "back", "says", "said", "say", "new", "year",
                          "years", "one", "two", "told"}) | frozenset("""meant designed aimed set due expected
 used forced allowed able likely poised ready bound known based linked tied related according compared owing
-thanks subject prone close unable amid despite via per across toward towards upon within without among
+thanks subject prone close unable unlikely amid despite via per across toward towards upon within without among
 including such like plus mr mrs ms dr yet even just still also only already""".split())
 _CUT_BEFORE = frozenset("""once as after while when amid despite but because following until before since
 though although unless whereas if so which who whose whom what how why whether where that according marking
