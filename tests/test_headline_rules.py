@@ -121,3 +121,26 @@ def test_a_short_clause_is_preferred_to_one_padded_with_asides():
             "Norvik jobs go as Norvik profits fall. Norvik said more.")
     h = make_headline(None, body)
     assert "Norvik" in h and "1,900 jobs" in h and "retail arm" not in h, h
+
+
+@pytest.mark.parametrize("body, wanted, dropped", [
+    ("Teenager Mia Castell won her first tour title in Auckland on Saturday, beating the top seed. Castell is 17.",
+     "Castell", "Teenager"),
+    ("Broadcaster Alan Frew has begun selling his collection of vintage radios at a London auction house.",
+     "Frew", "Broadcaster"),
+])
+def test_a_post_that_opens_the_lede_goes(body, wanted, dropped):
+    h = make_headline(None, body)
+    assert wanted in h and dropped not in h, h
+
+
+def test_star_wars_is_a_name_not_a_post():
+    body = "Star Wars director Glen Ashby has said he will not make another film in the series."
+    assert make_headline(None, body).startswith("Star Wars") or "Ashby" in make_headline(None, body)
+
+
+def test_a_comparative_keeps_its_than():
+    body = ("Welsh retail sales were better than expected in December as shoppers returned to the high street, "
+            "figures show. Retail sales rose 2%.")
+    h = make_headline(None, body)
+    assert not h.rstrip().endswith("better"), h

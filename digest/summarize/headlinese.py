@@ -25,7 +25,8 @@ def compress(sentence: str, body: str) -> str:
     s = _NAME_AFTER.sub(r"\1 ", _APPOSITIVE.sub(r"\1 ", _TIME.sub("", s)))
     s = _ADVERB.sub(_drop_adverb, _ASIDE_AFTER_NAME.sub(r"\1 ", _ASIDE_CLAUSE.sub(r"\1 ", s, count=1), count=1))
     s = _ROLE.sub("", _surnames(" ".join(s.split()), body))
-    s = _DESCRIPTOR.sub(_drop_descriptor, _TITLE_BEFORE_NAME.sub(_drop_title, s, count=1))
+    s = _TITLE_BEFORE_NAME.sub(_drop_title, s, count=1)
+    s = _DESCRIPTOR.sub(_drop_descriptor, _OPENING_TITLE.sub(_drop_opening_title, s, count=1))
     s = _name_subject(s[:1].upper() + s[1:], body)
     return " ".join(s.split()).strip(" ,;:")
 
@@ -143,6 +144,17 @@ _NAME_AFTER = re.compile(r"^[^,]{3,60}?\b[a-z][^,]*,\s+((?:[A-Z][\w'’.&-]*\s*)
 _TITLE_BEFORE_NAME = re.compile(
     r"^(?:[A-Z][\w'’.-]*\s+){0,2}(?P<desc>(?:(?:number one|no 1|[a-z][\w'’-]*)\s+){1,3})"
     r"(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+[a-z])")
+
+
+# "Teenager Sania Mirza", "Broadcaster Chris Evans": one capitalised word of a person's post.
+_OPENING_TITLE = re.compile(r"^(?P<desc>[A-Z][a-z]+)\s+(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+[a-z])")
+_POSTS = frozenset("""teenager broadcaster bookmaker comedian singer rapper actor actress director striker
+midfielder defender winger goalkeeper captain skipper coach manager boss sprinter hurdler chancellor president
+novelist author writer presenter chef veteran tycoon billionaire entrepreneur designer producer""".split())
+
+
+def _drop_opening_title(m: re.Match) -> str:
+    return "" if m.group("desc").lower() in _POSTS else m.group(0)
 
 
 def _drop_title(m: re.Match) -> str:

@@ -223,6 +223,8 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
             continue            # "stepped | up", "held | on to"
         if nxt and last.islower() and last.endswith(("ed", "ing")) and nxt in _CUT_BEFORE:
             continue            # "plans aimed | at ...": the phrase completes it
+        if nxt == "than" and (last.lower().endswith("er") or last.lower() in ("more", "less")):
+            continue            # "sales were better | than expected": a comparative needs its "than"
         head = " ".join(words[:end]).strip(" ,;:—–-")
         cut = head.split()
         if len(head) > limit or not cut or _ends_badly(cut) or not _balanced(head):
