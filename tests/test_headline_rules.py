@@ -144,3 +144,14 @@ def test_a_comparative_keeps_its_than():
             "figures show. Retail sales rose 2%.")
     h = make_headline(None, body)
     assert not h.rstrip().endswith("better"), h
+
+
+@pytest.mark.parametrize("body, bad_end", [
+    ("A panel of church historians is to receive a complaint about the plot of the bestselling novel from a "
+     "group of readers in York.", "receive"),
+    ("The county court is to decide whether the Harbour Mill site can be sold to a housing developer next "
+     "spring.", "whether"),
+])
+def test_a_head_does_not_stop_before_the_object_of_its_verb(body, bad_end):
+    h = make_headline(None, body)
+    assert not h.endswith(bad_end), h

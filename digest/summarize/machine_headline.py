@@ -46,7 +46,7 @@ _END_BAD = (STOPWORDS - {"out", "up", "down", "off", "back", "says", "said", "sa
                          "years", "one", "two", "told"}) | frozenset("""meant designed aimed set due expected
 used forced allowed able likely poised ready bound known based linked tied related according compared owing
 thanks subject prone close unable unlikely amid despite via per across toward towards upon within without among
-including such like plus mr mrs ms dr yet even just still also only already""".split())
+including such like plus mr mrs ms dr yet even just still also only already whether""".split())
 _CUT_BEFORE = frozenset("""once as after while when amid despite but because following until before since
 though although unless whereas if so which who whose whom what how why whether where that according marking
 saying ahead yet including with in on at for over under from by to into against during and or than about across
@@ -157,6 +157,17 @@ def has_verb(words: list[str], *, strict: bool = False) -> bool:
 _DEGREE = frozenset("rather less least much very too quite somewhat".split())
 _NEEDS_OBJECT = frozenset("""proves prove suggests suggest shows show means mean reveals reveal includes include
 become becomes became remain remains seem seems intend intends take takes took make makes made give gives gave put puts""".split())
+_MODAL = frozenset("to will would can could may might must should".split())
+_TRANSITIVE = frozenset("""select target abide announce repay receive refuse undergo bag decide meet reveal unveil
+launch create offer provide include buy sell sign hire acquire face seek make take give put get hold set release
+""".split())
+
+
+def _object_cut(words: list[str]) -> bool:
+    """"… to receive", "… could undergo": a verb that needs an object ends the head."""
+    return len(words) > 2 and words[-2].lower() in _MODAL and words[-1].lower() in _TRANSITIVE
+
+
 _NOT_SUPERLATIVE = frozenset("""interest interests protest contest harvest forest request arrest test quest invest
 suggest digest honest modest manifest west east chest nest rest guest pest priest best""".split())
 
@@ -231,15 +242,15 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
             continue
         keeps = (not number or _NUMBER.search(head) is not None) + (not place or place.group(1) in head)
         verb = has_verb(cut)
-        options.append((verb, verb and has_verb(cut, strict=True), keeps,
+        options.append((verb, verb and has_verb(cut, strict=True), not _object_cut(cut), keeps,
                          _expected_overlap(cut, counts) if verb else len(head), head))
     best = max(options, default=None)
     if best is None or not best[0]:         # no complete clause fits: as much of the lede as fits
         whole = _word_cut(words, limit)
-        longest = max((o[4] for o in options), key=len, default="")
+        longest = max((o[5] for o in options), key=len, default="")
         return longest if len(longest) >= len(whole) / 2 else whole
-    present = present_tense(best[4], body)
-    return present if len(present) <= limit else best[4]
+    present = present_tense(best[5], body)
+    return present if len(present) <= limit else best[5]
 
 
 def _word_cut(words: list[str], limit: int) -> str:
