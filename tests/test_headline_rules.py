@@ -155,3 +155,14 @@ def test_a_comparative_keeps_its_than():
 def test_a_head_does_not_stop_before_the_object_of_its_verb(body, bad_end):
     h = make_headline(None, body)
     assert not h.endswith(bad_end), h
+
+
+def test_a_list_inside_the_subject_gives_way_to_the_verb():
+    body = ("Veteran actors including Maria Lund, Peter Okafor and Oscar nominee Ruth Anand have paid tribute to "
+            "the director Sam Ellery at a memorial service in Leeds.")
+    h = make_headline(None, body)
+    assert "paid tribute" in h and "including" not in h, h
+
+
+def test_guided_is_guide():
+    assert present_tense("Two late tries guided Leinster to victory") == "Two late tries guide Leinster to victory"

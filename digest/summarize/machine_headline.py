@@ -66,9 +66,11 @@ bought begin begins began seek seeks sought stand stands stood lend lends lent b
 feel feels felt hear hears heard mean means meant read reads swing swings swung leap leaps leapt passes
 approves backs plans warns calls opens ends joins signs agrees faces seeks launches needs""".split())
 # A clause or participle phrase inside the subject, up to the main verb: "Film [that follows a group
-# of youths] won", "Defences [protecting 4 million people in the delta] to need".
+# of youths] won", "Defences [protecting 4 million people in the delta] to need", "Stars [including
+# A, B and C] paid".
 _SUBJECT_CLAUSE = re.compile(
-    r"^((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:(?:who|which|that|whose)\s+[^,]{3,90}?|[a-z]+ing\s+[^,]{3,90}?)"
+    r"^((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:(?:who|which|that|whose)\s+[^,]{3,90}?|[a-z]+ing\s+[^,]{3,90}?"
+    r"|including\s+.{3,90}?)"
     r"\s+(?=(?:to|will|would|has|have|had|is|are|was|were|could|can|may|might|must|should)\s+[a-z]|"
     r"(?:" + "|".join(sorted(_VERBS - {"is", "are", "was", "were", "be", "been"})) + r")\b|[a-z]{3,}ed\s)")
 

@@ -92,7 +92,7 @@ def _regular_past(words: list[str]) -> int | None:
 
 # When "-ed" came after a silent "e": "cited", "raised", "secured", "settled", "decided" (not
 # "opened", "visited", "developed", "claimed"). Tried in order on the word less its "-ed".
-_ADDS_E = re.compile(r"(?:[^aeiou]at|[iu]at|[^aeiou]ut|[^aeiou][aeiou][bdkm]|[^aeiou][aeiou]l|[^aeiou]in|[^aeiou](?:a|i|y)p"
+_ADDS_E = re.compile(r"(?:[^aeiou]at|[iu]at|uid|[^aeiou]ut|[^aeiou][aeiou][bdkm]|[^aeiou][aeiou]l|[^aeiou]in|[^aeiou](?:a|i|y)p"
                      r"|[^aeiou][aiou]r|[^aeiou]ot|uot|uir|^cre?at|[lp]et|[^s]s|c|v|(?<!z)z|u|[bcdfgkptz]l|[^n]g|[aeu]ng|"
                      r"^(?:c|un|inv|ign|exc|rec)it|^(?:ph|cl|z|h|t|at)on|^(?:h|c|sc|el)op)$")
 _KEEPS_LL = frozenset("install recall befall enthrall forestall".split())
