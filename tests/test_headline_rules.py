@@ -166,3 +166,9 @@ def test_a_list_inside_the_subject_gives_way_to_the_verb():
 
 def test_guided_is_guide():
     assert present_tense("Two late tries guided Leinster to victory") == "Two late tries guide Leinster to victory"
+
+
+def test_a_passive_in_progress_reads_as_a_headline():
+    body = "Owners of older Brava smart speakers are being warned to install a security update at once."
+    h = make_headline(None, body)
+    assert "being" not in h and "warned to install" in h, h

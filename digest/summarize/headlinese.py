@@ -52,6 +52,7 @@ _HEADLINESE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (re.compile(r"^(?:after|as|despite|following|amid|while|speaking|according to|when|although|though|"
                 r"having)\b[^,]{0,80},\s+", re.IGNORECASE), ""),             # leading clause
     (re.compile(r"\b(?:has|have|had|is|are|was|were) been\s+"), ""),        # "has been named" -> "named"
+    (re.compile(r"\b(?:is|are|was|were) being\s+(?=\w+(?:ed|en)\b)"), ""),  # "is being launched" -> "launched"
     (re.compile(r"\b(?:has|have)\s+(?=\w+ed\b)"), ""),                      # "has signed" -> "signed"
     (re.compile(r"\b(?:is|are)\s+(?=to\b)"), ""),                           # "is to play" -> "to play"
     (re.compile(r"\bwill\s+(?!not\b)"), "to "),                              # "will play" -> "to play"
