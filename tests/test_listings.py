@@ -80,7 +80,7 @@ def test_articles_list_json_keeps_its_shape_and_streams_every_row_with_all(sixty
     every = json.loads(sixty("articles", "list", "--json", "--all").stdout)
     assert [a["id"] for a in every] == list(range(60, 0, -1))
     assert set(every[0]) == {"id", "title", "headline", "summary", "topics", "labels", "url", "source",
-                             "published", "ingested_at", "cluster", "overridden"}
+                             "published", "ingested_at", "cluster", "overridden", "lead", "priority"}
     assert every[-1]["title"] == "Story number 0" and every[-1]["topics"] == ["World"]
     r = sixty("articles", "list", "--json")
     assert len(json.loads(r.stdout)) == 50 and "… 10 more articles" in r.stderr
