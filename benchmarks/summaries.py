@@ -84,18 +84,23 @@ def unglue(reference: str) -> str:
     return re.sub(r"(?<=[a-z0-9%\"'”’)])([.!?])(?=[A-Z\"“‘])", r"\1 ", reference.strip())
 
 
+def articles(data: Path, limit: int | None) -> list[Path]:
+    """Every article with a reference, all categories, in a fixed order."""
+    found = [a for a in sorted(data.glob("articles/*/*.txt")) if (data / "summaries" / a.parent.name / a.name).exists()]
+    return found[:limit] if limit else found
+
+
 def load(data: Path, limit: int | None) -> list[tuple[str, str, str]]:
     """(title, body, reference) for every article with a reference, all categories."""
     items = []
-    for art in sorted(data.glob("articles/*/*.txt")):
-        ref = data / "summaries" / art.parent.name / art.name
-        if not ref.exists():
-            continue
+    for art in articles(data, limit):
         title, _, body = read_text(art).strip().partition("\n")
-        items.append((title.strip(), body.strip(), unglue(read_text(ref))))
-    if limit:
-        items = items[:limit]
+        items.append((title.strip(), body.strip(), unglue(read_text(data / "summaries" / art.parent.name / art.name))))
     return items
+
+
+# Two halves of the data, so that a rule tuned on one can be checked on the other.
+HALVES = {"business+tech": {"business", "tech"}, "sport+entertainment": {"sport", "entertainment"}}
 
 
 def mean_scores(scorer, pairs, keys) -> dict[str, float]:
@@ -164,6 +169,18 @@ def main(argv=None) -> int:
         print(f"headlines from the body: R1 {h['rouge1']:.2f}  RL {h['rougeL']:.2f}  "
               f"within {MACHINE_HEADLINE_MAX} chars {within:.1f}%  median {statistics.median(len(x) for x in heads)} "
               f"chars  bad endings {bad_pct:.2f}% ({len(bad)}), mid-phrase {len(mid)}")
+        cats = [a.parent.name for a in articles(args.data, args.limit)]
+        halves = {}
+        for name, members in HALVES.items():
+            pairs = [(t, x) for (t, _, _), x, c in zip(items, heads, cats) if c in members]
+            if pairs:
+                halves[name] = {**mean_scores(scorer, pairs, ["rouge1", "rougeL"]), "n": len(pairs),
+                                "bad_endings": sum(bad_ending(x) for _, x in pairs),
+                                "median_chars": statistics.median(len(x) for _, x in pairs)}
+        if halves:
+            print("  by half: " + "; ".join(f"{n} ({v['n']}) R1 {v['rouge1']:.2f} RL {v['rougeL']:.2f} "
+                                            f"bad endings {v['bad_endings']} median {v['median_chars']} chars"
+                                            for n, v in halves.items()))
         for (title, _, _), head in list(zip(items, heads))[:: max(1, len(items) // max(args.show, 1))][:args.show]:
             print(f"  {title!r:45} -> {head!r}")
         for head in bad[:args.show]:
@@ -171,7 +188,7 @@ def main(argv=None) -> int:
         for head in mid[:args.show]:
             print(f"  mid-phrase: {head!r}")
         result["headline"] = {**h, "within_limit": within, "bad_endings_pct": bad_pct, "mid_phrase": len(mid),
-                              "n": len(heads)}
+                              "n": len(heads), "halves": halves}
     else:
         result["headline"] = {"rouge1": None, "rougeL": None, "within_limit": None, "bad_endings_pct": None, "n": 0}
     if args.json:

@@ -8,6 +8,7 @@ ones above it:
   standalone        whether a passage needs something the blurb does not give the reader
   summary           the blurb: the lede, then what stands on its own, within the word budget
   headlinese        the rewrites that put a sentence in headline style
+  tense             past to present for a machine headline ("signed" -> "signs")
   machine_headline  a headline from the lede, for an article without a title
   headline          the editor's title, cleaned and whole; else the machine's
   edition           Subject line, preheader, story score

@@ -4,7 +4,7 @@
 forecast" -> "Acme Corp to cut forecast"; articles, auxiliaries, times ("on Tuesday"), asides and
 job descriptions ("Real Madrid midfielder") go; people are called by surname when the article
 does so itself. Every rewrite drops or swaps words: none adds a fact.
-Pure functions over strings. May import: .words, .sentences.
+Pure functions over strings. May import: .words, .sentences, .tense.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from .sentences import OPENERS as _OPENERS
+from .tense import progressive
 from .words import STOPWORDS
 
 
@@ -22,13 +23,12 @@ def compress(sentence: str, body: str) -> str:
     for pattern, repl in _HEADLINESE:
         s = pattern.sub(repl, s).strip()
     s = _NAME_AFTER.sub(r"\1 ", _APPOSITIVE.sub(r"\1 ", _TIME.sub("", s)))
-    s = _DESCRIPTOR.sub(_drop_descriptor, _ROLE.sub("", _surnames(" ".join(s.split()), body)))
+    s = _ADVERB.sub(_drop_adverb, _ASIDE_AFTER_NAME.sub(r"\1 ", _ASIDE_CLAUSE.sub(r"\1 ", s, count=1), count=1))
+    s = _ROLE.sub("", _surnames(" ".join(s.split()), body))
+    s = _TITLE_BEFORE_NAME.sub(_drop_title, s, count=1)
+    s = _DESCRIPTOR.sub(_drop_descriptor, _OPENING_TITLE.sub(_drop_opening_title, s, count=1))
     s = _name_subject(s[:1].upper() + s[1:], body)
     return " ".join(s.split()).strip(" ,;:")
-
-
-def present_tense(head: str) -> str:
-    return _present_tense(head)
 
 
 def drop_appositive(sentence: str) -> str:
@@ -52,9 +52,11 @@ _HEADLINESE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (re.compile(r"^(?:after|as|despite|following|amid|while|speaking|according to|when|although|though|"
                 r"having)\b[^,]{0,80},\s+", re.IGNORECASE), ""),             # leading clause
     (re.compile(r"\b(?:has|have|had|is|are|was|were) been\s+"), ""),        # "has been named" -> "named"
+    (re.compile(r"\b(?:is|are|was|were) being\s+(?=\w+(?:ed|en)\b)"), ""),  # "is being launched" -> "launched"
     (re.compile(r"\b(?:has|have)\s+(?=\w+ed\b)"), ""),                      # "has signed" -> "signed"
     (re.compile(r"\b(?:is|are)\s+(?=to\b)"), ""),                           # "is to play" -> "to play"
     (re.compile(r"\bwill\s+(?!not\b)"), "to "),                              # "will play" -> "to play"
+    (re.compile(r"\b(is|are)\s+(\w+ing)\b(?! to\b)"), lambda m: progressive(m.group(1), m.group(2))),
     (re.compile(r"\b(?:is|are|was|were)\s+(?=\w+(?:ing|ed|en)\b)"), ""),    # "is planning" -> "planning"
     (re.compile(r"\b(?:is|are)\s+(?:set|due|expected|poised|planning|preparing|about)\s+to\b"), "to"),
     (re.compile(r"\b(?:has|have|had)\s+(" + "|".join(PARTICIPLES) + r")\b"),
@@ -93,33 +95,6 @@ def _name_subject(head: str, body: str) -> str:
     return name + " " + head[m.end():] if name else head
 
 
-# Headlines tell news in the present: "Shares fall", "Chelsea win". Only past forms that cannot
-# be a passive participle ("found dead", "sold to") are turned, and only the first one.
-_PRESENT = {"fell": "fall", "rose": "rise", "won": "win", "took": "take", "gave": "give", "grew": "grow",
-            "saw": "see", "became": "become", "broke": "break", "began": "begin", "drew": "draw",
-            "ran": "run", "overtook": "overtake", "withdrew": "withdraw", "threw": "throw", "struck": "strike",
-            "leapt": "leap", "swung": "swing"}
-_PAST = re.compile(r"(?<=\S )(" + "|".join(_PRESENT) + r")\b(?!['’])")     # not "won't"
-
-
-def _present_tense(head: str) -> str:
-    m = _PAST.search(head)
-    if not m:
-        return head
-    words = head[:m.start()].split()
-    if words and words[-1].lower() in ("was", "were", "is", "are", "be", "been", "being", "has", "have", "had", "got"):
-        return head                      # "was struck by": a passive, not a past tense
-    # The subject is the word before the verb, or the first word in "Profits at Barclays rose".
-    subject = words[0] if len(words) > 2 and words[1].lower() in ("at", "of", "in", "for", "from") else words[-1]
-    plural = (subject[1:].islower() and subject.endswith("s") and not subject.endswith(("ss", "us"))
-              or subject.lower() in ("they", "we", "people", "police", "children", "men", "women", "staff")
-              or " and " in " ".join(words[-4:]))                 # "Stone and Muse win"
-    verb = _PRESENT[m.group(1)]
-    verb = verb if plural else verb + ("es" if verb.endswith(("sh", "ch")) else "s")
-    out = head[:m.start()] + verb + head[m.end():]
-    return out
-
-
 # "Real Madrid midfielder Beckham ..." -> "Beckham ...": headlines name the person, not the post.
 _ROLE = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){0,3}(?i:boss|coach|manager|midfielder|striker|defender|"
                    r"winger|goalkeeper|captain|chairman|chief|star|singer|rapper|actor|actress|"
@@ -145,8 +120,67 @@ _TIME = re.compile(r"\s*\b(?:(?:on|last|this|next|earlier this|later this)\s+(?:
                    re.IGNORECASE)
 # "McDonald's, the world's largest restaurant chain, is to ..." -> "McDonald's is to ...".
 _APPOSITIVE = re.compile(r"^((?:(?:[A-Z][\w'’.&-]*|and|&)\s*){1,6}),\s+[^,]{3,90},\s+(?=[a-z])")
+# The main clause goes on past an aside between commas after a name: "Emilio Botin, chairman of
+# Spain's biggest bank, faces", "Cell chip, which will drive the new console, is", "Smith, 34, was".
+_ASIDE_CLAUSE = re.compile(r"\b([\w'’.&-]+),\s+(?:who|which|whose)\s+[^,]{3,80},\s+(?=[a-z])")
+_ASIDE_AFTER_NAME = re.compile(r"\b([A-Z][\w'’.&-]*),\s+(?:[a-z][^,]{3,70}|\d{1,3}),\s+(?=[a-z])")
+# "rose sharply", "narrowly avoided": an adverb of manner next to its verb says little a title keeps.
+_ADVERB = re.compile(r"\s+\b([a-z]{3,}ly)\b(?=\s+(?!\d|£|\$|€)\S)")
+_KEEP_LY = frozenset("""only likely unlikely early daily weekly monthly yearly quarterly family rally ally supply reply
+assembly monopoly holy ugly nearly roughly friendly elderly lonely costly deadly lively fly july italy
+""".split())
+
+
+def _drop_adverb(m: re.Match) -> str:
+    word = m.group(1)
+    return m.group(0) if word in _KEEP_LY or word.endswith(("ply", "bly")) and len(word) < 6 else ""
+
+
 # "World's biggest confectionery firm, Cadbury Schweppes, reported ..." -> "Cadbury Schweppes reported ...".
 _NAME_AFTER = re.compile(r"^[^,]{3,60}?\b[a-z][^,]*,\s+((?:[A-Z][\w'’.&-]*\s*){1,4}),\s+(?=[a-z])")
+
+
+# "World number one Federer added", "Italy skipper Bortolami said", "Movie monster Godzilla got":
+# a title or description in lower case between the sentence's start and the name it describes.
+_TITLE_BEFORE_NAME = re.compile(
+    r"^(?:[A-Z][\w'’.-]*\s+){0,2}(?P<desc>(?:(?:number one|no 1|[a-z][\w'’-]*)\s+){1,3})"
+    r"(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+[a-z])")
+
+
+# "Teenager Sania Mirza", "Broadcaster Chris Evans": one capitalised word of a person's post.
+_OPENING_TITLE = re.compile(r"^(?P<desc>[A-Z][a-z]+)\s+(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+[a-z])")
+_POSTS = frozenset("""teenager broadcaster bookmaker comedian singer rapper actor actress director striker
+midfielder defender winger goalkeeper captain skipper coach manager boss sprinter hurdler chancellor president
+novelist author writer presenter chef veteran tycoon billionaire entrepreneur designer producer""".split())
+
+
+def _drop_opening_title(m: re.Match) -> str:
+    return "" if m.group("desc").lower() in _POSTS else m.group(0)
+
+
+def _drop_title(m: re.Match) -> str:
+    """Only a description ending on a noun of one ("British hurdler", "Cable firms"): no function
+    word, verb or adverb in it ("Police say Smith", "Tests showed Jones" keep theirs)."""
+    desc = m.group("desc").split()
+    if desc[-2:] in (["number", "one"], ["no", "1"]):
+        return ""
+    for w in desc:
+        if w in STOPWORDS or w.endswith(("ed", "ly", "ing")) and "-" not in w:
+            return m.group(0)
+    last = desc[-1]
+    return "" if last in _DESCRIPTION or last.endswith("s") and last[:-1] in _DESCRIPTION else m.group(0)
+
+
+# Nouns that describe a person, a firm or a work before its name (plurals too: "Greek sprinters").
+_DESCRIPTION = frozenset("""boss coach manager midfielder striker defender winger goalkeeper captain skipper
+chairman chief star singer rapper actor actress director president minister secretary champion player comedian
+presenter author writer veteran sprinter runner hurdler flanker scrum-half fly-half centre prop hooker batsman
+bowler forward keeper full-back legend tycoon founder musician duo trio band group host operator insurer firm
+company giant maker carmaker retailer bank carrier airline chain brewer club side team festival thriller movie
+film blockbuster drama comedy show soap monster format market broadcaster regulator watchdog developer publisher
+studio network label designer artist novelist playwright poet photographer producer songwriter composer boxer
+golfer cyclist swimmer jockey trainer athlete jumper skier skater international rival holder winner
+entrepreneur billionaire magnate businessman businesswoman chef icon idol model outfit""".split())
 
 
 def _drop_descriptor(m: re.Match) -> str:

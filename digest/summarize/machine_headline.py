@@ -7,15 +7,16 @@ is kept: a complete clause (a verb before any "that"/"which"), within HEADLINE_M
 with the attribution, keeping the lede's number and place when they fit, and never ending on a
 word that leaves it hanging ("…Plant Meant", "…Forecasts Across"). Among those, the head whose
 words the article keeps coming back to wins (they are the ones a title reuses).
-Pure functions over strings. May import: .words, .sentences, .headlinese.
+Pure functions over strings. May import: .words, .sentences, .headlinese, .tense.
 """
 
 from __future__ import annotations
 
 import re
 
-from .headlinese import PARTICIPLES, compress, drop_appositive, present_tense
+from .headlinese import PARTICIPLES, compress, drop_appositive
 from .sentences import eligible, passages, split_sentences
+from .tense import present_tense
 from .words import STOPWORDS, stem
 
 HEADLINE_MAX = 70
@@ -44,8 +45,8 @@ _PRONOUN_SUBJECT = re.compile(r"^(?:it|they|he|she)\s+(?=(?:would|will|is|are|wa
 _END_BAD = (STOPWORDS - {"out", "up", "down", "off", "back", "says", "said", "say", "new", "year",
                          "years", "one", "two", "told"}) | frozenset("""meant designed aimed set due expected
 used forced allowed able likely poised ready bound known based linked tied related according compared owing
-thanks subject prone close unable amid despite via per across toward towards upon within without among
-including such like plus mr mrs ms dr yet even just still also only already""".split())
+thanks subject prone close unable unlikely amid despite via per across toward towards upon within without among
+including such like plus mr mrs ms dr yet even just still also only already whether""".split())
 _CUT_BEFORE = frozenset("""once as after while when amid despite but because following until before since
 though although unless whereas if so which who whose whom what how why whether where that according marking
 saying ahead yet including with in on at for over under from by to into against during and or than about across
@@ -65,9 +66,11 @@ bought begin begins began seek seeks sought stand stands stood lend lends lent b
 feel feels felt hear hears heard mean means meant read reads swing swings swung leap leaps leapt passes
 approves backs plans warns calls opens ends joins signs agrees faces seeks launches needs""".split())
 # A clause or participle phrase inside the subject, up to the main verb: "Film [that follows a group
-# of youths] won", "Defences [protecting 4 million people in the delta] to need".
+# of youths] won", "Defences [protecting 4 million people in the delta] to need", "Stars [including
+# A, B and C] paid".
 _SUBJECT_CLAUSE = re.compile(
-    r"^((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:(?:who|which|that|whose)\s+[^,]{3,90}?|[a-z]+ing\s+[^,]{3,90}?)"
+    r"^((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?:(?:who|which|that|whose)\s+[^,]{3,90}?|[a-z]+ing\s+[^,]{3,90}?"
+    r"|including\s+.{3,90}?)"
     r"\s+(?=(?:to|will|would|has|have|had|is|are|was|were|could|can|may|might|must|should)\s+[a-z]|"
     r"(?:" + "|".join(sorted(_VERBS - {"is", "are", "was", "were", "be", "been"})) + r")\b|[a-z]{3,}ed\s)")
 
@@ -101,7 +104,8 @@ def headline_from_body(body: str) -> str:
         alone = best_head(text, lede, body, HEADLINE_MAX)
         if has_verb(alone.split()):
             return alone
-    if speaker and head and not head.lower().startswith(speaker.lower()):
+    if speaker and head and not re.search(r"\b" + re.escape(speaker.lower()) + r"\b", head.lower()):
+        # "Bank: Norvik Bank to cut jobs" says the speaker twice
         return f"{speaker}: {head}"
     return head
 
@@ -132,8 +136,9 @@ def split_attribution(sentence: str, body: str) -> tuple[str | None, str]:
     return None, s
 
 
-def has_verb(words: list[str]) -> bool:
-    """Does the main clause of `words` have a verb (before any "that", "which", "while"...)?"""
+def has_verb(words: list[str], *, strict: bool = False) -> bool:
+    """Does the main clause of `words` have a verb (before any "that", "which", "while"...)?
+    `strict`: one that is surely a verb, not an "-ing" word ("Mobile gaming industry")."""
     for k, w in enumerate(words):
         low = w.lower().strip(",;:“”\"'")
         if k and low in _CLAUSE_MARK:
@@ -143,7 +148,7 @@ def has_verb(words: list[str]) -> bool:
             return True
         if k and w.islower() and len(low) > 3 and prev not in ("the", "a", "an", "of", "its", "their") and (
                 low.endswith("ed")
-                or low.endswith("ing") and not (prev.endswith("s") and prev.islower())   # "Economy performing …"
+                or not strict and low.endswith("ing") and not (prev.endswith("s") and prev.islower())  # "Economy performing"
                 or k >= 2 and low.endswith("s") and not low.endswith(("ss", "us", "is", "ics", "ness"))):
             return True
     return False
@@ -153,7 +158,18 @@ def has_verb(words: list[str]) -> bool:
 # biggest", "music rather"), or on a verb that needs what it proves or suggests.
 _DEGREE = frozenset("rather less least much very too quite somewhat".split())
 _NEEDS_OBJECT = frozenset("""proves prove suggests suggest shows show means mean reveals reveal includes include
-become becomes became remain remains seem seems""".split())
+become becomes became remain remains seem seems intend intends take takes took make makes made give gives gave put puts""".split())
+_MODAL = frozenset("to will would can could may might must should".split())
+_TRANSITIVE = frozenset("""select target abide announce repay receive refuse undergo bag decide meet reveal unveil
+launch create offer provide include buy sell sign hire acquire face seek make take give put get hold set release
+""".split())
+
+
+def _object_cut(words: list[str]) -> bool:
+    """"… to receive", "… could undergo": a verb that needs an object ends the head."""
+    return len(words) > 2 and words[-2].lower() in _MODAL and words[-1].lower() in _TRANSITIVE
+
+
 _NOT_SUPERLATIVE = frozenset("""interest interests protest contest harvest forest request arrest test quest invest
 suggest digest honest modest manifest west east chest nest rest guest pest priest best""".split())
 
@@ -220,20 +236,23 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
             continue            # "stepped | up", "held | on to"
         if nxt and last.islower() and last.endswith(("ed", "ing")) and nxt in _CUT_BEFORE:
             continue            # "plans aimed | at ...": the phrase completes it
+        if nxt == "than" and (last.lower().endswith("er") or last.lower() in ("more", "less")):
+            continue            # "sales were better | than expected": a comparative needs its "than"
         head = " ".join(words[:end]).strip(" ,;:—–-")
         cut = head.split()
         if len(head) > limit or not cut or _ends_badly(cut) or not _balanced(head):
             continue
         keeps = (not number or _NUMBER.search(head) is not None) + (not place or place.group(1) in head)
         verb = has_verb(cut)
-        options.append((verb, keeps, _expected_overlap(cut, counts) if verb else len(head), head))
+        options.append((verb, verb and has_verb(cut, strict=True), not _object_cut(cut), keeps,
+                         _expected_overlap(cut, counts) if verb else len(head), head))
     best = max(options, default=None)
     if best is None or not best[0]:         # no complete clause fits: as much of the lede as fits
         whole = _word_cut(words, limit)
-        longest = max((o[3] for o in options), key=len, default="")
+        longest = max((o[5] for o in options), key=len, default="")
         return longest if len(longest) >= len(whole) / 2 else whole
-    present = present_tense(best[3])
-    return present if len(present) <= limit else best[3]
+    present = present_tense(best[5], body)
+    return present if len(present) <= limit else best[5]
 
 
 def _word_cut(words: list[str], limit: int) -> str:
@@ -250,9 +269,12 @@ def _word_cut(words: list[str], limit: int) -> str:
 
 # A title reuses the article's key words: the chance that a word of the lead makes the title grows
 # with how often the article repeats it (names more so). Measured on BBC news: a word said once
-# is in the title ~8% of the time, one repeated 5+ times ~30-50%, a function word ~4%.
-_TITLE_WORDS = 4.0
+# is in the title ~8% of the time, one repeated 5+ times ~30-50%, a function word ~4%, a
+# lower-case "-ing" or "-ly" word about half as often as other words. _TITLE_WORDS is below the
+# titles' 5 words: it weighs each extra word of the head more, as a short title is the rule.
+_TITLE_WORDS = 2.0
 _LOW_VALUE = 0.04
+_ING_LY = 0.5
 
 
 def _expected_overlap(words: list[str], counts: dict[str, int]) -> float:
@@ -266,6 +288,8 @@ def _expected_overlap(words: list[str], counts: dict[str, int]) -> float:
                 key, p = t, _LOW_VALUE
             else:
                 key, c = stem(t), counts.get(stem(t), 1)
-                p = min(0.68, 0.11 * c) if word[:1].isupper() and i else min(0.5, 0.05 + 0.055 * c)
+                p = min(0.68, 0.11 * c) if word[:1].isupper() and i else min(0.5, 0.055 * c)
+                if word.islower() and t.endswith(("ing", "ly")):
+                    p *= _ING_LY
             best[key] = max(best.get(key, 0.0), p)
     return 2 * sum(best.values()) / (n + _TITLE_WORDS)
