@@ -136,3 +136,13 @@ def test_a_csv_language_column_with_one_bad_row(run, tmp_path):
     run("subscribers", "import", csv)
     assert show(run, "none@example.org")["language"] == "es"
     assert show(run, "de@example.org")["language"] == "de"
+
+
+def test_a_mix_key_names_a_language_only_when_it_is_not_the_newsletters():
+    from digest.models import Subscriber
+    from digest.selection import select
+    fr = Subscriber(1, "a@example.org", None, "active", ["World", "Europe"], language="fr")
+    assert select.subscriber_mix(fr, "en") == "Europe+World@fr" and select.subscriber_mix(fr, "fr") == "Europe+World"
+    assert select.mix_topics("Europe+World@fr") == ["Europe", "World"] == select.mix_topics("Europe+World")
+    assert select.mix_language("Europe+World@fr") == "fr" and select.mix_language("Europe+World") is None
+    assert select.mix_topics("Tech@Home") == ["Tech@Home"]      # an "@" of a topic's own is no language
