@@ -112,6 +112,7 @@ class Subscriber:
     timezone: str | None = None
     created_at: dt.datetime | None = None
     send_at: str | None = None     # their own local time of day, "HH:MM"; None: the edition's
+    language: str | None = None    # their email frame's language (digest.i18n); None: the newsletter's
 
 
 @dataclass
@@ -183,6 +184,7 @@ class OnFile:
     timezone: str | None
     send_at: str | None
     topic_ids: set[int]
+    language: str | None = None
 
 
 @dataclass

@@ -125,7 +125,7 @@ def test_export_filters_by_topic(db, tmp_path):
     db("subscribers", "add", "a@example.org", "--topic", "Europe")
     db("subscribers", "add", "b@example.org", "--topic", "World")
     out = db("subscribers", "export", "--topic", "Europe").stdout.splitlines()
-    assert out == ["email,name,topics,frequency,timezone,send_at,status", "a@example.org,,Europe,daily,,,active"]
+    assert out == ["email,name,topics,frequency,timezone,send_at,status,language", "a@example.org,,Europe,daily,,,active,"]
 
 
 @pytest.mark.slow
@@ -154,7 +154,7 @@ def test_a_large_import_reads_past_a_bad_row_and_merges_across_batches(db, tmp_p
     europe = db("subscribers", "export", "--topic", "Europe").stdout.splitlines()
     assert len(europe) == n and not any(ln.startswith("user10000@") for ln in europe)
     politics = db("subscribers", "export", "--topic", "Politics").stdout.splitlines()[1:]
-    assert politics == ["user5@example.org,User 5,Europe;Politics;World,weekly,,,active"]
+    assert politics == ["user5@example.org,User 5,Europe;Politics;World,weekly,,,active,"]
     again = db("subscribers", "import", f)
     assert f"0 new, 0 updated, {n - 1} unchanged" in again.stderr, again
 
@@ -279,7 +279,7 @@ def test_every_field_survives_export_import_export(db, tmp_path, monkeypatch):
                  "bad@example.org,,World,bounced,\n")
     assert run("subscribers", "import", f).exit_code == 0
     first = run("subscribers", "export")
-    assert first.stdout.splitlines()[0] == "email,name,topics,frequency,timezone,send_at,status"
+    assert first.stdout.splitlines()[0] == "email,name,topics,frequency,timezone,send_at,status,language"
     assert "ada@example.org,Ada Lovelace,Europe;World,weekly,Europe/London,06:45,active" in first.stdout
     assert "pen@example.org,Pen,World,daily,,21:00,pending" in first.stdout
     (tmp_path / "all.csv").write_text(first.stdout)

@@ -146,7 +146,7 @@ def test_subscribers_list_json_keeps_its_shape_and_gives_every_row_with_all(read
     every = json.loads(readers("subscribers", "list", "--json", "--all").stdout)
     assert len(every) == 60 and every[0]["email"] == "reader59@example.org"
     assert every[-1] == {"email": "reader0@example.org", "name": "Reader 0", "status": "active", "topics": ["World"],
-                         "frequency": "daily", "timezone": None, "send_at": None}
+                         "frequency": "daily", "timezone": None, "send_at": None, "language": None}
     r = readers("subscribers", "list", "--json", "--since", "2026-03-05T07:00:00Z", "--limit", "15")
     assert len(json.loads(r.stdout)) == 15 and "… 5 more subscribers" in r.stderr
 

@@ -69,6 +69,8 @@ def preview_command(app: App, topics: tuple[str, ...], email: str | None, fmt: s
     view = p.body.view
     say(f"Edition {view.edition_key}: {view.subject}  ({plural(p.stories, 'story', 'stories')}; "
         f"topics: {', '.join(view.topics)})")
+    if p.subscriber is not None:
+        say(f"Language: {p.body.rendered.language}" + ("" if p.subscriber.language else " (the newsletter's)"))
     for note in p.notes:
         say(f"Note: {note}")
     if p.ranking:

@@ -28,7 +28,7 @@ def subscribers_group() -> None:
 
 def subscriber_json(s: Subscriber, send_at: str | None = None) -> dict:
     return {"email": s.email, "name": s.name, "status": s.status, "topics": s.topics,
-            "frequency": s.frequency, "timezone": s.timezone, "send_at": send_at}
+            "frequency": s.frequency, "timezone": s.timezone, "send_at": send_at, "language": s.language}
 
 
 @subscribers_group.command(name="add")
@@ -37,11 +37,12 @@ def subscriber_json(s: Subscriber, send_at: str | None = None) -> dict:
 @click.option("--name", help="The subscriber's name.")
 @click.option("--frequency", type=click.Choice(FREQUENCIES), help="daily (default) or weekly.")
 @click.option("--timezone", help="Area/City, e.g. Europe/Berlin.")
+@click.option("--language", help="The email's language for them (de, fr, es, en); default: [digest] language.")
 @click.option("--confirm", is_flag=True, help="Double opt-in: status pending until they click the emailed link.")
 @click.option("--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed (only if they asked).")
 @pass_app
 def subscribers_add(app: App, email: str, topics: tuple[str, ...], name: str | None, frequency: str | None,
-                    timezone: str | None, confirm: bool, resubscribe: bool) -> None:
+                    timezone: str | None, language: str | None, confirm: bool, resubscribe: bool) -> None:
     """Add a subscriber (or add topics to an existing one).
 
     With --confirm the address stays pending and gets a confirmation email (needs DIGEST_SMTP_URL);
@@ -50,7 +51,7 @@ def subscribers_add(app: App, email: str, topics: tuple[str, ...], name: str | N
     Example: digest subscribers add ada@example.org --name "Ada Lovelace" --topic Europe --confirm
     """
     added = pipeline.add_subscriber(app.db, app.cfg, email, topics, name=name, frequency=frequency,
-                                    timezone=timezone, confirm=confirm, resubscribe=resubscribe)
+                                    timezone=timezone, confirm=confirm, resubscribe=resubscribe, language=language)
     sub = added.subscriber
     say(f"{added.outcome.capitalize()} {sub.email} ({sub.status}): {', '.join(sub.topics)}")
     sent = added.confirmation
@@ -67,15 +68,16 @@ def subscribers_add(app: App, email: str, topics: tuple[str, ...], name: str | N
 @click.option("--timezone", help="Area/City, e.g. Europe/Berlin (\"\" clears it).")
 @click.option("--name", help="The subscriber's name (\"\" clears it).")
 @click.option("--send-at", help="Local time of day for their digest, HH:MM (\"\" clears it).")
+@click.option("--language", help="The email's language for them, e.g. de (\"\": the newsletter's).")
 @pass_app
 def subscribers_set(app: App, email: str, frequency: str | None, timezone: str | None, name: str | None,
-                    send_at: str | None) -> None:
-    """Change a subscriber's frequency, timezone, name or time of day.
+                    send_at: str | None, language: str | None) -> None:
+    """Change a subscriber's frequency, timezone, name, time of day or language.
 
     Example: digest subscribers set ada@example.org --frequency weekly --timezone Europe/Berlin
     """
     sub, fields = pipeline.change_subscriber(app.db, email, frequency=frequency, timezone=timezone, name=name,
-                                             send_at=send_at)
+                                             send_at=send_at, language=language)
     say(f"Updated {sub.email}: " + ", ".join(f"{k} = {v if v is not None else '-'}" for k, v in fields.items()))
 
 
@@ -103,6 +105,7 @@ def subscribers_show(app: App, email: str, as_json: bool) -> None:
     click.echo(f"frequency:  {sub.frequency}")
     click.echo(f"timezone:   {sub.timezone or '-'}")
     click.echo(f"send at:    {send_at or '-'}")
+    click.echo(f"language:   {sub.language or f'- (the newsletter’s: {app.cfg.language})'}")
     click.echo(f"since:      {sub.created_at:%Y-%m-%d}" if sub.created_at else "since:      -")
     click.echo("deliveries: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"))
     if recent:

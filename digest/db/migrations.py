@@ -221,6 +221,13 @@ def m015_special_editions(db: sqlite_utils.Database) -> None:
     db.executescript("ALTER TABLE editions ADD COLUMN title TEXT;")
 
 
+@migrations()
+def m016_subscriber_language(db: sqlite_utils.Database) -> None:
+    # The language of a subscriber's email frame (digest.i18n); NULL: the newsletter's [digest] language,
+    # so that changing the newsletter's setting moves everyone who never chose one.
+    db.executescript("ALTER TABLE subscribers ADD COLUMN language TEXT;")
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

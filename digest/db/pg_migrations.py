@@ -172,7 +172,7 @@ STEPS: list[tuple[str, str]] = [
     ALTER TABLE articles ADD COLUMN summary_source TEXT NOT NULL DEFAULT 'lede';
     """),
     # SQLite's m011 also counts the bodies already stored; a Postgres database has none yet (every one
-    # gets m001..m015 at once, on `digest init`), so the counts start empty.
+    # gets every migration at once, on `digest init`), so the counts start empty.
     ("m011_corpus_counts", """
     CREATE TABLE corpus_paragraphs (fingerprint BIGINT PRIMARY KEY, docs BIGINT NOT NULL);
     CREATE TABLE corpus_terms (term TEXT PRIMARY KEY, docs BIGINT NOT NULL);
@@ -188,6 +188,7 @@ STEPS: list[tuple[str, str]] = [
     ALTER TABLE articles ADD COLUMN lead BIGINT NOT NULL DEFAULT 0;
     """),
     ("m015_special_editions", "ALTER TABLE editions ADD COLUMN title TEXT"),
+    ("m016_subscriber_language", "ALTER TABLE subscribers ADD COLUMN language TEXT"),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

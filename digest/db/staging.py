@@ -17,13 +17,14 @@ from .columns import ids_json
 from .postgres import json_list, twins
 from .repository import Repository
 
-COLUMNS = ("line", "key", "email", "name", "topic_ids", "frequency", "timezone", "send_at", "status")
+COLUMNS = ("line", "key", "email", "name", "topic_ids", "frequency", "timezone", "send_at", "status", "language")
 CREATE = """CREATE TEMP TABLE import_rows (line INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, email TEXT NOT NULL,
-    name TEXT, topic_ids TEXT NOT NULL, frequency TEXT, timezone TEXT, send_at TEXT, status TEXT NOT NULL)"""
+    name TEXT, topic_ids TEXT NOT NULL, frequency TEXT, timezone TEXT, send_at TEXT, status TEXT NOT NULL,
+    language TEXT)"""
 DROP = "DROP TABLE IF EXISTS temp.import_rows"
 INSERT = f"INSERT INTO temp.import_rows ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 UPDATE = """UPDATE temp.import_rows SET name = ?, topic_ids = ?, frequency = ?, timezone = ?, send_at = ?,
-    status = ? WHERE line = ?"""
+    status = ?, language = ? WHERE line = ?"""
 BY_KEY = f"SELECT {', '.join(COLUMNS)} FROM temp.import_rows WHERE key IN (SELECT value FROM json_each(?))"
 AFTER = f"SELECT {', '.join(COLUMNS)} FROM temp.import_rows WHERE line > ? ORDER BY line LIMIT ?"
 
@@ -40,6 +41,7 @@ class StagedRow:
     timezone: str | None
     send_at: str | None
     status: str
+    language: str | None = None
 
 
 class Staging(Repository):
@@ -65,9 +67,9 @@ class Staging(Repository):
             self.conn.execute("BEGIN")
         try:
             self.conn.executemany(INSERT, [(r.line, r.key, r.email, r.name, _ids(r), r.frequency, r.timezone,
-                                            r.send_at, r.status) for r in new])
-            self.conn.executemany(UPDATE, [(r.name, _ids(r), r.frequency, r.timezone, r.send_at, r.status, r.line)
-                                           for r in changed])
+                                            r.send_at, r.status, r.language) for r in new])
+            self.conn.executemany(UPDATE, [(r.name, _ids(r), r.frequency, r.timezone, r.send_at, r.status,
+                                            r.language, r.line) for r in changed])
         except BaseException:
             if begun and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -91,7 +93,7 @@ def _ids(row: StagedRow) -> str:
 def _row(r: sqlite3.Row) -> StagedRow:
     ids = dict.fromkeys(map(int, r["topic_ids"].split(","))) if r["topic_ids"] else {}
     return StagedRow(r["line"], r["key"], r["email"], r["name"], ids, r["frequency"], r["timezone"], r["send_at"],
-                     r["status"])
+                     r["status"], r["language"])
 
 
 # The Postgres twins (digest.db.postgres): a temporary table lives in pg_temp there.

@@ -34,10 +34,10 @@ PAGE = SELECT + " WHERE s.id IN (SELECT s.id FROM subscribers s" + LISTING + """
     ORDER BY s.created_at DESC, s.id DESC LIMIT :limit) ORDER BY s.created_at DESC, s.id DESC"""
 EVERY = SELECT + LISTING + " ORDER BY s.created_at DESC, s.id DESC"
 COUNT_PAGE = "SELECT count(*) FROM subscribers s" + LISTING
-INSERT = ("INSERT INTO subscribers (email, name, status, frequency, timezone, send_at, created_at, updated_at)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT = ("INSERT INTO subscribers (email, name, status, frequency, timezone, send_at, language, created_at,"
+          " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 MERGE = ("UPDATE subscribers SET name = coalesce(?, name), status = ?, frequency = coalesce(?, frequency),"
-         " timezone = coalesce(?, timezone), updated_at = ? WHERE id = ?")
+         " timezone = coalesce(?, timezone), language = coalesce(?, language), updated_at = ? WHERE id = ?")
 # One statement for any subset of the fields: a flag per column says whether this row sets it.
 SET_FIELDS = """UPDATE subscribers SET
     name = CASE WHEN :set_name THEN :name ELSE name END,
@@ -45,9 +45,10 @@ SET_FIELDS = """UPDATE subscribers SET
     frequency = CASE WHEN :set_frequency THEN :frequency ELSE frequency END,
     timezone = CASE WHEN :set_timezone THEN :timezone ELSE timezone END,
     send_at = CASE WHEN :set_send_at THEN :send_at ELSE send_at END,
+    language = CASE WHEN :set_language THEN :language ELSE language END,
     updated_at = :now WHERE id = :id"""
 INSERT_PG = INSERT + " RETURNING id"
-FIELDS = ("name", "status", "frequency", "timezone", "send_at")
+FIELDS = ("name", "status", "frequency", "timezone", "send_at", "language")
 TOUCH = "UPDATE subscribers SET updated_at = ? WHERE id = ?"
 UNSUBSCRIBE_ALL = "DELETE FROM subscriptions WHERE subscriber_id = ?"
 SUBSCRIBE = "INSERT OR IGNORE INTO subscriptions (subscriber_id, topic_id) VALUES (?, ?)"
@@ -63,7 +64,7 @@ DELIVERIES_OF = "SELECT count(*) FROM deliveries WHERE subscriber_id = ?"
 DELETE = "DELETE FROM subscribers WHERE id = ?"
 SUPPRESS = "UPDATE subscribers SET status = 'suppressed', updated_at = ? WHERE email = ?"
 INSERT_SUPPRESSED = "INSERT INTO subscribers (email, status, created_at, updated_at) VALUES (?, 'suppressed', ?, ?)"
-ON_FILE = """SELECT s.id, s.email, s.status, s.name, s.frequency, s.timezone, s.send_at,
+ON_FILE = """SELECT s.id, s.email, s.status, s.name, s.frequency, s.timezone, s.send_at, s.language,
     (SELECT group_concat(topic_id) FROM subscriptions x WHERE x.subscriber_id = s.id) AS topic_ids
     FROM subscribers s WHERE s.email IN (SELECT value FROM json_each(?))"""
 IDS_BY_EMAIL = "SELECT id, email FROM subscribers WHERE email IN (SELECT value FROM json_each(?))"
@@ -78,7 +79,8 @@ def subscriber(r: Row, *, key: Callable[[str], Any] | None = None) -> Subscriber
     return Subscriber(
         id=r["id"], email=r["email"], name=r["name"], status=r["status"],
         topics=sorted(r["topic_names"].split("\x1f"), key=key) if r["topic_names"] else [],
-        frequency=r["frequency"], timezone=r["timezone"], created_at=parse_ts(r["created_at"]), send_at=r["send_at"])
+        frequency=r["frequency"], timezone=r["timezone"], created_at=parse_ts(r["created_at"]), send_at=r["send_at"],
+        language=r["language"])
 
 
 class Subscribers(Repository):
@@ -109,21 +111,23 @@ class Subscribers(Repository):
         total = self._value(COUNT_PAGE, params)
         return Page(map(subscriber, self.conn.execute(EVERY if limit is None else PAGE, params)), total, limit)
 
-    def insert(self, email: str, *, name: str | None, status: str, frequency: str, timezone: str | None) -> int:
+    def insert(self, email: str, *, name: str | None, status: str, frequency: str, timezone: str | None,
+               language: str | None = None) -> int:
         stamp = ts(now())
         with self.transaction():
-            row_id = self.conn.execute(INSERT, (email, name, status, frequency, timezone, None, stamp, stamp)).lastrowid
+            row_id = self.conn.execute(INSERT, (email, name, status, frequency, timezone, None, language, stamp,
+                                                stamp)).lastrowid
         assert row_id is not None, "an INSERT sets lastrowid"
         return row_id
 
     def merge(self, subscriber_id: int, *, name: str | None, status: str, frequency: str | None,
-              timezone: str | None) -> None:
-        """Set the status; fill in the name, frequency and timezone given (None keeps the one on file)."""
+              timezone: str | None, language: str | None = None) -> None:
+        """Set the status; fill in the name, frequency, timezone and language given (None keeps the one on file)."""
         with self.transaction():
-            self.conn.execute(MERGE, (name, status, frequency, timezone, ts(now()), subscriber_id))
+            self.conn.execute(MERGE, (name, status, frequency, timezone, language, ts(now()), subscriber_id))
 
     def set_fields(self, subscriber_id: int, **fields: Any) -> None:
-        """Set any of name, status, frequency, timezone, send_at (None clears it; absent keys are kept)."""
+        """Set any of name, status, frequency, timezone, send_at, language (None clears it; absent keys are kept)."""
         unknown = set(fields) - set(FIELDS)
         if unknown:
             raise ValueError(f"unknown subscriber fields: {unknown}")
@@ -195,7 +199,7 @@ class Subscribers(Repository):
             for r in self._all(ON_FILE, [ids_json(chunk)]):
                 out[email_key(r["email"])] = OnFile(
                     r["id"], r["status"], r["name"], r["frequency"], r["timezone"], r["send_at"],
-                    {int(t) for t in r["topic_ids"].split(",")} if r["topic_ids"] else set())
+                    {int(t) for t in r["topic_ids"].split(",")} if r["topic_ids"] else set(), r["language"])
         return out
 
     def apply_import(self, changes: list[ImportChange]) -> None:
@@ -206,7 +210,8 @@ class Subscribers(Repository):
         updates = [c for c in changes if c.action == "update"]
         with self.transaction():
             self.conn.executemany(INSERT, [(c.email, c.values["name"], c.values["status"], c.values["frequency"],
-                                            c.values["timezone"], c.values["send_at"], stamp, stamp) for c in new])
+                                            c.values["timezone"], c.values["send_at"], c.values.get("language"),
+                                            stamp, stamp) for c in new])
             self.conn.executemany(SET_FIELDS, [self._fields(c.subscriber_id, c.values, stamp)
                                                for c in updates if c.values])
             self.conn.executemany(UNSUBSCRIBE_ALL, [(c.subscriber_id,) for c in updates if c.replace_topics])

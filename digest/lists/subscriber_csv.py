@@ -1,7 +1,8 @@
 """The CSV format of subscriber lists. No database here.
 
 Columns: email, name, topics (separated by ";"), frequency (daily|weekly), timezone (Area/City),
-send_at (HH:MM, their local time of day), and optionally status (active, pending, unsubscribed,
+send_at (HH:MM, their local time of day), language (de, fr, ...; blank = the
+newsletter's [digest] language), and optionally status (active, pending, unsubscribed,
 bounced, suppressed; blank = active). Only email is required. The file is UTF-8 (a BOM is fine); a
 row that is not, or that is not valid CSV (a stray quote), is reported with its line number and
 the other rows go on. Export writes the same columns, with any cell that a spreadsheet would run
@@ -23,9 +24,16 @@ from typing import BinaryIO, TextIO
 from ..errors import InvalidAddress, ParseError
 from ..models import Subscriber
 from ..plural import plural
-from .subscriber_fields import check_frequency, check_status, check_time, check_timezone, normalize_email
+from .subscriber_fields import (
+    check_frequency,
+    check_language,
+    check_status,
+    check_time,
+    check_timezone,
+    normalize_email,
+)
 
-COLUMNS = ["email", "name", "topics", "frequency", "timezone", "send_at", "status"]
+COLUMNS = ["email", "name", "topics", "frequency", "timezone", "send_at", "status", "language"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
@@ -40,6 +48,7 @@ class Row:
     timezone: str | None
     status: str = "active"
     send_at: str | None = None
+    language: str | None = None
 
 
 def _unformula(value: str) -> str:
@@ -153,7 +162,7 @@ def _row(record: dict, line: int, origin: str) -> Row | ParseError:
         return Row(line, normalize_email(get("email")), get("name") or None,
                    [t.strip() for t in get("topics").replace(",", ";").split(";") if t.strip()],
                    check_frequency(get("frequency")), check_timezone(get("timezone")), check_status(get("status")),
-                   check_time(get("send_at")))
+                   check_time(get("send_at")), check_language(get("language")))
     except (InvalidAddress, ParseError) as exc:
         return ParseError(f"{origin}:{line}: {exc.message}")
 
@@ -166,7 +175,7 @@ def safe_cell(value: str | None) -> str:
 def export_row(sub: Subscriber) -> dict[str, str | None]:
     """A subscriber as the columns export writes (every field an admin or subscriber can set)."""
     return {"email": sub.email, "name": sub.name, "topics": ";".join(sub.topics), "frequency": sub.frequency,
-            "timezone": sub.timezone, "send_at": sub.send_at, "status": sub.status}
+            "timezone": sub.timezone, "send_at": sub.send_at, "status": sub.status, "language": sub.language}
 
 
 def write_csv(subscribers: Iterable[Subscriber], out: TextIO) -> int:

@@ -1,7 +1,7 @@
 """What a subscriber's fields may hold: an address (syntax and normalisation, no DNS), a frequency,
-a timezone, a time of day, a status. Each check returns the value as stored, or raises
+a timezone, a time of day, a status, a language. Each check returns the value as stored, or raises
 InvalidAddress / ParseError saying what is wrong. No database here.
-May import: errors, matching, models.
+May import: config.tables, errors, matching, models.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..errors import InvalidAddress, ParseError
+from ..config.tables import checked_language
+from ..errors import ConfigError, InvalidAddress, ParseError
 from ..matching import canonical_zone, unknown_zone
 from ..models import FREQUENCIES, SUBSCRIBER_STATUSES
 
@@ -89,3 +90,14 @@ def check_status(value: str | None) -> str:
     if value not in SUBSCRIBER_STATUSES:
         raise ParseError(f'status "{value}" is not one of {", ".join(SUBSCRIBER_STATUSES)}')
     return value
+
+
+def check_language(value: str | None) -> str | None:
+    """A language of the email's frame, checked as [digest] language is (config.checked_language:
+    "de-DE" is "de"), or None: the newsletter's."""
+    if not value or not value.strip():
+        return None
+    try:
+        return checked_language(value, "language")
+    except ConfigError as exc:
+        raise ParseError(exc.message, exc.hint) from None

@@ -78,7 +78,6 @@ from .bodies import (
                        Body,
                        article_url,
                        edition_view,
-                       groups_for_preview,
                        personal_message,
                        render_group,
                        renderer,
@@ -96,6 +95,7 @@ from .preflight import check_placeholders, preflight
 from .preview import (
                        MixInfo,
                        Preview,
+                       groups_for_preview,
                        lint_summary,
                        mix_file_name,
                        preview_message,

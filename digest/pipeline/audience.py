@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..config import Config, check_placeholders
 from ..db import Database
 from ..errors import DigestError, ParseError
-from ..lists.subscriber_fields import check_time, check_timezone, normalize_email
+from ..lists.subscriber_fields import check_language, check_time, check_timezone, normalize_email
 from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
 from ..page import Page
 from ..plural import plural
@@ -49,7 +49,7 @@ def checked(check, value):
     try:
         return check(value)
     except ParseError as exc:
-        raise DigestError(sentence(exc.message)) from None
+        raise DigestError(sentence(exc.message), exc.hint) from None
 
 
 @dataclass
@@ -61,10 +61,11 @@ class Added:
 
 def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str], *, name: str | None = None,
         frequency: str | None = None, timezone: str | None = None, confirm: bool = False,
-        resubscribe: bool = False) -> Added:
+        resubscribe: bool = False, language: str | None = None) -> Added:
     """Add a subscriber (or topics to one). With `confirm`, pending until they click the emailed link."""
     address = normalize_email(email)
     tz = checked(check_timezone, timezone)
+    lang = checked(check_language, language)
     ids = [db.topics.get(t).id for t in topics]   # unknown topics fail before anything is written
     current = db.subscribers.find(address)
     if current is not None and opted_out(current.status) and not (resubscribe or confirm):
@@ -77,33 +78,34 @@ def add_subscriber(db: Database, cfg: Config, email: str, topics: Iterable[str],
             raise DigestError("DIGEST_SECRET is not set, so no confirmation link can be signed.",
                               "Set DIGEST_SECRET to a long random string (for example `openssl rand -hex 32`).")
     outcome = upsert(db, address, name=name, topic_ids=ids, frequency=frequency, timezone=tz,
-                     status="pending" if confirm else "active")
+                     status="pending" if confirm else "active", language=lang)
     sub = db.subscribers.get(address)
     sent = send_confirmation(db, cfg, sub.email) if confirm and sub.status == "pending" else None
     return Added(outcome, sub, sent)
 
 
 def upsert(db: Database, email: str, *, name: str | None, topic_ids: list[int], status: str = "active",
-           frequency: str | None = None, timezone: str | None = None) -> str:
+           frequency: str | None = None, timezone: str | None = None, language: str | None = None) -> str:
     """Add a subscriber or merge topics into an existing one; "added" or "updated". An active
     subscriber stays active when added again as pending."""
     with db.transaction():
         current = db.subscribers.find(email)
         if current is None:
             sid = db.subscribers.insert(email, name=name, status=status, frequency=frequency or "daily",
-                                        timezone=timezone)
+                                        timezone=timezone, language=language)
             outcome = "added"
         else:
             sid, outcome = current.id, "updated"
             keep = current.status == "active" and status != "active"
             db.subscribers.merge(sid, name=name, status=current.status if keep else status, frequency=frequency,
-                                 timezone=timezone)
+                                 timezone=timezone, language=language)
         db.subscribers.subscribe(sid, topic_ids)
     return outcome
 
 
 def change_subscriber(db: Database, email: str, *, frequency: str | None = None, timezone: str | None = None,
-           name: str | None = None, send_at: str | None = None) -> tuple[Subscriber, dict]:
+           name: str | None = None, send_at: str | None = None,
+           language: str | None = None) -> tuple[Subscriber, dict]:
     """Change how and when a subscriber gets their digest ("" clears a value); returns what was set."""
     sub = find_subscriber(db, email)
     fields: dict = {}
@@ -115,8 +117,10 @@ def change_subscriber(db: Database, email: str, *, frequency: str | None = None,
         fields["name"] = name.strip() or None
     if send_at is not None:
         fields["send_at"] = checked(check_time, send_at)
+    if language is not None:
+        fields["language"] = checked(check_language, language)
     if not fields:
-        raise DigestError("Nothing to change.", "Pass --frequency, --timezone, --name or --send-at.")
+        raise DigestError("Nothing to change.", "Pass --frequency, --timezone, --name, --send-at or --language.")
     db.subscribers.set_fields(sub.id, **fields)
     return sub, fields
 

@@ -1,6 +1,7 @@
 """Render stage of the pipeline: the view of one topic mix (stories, sections, subject), its
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
-built from it the plain (stdlib) way.
+built from it the plain (stdlib) way. A mix key may name a language ("Europe+World@de",
+select.mix_language): its body's frame is in that language, else in the newsletter's (cfg.language).
 
 May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors, i18n,
 lists.tokens, models, resources, selection.freshness, selection.ranking, selection.select, selection.versions,
@@ -9,6 +10,7 @@ summarize, and .editions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import OrderedDict
@@ -20,12 +22,11 @@ from ..compose import message, render
 from ..compose.views import EditionView, ItemView, Rendered, SectionView
 from ..config import Config
 from ..db import Database
-from ..errors import ConfigError, DigestError
+from ..errors import ConfigError
 from ..lists import tokens
-from ..models import Article, Subscriber, Window, slugify
+from ..models import Article, Window, slugify
 from ..selection import freshness, ranking, select
 from ..selection.versions import also_reported, article_url
-from .editions import edition_key, local_today
 
 _SCORES: dict[tuple, float] = {}
 
@@ -163,6 +164,7 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
     (db.articles.between), else by ingest time; `until` also dates the stories' recency."""
     arts = db.articles.between(select.mix_topics(window.mix), window.since, window.until,
                                since_seq=window.since_seq, until_seq=window.until_seq)
+    cfg = speaking(cfg, window.mix)
     view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since,
                         special=db.editions.title_of(key))
     return Body(window.mix, view, render_view(cfg, view), arts, window.until, window.since)
@@ -180,6 +182,7 @@ class Bodies:
         self.db, self.cfg, self.key, self.day = db, cfg, key, day
         self.special = db.editions.title_of(key)
         self.renderer = renderer(cfg)
+        self.renderers = {cfg.language: self.renderer}    # and one per other language its mixes speak
         self.windows: OrderedDict[tuple, list[Article]] = OrderedDict()
 
     def articles(self, window: Window) -> list[Article]:
@@ -201,9 +204,17 @@ class Bodies:
     def body(self, window: Window, *, text: bool = True) -> Body:
         """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
-        view = edition_view(self.cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since,
+        cfg = speaking(self.cfg, window.mix)
+        view = edition_view(cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since,
                             special=self.special)
-        return Body(window.mix, view, render_view(self.cfg, view, self.renderer, text=text), arts)
+        made = self.renderers.get(cfg.language) or self.renderers.setdefault(cfg.language, renderer(cfg))
+        return Body(window.mix, view, render_view(cfg, view, made, text=text), arts)
+
+
+def speaking(cfg: Config, mix: str) -> Config:
+    """The configuration a mix's body is rendered with: the newsletter's, in the mix's language if it names one."""
+    language = select.mix_language(mix)
+    return cfg if language is None or language == cfg.language else dataclasses.replace(cfg, language=language)
 
 
 def renderer(cfg: Config) -> render.Renderer:
@@ -260,35 +271,3 @@ def personal_message(cfg: Config, body: Body, *, subscriber_id: int, email: str,
                            list_archive=body.view.web_url, feedback_id=feedback_id(cfg, body.view.edition_key),
                            language=body.rendered.language)
     return message.to_bytes(message.build(env, html=html, text=text))
-
-
-def groups_for_preview(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
-                       frequency: str = "daily", at: dt.datetime | None = None, key: str | None = None,
-                       include_sent: bool = True) -> tuple[Body, Subscriber | None]:
-    """What a subscriber (or a topic mix) would receive in the edition due now (or `key`). A topic
-    mix's window is the last day (or week); without `include_sent`, it leaves out the stories some
-    digest has carried already. A subscriber's starts where their last digest ended (with
-    `include_sent`: a first digest's window, as if nothing had been sent to them)."""
-    at = at or now()
-    day = local_today(cfg, at)
-    sub = None
-    seqs: dict = {}
-    if email:
-        sub = db.subscribers.get(email)
-        mix_list = sub.topics
-        since, until = select.window(sub, None if include_sent else db.editions.watermark(sub.id), at)
-        # The window the next send would plan: from their last digest, by ingest sequence.
-        mark = None if include_sent else db.editions.seq_watermarks([sub.id]).get(sub.id)
-        seqs = {"since_seq": mark if mark is not None else db.articles.seq_after(since),
-                "until_seq": db.articles.last_seq()}
-    else:
-        names = [db.topics.get(t).name for t in topics] if topics else [t.name for t in db.topics.all()]
-        mix_list = names
-        since, until = at - select.FIRST_WINDOW[frequency], at
-        if not include_sent and (sent := db.editions.sent_seq()) is not None:
-            seqs = {"since_seq": max(sent, db.articles.seq_after(since)), "until_seq": db.articles.last_seq()}
-    if not mix_list:
-        raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
-    body = render_group(db, cfg, key or edition_key(frequency, day), day,
-                        Window(select.mix_key(mix_list), since, until, **seqs))
-    return body, sub

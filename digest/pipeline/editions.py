@@ -1,7 +1,9 @@
 """Editions: name them (edition_key, special_key, local_today) and plan them: one pending delivery row
 per due subscriber whose digest would not be empty, written PLAN_BATCH subscribers at a time
 (Planner), for `digest send` (today's edition of one frequency, or a special edition) and for the
-scheduler (every slot due now).
+scheduler (every slot due now). A delivery's mix names the subscriber's language when it is not the
+newsletter's (select.subscriber_mix: "Europe+World@de"), so the edition is planned per (topic mix,
+language) and every stage that groups by mix renders, claims and counts per (mix, language).
 May import: clock, config, db, selection.freshness, compose.message, models, selection.select, selection.slots.
 """
 
@@ -120,7 +122,8 @@ class Planner:
             if self.count(sub, since, until, since_seq) < self.floor or not self.has_news(sub, since, until, since_seq):
                 empty.append(sub.id)
                 continue
-            rows.append(Delivery(0, plan.edition_id, sub.id, "pending", select.mix_key(sub.topics), since, until,
+            mix = select.subscriber_mix(sub, self.cfg.language)
+            rows.append(Delivery(0, plan.edition_id, sub.id, "pending", mix, since, until,
                                  message.message_id(plan.key, sub.id, self.cfg.domain), since_seq=since_seq,
                                  until_seq=self.until_seq))
         with self.db.transaction():      # the batch's rows and, for the scheduler, its empty slots

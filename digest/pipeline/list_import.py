@@ -3,7 +3,7 @@ addresses merged, each row planned against what is on file, written in batches o
 addresses per transaction) and exported.
 
 An import adds subscribers and fills fields that are empty. A value already on file (the topics,
-frequency, time and timezone a subscriber chose on their preference page, or a name) is kept and
+frequency, time, timezone and language a subscriber chose on their preference page, or a name) is kept and
 reported, unless `overwrite`; then the row's non-empty values replace it and its topics become
 the whole subscription. An address that opted out is skipped even then (audience.opted_out). A row
 may record an opt-out (status unsubscribed, bounced, suppressed): that is always applied.
@@ -89,7 +89,7 @@ def _stage(db: Database, rows: Iterable[Row | ParseError], origin: str, known: d
             report.errors.append(ParseError(f"{origin}:{row.line}: no topics given (topics column, e.g. Europe;World)"))
             continue
         part.append((StagedRow(row.line, email_key(row.email), row.email, row.name, ids, row.frequency,
-                               row.timezone, row.send_at, row.status), row))
+                               row.timezone, row.send_at, row.status, row.language), row))
         if len(part) >= batch:
             _stage_part(db, part, report)
             part = []
@@ -117,7 +117,7 @@ def _stage_part(db: Database, part: list[tuple[StagedRow, Row]], report: ImportR
 def _merge_row(into: StagedRow, row: Row, ids: dict[int, None]) -> None:
     """A repeated address: topics are unioned, later non-empty values win, and an opt-out sticks."""
     into.topic_ids.update(ids)
-    for attr in ("name", "frequency", "timezone", "send_at"):
+    for attr in ("name", "frequency", "timezone", "send_at", "language"):
         if getattr(row, attr):
             setattr(into, attr, getattr(row, attr))
     if not opted_out(into.status):
@@ -131,7 +131,7 @@ def plan_import(current: OnFile | None, row: StagedRow, *, overwrite: bool = Fal
         return ImportChange(row.line, row.email, "add",
                             values={"name": row.name, "status": row.status,
                                     "frequency": row.frequency or "daily", "timezone": row.timezone,
-                                    "send_at": row.send_at},
+                                    "send_at": row.send_at, "language": row.language},
                             topics=list(row.topic_ids))
     change = ImportChange(row.line, row.email, "update", current.id)
     if opted_out(current.status):
@@ -143,7 +143,7 @@ def plan_import(current: OnFile | None, row: StagedRow, *, overwrite: bool = Fal
         status = "active" if "active" in (current.status, row.status) else "pending"
     if status != current.status:
         change.values["status"] = status
-    for name in ("name", "frequency", "timezone", "send_at"):
+    for name in ("name", "frequency", "timezone", "send_at", "language"):
         new, old = getattr(row, name), getattr(current, name)
         if not new or new == old:
             continue

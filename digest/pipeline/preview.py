@@ -1,7 +1,7 @@
 """The editor's preview (`digest preview`, the preview web app, the demo's preview files): the real
 message a subscriber or topic mix would get, linted, and the list of mixes to choose from.
 Nothing is sent or recorded.
-May import: clock, config, db, compose.lint, compose.message, models, plural, compose.render, selection.freshness,
+May import: clock, config, db, errors, compose.lint, compose.message, models, plural, compose.render, selection.freshness,
 selection.ranking, selection.select, and .bodies/.editions.
 """
 
@@ -15,10 +15,11 @@ from ..compose import lint as lint_mod  # the preview's lint summary
 from ..compose import message, render
 from ..config import Config
 from ..db import Database
-from ..models import Subscriber
+from ..errors import DigestError
+from ..models import Subscriber, Window
 from ..plural import plural
 from ..selection import freshness, ranking, select
-from .bodies import Body, edition_view, groups_for_preview, personal_message, render_group, stories
+from .bodies import Body, edition_view, personal_message, render_group, stories
 from .editions import Plan, edition_key, local_today
 
 
@@ -185,3 +186,35 @@ def lint_summary(report: lint_mod.LintReport) -> str:
     n = len(report.warnings)
     return (f"{report.size_bytes / 1024:.1f} KiB of {lint_mod.CLIP_BYTES // 1024} KiB, "
             f"{plural(n, 'warning', 'warnings')}")
+
+
+def groups_for_preview(db: Database, cfg: Config, *, topics: list[str] | None = None, email: str | None = None,
+                       frequency: str = "daily", at: dt.datetime | None = None, key: str | None = None,
+                       include_sent: bool = True) -> tuple[Body, Subscriber | None]:
+    """What a subscriber (or a topic mix) would receive in the edition due now (or `key`). A topic
+    mix's window is the last day (or week); without `include_sent`, it leaves out the stories some
+    digest has carried already. A subscriber's starts where their last digest ended (with
+    `include_sent`: a first digest's window, as if nothing had been sent to them)."""
+    at = at or now()
+    day = local_today(cfg, at)
+    sub = None
+    seqs: dict = {}
+    if email:
+        sub = db.subscribers.get(email)
+        mix_list = sub.topics
+        since, until = select.window(sub, None if include_sent else db.editions.watermark(sub.id), at)
+        # The window the next send would plan: from their last digest, by ingest sequence.
+        mark = None if include_sent else db.editions.seq_watermarks([sub.id]).get(sub.id)
+        seqs = {"since_seq": mark if mark is not None else db.articles.seq_after(since),
+                "until_seq": db.articles.last_seq()}
+    else:
+        names = [db.topics.get(t).name for t in topics] if topics else [t.name for t in db.topics.all()]
+        mix_list = names
+        since, until = at - select.FIRST_WINDOW[frequency], at
+        if not include_sent and (sent := db.editions.sent_seq()) is not None:
+            seqs = {"since_seq": max(sent, db.articles.seq_after(since)), "until_seq": db.articles.last_seq()}
+    if not mix_list:
+        raise DigestError("Nothing to preview: no topics.", "Pass --topic T or --subscriber EMAIL.")
+    mix = select.subscriber_mix(sub, cfg.language) if sub is not None else select.mix_key(mix_list)
+    body = render_group(db, cfg, key or edition_key(frequency, day), day, Window(mix, since, until, **seqs))
+    return body, sub

@@ -5,7 +5,7 @@ killed run left behind (ledger.recover), renders and lints every topic mix befor
 opened, then sends through every relay that answers, each over its own `connections` parallel
 connections (sender.EditionRun). A row is marked sent only after a relay accepted the message.
 May import: clock, config, db, errors, compose.lint, compose.message, models, plural,
-compose.render, smtp, lists.subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.relays/.sender/.tally.
+compose.render, smtp, lists.subscriber_fields, and .bodies/.editions/.lease/.ledger/.messages/.preview/.relays/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from ..plural import plural
 from ..smtp import AddressError, Outcome, Relay, open_all, smtp_address
 from ..smtp.journal import Journal
 from . import ledger
-from .bodies import groups_for_preview
 from .editions import Plan
 from .lease import Lease
 from .messages import Claimed, DateHeader, fast_message, lint_body, prepare_group, return_path, signer_for
+from .preview import groups_for_preview
 from .relays import no_relay_left, open_relay
 from .sender import EditionRun
 from .tally import BuildError, ClippedError, Tally

@@ -208,7 +208,7 @@ def dry_run(db: Database, cfg: Config, frequency: str, *, special: str | None = 
             if n == 0 or not planner.has_news(sub, since, until, since_seq):
                 empty += 1
                 continue
-            entry = mixes.setdefault(select.mix_key(sub.topics), [0, 0])
+            entry = mixes.setdefault(select.subscriber_mix(sub, cfg.language), [0, 0])
             entry[0] = max(entry[0], n)
             entry[1] += 1
     already = db.deliveries.counts(edition_id).get("sent", 0) if edition_id else 0
