@@ -54,11 +54,13 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(mo, domain=DOMAIN)
 
 
+@functools.lru_cache(maxsize=4096)   # an edition formats the same few dates thousands of times
 def long_date(value: dt.date, language: str) -> str:
     """Sunday, 6 December 2026 / Sonntag, 6. Dezember 2026 / dimanche 6 décembre 2026"""
     return format_date(value, _LONG.get(language, "full"), locale=language)
 
 
+@functools.lru_cache(maxsize=4096)
 def short_date(value: dt.date, language: str, *, year: bool = True) -> str:
     """6 Dec 2026 / 6. Dez. 2026 / 6 déc. 2026; without the year: 6 Dec / 6. Dez. / 6 déc."""
     if language in _SHORT:
@@ -67,6 +69,7 @@ def short_date(value: dt.date, language: str, *, year: bool = True) -> str:
     return format_date(value, locale.datetime_skeletons["yMMMd" if year else "MMMd"], locale=locale)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def number(n: int | float, language: str) -> str:
     """1,200 / 1.200 / 1 200: a count as the locale groups its digits."""
     return format_decimal(n, locale=language)

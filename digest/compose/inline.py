@@ -15,6 +15,7 @@ May import: nothing from digest (lxml and premailer only).
 from __future__ import annotations
 
 import copy
+import html as htmlmod
 import logging
 import re
 
@@ -84,10 +85,28 @@ class Inliner:
         self.css: str | None = None
         self.simple = False
         self.learned = 0         # pages sent through premailer to learn from
+        self.shapes: dict[str, _Shape | None] = {}   # by the page with its texts masked (_masked)
 
     def inline(self, html: str, comments: dict[str, list[str]] | None = None) -> str:
         """premailer_inline(html). With `comments`, also fills it with every comment's text and the
-        tags of its ancestors, outermost first (where assemble puts a fragment): one parse for both."""
+        tags of its ancestors, outermost first (where assemble puts a fragment): one parse for both.
+        A page whose tags are those of a page inlined before, with other texts between them (the
+        next topic mix's frame: its subject, dateline, counts), is that page's result with these
+        texts in it, as lxml writes them (see _Shape): no parse."""
+        probe, texts = _masked(html.strip())
+        shape = self.shapes.get(probe)
+        if shape is not None:
+            if comments is not None:
+                comments.update(shape.comments)
+            return shape.fill(texts)
+        out = self._inline(html, comments)
+        if self.simple and probe not in self.shapes:
+            if len(self.shapes) >= SHAPES_KEPT:
+                self.shapes.clear()
+            self.shapes[probe] = _Shape.learn(self, probe, texts, out)
+        return out
+
+    def _inline(self, html: str, comments: dict[str, list[str]] | None) -> str:
         stripped = html.strip()
         tree = etree.fromstring(stripped, etree.HTMLParser()).getroottree()
         page = tree.getroot()
@@ -167,3 +186,56 @@ class Inliner:
             self.memo[key] = None if tuple(items) == key[1] else items
         self.learned += 1
         return True
+
+
+# ---- pages that differ only in their texts
+_TAGS = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
+_PROBE = "\ue000%d\ue001"                       # private-use characters: a text's place in a page
+_PROBED = re.compile("\ue000([0-9]+)\ue001")
+SHAPES_KEPT = 1024       # page shapes remembered: an edition's frames come in a few hundred
+
+
+def _masked(html: str) -> tuple[str, list[str]]:
+    """The page with every text between tags that is not blank (and not a stylesheet) replaced by a
+    numbered probe, and those texts: pages with equal tags and attributes give equal probes."""
+    pieces = _TAGS.split(html)
+    texts: list[str] = []
+    for i in range(0, len(pieces), 2):
+        text = pieces[i]
+        if text.strip() and not (i and pieces[i - 1][:7].lower() in ("<style>", "<style ", "<script")):
+            pieces[i] = _PROBE % len(texts)
+            texts.append(text)
+    return "".join(pieces), texts
+
+
+def _text_out(text: str) -> str:
+    """A text between tags as lxml's HTML serializer writes it back: entities decoded, then only
+    &, < and > escaped (UTF-8 out; tests/test_inline.py checks it against lxml)."""
+    if "&" in text:
+        text = htmlmod.unescape(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Shape:
+    """One page shape's inlined result, cut where its texts go; `learn` keeps it only if putting
+    the learning page's own texts back gives exactly the bytes inlining that page gave."""
+
+    def __init__(self, pieces: list[str], comments: dict[str, list[str]]):
+        self.pieces, self.comments = pieces, comments
+
+    def fill(self, texts: list[str]) -> str:
+        pieces = self.pieces
+        out = [pieces[0]]
+        for i, text in enumerate(texts):
+            out.append(_text_out(text))
+            out.append(pieces[i + 1])
+        return "".join(out)
+
+    @classmethod
+    def learn(cls, inliner: Inliner, probe: str, texts: list[str], expected: str) -> _Shape | None:
+        comments: dict[str, list[str]] = {}
+        split = _PROBED.split(inliner._inline(probe, comments))
+        if split[1::2] != [str(i) for i in range(len(texts))]:
+            return None         # the parser moved or merged a text: this shape is inlined whole
+        shape = cls(split[0::2], comments)
+        return shape if shape.fill(texts) == expected else None
