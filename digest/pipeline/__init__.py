@@ -83,7 +83,7 @@ from .bodies import (
                        renderer,
 )
 from .bounces import Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce, subscriber_bounces
-from .database import Database, database_error, init_database, open_database  # Database: the faces' annotations
+from .database import Database, database_error, faults, init_database, open_database  # Database: the faces' annotations
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
@@ -130,7 +130,7 @@ __all__ = [
     "remove_subscriber",
     "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",
     "Fetched", "Processed", "bounce_listing", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
-    "database_error", "init_database", "open_database",
+    "database_error", "faults", "init_database", "open_database",
     "delivery_listing", "delivery_record", "listed_status", "subscriber_deliveries", "doctor",
     "Plan", "edition_key", "local_today", "plan_edition",
     "IngestReport", "ingest",
