@@ -66,8 +66,22 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import articles, bounces, deliver, deliveries, demo, doctor, preview, schedule, serve, subscribers, topics
-    for module in (articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics):
+    from . import (
+        articles,
+        bounces,
+        db,
+        deliver,
+        deliveries,
+        demo,
+        doctor,
+        preview,
+        schedule,
+        serve,
+        subscribers,
+        topics,
+    )
+    for module in (articles, bounces, db, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers,
+                   topics):
         module.register(cli)
 
 

@@ -25,6 +25,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   preview       the editor's preview
   archive       the web archive and the article pages
   schedule      what `digest schedule list` shows besides the jobs
+  store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
 
 Tunables that tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are not re-exported:
 patching a copy here would change nothing; patch the submodule that reads them.
@@ -117,6 +118,7 @@ from .sending import (
                        send,
                        waiting,
 )
+from .store_copy import CopiedTable, copy_store, safe_url
 from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
@@ -145,6 +147,7 @@ __all__ = [
     "feed_states", "next_slots",
     "lint_body", "send_edition", "send_test",
     "RESEND_UNCERTAIN", "DryRun", "SendReport", "check_title", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
+    "CopiedTable", "copy_store", "safe_url",
     "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
 ]
