@@ -1,5 +1,5 @@
 """A PostgreSQL that cannot be used is one `Error:` line and a non-zero exit, never a traceback: nothing
-listening on the port, a database or a role that does not exist, and a fault met mid-command (a table
+listening on the port, a database or a role that does not exist, a wrong password, and a fault met mid-command (a table
 gone from a migrated database). The line names the server and the database (host:port/db) and never
 the password in DIGEST_DB. Run through the real CLI.
 """
@@ -57,3 +57,21 @@ def test_a_fault_met_mid_command_is_one_error_line(run, monkeypatch, postgres_ur
         conn.execute("DROP TABLE article_topics")       # a damaged store: its migrations say all is there
     line = one_error_line(run("articles", "list"))
     assert '/digest_test: relation "article_topics" does not exist.' in line, line
+
+
+@NEEDS_POSTGRES
+def test_a_wrong_password_is_one_error_line_without_the_password(run, monkeypatch, postgres_server):
+    # The private server trusts every login; this one role must give a password (scram), as a real server's would.
+    hba = postgres_server.data / "pg_hba.conf"
+    rule = "host all pwuser 127.0.0.1/32 scram-sha-256\n"
+    if rule not in hba.read_text():
+        hba.write_text(rule + hba.read_text())
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+        conn.execute("DROP ROLE IF EXISTS pwuser")
+        conn.execute("CREATE ROLE pwuser LOGIN PASSWORD 'right-one'")
+    monkeypatch.setenv("DIGEST_DB", f"postgresql://pwuser:wrong-one@127.0.0.1:{postgres_server.port}/postgres")
+    line = one_error_line(run("articles", "list"))
+    assert line.startswith(f"Error: PostgreSQL at 127.0.0.1:{postgres_server.port}/postgres refused the login: "
+                           'password authentication failed for user "pwuser".'), line
+    assert "wrong-one" not in line and "right-one" not in line
