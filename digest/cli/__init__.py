@@ -7,7 +7,6 @@ May import: config, errors, models, pipeline, and the modules of digest.cli.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from typing import Any, NoReturn
 
@@ -33,9 +32,9 @@ class DigestGroup(Commands):
             return super().invoke(ctx)
         except DigestError as exc:
             self._fail(ctx, exc)
-        except sqlite3.Error as exc:
-            # A fault of the database file met mid-command (read-only, full disk, damaged): the
-            # transaction it hit was rolled back; say which file and what to do.
+        except pipeline.faults() as exc:
+            # A fault of the database met mid-command (read-only, full disk, damaged; a PostgreSQL that
+            # went away): the transaction it hit was rolled back; say which database and what to do.
             app = ctx.obj if isinstance(ctx.obj, App) else None
             path = app.cfg.db if app is not None and app._cfg is not None else "(DIGEST_DB)"
             self._fail(ctx, pipeline.database_error(exc, path), cause=exc)
@@ -67,8 +66,22 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import articles, bounces, deliver, deliveries, demo, doctor, preview, schedule, serve, subscribers, topics
-    for module in (articles, bounces, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers, topics):
+    from . import (
+        articles,
+        bounces,
+        db,
+        deliver,
+        deliveries,
+        demo,
+        doctor,
+        preview,
+        schedule,
+        serve,
+        subscribers,
+        topics,
+    )
+    for module in (articles, bounces, db, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers,
+                   topics):
         module.register(cli)
 
 

@@ -220,8 +220,9 @@ class _progress:
 
 
 def _dry_run(app: App, frequency: str, retry_failed: bool, edition_key: str | None, special: str | None) -> None:
+    db = app.db         # a database that cannot be opened is the Error, not a preflight warning
     try:
-        pipeline.preflight(app.db, app.cfg)
+        pipeline.preflight(db, app.cfg)
     except DigestError as exc:
         say(f"Warning: a real send would stop here: {exc}")
     if retry_failed:

@@ -11,6 +11,7 @@ from .columns import email_key, parse_ts, ts
 from .database import Database
 from .file_errors import database_error
 from .migrations import schema_version
+from .pg_errors import faults
 from .staging import StagedRow
 
-__all__ = ["Database", "StagedRow", "database_error", "email_key", "parse_ts", "schema_version", "ts"]
+__all__ = ["Database", "StagedRow", "database_error", "email_key", "faults", "parse_ts", "schema_version", "ts"]

@@ -44,6 +44,7 @@ from .editions import Editions
 from .feeds import Feeds
 from .file_errors import check_path, database_error
 from .leases import Leases
+from .pg_errors import faults
 from .staging import Staging
 from .subscribers import Subscribers
 from .topics import Topics
@@ -96,7 +97,7 @@ class Database:
             check_path(Path(path), create=create)
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
+        except faults() as exc:
             raise database_error(exc, path) from None
         try:
             conn.row_factory = sqlite3.Row
@@ -104,7 +105,7 @@ class Database:
                 conn.execute(pragma)
             db = cls(conn, path)
             db.check_schema()
-        except sqlite3.Error as exc:
+        except faults() as exc:
             conn.close()
             raise database_error(exc, path) from None
         except DigestError:

@@ -3,7 +3,7 @@ file that is not SQLite, a read-only or full disk, a damaged file, a lock held t
 
 The CLI prints each as one `Error:` line. A statement that fails this way was inside a
 transaction that SQLite rolled back, so the database holds what the last completed step wrote.
-May import: errors.
+May import: errors, and .pg_errors.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import DigestError, NotFound
+from .pg_errors import pg_error
 
 
 def check_path(path: Path, *, create: bool) -> None:
@@ -36,8 +37,11 @@ def check_path(path: Path, *, create: bool) -> None:
             raise NotFound(f"Database {path} does not exist.", "Run `digest init` first.")
 
 
-def database_error(exc: sqlite3.Error, path: str) -> DigestError:
-    """One sentence for a fault of the database file (the CLI prints it as one `Error:` line)."""
+def database_error(exc: BaseException, path: str) -> DigestError:
+    """One sentence for a fault of the database file (the CLI prints it as one `Error:` line); a
+    PostgreSQL fault is said by digest.db.pg_errors."""
+    if not isinstance(exc, sqlite3.Error):
+        return pg_error(exc, path)
     code = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
     folder = Path(path).resolve().parent

@@ -7,7 +7,7 @@ named next to it (FILE_UNDER_PG beside FILE_UNDER), listed in its module's PG ma
 then turned from SQLite's parameter style (`?`, `:name`) into psycopg's (`%s`, `%(name)s`), once.
 Parameters are bound on the client (psycopg's ClientCursor), as literals: `? IS NULL` and `CASE WHEN ?`
 then mean what they mean on SQLite, whatever the value's type.
-May import: errors.
+May import: errors, and .pg_errors.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..errors import DigestError
+from .pg_errors import pg_error
 
 # A quoted literal (left alone), or a parameter: `?`, or `:name` that is not half of a `::` cast.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
@@ -158,13 +158,13 @@ class Connection:
 
 
 def connect(url: str, twins: dict[str, str]) -> Connection:
-    """Connect to the Postgres database of `url`; a failure is a DigestError that names it, without its password."""
+    """Connect to the Postgres database of `url`; a failure is a DigestError of one line that names the
+    server and the database, without the password (digest.db.pg_errors)."""
     import psycopg
     try:
         conn = psycopg.connect(url, autocommit=True, row_factory=row_factory, cursor_factory=psycopg.ClientCursor)
     except psycopg.Error as exc:
-        raise DigestError(f"Cannot connect to the PostgreSQL database {safe_url(url)}: {str(exc).strip()}",
-                          "Check DIGEST_DB (postgresql://user@host:port/dbname) and that the server is running.") from None
+        raise pg_error(exc, url) from None
     return Connection(conn, twins)
 
 

@@ -25,6 +25,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   preview       the editor's preview
   archive       the web archive and the article pages
   schedule      what `digest schedule list` shows besides the jobs
+  store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
 
 Tunables that tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are not re-exported:
 patching a copy here would change nothing; patch the submodule that reads them.
@@ -83,7 +84,7 @@ from .bodies import (
                        renderer,
 )
 from .bounces import Fetched, Processed, bounce_listing, fetch_bounces, kept_message, process_bounce, subscriber_bounces
-from .database import Database, database_error, init_database, open_database  # Database: the faces' annotations
+from .database import Database, database_error, faults, init_database, open_database  # Database: the faces' annotations
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
@@ -117,6 +118,7 @@ from .sending import (
                        send,
                        waiting,
 )
+from .store_copy import CopiedTable, copy_store, safe_url
 from .tally import BuildError, ClippedError, RelayTally, Tally
 from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
 
@@ -130,7 +132,7 @@ __all__ = [
     "remove_subscriber",
     "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",
     "Fetched", "Processed", "bounce_listing", "fetch_bounces", "kept_message", "process_bounce", "subscriber_bounces",
-    "database_error", "init_database", "open_database",
+    "database_error", "faults", "init_database", "open_database",
     "delivery_listing", "delivery_record", "listed_status", "subscriber_deliveries", "doctor",
     "Plan", "edition_key", "local_today", "plan_edition",
     "IngestReport", "ingest",
@@ -145,6 +147,7 @@ __all__ = [
     "feed_states", "next_slots",
     "lint_body", "send_edition", "send_test",
     "RESEND_UNCERTAIN", "DryRun", "SendReport", "check_title", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
+    "CopiedTable", "copy_store", "safe_url",
     "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
 ]

@@ -6,7 +6,7 @@ May import: config, db, errors.
 from __future__ import annotations
 
 from ..config import Config
-from ..db import Database, database_error  # noqa: F401  (database_error: faults met mid-command)
+from ..db import Database, database_error, faults  # noqa: F401  (database_error, faults: faults met mid-command)
 from ..errors import NotFound
 
 

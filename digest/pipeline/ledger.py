@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..clock import now
 from ..config import SendSettings
-from ..db import Database
+from ..db import Database, database_error
 from ..errors import LedgerError
 from ..smtp import uncertain_reason
 from ..smtp.journal import UNCERTAIN_REPLY, journal_dir, read_journals
@@ -106,12 +106,14 @@ def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: 
 
 def ledger_error(db: Database, settings: SendSettings, exc: Exception) -> LedgerError:
     """A failed ledger write, said with what to do about it."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
+    text = " ".join(str(exc).split()) if db.dialect == "sqlite" else database_error(exc, db.path).message.rstrip(".")
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         why = (f"Another process held the database's write lock for more than {settings.lock_timeout:g} s: "
                "let it finish (or stop it)")
     elif "full" in text:
         why = "The disk is full: free some space"
+    elif db.dialect == "postgres":
+        why = "Check that the PostgreSQL server is up and reachable"
     else:
         why = "Check the database file and its disk"
     return LedgerError(

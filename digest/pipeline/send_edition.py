@@ -10,7 +10,6 @@ compose.render, smtp, lists.subscriber_fields, and .bodies/.editions/.lease/.led
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from ..clock import now
 from ..compose import lint as lint_mod
 from ..compose import message
 from ..config import Config, RelaySettings
-from ..db import Database
+from ..db import Database, faults
 from ..errors import DigestError, LeaseLost, LedgerError
 from ..lists.subscriber_fields import normalize_email
 from ..plural import plural
@@ -60,7 +59,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
     db.set_lock_timeout(s.lock_timeout)
     try:
         lease = Lease(db, f"send:{plan.key}", s.lease_seconds).acquire()
-    except sqlite3.Error as exc:
+    except faults() as exc:
         raise ledger.ledger_error(db, s, exc) from None
     run = None
     try:
@@ -105,13 +104,13 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
     except LeaseLost:
         lease.lost = True
         raise
-    except sqlite3.Error as exc:
+    except faults() as exc:
         raise ledger.ledger_error(db, s, exc) from None
     finally:
         if run is None or run.writable:
             try:
                 lease.release()
-            except sqlite3.Error:
+            except faults():
                 pass        # it expires by itself, and a dead holder's is taken over at once
     return tally
 

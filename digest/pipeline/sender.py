@@ -17,7 +17,6 @@ errors, compose.lint, compose.message, models, smtp, and .bodies/.editions/.leas
 from __future__ import annotations
 
 import heapq
-import sqlite3
 import time
 from collections import OrderedDict
 
@@ -25,7 +24,7 @@ from ..clock import now
 from ..compose import message
 from ..compose.lint import CLIP_BYTES
 from ..config import Config, RelaySettings
-from ..db import Database
+from ..db import Database, faults
 from ..errors import DigestError, LeaseLost, LedgerError, RelayError
 from ..models import Window
 from ..smtp import AddressError, Job, Lane, Outcome, Pool, Relay, smtp_address
@@ -91,7 +90,7 @@ class EditionRun:
             self.lease.lost = True
             self.fail(exc)
             raise
-        except sqlite3.Error as exc:
+        except faults() as exc:
             raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
         finally:
             self.tally.bookkeeping += time.perf_counter() - t
@@ -272,7 +271,7 @@ class EditionRun:
         except LeaseLost as exc:
             self.fail(exc)
             raise
-        except sqlite3.Error as exc:
+        except faults() as exc:
             raise self.fail(ledger.ledger_error(self.db, self.s, exc)) from None
 
     def _return_unstarted(self, pool: Pool) -> None:
