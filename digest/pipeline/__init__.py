@@ -118,7 +118,17 @@ from .sending import (
                        waiting,
 )
 from .tally import BuildError, ClippedError, RelayTally, Tally
-from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
+from .topics import (
+                       add_topic,
+                       label_topic,
+                       labels_in,
+                       parse_labels,
+                       remove_topic,
+                       rename_topic,
+                       topic_usage,
+                       topics,
+                       topics_in_use,
+)
 
 __all__ = [
     "now", "Database",
@@ -146,5 +156,6 @@ __all__ = [
     "lint_body", "send_edition", "send_test",
     "RESEND_UNCERTAIN", "DryRun", "SendReport", "check_title", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
     "BuildError", "ClippedError", "RelayTally", "Tally",
-    "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
+    "add_topic", "label_topic", "labels_in", "parse_labels", "remove_topic", "rename_topic", "topics", "topics_in_use",
+    "topic_usage",
 ]
