@@ -26,13 +26,13 @@ WORDS = {
            "preferences": ("Ihre Einstellungen für The Digest", "Themen", "Wöchentlich", "Einstellungen speichern"),
            "confirm": ("Bitte bestätigen Sie Ihr Abonnement von The Digest", "Abonnement bestätigen",
                        "Der Link gilt 7 Tage lang."),
-           "confirmed": ("Sie haben abonniert",), "one_click": "Abgemeldet.\n"},
+           "confirmed": ("Ihr Abonnement ist bestätigt",), "one_click": "Abgemeldet.\n"},
     "fr": {"unsubscribe": ("Se désabonner de The Digest\u00a0?", '<button type="submit">Se désabonner</button>'),
-           "done": ("Vous êtes désabonné", "ne recevra plus The Digest"),
+           "done": ("Votre désabonnement est confirmé", "ne recevra plus The Digest"),
            "preferences": ("Vos préférences pour The Digest", "Rubriques", "Chaque semaine", "Enregistrer"),
            "confirm": ("Confirmez votre inscription à The Digest", "Je confirme mon inscription",
                        "Ce lien est valable 7 jours."),
-           "confirmed": ("Vous êtes inscrit",), "one_click": "Désabonnement effectué.\n"},
+           "confirmed": ("Votre inscription est confirmée",), "one_click": "Désabonnement effectué.\n"},
 }
 
 
