@@ -72,6 +72,11 @@ class Topic:
     name: str
     slug: str
     aliases: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)   # language -> its name there ("de": "Politik")
+
+    def label(self, language: str | None) -> str:
+        """The topic's name in `language` (its label there), or its own name."""
+        return self.labels.get(language or "", self.name)
 
 
 @dataclass

@@ -280,3 +280,20 @@ def test_thirty_long_stories_stay_under_the_clip_in_the_sent_message(run, tmp_pa
     assert abs(kib - size / 1024) < 0.2
     # The titles are over 100 characters: printed whole, and the preview says so once for each.
     assert warnings == 30 and preview.stderr.count("characters, over 100") == 30
+
+
+def test_the_preview_server_shows_each_language(server):
+    index = httpx.get(server.url).text
+    for lang in ("de", "es", "fr"):
+        assert f'href="/?lang={lang}" hreflang="{lang}"' in index
+    german_index = httpx.get(server.url, params={"lang": "de"}).text
+    assert 'href="/phone?mix=Europe%2BWorld&amp;lang=de"' in german_index and "<strong>de</strong>" in german_index
+    html = httpx.get(server.url + "html", params={"mix": "Europe+World", "lang": "de"}).text
+    assert '<html lang="de">' in html and "In dieser Ausgabe" in html and "In this edition" not in html
+    assert '<html lang="en">' in httpx.get(server.url + "html", params={"mix": "Europe+World"}).text
+    phone = httpx.get(server.url + "phone", params={"mix": "Europe+World", "lang": "fr"}).text
+    assert "src='/html?mix=Europe%2BWorld&amp;lang=fr'" in phone
+    assert 'href="/text?mix=Europe%2BWorld&amp;lang=fr"' in phone                # the views keep the language
+    assert 'href="/phone?mix=Europe%2BWorld&amp;lang=de" hreflang="de"' in phone  # and the switch keeps the view
+    bad = httpx.get(server.url + "html", params={"mix": "Europe", "lang": "xx"})
+    assert bad.status_code == 400 and "is not a language digest ships" in bad.text

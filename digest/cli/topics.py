@@ -23,17 +23,21 @@ def topics_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def topics_list(app: App, as_json: bool) -> None:
-    """List topics with their aliases, active subscriber and article counts.
+    """List topics with their aliases, labels per language, active subscriber and article counts.
 
     Example: digest topics list --json
     """
     topics = pipeline.topics_in_use(app.db)
     if as_json:
-        echo_json([{"name": u.topic.name, "slug": u.topic.slug, "aliases": u.topic.aliases, "subscribers": u.active,
-                    "articles": u.articles} for u in topics])
+        echo_json([{"name": u.topic.name, "slug": u.topic.slug, "aliases": u.topic.aliases, "labels": u.topic.labels,
+                    "subscribers": u.active, "articles": u.articles} for u in topics])
         return
-    table(["topic", "subscribers", "articles", "aliases"],
-          [[u.topic.name, u.active, u.articles, ", ".join(u.topic.aliases)] for u in topics])
+    table(["topic", "subscribers", "articles", "labels", "aliases"],
+          [[u.topic.name, u.active, u.articles, _labels(u.topic.labels), ", ".join(u.topic.aliases)] for u in topics])
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return ", ".join(f"{language}={label}" for language, label in sorted(labels.items())) or "-"
 
 
 @topics_group.command(name="add")
@@ -74,7 +78,7 @@ def topics_show(app: App, name: str, as_json: bool) -> None:
     """
     usage = pipeline.topic_usage(app.db, name)
     t = usage.topic
-    data = {"name": t.name, "slug": t.slug, "aliases": t.aliases, "active_subscribers": usage.active,
+    data = {"name": t.name, "slug": t.slug, "aliases": t.aliases, "labels": t.labels, "active_subscribers": usage.active,
             "subscribers": usage.subscribers, "articles": usage.articles}
     if as_json:
         echo_json(data)
@@ -82,23 +86,36 @@ def topics_show(app: App, name: str, as_json: bool) -> None:
     click.echo(f"topic:        {t.name}")
     click.echo(f"slug:         {t.slug}")
     click.echo(f"aliases:      {', '.join(t.aliases) or '-'}")
+    click.echo(f"labels:       {_labels(t.labels)}")
     click.echo(f"subscribers:  {usage.active} active ({usage.subscribers} in all)")
     click.echo(f"articles:     {usage.articles}")
 
 
 @topics_group.command(name="rename")
 @click.argument("old")
-@click.argument("new")
+@click.argument("new", required=False)
+@click.option("--label", "labels", multiple=True, metavar="LANG=LABEL",
+              help="The topic's name in a language of the email (repeatable; LANG= drops it).")
 @pass_app
-def topics_rename(app: App, old: str, new: str) -> None:
-    """Rename a topic; subscriptions and articles follow, and the old name stays an alias.
+def topics_rename(app: App, old: str, new: str | None, labels: tuple[str, ...]) -> None:
+    """Rename a topic (subscriptions and articles follow, and the old name stays an alias), or name it
+    in the languages of the email: a German reader's contents, headings and footer say "Politik".
 
-    Example: digest topics rename World International
+    Example: digest topics rename Politics --label de=Politik --label fr=Politique
     """
-    before, topic, n = pipeline.rename_topic(app.db, old, new)
-    say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
-    if n:
-        say(_filed(n, topic.name))
+    if new is None and not labels:
+        raise click.UsageError("Give a NEW name, or --label LANG=LABEL (or both).")
+    wanted = pipeline.parse_labels(labels)      # a wrong language fails before anything is renamed
+    name = old
+    if new is not None:
+        before, topic, n = pipeline.rename_topic(app.db, old, new)
+        say(f"Renamed {before} to {topic.name} ({topic.slug}); aliases: {', '.join(topic.aliases) or '-'}")
+        if n:
+            say(_filed(n, topic.name))
+        name = topic.name
+    if wanted:
+        topic = pipeline.label_topic(app.db, name, wanted)
+        say(f"{topic.name} in each language: {_labels(topic.labels)}")
 
 
 @topics_group.command(name="remove")

@@ -228,6 +228,21 @@ def m016_subscriber_language(db: sqlite_utils.Database) -> None:
     db.executescript("ALTER TABLE subscribers ADD COLUMN language TEXT;")
 
 
+@migrations()
+def m017_topic_labels(db: sqlite_utils.Database) -> None:
+    # A topic's name in each language of the frame (`digest topics rename Politics --label de=Politik`):
+    # the contents list, the section headings and the footer of a German reader's email say "Politik".
+    # No row: the topic's own name.
+    db.executescript("""
+    CREATE TABLE topic_labels (
+        topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+        language TEXT NOT NULL,
+        label TEXT NOT NULL,
+        PRIMARY KEY (topic_id, language)
+    );
+    """)
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -189,6 +189,14 @@ STEPS: list[tuple[str, str]] = [
     """),
     ("m015_special_editions", "ALTER TABLE editions ADD COLUMN title TEXT"),
     ("m016_subscriber_language", "ALTER TABLE subscribers ADD COLUMN language TEXT"),
+    ("m017_topic_labels", """
+    CREATE TABLE topic_labels (
+        topic_id BIGINT NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+        language TEXT NOT NULL,
+        label TEXT NOT NULL,
+        PRIMARY KEY (topic_id, language)
+    );
+    """),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

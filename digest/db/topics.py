@@ -24,6 +24,10 @@ DEFAULT_TOPICS = {
 
 ALL_TOPICS = "SELECT id, name, slug FROM topics ORDER BY name"
 ALL_ALIASES = "SELECT alias, topic_id FROM topic_aliases ORDER BY alias"
+ALL_LABELS = "SELECT topic_id, language, label FROM topic_labels ORDER BY language"
+SET_LABEL = ("INSERT INTO topic_labels (topic_id, language, label) VALUES (?, ?, ?)"
+             " ON CONFLICT(topic_id, language) DO UPDATE SET label = excluded.label")
+DROP_LABEL = "DELETE FROM topic_labels WHERE topic_id = ? AND language = ?"
 TOPIC_ID_BY_NAME = "SELECT id FROM topics WHERE name = ?"
 TOPIC_ID_BY_ANY_NAME = ("SELECT t.id FROM topics t WHERE t.name = ? OR t.slug = ?"
                         " UNION SELECT topic_id FROM topic_aliases WHERE alias = ?")
@@ -113,8 +117,11 @@ class Topics(Repository):
         aliases: dict[int, list[str]] = {}
         for a in self._all(ALL_ALIASES):
             aliases.setdefault(a["topic_id"], []).append(a["alias"])
+        labels: dict[int, dict[str, str]] = {}
+        for row in self._all(ALL_LABELS):
+            labels.setdefault(row["topic_id"], {})[row["language"]] = row["label"]
         return [Topic(r["id"], r["name"], r["slug"],
-                      [a for a in aliases.get(r["id"], []) if a.lower() != r["name"].lower()])
+                      [a for a in aliases.get(r["id"], []) if a.lower() != r["name"].lower()], labels.get(r["id"], {}))
                 for r in self._all(ALL_TOPICS)]
 
     def get(self, name: str) -> Topic:
@@ -168,6 +175,14 @@ class Topics(Repository):
             self.conn.execute(RENAME, (new, slug, topic.id))
             self.conn.execute(SET_ALIAS, (new, topic.id))
         return self.get(new)
+
+    def set_labels(self, topic_id: int, labels: dict[str, str]) -> None:
+        """Set the topic's label in each language given; an empty label drops that language's."""
+        with self.transaction():
+            for language, label in labels.items():
+                label = _clean(label)
+                self.conn.execute(SET_LABEL if label else DROP_LABEL,
+                                  (topic_id, language, label) if label else (topic_id, language))
 
     def remove(self, name: str) -> TopicUsage:
         """Delete a topic with its aliases, subscriptions and article links; returns its usage before."""

@@ -26,6 +26,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   archive       the web archive and the article pages
   schedule      what `digest schedule list` shows besides the jobs
   store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
+  wording       what the subscriber pages say, in the reader's language; their forms' values checked
 
 Tunables that tests patch (editions.PLAN_BATCH, editions.EMPTY_SAMPLE) are not re-exported:
 patching a copy here would change nothing; patch the submodule that reads them.
@@ -58,8 +59,6 @@ from .audience import (
                        Unsubscribed,
                        add_subscriber,
                        change_subscriber,
-                       check_address,
-                       check_preferences,
                        confirm_subscription,
                        find_subscriber,
                        one_click_unsubscribe,
@@ -120,14 +119,26 @@ from .sending import (
 )
 from .store_copy import CopiedTable, copy_store, safe_url
 from .tally import BuildError, ClippedError, RelayTally, Tally
-from .topics import add_topic, remove_topic, rename_topic, topic_usage, topics, topics_in_use
+from .topics import (
+                       add_topic,
+                       label_topic,
+                       labels_in,
+                       parse_labels,
+                       remove_topic,
+                       rename_topic,
+                       topic_usage,
+                       topics,
+                       topics_in_use,
+)
+from .wording import DEFAULT as DEFAULT_LANGUAGE
+from .wording import check_address, check_preferences, languages, reader_language, short_date, translations
 
 __all__ = [
     "now", "Database",
     "ArchiveEntry", "ArticlePage", "archive", "archive_html", "article_page", "template_filters",
     "CLUSTER_DAYS", "LONG_HEADLINE", "ArticleDetail", "ResummaryReport", "article_detail", "article_listing", "articles", "cluster_recent",
     "edit_article", "file_article", "pinned_lead", "rank_article", "removal_preview", "remove_articles", "resummarize",
-    "Added", "Unsubscribed", "subscriber_by_id", "subscriber_listing", "check_address", "check_preferences", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
+    "Added", "Unsubscribed", "subscriber_by_id", "subscriber_listing", "opted_out", "add_subscriber", "change_subscriber", "confirm_subscription", "find_subscriber",
     "subscribers", "one_click_unsubscribe", "save_preferences", "sign_up", "subscribe", "suppress", "unsubscribe",
     "remove_subscriber",
     "Bodies", "Body", "article_url", "edition_view", "groups_for_preview", "personal_message", "render_group", "renderer",
@@ -149,5 +160,8 @@ __all__ = [
     "RESEND_UNCERTAIN", "DryRun", "SendReport", "check_title", "dry_run", "failed_editions", "retry_failed", "send", "waiting",
     "CopiedTable", "copy_store", "safe_url",
     "BuildError", "ClippedError", "RelayTally", "Tally",
-    "add_topic", "remove_topic", "rename_topic", "topics", "topics_in_use", "topic_usage",
+    "add_topic", "label_topic", "labels_in", "parse_labels", "remove_topic", "rename_topic", "topics", "topics_in_use",
+    "topic_usage",
+    "DEFAULT_LANGUAGE", "check_address", "check_preferences", "languages", "reader_language", "short_date",
+    "translations",
 ]

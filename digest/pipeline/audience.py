@@ -21,7 +21,7 @@ from ..config import Config, check_placeholders
 from ..db import Database
 from ..errors import DigestError, ParseError
 from ..lists.subscriber_fields import check_language, check_time, check_timezone, normalize_email
-from ..models import FREQUENCIES, OPTED_OUT, Settled, Subscriber
+from ..models import OPTED_OUT, Settled, Subscriber
 from ..page import Page
 from ..plural import plural
 from ..smtp import Outcome
@@ -133,26 +133,6 @@ def subscriber_by_id(db: Database, subscriber_id: int) -> Subscriber:
     return db.subscribers.by_id(subscriber_id)
 
 
-def check_address(email: str) -> str:
-    """The address as it is stored; InvalidAddress saying why it cannot be."""
-    return normalize_email(email)
-
-
-def check_preferences(frequency: str, send_at: str, timezone: str) -> tuple[dict, list[str]]:
-    """A preference form's frequency, time of day and timezone: the values to store, and one
-    sentence per value that cannot be."""
-    values: dict[str, str | None]
-    errors, values = [], {"frequency": frequency}
-    if frequency not in FREQUENCIES:
-        errors.append("Choose how often: daily or weekly.")
-    for key, check, value in (("send_at", check_time, send_at), ("timezone", check_timezone, timezone)):
-        try:
-            values[key] = check(value)
-        except ParseError as exc:
-            errors.append(sentence(exc.message))
-    return values, errors
-
-
 def subscribers(db: Database, *, topic: str | None = None, status: str | None = None) -> list[Subscriber]:
     return db.subscribers.listed(db.topics.get(topic).id if topic else None, status)
 
@@ -238,14 +218,17 @@ def save_preferences(db: Database, subscriber_id: int, *, topic_ids: list[int], 
         db.subscribers.set_status(subscriber_id, "active", only_from=("unsubscribed",))
 
 
-def sign_up(db: Database, cfg: Config, address: str, topics: list[str]) -> Outcome | None:
+def sign_up(db: Database, cfg: Config, address: str, topics: list[str], *,
+            language: str | None = None) -> Outcome | None:
     """The public form: a pending subscription and a confirmation mail, unless the address may not
-    sign up (active already, bounced, suppressed: then nothing, and None)."""
+    sign up (active already, bounced, suppressed: then nothing, and None). `language`: the form's,
+    when it was not the newsletter's; it becomes theirs (None keeps what they had)."""
     check_placeholders(cfg, "No confirmation sent")
     current = db.subscribers.find(address)
     if not may_sign_up(current.status if current else None):
         return None
-    upsert(db, address, name=None, topic_ids=[db.topics.get(t).id for t in topics], status="pending")
+    upsert(db, address, name=None, topic_ids=[db.topics.get(t).id for t in topics], status="pending",
+           language=checked(check_language, language))
     return send_confirmation(db, cfg, address)
 
 

@@ -1,11 +1,12 @@
 """Render stage of the pipeline: the view of one topic mix (stories, sections, subject), its
 rendered Body shared by every subscriber of that mix and window, and one subscriber's message
 built from it the plain (stdlib) way. A mix key may name a language ("Europe+World@de",
-select.mix_language): its body's frame is in that language, else in the newsletter's (cfg.language).
+select.mix_language): its body's frame is in that language, else in the newsletter's (cfg.language),
+and so are its topics' names (a label per language, `topics rename --label`).
 
 May import: bounces, clock, compose.message, compose.render, compose.views, config, db, errors, i18n,
 lists.tokens, models, resources, selection.freshness, selection.ranking, selection.select, selection.versions,
-summarize, and .editions.
+summarize, and .editions/.topics.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..lists import tokens
 from ..models import Article, Window, slugify
 from ..selection import freshness, ranking, select
 from ..selection.versions import also_reported, article_url
+from .topics import labels_in
 
 _SCORES: dict[tuple, float] = {}
 
@@ -88,12 +90,15 @@ def _kept(placed: list, first: Article, ranked: list[Article], cap: int, total: 
 
 def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
                  at: dt.datetime | None = None, *, cap: int | None = None,
-                 since: dt.datetime | None = None, special: str | None = None) -> EditionView:
+                 since: dt.datetime | None = None, special: str | None = None,
+                 labels: dict[str, str] | None = None) -> EditionView:
     """_edition_view of the articles fresh enough for the window opening at `since` (none is left out
     without one); view.left_out says what was left out (freshness). A special edition's title is
-    its Subject and stands under the masthead."""
+    its Subject and stands under the masthead. `labels`: each topic's name as the reader calls it
+    (labels_in), shown in the sections, the contents and the footer; the slugs stay the topic's."""
     kept, old = freshness.split(articles, since, cfg.max_age_days)
-    view = _edition_view(cfg, key, day, mix, freshness.dated(kept, day, cfg.timezone), at, cap=cap)
+    view = _edition_view(cfg, key, day, mix, freshness.dated(kept, day, cfg.timezone), at, cap=cap,
+                         labels=labels or {})
     view.left_out = freshness.left_out_note(old, cfg.max_age_days, cfg.timezone)
     if special and view.stories:
         view.special, view.subject = special, summarize.short_form(special, summarize.SUBJECT_MAX)
@@ -101,7 +106,8 @@ def edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[A
 
 
 def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[Article],
-                  at: dt.datetime | None = None, *, cap: int | None = None) -> EditionView:
+                  at: dt.datetime | None = None, *, cap: int | None = None,
+                  labels: dict[str, str] | None = None) -> EditionView:
     """The digest of one topic mix. The first story of the whole edition (selection.ranking: an editor's
     pinned lead, then their priorities, then the machine's score) leads: it opens the body, and the
     subject and preheader are made from it, so what the inbox promises is what the reader sees
@@ -119,9 +125,11 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
     shown = {a.id for _, leads in placed for a in leads}
     ranked = [s.lead for s in ordered if s.lead.id in shown]
     web_url = f"{cfg.base_url}/archive/{key}"
+    label = (labels or {}).get
+    names = [label(t, t) for t in select.mix_topics(mix)]
     if not ranked:
         return EditionView(newsletter=cfg.newsletter, edition_key=key, date=day, subject=f"{cfg.newsletter}: {day}",
-                           preheader="", sections=[], topics=select.mix_topics(mix), base_url=cfg.base_url,
+                           preheader="", sections=[], topics=names, base_url=cfg.base_url,
                            postal_address=cfg.postal_address, web_url=web_url)
     first = ranked[0]
     kept = _kept(placed, first, ranked, cap, cfg.max_stories)
@@ -137,13 +145,13 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
                 views[a.id].brief = _lede(a.summary)
         slug = slugify(topic)
         if rest:
-            sections.append(SectionView(topic=topic, slug=slug, items=[views[a.id] for a in keep],
+            sections.append(SectionView(topic=label(topic, topic), slug=slug, items=[views[a.id] for a in keep],
                                         more=len(rest) - len(keep), more_url=f"{web_url}#{slug}"))
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
         subject=summarize.edition_subject([a.headline for a in ranked], translations=i18n.translations(cfg.language)),
         preheader=summarize.preheader(summarize.split_sentences(first.summary)),
-        sections=sections, topics=select.mix_topics(mix), base_url=cfg.base_url,
+        sections=sections, topics=names, base_url=cfg.base_url,
         postal_address=cfg.postal_address, web_url=web_url, lead=views[first.id], stories=len(ranked),
         minutes=_minutes(list(views.values())))
 
@@ -166,7 +174,7 @@ def render_group(db: Database, cfg: Config, key: str, day: dt.date, window: Wind
                                since_seq=window.since_seq, until_seq=window.until_seq)
     cfg = speaking(cfg, window.mix)
     view = edition_view(cfg, key, day, window.mix, arts, at=window.until, since=window.since,
-                        special=db.editions.title_of(key))
+                        special=db.editions.title_of(key), labels=labels_in(db, cfg.language))
     return Body(window.mix, view, render_view(cfg, view), arts, window.until, window.since)
 
 
@@ -184,6 +192,7 @@ class Bodies:
         self.renderer = renderer(cfg)
         self.renderers = {cfg.language: self.renderer}    # and one per other language its mixes speak
         self.windows: OrderedDict[tuple, list[Article]] = OrderedDict()
+        self.labels: dict[str, dict[str, str]] = {}     # language -> the topics' names in it, read once a run
 
     def articles(self, window: Window) -> list[Article]:
         """db.articles.between for the window's mix: the same articles in the same order, filtered
@@ -205,8 +214,11 @@ class Bodies:
         """The window's Body; without `text`, its html only (a size check's)."""
         arts = self.articles(window)
         cfg = speaking(self.cfg, window.mix)
+        labels = self.labels.get(cfg.language)
+        if labels is None:
+            labels = self.labels[cfg.language] = labels_in(self.db, cfg.language)
         view = edition_view(cfg, self.key, self.day, window.mix, arts, at=window.until, since=window.since,
-                            special=self.special)
+                            special=self.special, labels=labels)
         made = self.renderers.get(cfg.language) or self.renderers.setdefault(cfg.language, renderer(cfg))
         return Body(window.mix, view, render_view(cfg, view, made, text=text), arts)
 

@@ -2,7 +2,7 @@
 envelope sender (VERP: a return path naming the delivery), the DKIM signer, and the double opt-in
 confirmation mail.
 Also the lint of a body as a subscriber's client gets it (lint_body, lint_size).
-May import: bounces, clock, config, db, errors, compose.lint, compose.message, compose.fast_message,
+May import: bounces, clock, config, db, errors, i18n, compose.lint, compose.message, compose.fast_message,
 models, compose.render, smtp, lists.tokens,
 compose.views, and .bodies/.relays.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from .. import bounces
+from .. import bounces, i18n
 from ..clock import now
 from ..compose import lint as lint_mod
 from ..compose import message, render
@@ -172,20 +172,24 @@ def _read_key(path: str, variable: str, hint: str) -> bytes:
 
 
 def send_confirmation(db: Database, cfg: Config, email: str) -> Outcome:
-    """Mail a double opt-in link (/c/<token>, valid CONFIRM_DAYS days) to a pending subscriber."""
+    """Mail a double opt-in link (/c/<token>, valid CONFIRM_DAYS days) to a pending subscriber, in
+    their language (their own, else the newsletter's), their topics by the names that language gives them."""
     sub = db.subscribers.get(email)
+    language = sub.language or cfg.language
     links = {"confirm_url": tokens.url(cfg.base_url, cfg.secret, "confirm", sub.id),
              "unsubscribe_url": tokens.url(cfg.base_url, cfg.secret, "unsubscribe", sub.id)}
-    env = render.environment([cfg.templates_dir] if cfg.templates_dir else None)
-    context = {"newsletter": cfg.newsletter, "topics": sub.topics, "days": CONFIRM_DAYS,
+    env = render.environment([cfg.templates_dir] if cfg.templates_dir else None, language)
+    labels = {t.name: t.label(language) for t in db.topics.all()}
+    context = {"newsletter": cfg.newsletter, "topics": [labels.get(t, t) for t in sub.topics], "days": CONFIRM_DAYS,
                "postal_address": cfg.postal_address, **links}
     html = env.get_template("web/confirm_email.html").render(context)
     text = env.get_template("web/confirm_email.txt").render(context)
+    subject = i18n.translations(language).gettext("Confirm your subscription to %(newsletter)s")
     envelope = message.Envelope(
         sender=cfg.sender, to_email=sub.email, to_name=sub.name,
-        subject=f"Confirm your subscription to {cfg.newsletter}", message_id=make_msgid("confirm", cfg.domain),
+        subject=subject % {"newsletter": cfg.newsletter}, message_id=make_msgid("confirm", cfg.domain),
         date=now(), list_id=cfg.list_id, unsubscribe_url=links["unsubscribe_url"],
-        unsubscribe_mailto=unsubscribe_mailto(cfg, 0, sub.id))
+        unsubscribe_mailto=unsubscribe_mailto(cfg, 0, sub.id), language=language)
     data = message.to_bytes(message.build(envelope, html=html, text=text))
     relay = open_relay(cfg)
     try:

@@ -1,14 +1,16 @@
 """Topics as admins manage them: listed with what they hold, added (with the stored articles whose
-labels match filed under them), renamed, removed only when asked twice.
-May import: db, errors, models, plural.
+labels match filed under them), renamed, labelled in each language of the frame (labels_in: what
+a reader of one language sees), removed only when asked twice.
+May import: config, db, errors, models, plural.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..config import checked_language
 from ..db import Database
-from ..errors import DigestError
+from ..errors import ConfigError, DigestError
 from ..models import Topic, TopicUsage
 from ..plural import plural
 
@@ -45,6 +47,33 @@ def rename_topic(db: Database, old: str, new: str) -> tuple[str, Topic, int]:
         topic = db.topics.rename(old, new)
         filed = db.topics.file_articles(topic.id)
     return before, topic, filed
+
+
+def parse_labels(pairs: Iterable[str]) -> dict[str, str]:
+    """`de=Politik` pairs as {language: label}; the language checked as [digest] language is, and an
+    empty label (`de=`) kept empty: it drops that language's label."""
+    labels = {}
+    for pair in pairs:
+        language, sep, label = pair.partition("=")
+        if not sep:
+            raise DigestError(f'--label "{pair}" is not LANGUAGE=LABEL.', "Example: --label de=Politik --label fr=Politique")
+        try:
+            labels[checked_language(language, f"--label {language.strip()}")] = label.strip()
+        except ConfigError as exc:
+            raise DigestError(exc.message, exc.hint) from None
+    return labels
+
+
+def label_topic(db: Database, name: str, labels: dict[str, str]) -> Topic:
+    """Set a topic's label in each language given ({"de": "Politik"}; "" drops one)."""
+    topic = db.topics.get(name)
+    db.topics.set_labels(topic.id, labels)
+    return db.topics.get(topic.name)
+
+
+def labels_in(db: Database, language: str) -> dict[str, str]:
+    """Each topic's name -> its name for a reader of `language` (its label there, else its own)."""
+    return {t.name: t.label(language) for t in db.topics.all()}
 
 
 def remove_topic(db: Database, name: str, *, yes: bool = False) -> TopicUsage:

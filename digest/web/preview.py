@@ -1,7 +1,9 @@
 """`digest preview --serve`: a local web server that shows the current edition of every topic mix.
 
 The index lists every distinct mix of the active subscribers plus each single topic; each mix is
-shown as the HTML a client gets, as its plain-text twin and inside a 375 px frame (phone width).
+shown as the HTML a client gets, as its plain-text twin and inside a 375 px frame (phone width),
+in the newsletter's language or, with `?lang=xx` (the language switch on every page), in any other
+digest ships: the frame and the topics' labels as a reader of that language gets them.
 Every request opens the database and renders again: the templates are read afresh on every
 call, so an edit to templates/ (or the DIGEST_TEMPLATES dir) shows on reload.
 It binds to 127.0.0.1 only, because previews carry subscriber data.
@@ -10,6 +12,7 @@ May import: config, errors, pipeline (and flask/werkzeug).
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 from urllib.parse import urlencode
@@ -37,7 +40,8 @@ nav{margin:0 0 12px} nav a{margin-right:12px} .lint{margin:0 0 12px;padding:8px 
 .warn{color:#a4161a} pre{background:#fff;border:1px solid #d8dee4;padding:12px;overflow:auto}
 iframe{width:{{ phone }}px;height:80vh;border:1px solid #8a949e;background:#fff}
 </style></head><body>
-{% if mix %}<nav><a href="/">All mixes</a>
+<nav id="languages">Language: {% for lang, url in languages %}{% if lang == language %}<strong>{{ lang }}</strong>{% else %}<a href="{{ url }}" hreflang="{{ lang }}">{{ lang }}</a>{% endif %}{% if not loop.last %} &middot; {% endif %}{% endfor %}</nav>
+{% if mix %}<nav><a href="{{ home }}">All mixes</a>
 <a href="{{ link('html') }}">HTML</a><a href="{{ link('text') }}">Text</a><a href="{{ link('phone') }}">Phone ({{ phone }} px)</a>
 <a href="{{ link('eml') }}">.eml</a></nav>
 <h1>{{ mix }}</h1>
@@ -61,8 +65,14 @@ request from {{ dirs }}: edit a template and reload.</p>
 """
 
 
-def _link(mix: str | None, view: str) -> str:
-    return f"/{view}?" + urlencode({"mix": mix})
+def _link(mix: str | None, view: str, lang: str | None = None) -> str:
+    return f"/{view}?" + urlencode({"mix": mix, **({"lang": lang} if lang else {})})
+
+
+def _languages(view: str, mix: str | None) -> list[tuple[str, str]]:
+    """The language switch: this page in every language digest ships."""
+    here = (lambda lang: _link(mix, view, lang)) if mix else (lambda lang: "/?" + urlencode({"lang": lang}))
+    return [(lang, here(lang)) for lang in pipeline.languages()]
 
 
 def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
@@ -71,19 +81,32 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
     def db():
         return pipeline.open_database(cfg)
 
+    def asked() -> str | None:
+        """The language `?lang=` asks for (None: the newsletter's); one digest does not ship is an error."""
+        lang = request.args.get("lang") or None
+        if lang is not None and lang not in pipeline.languages():
+            raise DigestError(f"?lang={lang} is not a language digest ships.",
+                              f"Use one of: {', '.join(pipeline.languages())}.")
+        return lang
+
     def preview_of(mix: str) -> pipeline.Preview:
         if not mix:
             raise NotFound("No topic mix given.", "Pick one on the index page, e.g. /html?mix=Europe%2BWorld.")
+        lang = asked()
         conn = db()
         try:
-            return pipeline.preview_mix(conn, cfg, mix, frequency=frequency)
+            return pipeline.preview_mix(conn, dataclasses.replace(cfg, language=lang) if lang else cfg, mix,
+                                        frequency=frequency)
         finally:
             conn.close()
 
-    def page(title: str, content: str = "", mix: str | None = None, preview: pipeline.Preview | None = None) -> str:
+    def page(title: str, content: str = "", mix: str | None = None, preview: pipeline.Preview | None = None,
+             view: str = "text") -> str:
+        lang = request.args.get("lang") if request.args.get("lang") in pipeline.languages() else None
         return render_template_string(
             _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
-            link=lambda view: _link(mix, view),
+            link=lambda to: _link(mix, to, lang), home="/?" + urlencode({"lang": lang}) if lang else "/",
+            languages=_languages(view, mix), language=lang or cfg.language,
             lint_summary=pipeline.lint_summary(preview.lint) if preview else "",
             items=preview.body.view.stories if preview else 0)
 
@@ -106,7 +129,9 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
         finally:
             conn.close()
         dirs = (f"{cfg.templates_dir} then " if cfg.templates_dir else "") + "the built-in templates/"
-        body = render_template_string(_INDEX, mixes=mixes, newsletter=cfg.newsletter, dirs=dirs, link=_link)
+        lang = asked()
+        body = render_template_string(_INDEX, mixes=mixes, newsletter=cfg.newsletter, dirs=dirs,
+                                      link=lambda mix, view: _link(mix, view, lang))
         return page(f"{cfg.newsletter}: preview", body)
 
     @app.get("/html")
@@ -124,8 +149,9 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
     def phone_view():
         mix = request.args.get("mix", "")
         p = preview_of(mix)
-        frame = f"<iframe id='phone' title='{_esc(mix)} at {PHONE_WIDTH} px' src='{_esc(_link(mix, 'html'))}'></iframe>"
-        return page(f"{mix}: phone", frame, mix, p)
+        src = _link(mix, "html", request.args.get("lang"))
+        frame = f"<iframe id='phone' title='{_esc(mix)} at {PHONE_WIDTH} px' src='{_esc(src)}'></iframe>"
+        return page(f"{mix}: phone", frame, mix, p, view="phone")
 
     @app.get("/eml")
     def eml_view():

@@ -6,13 +6,13 @@ altered, expired or wrong-purpose token gets a plain 400 page and never anyone's
 a signed CSRF token tied to the form, its subscriber and a nonce cookie; the RFC 8058 one-click
 POST is exempt by design (mail clients send it without a page) but still needs the signed URL.
 Pages are plain HTML that works without JavaScript. The app opens its own database connection per
-request, so waitress's threads never share one.
-May import: config, errors, models, pipeline, resources, lists.tokens.
+request, so waitress's threads never share one. Every page speaks the reader's language (speech):
+a personal page its subscriber's, the others `?lang=` or the newsletter's.
+May import: config, errors, models, pipeline, resources, lists.tokens, and .forms/.speech.
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from itertools import groupby
 from typing import Any
 
@@ -25,7 +25,9 @@ from .. import pipeline, resources
 from ..config import DEMO_SECRET, Config, check_secret
 from ..errors import ConfigError, DigestError, NotFound
 from ..lists import tokens
-from ..models import FREQUENCIES, Subscriber, Topic
+from ..models import FREQUENCIES, Subscriber
+from . import forms, speech
+from .speech import gettext as _
 
 COOKIE = "digest_csrf"
 PRIVATE_PREFIXES = ("/u/", "/p/", "/c/", "/subscribe")
@@ -48,6 +50,7 @@ def create_app(cfg: Config, *, demo: bool = False) -> Flask:
     app = Flask(__name__, template_folder=str(resources.folder("templates") / "web"), static_folder=None)
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.jinja_env.filters.update(pipeline.template_filters())
+    speech.install(app)
     app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=cfg.web.allow_subscribe, MAX_CONTENT_LENGTH=64 * 1024)
     _hooks(app)
     _personal_routes(app)
@@ -95,6 +98,13 @@ def _hooks(app: Flask) -> None:
         if conn is not None:
             conn.close()
 
+    @app.template_filter("label")
+    def label(name: str) -> str:
+        """A topic's name as the page's language calls it (its label there, else its own)."""
+        if "labels" not in g:
+            g.labels = {t.name: t.label(speech.language()) for t in pipeline.topics(db())}
+        return g.labels.get(name, name)
+
     @app.context_processor
     def common() -> dict:
         cfg = _cfg()
@@ -103,7 +113,9 @@ def _hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
-        return render_template("error.html", code=exc.code, title=exc.name, message=exc.description), exc.code or 500
+        code = exc.code or 500
+        message = speech.error_message(code, exc.description, type(exc).description)
+        return render_template("error.html", code=code, title=speech.error_title(code), message=message), code
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -122,8 +134,8 @@ def csrf(form: str, subject: int | str) -> str:
 def check_csrf(form: str, subject: int | str) -> None:
     try:
         tokens.csrf_check(_cfg().secret, form, subject, request.cookies.get(COOKIE), request.form.get("csrf"))
-    except tokens.BadToken as exc:
-        abort(400, exc.message)
+    except tokens.BadToken:
+        abort(400, _("This form has expired or was not sent from our page. Reload the page and try again."))
 
 
 def subscriber_for(purpose: str, token: str) -> Subscriber:
@@ -131,11 +143,14 @@ def subscriber_for(purpose: str, token: str) -> Subscriber:
     try:
         sid = tokens.read(_cfg().secret, purpose, token)
     except tokens.BadToken as exc:
-        abort(400, f"{exc.message} Use the newest link from one of our emails.")
+        abort(400, _("This link has expired. Use the newest link from one of our emails.") if "expired" in exc.message
+              else _("This link is not valid. Use the newest link from one of our emails."))
     try:
-        return pipeline.subscriber_by_id(db(), sid)
+        sub = pipeline.subscriber_by_id(db(), sid)
     except NotFound:
-        abort(404, "This subscription no longer exists.")
+        abort(404, _("This subscription no longer exists."))
+    speech.speak_for(sub)
+    return sub
 
 
 # ---- personal pages: unsubscribe, preferences, confirm ------------------------------------------
@@ -153,7 +168,8 @@ def _personal_routes(app: Flask) -> None:
         if request.form.get("List-Unsubscribe") == "One-Click":
             # RFC 8058: the mail client POSTs without a page; answer briefly, the same every time.
             pipeline.one_click_unsubscribe(db(), sub.id)
-            return Response("Unsubscribed.\n", 200, mimetype="text/plain")
+            return Response(_("Unsubscribed.") + "\n", 200, mimetype="text/plain",
+                            headers={"Content-Language": speech.language()})
         check_csrf("unsubscribe", sub.id)
         pipeline.one_click_unsubscribe(db(), sub.id)
         return page("unsubscribe.html", sub=pipeline.subscriber_by_id(db(), sub.id), done=True, csrf="",
@@ -168,14 +184,14 @@ def _personal_routes(app: Flask) -> None:
         errors: list[str] = []
         if request.method == "POST":
             check_csrf("preferences", sub.id)
-            form, errors, values = _read_preferences(topics)
+            form, errors, values = forms.read_preferences(topics)
             if not errors:
                 pipeline.save_preferences(db(), sub.id, topic_ids=values["topic_ids"], frequency=values["frequency"],
                                           send_at=values["send_at"], timezone=values["timezone"])
                 return redirect(url_for("preferences", token=token, saved=1), code=303)
         return page("preferences.html", 400 if errors else 200, sub=sub, topics=topics, form=form, errors=errors,
                     saved=bool(request.args.get("saved")) and not errors, csrf=csrf("preferences", sub.id),
-                    frequencies=FREQUENCIES, zones=_zones(),
+                    frequencies=FREQUENCIES, zones=forms.zones(),
                     unsubscribe_url=url_for("unsubscribe_page", token=tokens.make(_cfg().secret, "unsubscribe",
                                                                                   sub.id)))
 
@@ -186,28 +202,6 @@ def _personal_routes(app: Flask) -> None:
         sub = pipeline.subscriber_by_id(db(), sub.id)
         return page("confirmed.html", sub=sub, confirmed=confirmed,
                     preferences_url=url_for("preferences", token=tokens.make(_cfg().secret, "preferences", sub.id)))
-
-
-def _read_preferences(topics: list[Topic]) -> tuple[dict, list[str], dict]:
-    """The posted preference form: what to show again, the errors, and the checked values."""
-    by_id = {str(t.id): t for t in topics}
-    chosen = [by_id[v] for v in request.form.getlist("topic") if v in by_id]
-    form: dict[str, Any] = {"topics": {t.name for t in chosen}, "frequency": request.form.get("frequency", ""),
-            "send_at": request.form.get("send_at", ""), "timezone": request.form.get("timezone", "")}
-    values, errors = pipeline.check_preferences(form["frequency"], form["send_at"], form["timezone"])
-    values["topic_ids"] = [t.id for t in chosen]
-    if not chosen:
-        errors.insert(0, "Choose at least one topic, or unsubscribe instead (link below).")
-    return form, errors, values
-
-
-_ZONES: list[str] = []
-
-
-def _zones() -> list[str]:
-    if not _ZONES:
-        _ZONES.extend(sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")))
-    return _ZONES
 
 
 # ---- public pages: subscribe (off by default), archive, feeds ---------------------------------
@@ -224,23 +218,16 @@ def _public_routes(app: Flask) -> None:
     @app.route("/subscribe", methods=["GET", "POST"])
     def subscribe():
         if not _flask_config("ALLOW_SUBSCRIBE"):
-            abort(404, "Sign-up through this site is not enabled.")
+            abort(404, _("Sign-up through this site is not enabled."))
         topics = pipeline.topics(db())
         if request.method == "GET":
             return page("subscribe.html", topics=topics, errors=[], form={"email": "", "topics": set()},
                         csrf=csrf("subscribe", "-"))
         check_csrf("subscribe", "-")
-        by_id = {str(t.id): t for t in topics}
-        chosen = [by_id[v] for v in request.form.getlist("topic") if v in by_id]
-        form: dict[str, Any] = {"email": request.form.get("email", ""), "topics": {t.name for t in chosen}}
-        errors = [] if chosen else ["Choose at least one topic."]
-        try:
-            address = pipeline.check_address(form["email"])
-        except DigestError as exc:
-            errors.append(exc.message)
-        if errors:
+        form, errors, address = forms.read_sign_up(topics)
+        if errors or address is None:
             return page("subscribe.html", 400, topics=topics, errors=errors, form=form, csrf=csrf("subscribe", "-"))
-        _sign_up(address, [t.name for t in chosen])
+        _sign_up(address, form["chosen"])
         # The same answer whatever the address's state, so the form tells nobody who is subscribed.
         return page("subscribe_sent.html", email=address)
 
@@ -254,14 +241,14 @@ def _public_routes(app: Flask) -> None:
     def archive_edition(key: str) -> ResponseReturnValue:
         entries = pipeline.archive(db(), _cfg(), key=key, limit=1)
         if not entries:
-            abort(404, f"There is no edition {key} in the archive.")
+            abort(404, _("There is no edition %(key)s in the archive.") % {"key": key})
         return page("archive_edition.html", key=key, entries=entries)
 
     @app.get("/archive/<key>/<slug>")
     def archive_topic(key: str, slug: str) -> ResponseReturnValue:
         entry = next((e for e in pipeline.archive(db(), _cfg(), key=key, limit=1) if e.slug == slug), None)
         if entry is None:
-            abort(404, f"Edition {key} has no {slug} section.")
+            abort(404, _("Edition %(key)s has no %(slug)s section.") % {"key": key, "slug": slug})
         return Response(pipeline.archive_html(db(), _cfg(), entry), mimetype="text/html")
 
     @app.get("/articles/<int:article_id>")
@@ -269,14 +256,14 @@ def _public_routes(app: Flask) -> None:
         try:
             art = pipeline.article_page(db(), _cfg(), article_id)
         except NotFound:
-            abort(404, f"There is no article {article_id}.")
+            abort(404, _("There is no article %(id)s.") % {"id": article_id})
         return page("article.html", story=art, art=art.article)
 
     @app.get("/feed/<slug>.xml")
     def feed(slug: str) -> ResponseReturnValue:
         topic = next((t for t in pipeline.topics(db()) if t.slug == slug), None)
         if topic is None:
-            abort(404, f"There is no topic {slug}.")
+            abort(404, _("There is no topic %(slug)s.") % {"slug": slug})
         entries = pipeline.archive(db(), _cfg(), topic=topic.name, limit=20)
         updated = (entries[0].until if entries else pipeline.now()).isoformat()
         xml = render_template("feed.xml", topic=topic, entries=entries, cfg=_cfg(), updated=updated)
@@ -284,9 +271,14 @@ def _public_routes(app: Flask) -> None:
 
 
 def _sign_up(address: str, topics: list[str]) -> None:
+    """A pending subscription and its confirmation mail; the form's language, when it is not the
+    newsletter's, becomes the subscriber's (so the confirmation and every digest speak it)."""
+    spoken = speech.language()
     try:
-        outcome = pipeline.sign_up(db(), _cfg(), address, topics)
+        outcome = pipeline.sign_up(db(), _cfg(), address, topics,
+                                   language=spoken if spoken != _cfg().language else None)
+        failed = outcome is not None and outcome.status != "sent"
     except DigestError:
-        abort(503, "We could not send the confirmation email just now. Please try again later.")
-    if outcome is not None and outcome.status != "sent":
-        abort(503, "We could not send the confirmation email just now. Please try again later.")
+        failed = True
+    if failed:
+        abort(503, _("We could not send the confirmation email just now. Please try again later."))
