@@ -105,23 +105,36 @@ def to_header(name: str | None, addr: str) -> str | None:
     return _fold_words("To", _encoded_words(name) + [f"<{addr}>"])
 
 
-@functools.lru_cache(maxsize=1024)
 def _fixed_headers(*, sender: str, subject: str, list_id: str) -> tuple[bytes, bytes, bytes]:
     """The headers every message of a mix shares, folded by the stdlib: From, Subject, List-Id."""
+    sender_line, list_id_line = _sender_headers(sender, list_id)
+    return sender_line, _subject_header(subject), list_id_line
+
+
+@functools.lru_cache(maxsize=64)
+def _sender_headers(sender: str, list_id: str) -> tuple[bytes, bytes]:
+    """From and List-Id: the same for a whole run, folded once."""
     msg = EmailMessage(policy=email.policy.SMTP)
     name, addr = parseaddr(sender)
     msg["From"] = Address(header_text(name), addr_spec=one_line(addr))
-    msg["Subject"] = subject
     msg["List-Id"] = header_text(list_id)
     fold = email.policy.SMTP.fold_binary
-    subject_line = fold("Subject", msg["Subject"])
+    return fold("From", msg["From"]), fold("List-Id", msg["List-Id"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _subject_header(subject: str) -> bytes:
+    """Subject: each topic mix has its own, folded once."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["Subject"] = subject
+    subject_line = email.policy.SMTP.fold_binary("Subject", msg["Subject"])
     words = str(msg["Subject"]).split()
     if subject_line.startswith(b"Subject:\r\n") and str(msg["Subject"]).isascii() \
             and all(len(w) < _MAX_HEADER - 10 for w in words):
         # The stdlib moves a value that fits a line of its own to the next line and leaves
         # "Subject:" empty: legal, but some clients and filters show it oddly. Fold between words.
         subject_line = _fold_words("Subject", words).encode("ascii")
-    return fold("From", msg["From"]), subject_line, fold("List-Id", msg["List-Id"])
+    return subject_line
 
 
 @dataclass
