@@ -189,6 +189,7 @@ STEPS: list[tuple[str, str]] = [
     """),
     ("m015_special_editions", "ALTER TABLE editions ADD COLUMN title TEXT"),
     ("m016_subscriber_language", "ALTER TABLE subscribers ADD COLUMN language TEXT"),
+    ("m017_article_language", "ALTER TABLE articles ADD COLUMN language TEXT"),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
