@@ -1,0 +1,98 @@
+"""Measure what digest's language support was chosen by: language detectors on short news text,
+and sentence splitters on the abbreviations, ordinals and quotation marks of de, fr and es.
+
+Run from the repository root:  .venv/bin/python benchmarks/languages.py [--candidates]
+
+Without --candidates it measures what digest uses (digest.readers.language, digest.summarize's
+splitter). --candidates also measures the libraries that were compared (py3langid, lingua,
+pysbd, syntok); install them first (pip install lingua-language-detector pysbd syntok).
+The text is in benchmarks/language_samples.py, written for this purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from digest.readers.language import detect  # noqa: E402
+from digest.summarize import split_sentences  # noqa: E402
+from language_samples import SENTENCES, SHORT, SPLITS  # noqa: E402
+
+ROUNDS = 20
+
+
+def score_detector(name: str, guess: Callable[[str], str], samples: dict[str, list[str]] = SENTENCES) -> None:
+    items = [(lang, s) for lang, sents in samples.items() for s in sents]
+    right = sum(guess(s) == lang for lang, s in items)
+    wrong = [(lang, guess(s), s) for lang, s in items if guess(s) != lang]
+    start = time.perf_counter()
+    for _ in range(ROUNDS):
+        for _, s in items:
+            guess(s)
+    per_s = ROUNDS * len(items) / (time.perf_counter() - start)
+    print(f"{name:34} {right}/{len(items)} right  {per_s:9,.0f} texts/s")
+    for lang, got, s in wrong:
+        print(f"    {lang} read as {got}: {s}")
+
+
+def score_splitter(name: str, split: Callable[[str, str], list[str]]) -> None:
+    right = 0
+    for lang, text, want in SPLITS:
+        got = [" ".join(s.split()) for s in split(text, lang)]
+        if got == want:
+            right += 1
+        else:
+            print(f"    {name} {lang}: {got}")
+    start = time.perf_counter()
+    for _ in range(ROUNDS):
+        for lang, text, _ in SPLITS:
+            split(text, lang)
+    per_s = ROUNDS * len(SPLITS) / (time.perf_counter() - start)
+    print(f"{name:34} {right}/{len(SPLITS)} right  {per_s:9,.0f} paragraphs/s")
+
+
+def candidates() -> None:
+    import py3langid
+    import pysbd
+    from lingua import Language, LanguageDetectorBuilder
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from syntok import segmenter
+
+    ident = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE)
+    ident.set_languages(list(SENTENCES))
+    five = [Language.ENGLISH, Language.GERMAN, Language.FRENCH, Language.SPANISH, Language.ITALIAN]
+    lingua = LanguageDetectorBuilder.from_languages(*five).build()
+    lingua_low = LanguageDetectorBuilder.from_languages(*five).with_low_accuracy_mode().build()
+    for samples, what in ((SENTENCES, "sentences"), (SHORT, "headlines")):
+        print(f"-- {what}")
+        score_detector("py3langid, all 97 languages", lambda s: py3langid.classify(s)[0], samples)
+        score_detector("py3langid, en/de/fr/es/it", lambda s: ident.classify(s)[0], samples)
+        for label, d in (("lingua, 5 languages", lingua), ("lingua, 5 languages, low accuracy", lingua_low)):
+            score_detector(label, lambda s, d=d: d.detect_language_of(s).iso_code_639_1.name.lower(), samples)
+    segs = {lang: pysbd.Segmenter(language=lang, clean=False) for lang in ("de", "fr", "es")}
+    score_splitter("pysbd 0.3.4", lambda text, lang: segs[lang].segment(text))
+    score_splitter("syntok 1.4.4", lambda text, lang: [
+        "".join(t.spacing + t.value for t in sent).strip()
+        for para in segmenter.process(text) for sent in para])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--candidates", action="store_true", help="also measure the libraries that were compared")
+    args = ap.parse_args(argv)
+    score_detector("digest.readers.language.detect", detect)
+    score_detector("digest.readers.language.detect, headlines", detect, SHORT)
+    score_splitter("digest.summarize.split_sentences", lambda text, lang: split_sentences(text, language=lang))
+    if args.candidates:
+        candidates()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
