@@ -2,6 +2,7 @@
 
 SENTENCES: one-sentence items per language, for the language detectors (benchmarks/languages.py).
 SPLITS: paragraphs with the sentences they must split into, for the sentence splitters.
+ARTICLES: one short article per language (as in tests/test_summary_languages.py), for the summarizer's speed.
 """
 
 SENTENCES = {
@@ -120,3 +121,34 @@ SHORT = {
     "it": ["Sciopero dei treni a Berlino", "Tassi fermi ancora", "Sindaca rieletta",
            "Tempesta: 40.000 senza corrente", "Trattative ferme a Ginevra", "Presi i ladri del museo"],
 }
+
+
+# The articles of tests/test_summary_languages.py.
+GERMAN = """Die Stadt Leipzig will bis 2030 rund 40 neue Radwege bauen, z. B. entlang der Ringstraße. \
+Der Stadtrat beschloss den Plan am 6. Dezember mit großer Mehrheit.
+
+Jedoch kritisierte die Opposition die Kosten von 120 Millionen Euro. Diese Summe sei zu hoch, hieß es.
+
+Die Bauarbeiten beginnen am 3. Oktober mit dem Abschnitt Nr. 1 am Hauptbahnhof.
+
+„Wir holen nach, was jahrelang versäumt wurde.“ Das sagte Oberbürgermeisterin Petra Lindner am Dienstag."""
+
+FRENCH = """Le conseil régional de Bretagne a adopté jeudi un plan de 300 millions d'euros pour les lignes de \
+car, p. ex. entre Rennes et Vannes. M. Le Guen, président de la commission, a présenté le texte.
+
+Cette décision intervient après deux ans de concertation. Cependant, les syndicats réclament plus de chauffeurs.
+
+Les nouvelles lignes ouvriront en septembre, a précisé la région.
+
+« Nous voulons un car toutes les heures. » La présidente Claire Morvan l'a répété devant les élus."""
+
+SPANISH = """El Ayuntamiento de Valencia aprobó el lunes un plan de 85 millones de euros para renovar el \
+alumbrado público, p. ej. en los barrios del norte. La Sra. Ferrer presentó el proyecto ante el pleno.
+
+Sin embargo, la oposición criticó el calendario de las obras. Esta medida llega tras dos años de retrasos.
+
+Las obras comenzarán en marzo y durarán 18 meses, según el consistorio.
+
+«Será la mayor inversión en la ciudad desde 2015.» Así lo afirmó la alcaldesa, Marta Roig, en rueda de prensa."""
+
+ARTICLES = {"de": GERMAN, "fr": FRENCH, "es": SPANISH}

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from digest.readers.language import detect  # noqa: E402
-from digest.summarize import split_sentences  # noqa: E402
-from language_samples import SENTENCES, SHORT, SPLITS  # noqa: E402
+from digest.summarize import split_sentences, summarize  # noqa: E402
+from language_samples import ARTICLES, SENTENCES, SHORT, SPLITS  # noqa: E402
 
 ROUNDS = 20
 
@@ -57,6 +57,18 @@ def score_splitter(name: str, split: Callable[[str, str], list[str]]) -> None:
     print(f"{name:34} {right}/{len(SPLITS)} right  {per_s:9,.0f} paragraphs/s")
 
 
+def summary_speed() -> None:
+    """Articles per second through detection and the summarizer, per language (CPU time, one core)."""
+    detect("warm up")
+    for lang, body in ARTICLES.items():
+        rounds = 200
+        start = time.process_time()
+        for _ in range(rounds):
+            summarize("Titel", body, language=detect(body))
+        per_s = rounds / (time.process_time() - start)
+        print(f"detect + summarize, {lang} ({len(body.split())} words){'':10} {per_s:9,.0f} articles/s")
+
+
 def candidates() -> None:
     import py3langid
     import pysbd
@@ -89,6 +101,7 @@ def main(argv=None) -> int:
     score_detector("digest.readers.language.detect", detect)
     score_detector("digest.readers.language.detect, headlines", detect, SHORT)
     score_splitter("digest.summarize.split_sentences", lambda text, lang: split_sentences(text, language=lang))
+    summary_speed()
     if args.candidates:
         candidates()
     return 0
