@@ -61,6 +61,10 @@ SPANISH_JSON = {"title": "Madrid acoge la cumbre del agua", "labels": ["World"],
     "El Gobierno espera cerrar un acuerdo sobre la gestión de los ríos compartidos.\n\nAdemás, el Sr. Molina "
     "presentará un informe. Este documento recoge datos de 12 cuencas.")}
 
+FRENCH_JSON = {"title": "Lyon ouvre sa deuxième ligne de métro automatique", "labels": ["Europe"], "body": (
+    "La métropole de Lyon a inauguré samedi une ligne de métro automatique de 9 km, p. ex. jusqu'à Vénissieux, "
+    "pour 1,2 milliard d'euros. « Elle transportera 80 000 voyageurs par jour. » M. Garnier l'a annoncé devant "
+    "les élus.\n\nPar ailleurs, deux stations ouvriront en 2027. Ce chantier a duré six ans.")}
 
 def show(run, article_id: int):
     r = run("articles", "show", article_id)
@@ -105,7 +109,8 @@ def test_a_page_as_text_article_is_detected_and_its_blurb_is_whole_sentences(run
 
 
 def test_json_lines_give_the_language_and_the_blurb_is_read_in_it(run, tmp_path):
-    lines = [{**GERMAN_JSON, "language": "de-DE"}, {**SPANISH_JSON, "language": "es"}]
+    lines = [{**GERMAN_JSON, "language": "de-DE"}, {**SPANISH_JSON, "language": "es"},
+             {**FRENCH_JSON, "language": "FR"}]
     (tmp_path / "wire.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
     r = ingest(run, tmp_path / "wire.jsonl")
     assert "not read" not in r.stderr                          # "language" is a field JSON Lines know
@@ -117,6 +122,10 @@ def test_json_lines_give_the_language_and_the_blurb_is_read_in_it(run, tmp_path)
     assert spanish["summary"].startswith("Madrid acogerá en marzo una cumbre sobre el agua con delegaciones de "
                                          "40 países, incluido EE. UU. El Gobierno espera")
     assert "Además" not in spanish["summary"] and "Este documento" not in spanish["summary"]
+    french = shown(run, 3)
+    assert french["language"] == "fr"
+    assert french["summary"] == ("La métropole de Lyon a inauguré samedi une ligne de métro automatique de 9 km, "
+                                 "p. ex. jusqu'à Vénissieux, pour 1,2 milliard d'euros.")   # nothing else stands alone
 
 
 def test_a_json_line_without_a_language_is_detected(run, tmp_path):
