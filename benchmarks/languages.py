@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from digest.readers.language import detect  # noqa: E402
 from digest.summarize import split_sentences, summarize  # noqa: E402
+from language_articles import ARTICLES as WIRE  # noqa: E402
 from language_samples import ARTICLES, SENTENCES, SHORT, SPLITS  # noqa: E402
 
 ROUNDS = 20
@@ -69,6 +70,33 @@ def summary_speed() -> None:
         print(f"detect + summarize, {lang} ({len(body.split())} words){'':10} {per_s:9,.0f} articles/s")
 
 
+def judge(blurb: str, sentences: list[str]) -> tuple[bool, bool]:
+    """(whole, standalone): is the blurb made of the article's true sentences, and of none marked "!"?"""
+    rest, used = blurb.strip(), []
+    for s in sentences:
+        if rest.startswith(s.lstrip("!")):
+            rest, used = rest[len(s.lstrip("!")):].lstrip(), used + [s]
+    return not rest, not rest and not any(s.startswith("!") for s in used)
+
+
+def blurbs() -> None:
+    """How many blurbs of the wire articles are whole sentences, and stand alone: read by the
+    English rules (as before) and by the article's language."""
+    for lang, articles in WIRE.items():
+        rows = {}
+        for read_as in ("en", lang):
+            whole = alone = 0
+            for text in articles:
+                paras = [[s.strip() for s in p.split(" | ")] for p in text.split("\n\n")]
+                body = "\n\n".join(" ".join(s.lstrip("!") for s in p) for p in paras)
+                w, a = judge(summarize("Titel", body, language=read_as).summary, [s for p in paras for s in p])
+                whole, alone = whole + w, alone + a
+            rows[read_as] = (whole, alone)
+        (w0, a0), (w1, a1) = rows["en"], rows[lang]
+        print(f"{lang}: blurbs of whole sentences {w0}/{len(articles)} -> {w1}/{len(articles)}, "
+              f"whole and standalone {a0}/{len(articles)} -> {a1}/{len(articles)} (English rules -> {lang})")
+
+
 def candidates() -> None:
     import py3langid
     import pysbd
@@ -102,6 +130,7 @@ def main(argv=None) -> int:
     score_detector("digest.readers.language.detect, headlines", detect, SHORT)
     score_splitter("digest.summarize.split_sentences", lambda text, lang: split_sentences(text, language=lang))
     summary_speed()
+    blurbs()
     if args.candidates:
         candidates()
     return 0
