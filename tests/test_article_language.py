@@ -203,3 +203,17 @@ def test_an_english_article_is_detected_as_english_and_summarized_as_before(run,
     ingest(run, tmp_path / "story.txt")
     assert shown(run, 1)["language"] == "en"
     assert "Language: en" in show(run, 1)
+
+
+def test_a_german_lead_storys_preheader_is_a_whole_german_sentence(run, tmp_path):
+    story = {"title": "Gipfel in Bonn", "labels": "Europe", "language": "de", "body": (
+        "Die Außenminister der EU treffen sich am 6. Dezember in Bonn zu einem Sondergipfel, auf dem sie über "
+        "die Hilfe für die Ukraine, die Sanktionen gegen Russland und den Haushalt für 2027 beraten wollen. "
+        "Beraten wird u. a. über die Hilfe für die Ukraine.")}
+    (tmp_path / "wire.jsonl").write_text(json.dumps(story, ensure_ascii=False), encoding="utf-8")
+    ingest(run, tmp_path / "wire.jsonl")
+    r = run("preview", "--topic", "Europe", "--format", "html")
+    assert r.exit_code == 0, r
+    preheader = re.search(r'<div class="preheader"[^>]*>([^<]*)', r.stdout).group(1)
+    # The sentence is longer than the preheader's 140 characters: it is shortened, not cut after "am 6."
+    assert preheader.startswith("Die Außenminister der EU treffen sich am 6. Dezember in Bonn zu einem Sondergipfel,")
