@@ -109,3 +109,14 @@ def test_the_headline_is_the_editors_whole_title(language):
     title = {"de": "Leipzig baut 40 neue Radwege – z. B. am Ring", "fr": "M. Le Guen présente le plan car",
              "es": "Valencia renovará el alumbrado con 85 millones de euros, p. ej. en el norte"}[language]
     assert summarize(title, ARTICLES[language], language=language).headline == title
+
+
+@pytest.mark.parametrize("language, body, headline", [
+    ("de", "Die Deutsche Bahn stellt ab dem 14. Dezember 200 neue Züge in Dienst. Sie fahren in Bayern.",
+     "Die Deutsche Bahn stellt ab dem 14. Dezember 200 neue Züge in Dienst"),
+    ("es", "Madrid acogerá en marzo una cumbre sobre el agua con delegaciones de 40 países de todo el mundo. "
+           "Habrá 30 ministros.", "Madrid acogerá en marzo una cumbre sobre el agua con delegaciones…"),
+])
+def test_an_untitled_article_is_headed_by_its_lede_in_its_language(language, body, headline):
+    # Never cut at the ordinal's full stop, and never on a function word ("… delegaciones de…").
+    assert summarize(None, body, language=language).headline == headline

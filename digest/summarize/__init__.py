@@ -37,7 +37,7 @@ def summarize(title: str | None, body: str, *, df: DocFreq | None = None, max_se
     or bio); `outlet` and `site_names` say which trailing site names a title may lose; `language`
     is the article's ("de"; .languages says which have their own rules, the rest are read as English)."""
     text, sentences = blurb(body, df=df, max_sentences=max_sentences, max_words=max_words, language=language)
-    return Summary(make_headline(title, body, outlet=outlet, site_names=site_names), text, sentences)
+    return Summary(make_headline(title, body, outlet=outlet, site_names=site_names, language=language), text, sentences)
 
 
 __all__ = [
