@@ -50,6 +50,7 @@ class ParsedArticle:
     published: dt.datetime | None = None
     origin: str | None = None      # file path or feed URL it came from
     description: str | None = None     # the outlet's standfirst (a feed's description, a JSON `description`)
+    language: str | None = None    # as the source says it ("de"); None: not said, ingest detects it
     removed: list = field(default_factory=list)    # what the body cleaner took out (readers.clean.Removed)
     notes: list[str] = field(default_factory=list)     # warnings about how the file was read
 
@@ -104,6 +105,7 @@ class Article:
     summary_source: str = "lede"       # where the machine's blurb came from: "lede" | "standfirst"
     priority: int | None = None    # an editor's rank within its topic, 1 first (None: the machine's score)
     lead: bool = False             # an editor pinned it as the lead of the next edition that carries it
+    language: str | None = None    # the article's ("de"), read from its source or detected; None: stored before m018
 
 
 @dataclass
@@ -142,6 +144,7 @@ class MachineSummary:
     has_override: bool
     description: str | None = None
     summary_source: str = "lede"
+    language: str | None = None
 
 
 @dataclass

@@ -154,6 +154,7 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     if as_json:
         echo_json({**article_json(a), "body": a.body, "caption": a.caption, "sources": a.sources,
                    "author": a.author, "bio": a.bio, "description": a.description, "removed": a.removed,
+                   "language": a.language,
                    "summary_source": "editor" if a.summary_override else a.summary_source,
                    "machine": {"headline": machine.headline, "summary": machine.summary,
                                "sentences": [{"index": i + 1, "text": text} for i, text in picked]},
@@ -164,6 +165,7 @@ def articles_show(app: App, article_id: int, as_json: bool) -> None:
     click.echo(f"Topics:   {', '.join(a.topics) or '-'}   (labels: {', '.join(a.labels) or '-'})")
     zone = local_zone(app.cfg.timezone)
     click.echo(f"Outlet:   {a.source or '-'}")
+    click.echo(f"Language: {a.language or '- (stored before languages were read: summarized as English)'}")
     click.echo(f"Published: {local_time(a.published, zone, '%Y-%m-%d %H:%M') or '-'}   "
                f"ingested: {local_time(a.ingested_at, zone, '%Y-%m-%d %H:%M')} ({app.cfg.timezone})")
     click.echo(f"Headline: {a.headline}" + ("  [editor]" if a.headline_override else ""))

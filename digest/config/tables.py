@@ -2,7 +2,7 @@
 file, the table and the key: [send], [digest], [ingest], [web], [summary] and [cluster].
 Environment variables that override a table's setting (DIGEST_RETRY_BASE, DIGEST_SUMMARY_MAX_WORDS,
 ...) are read here too, after the file.
-May import: errors, i18n, matching, models, selection.slots.
+May import: errors, i18n, matching, models, readers.language, selection.slots.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from .. import i18n
 from ..errors import ConfigError
 from ..matching import canonical_zone, close_to, did_you_mean, unknown_zone
 from ..models import WEEKDAYS, FeedSpec
+from ..readers import language
 from ..selection.slots import DigestSchedule, parse_time, parse_weekday
 
 TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
@@ -50,6 +51,7 @@ class IngestSettings:
     feeds: list[FeedSpec] = field(default_factory=list)
     folder_sources: dict[Path, str] = field(default_factory=dict)   # the outlet of a folder's articles
     folder_topics: dict[Path, str] = field(default_factory=dict)    # the topic of its unlabeled articles
+    folder_languages: dict[Path, str] = field(default_factory=dict)   # the language of its articles ("de")
     base_dir: Path = field(default_factory=Path.cwd)        # feed files are read relative to this
 
     @property
@@ -145,6 +147,15 @@ def checked_language(value: object, what: str) -> str:
                       f"Use one of: {', '.join(shipped)} (README, Languages, says how to add a locale).")
 
 
+def _article_language(value: str, where: str) -> str:
+    """A watched folder's `language`: any ISO 639 code ("de", "pt-BR"), not only a shipped locale."""
+    code = language.normalize(value)
+    if code is None:
+        raise ConfigError(f"{where}: [ingest] folders language = {value!r} is not a language tag.",
+                          'Give the ISO 639 code of the articles\' language, e.g. {path = "wires/", language = "de"}.')
+    return code
+
+
 def checked_zone(value: object, what: str) -> str:
     """A configured time zone in any case, as its canonical name; else the error says what was meant."""
     canonical = canonical_zone(value) if isinstance(value, str) else None
@@ -211,18 +222,21 @@ def ingest_settings(table: dict, *, base: Path, where: str) -> IngestSettings:
     if isinstance(raw_folders, str) or not isinstance(raw_folders, list):
         raw_folders = [None]
     for item in raw_folders:
-        if isinstance(item, dict) and isinstance(item.get("path"), str) and set(item) <= {"path", "source", "topic"} \
-                and isinstance(item.get("source", ""), str) and isinstance(item.get("topic", ""), str):
+        if isinstance(item, dict) and isinstance(item.get("path"), str) \
+                and set(item) <= {"path", "source", "topic", "language"} and isinstance(item.get("source", ""), str) \
+                and isinstance(item.get("topic", ""), str) and isinstance(item.get("language", ""), str):
             out.folders.append((base / item["path"]).resolve())
             if item.get("source", "").strip():
                 out.folder_sources[(base / item["path"]).resolve()] = item["source"].strip()
             if item.get("topic", "").strip():
                 out.folder_topics[(base / item["path"]).resolve()] = item["topic"].strip()
+            if item.get("language", "").strip():
+                out.folder_languages[(base / item["path"]).resolve()] = _article_language(item["language"], where)
         elif isinstance(item, str):
             out.folders.append((base / item).resolve())
         else:
             raise ConfigError(f"{where}: [ingest] folders must be a list of paths or "
-                              "{path = ..., source = ..., topic = ...}.",
+                              "{path = ..., source = ..., topic = ..., language = ...}.",
                               'Example: folders = ["incoming/", {path = "wires/", source = "Compass Wire", '
                               'topic = "World"}]')
     raw_feeds = table.get("feeds", [])

@@ -23,14 +23,14 @@ UPDATE = """UPDATE articles SET checksum = :checksum, title = :title, body = :bo
     caption = :caption, sources = :sources, author = :author, bio = :bio, url = :url, source = :source,
     published = :published, origin = :origin, updated_at = :updated_at, headline = :headline, summary = :summary,
     summary_sentences = :summary_sentences, description = :description, removed = :removed,
-    summary_source = :summary_source WHERE id = :id"""
+    summary_source = :summary_source, language = :language WHERE id = :id"""
 NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'ingest_seq' RETURNING value"
 INSERT = """INSERT INTO articles (guid, checksum, title, body, labels, caption, sources, author, bio, url, source,
     published, origin, ingested_at, updated_at, headline, summary, summary_sentences, seq, description, removed,
-    summary_source)
+    summary_source, language)
     VALUES (:guid, :checksum, :title, :body, :labels, :caption, :sources, :author, :bio, :url, :source,
     :published, :origin, :updated_at, :updated_at, :headline, :summary, :summary_sentences, :seq, :description,
-    :removed, :summary_source)"""
+    :removed, :summary_source, :language)"""
 UNFILE = "DELETE FROM article_topics WHERE article_id = ?"
 HAS_TOPIC = "SELECT 1 FROM article_topics WHERE article_id = ? LIMIT 1"
 FILE_UNDER = "INSERT OR IGNORE INTO article_topics (article_id, topic_id) SELECT ?, id FROM topics WHERE name = ?"
@@ -66,7 +66,7 @@ FIRST_SEQ_AFTER = "SELECT min(seq) FROM articles WHERE ingested_at > ?"
 SET_SUMMARY = "UPDATE articles SET headline = ?, summary = ?, summary_sentences = ?, summary_source = ? WHERE id = ?"
 SET_CLUSTER = "UPDATE articles SET cluster_id = ? WHERE id = ?"
 MACHINE = """SELECT id, title, body, source, headline, summary, summary_sentences, description, summary_source,
-    (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
+    language, (headline_override IS NOT NULL OR summary_override IS NOT NULL) AS has_override FROM articles
     WHERE removed_at IS NULL AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) ORDER BY id"""
 TEXTS_OF = ("SELECT id, title, body, published, ingested_at, cluster_id FROM articles"
             " WHERE id IN (SELECT value FROM json_each(?)) AND removed_at IS NULL")
@@ -99,7 +99,7 @@ def _article(r: Row) -> Article:
         author=r["author"], bio=r["bio"], cluster_id=r["cluster_id"],
         headline_override=r["headline_override"], summary_override=r["summary_override"],
         description=r["description"], removed=json.loads(r["removed"] or "[]"), summary_source=r["summary_source"],
-        priority=r["priority"], lead=bool(r["lead"]),
+        priority=r["priority"], lead=bool(r["lead"]), language=r["language"],
     )
 
 
@@ -125,7 +125,7 @@ class Articles(Repository):
         """Insert or update one article by guid. Returns (id, "added" | "updated" | "unchanged" |
         "removed"): an article an admin removed is not brought back by ingesting it again.
         `index_of` says what of a body the corpus counts (ingest always gives it): the new body is
-        counted in and a replaced one out, in the same transaction.
+        counted in and a replaced one out, in the same transaction. `art.language` is stored as ingest settled it.
 
         An edited re-ingest keeps its id, first ingest time and place in the ingest sequence, so it
         is neither a second article nor a second appearance in a digest.
@@ -134,7 +134,7 @@ class Articles(Repository):
                       caption=art.caption, sources=art.sources, author=art.author, bio=art.bio, url=art.url,
                       source=art.source, published=ts(art.published), origin=art.origin, updated_at=ts(at or now()),
                       headline=headline, summary=summary, summary_sentences=json.dumps(sentences),
-                      description=art.description, summary_source=summary_source,
+                      description=art.description, summary_source=summary_source, language=art.language,
                       removed=json.dumps([{"kind": r.kind, "text": r.text, "why": r.why} for r in art.removed]))
         with self.transaction():
             row = self._one(FIND_BY_GUID, [guid])
@@ -220,7 +220,7 @@ class Articles(Repository):
             self.get(absent)        # raises: "does not exist", or "was removed on <date>"
         return [MachineSummary(r["id"], r["title"], r["body"], r["source"], r["headline"], r["summary"],
                                json.loads(r["summary_sentences"]), bool(r["has_override"]), r["description"],
-                               r["summary_source"]) for r in rows]
+                               r["summary_source"], r["language"]) for r in rows]
 
     def set_summaries(self, rows: list[tuple]) -> None:
         """(id, headline, summary, sentences[, source]) written in one transaction; editor overrides

@@ -243,6 +243,14 @@ def m017_topic_labels(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m018_article_language(db: sqlite_utils.Database) -> None:
+    # The language an article is written in ("de"), read from its source or detected at ingest; the
+    # summarizer splits and judges its sentences by it. NULL for articles stored before: read as English,
+    # as they always were, until `digest articles resummarize` or a re-ingest.
+    db.executescript("ALTER TABLE articles ADD COLUMN language TEXT;")
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

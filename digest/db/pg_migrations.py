@@ -197,6 +197,7 @@ STEPS: list[tuple[str, str]] = [
         PRIMARY KEY (topic_id, language)
     );
     """),
+    ("m018_article_language", "ALTER TABLE articles ADD COLUMN language TEXT"),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

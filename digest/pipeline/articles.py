@@ -28,27 +28,30 @@ CLUSTER_DAYS = 14       # how far back (by ingest time) a new article looks for 
 
 
 def summarize_article(title: str, body: str, outlet: str | None, df: summarize.DocFreq,
-                      settings: SummarySettings, description: str | None = None) -> tuple[summarize.Summary, str]:
+                      settings: SummarySettings, description: str | None = None, *,
+                      language: str | None = None) -> tuple[summarize.Summary, str]:
     """The machine's headline and blurb, and where the blurb came from: the outlet's standfirst
     when it stands alone as news ("standfirst"), else the body ("lede"). A standfirst that cannot
-    be the blurb still points at the body paragraph it summarizes, which the lede then starts from."""
-    s = summarize.summarize(title, body, df=df, max_words=settings.max_words,
+    be the blurb still points at the body paragraph it summarizes, which the lede then starts from.
+    Sentences are read in the article's `language` (None: English, as before m018)."""
+    lang = language or "en"
+    s = summarize.summarize(title, body, df=df, max_words=settings.max_words, language=lang,
                             max_sentences=settings.max_sentences, outlet=outlet, site_names=settings.site_names)
     if not description:
         return s, "lede"
     cleaned, _ = clean.clean_text(description)
     text = standfirst.as_blurb(cleaned, title=title, max_words=settings.max_words,
-                               max_sentences=settings.max_sentences)
+                               max_sentences=settings.max_sentences, language=lang)
     if text and not _same_words(text, s.summary):
         return summarize.Summary(s.headline, text, []), "standfirst"
-    near = standfirst.closest(cleaned, body)
+    near = standfirst.closest(cleaned, body, language=lang)
     paras = clean.paragraphs(body)
     first = s.sentences[0] if s.sentences else 0
-    before = [len(summarize.split_sentences(p)) for p in paras]
+    before = [len(summarize.split_sentences(p, lang)) for p in paras]
     lede_para = next((k for k in range(len(paras)) if sum(before[:k + 1]) > first), 0)
     if near is not None and near > lede_para:
         text, picked = summarize.blurb("\n\n".join(paras[near:]), df=df, max_sentences=settings.max_sentences,
-                                       max_words=settings.max_words)
+                                       max_words=settings.max_words, language=lang)
         if text:
             return summarize.Summary(s.headline, text, [i + sum(before[:near]) for i in picked]), "lede"
     return s, "lede"
@@ -122,7 +125,7 @@ def resummarize(db: Database, ids: Iterable[int] | None = None, *,
     report, writes = ResummaryReport(), []
     for row in rows:
         s, source = summarize_article(row.title, row.body, row.source, df, settings or SummarySettings(),
-                                      row.description)
+                                      row.description, language=row.language)
         report.checked += 1
         if (s.headline, s.summary, s.sentences, source) != (row.headline, row.summary, row.sentences,
                                                              row.summary_source):
@@ -163,7 +166,7 @@ def article_detail(db: Database, article_id: int) -> ArticleDetail:
     a = db.articles.get(article_id)
     others = [o for o in db.articles.cluster(a.cluster_id) if o.id != a.id] if a.cluster_id else []
     [machine] = db.articles.machine_summaries([a.id])
-    sentences = summarize.split_sentences(a.body)
+    sentences = summarize.split_sentences(a.body, a.language or "en")
     picked = [(i, sentences[i]) for i in machine.sentences if 0 <= i < len(sentences)]
     return ArticleDetail(a, machine, picked, len(sentences), others)
 

@@ -70,9 +70,9 @@ COMPACT_FROM = 7
 
 
 @functools.lru_cache(maxsize=8192)
-def _lede(summary: str) -> str:
-    # A story is in many mixes: split its blurb once.
-    sentences = summarize.split_sentences(summary)
+def _lede(summary: str, language: str | None = None) -> str:
+    # A story is in many mixes: split its blurb once, in its own language ("am 6. Dezember" is one sentence).
+    sentences = summarize.split_sentences(summary, language or "en")
     return sentences[0] if sentences else summary
 
 
@@ -142,7 +142,7 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
         for a in keep:
             views[a.id] = _item(cfg, a, others[a.id], len(views) + 1)
             if compact:
-                views[a.id].brief = _lede(a.summary)
+                views[a.id].brief = _lede(a.summary, a.language)
         slug = slugify(topic)
         if rest:
             sections.append(SectionView(topic=label(topic, topic), slug=slug, items=[views[a.id] for a in keep],
@@ -150,7 +150,8 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
         subject=summarize.edition_subject([a.headline for a in ranked], translations=i18n.translations(cfg.language)),
-        preheader=summarize.preheader(summarize.split_sentences(first.summary)),
+        preheader=summarize.preheader(summarize.split_sentences(first.summary, first.language or "en"),
+                                      language=first.language or "en"),
         sections=sections, topics=names, base_url=cfg.base_url,
         postal_address=cfg.postal_address, web_url=web_url, lead=views[first.id], stories=len(ranked),
         minutes=_minutes(list(views.values())))

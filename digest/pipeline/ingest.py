@@ -1,8 +1,9 @@
 """Ingest, the one loop behind `digest articles ingest`, the scheduler's ingest job and the demo:
 read articles from paths (files, folders, the URL of a feed fetched once), watched folders (files
 moved to done/ or failed/ once read) and configured feeds (fetched with their ETag and
-Last-Modified); summarize and store each; then cluster what arrived. A bad file, line, entry or
-feed is reported and never stops the others.
+Last-Modified); settle each article's language (as its source or folder says, else detected),
+summarize and store it; then cluster what arrived. A bad file, line, entry or feed is reported
+and never stops the others.
 May import: clock, config, db, errors, models, plural, readers, and .articles.
 """
 
@@ -20,7 +21,7 @@ from ..db import Database
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
 from ..plural import ngettext, plural
-from ..readers import clean, feeds, watch
+from ..readers import clean, feeds, language, watch
 from .articles import body_index, cluster_recent, doc_freq, summarize_article
 
 MAX_BODY = 200_000      # characters of a body stored, summarized and fingerprinted (about 200 KB)
@@ -83,10 +84,11 @@ class _Store:
         art, cut = cap_body(art)
         self.report.warnings += [cut] if cut else []
         cleaned = clean.clean_body(art.body, title=art.title)
-        art = replace(art, body=cleaned.body, removed=cleaned.removed)
+        art = replace(art, body=cleaned.body, removed=cleaned.removed,
+                      language=art.language or language.detect(art.title + "\n" + art.body))
         self.report.cleaned += bool(cleaned.removed)
         s, source = summarize_article(art.title, art.body, art.source, doc_freq(self.db, art.body), self.settings,
-                                      art.description)
+                                      art.description, language=art.language)
         topics = readers.map_topics(art.labels, self.aliases) or ([topic] if topic else [])
         article_id, outcome = self.db.articles.upsert(
             art, guid=guid, checksum=checksum, topics=topics, headline=s.headline, summary=s.summary,
@@ -100,12 +102,14 @@ class _Store:
 def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[Path] = (),
            feed_specs: Iterable[FeedSpec] = (), at: dt.datetime | None = None, base_dir: Path | None = None,
            settings: SummarySettings | None = None, folder_sources: dict[Path, str] | None = None,
-           topic: str | None = None, folder_topics: Mapping[Path, str | None] | None = None) -> IngestReport:
+           topic: str | None = None, folder_topics: Mapping[Path, str | None] | None = None,
+           folder_languages: Mapping[Path, str] | None = None) -> IngestReport:
     """Read, summarize and store every article from these sources, all stamped `at` (default now).
 
     `folder_sources` names the outlet of a watched folder's articles (a JSON Lines `source` of
     their own wins); a feed's title is its entries' outlet. `topic` (for `paths`), `folder_topics`
-    and a feed's own topic file the articles whose labels map to no topic.
+    and a feed's own topic file the articles whose labels map to no topic. `folder_languages` gives
+    the language of a watched folder's articles that do not say their own.
     """
     settings = settings or SummarySettings()
     folders, feed_specs = list(folders), list(feed_specs)
@@ -132,7 +136,7 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
         _read(path, keep, report, topic=topic)
     for folder in folders:
         _watched(Path(folder), (folder_sources or {}).get(Path(folder)), keep, report,
-                 folder_topics.get(Path(folder)))
+                 folder_topics.get(Path(folder)), (folder_languages or {}).get(Path(folder)))
     for spec in feed_specs:
         _feed(db, spec, at or now(), base_dir, keep, report)     # `at` was set above: there are feeds
     if report.added or report.updated:
@@ -143,7 +147,7 @@ def ingest(db: Database, *, paths: Iterable[str | Path] = (), folders: Iterable[
 
 
 def _read(path: Path, keep: _Store, report: IngestReport, outlet: str | None = None,
-          topic: str | None = None) -> tuple[int, int]:
+          topic: str | None = None, lang: str | None = None) -> tuple[int, int]:
     """Every article in one file; returns (stored, bad)."""
     good = bad = 0
     for item in readers.read_path(path, keep.vocabulary):
@@ -154,15 +158,17 @@ def _read(path: Path, keep: _Store, report: IngestReport, outlet: str | None = N
             report.warnings.append(item)
         else:
             item.source = item.source or outlet
+            item.language = item.language or lang
             keep(item, topic)
             good += 1
     return good, bad
 
 
-def _watched(folder: Path, outlet: str | None, keep: _Store, report: IngestReport, topic: str | None = None) -> None:
+def _watched(folder: Path, outlet: str | None, keep: _Store, report: IngestReport, topic: str | None = None,
+             lang: str | None = None) -> None:
     """New files of a watched folder, each moved to done/ once read (failed/ when nothing in it was)."""
     for path in watch.new_files(folder):
-        good, bad = _read(path, keep, report, outlet, topic)
+        good, bad = _read(path, keep, report, outlet, topic, lang)
         report.files += 1
         try:
             watch.file_away(folder, path, watch.DONE if good or not bad else watch.FAILED)

@@ -3,6 +3,7 @@
   text    page-as-text (.txt)           jsonl   JSON Lines (.jsonl, .json)
   feeds   RSS and Atom (files or URLs)  dates   an article's date from its own words
   watch   watched folders: which files are new, and where they go once read
+  language  an article's language, as its source tags it or detected
 This file reads any one file (read_path), walks folders (expand_paths), names an article
 (identity) and maps its labels to topics (map_topics).
 `source` is the outlet (a publication, a wire); `author` is the byline.
@@ -119,6 +120,8 @@ def identity(art: ParsedArticle) -> tuple[str, str]:
               art.url, art.source, art.published.isoformat() if art.published else None]
     if art.description:             # only when given: the checksums of articles without one stay as they were
         fields.append(art.description)
+    if art.language:                # the same: a language the source gives is part of the article
+        fields.append(art.language)
     content = json.dumps(fields)
     return guid, hashlib.sha256(content.encode()).hexdigest()
 

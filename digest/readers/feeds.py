@@ -7,8 +7,10 @@ the caller logs it and tries again next time. Entries become articles: title, th
 summary) stripped of HTML as the body, link as url, published, categories as labels; the feed's
 title is the outlet (`source`) and the entry's author the byline. An entry without a title is
 kept: the digest writes its headline from the lede. An entry's summary beside its content is
-the outlet's standfirst (`description`), unless it only repeats the body's first paragraph.
-May import: errors, models, .clean, and digest.__version__.
+the outlet's standfirst (`description`), unless it only repeats the body's first paragraph. An
+entry's language is its own xml:lang (on its content, summary or title), else the feed's
+(`<language>` in RSS, `xml:lang` in Atom).
+May import: errors, models, .clean, .language, and digest.__version__.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .. import __version__
 from ..errors import ParseError
 from ..models import FeedSpec, ParsedArticle
 from .clean import is_junk_title
+from .language import normalize
 
 USER_AGENT = f"digest/{__version__} (+feed reader)"
 TIMEOUT = 20.0
@@ -165,16 +168,18 @@ def parse(data: bytes, *, origin: str, labels: Sequence[str] = (), headers: dict
         raise ParseError(f"{origin}: not a valid RSS or Atom feed ({reason})",
                          "Check that the URL or file is a feed, not a web page.")
     source = html_to_text(doc.feed.get("title")) or None
+    language = normalize(doc.feed.get("language"))
     articles, errors = [], []
     for n, entry in enumerate(doc.entries, 1):
         try:
-            articles.append(entry_article(entry, origin=origin, source=source, labels=list(labels)))
+            articles.append(entry_article(entry, origin=origin, source=source, labels=list(labels), language=language))
         except ParseError as exc:
             errors.append(ParseError(f"{origin}: entry {n}: {exc.message}"))
     return articles, errors
 
 
-def entry_article(entry: Any, *, origin: str, source: str | None, labels: list[str]) -> ParsedArticle:
+def entry_article(entry: Any, *, origin: str, source: str | None, labels: list[str],
+                  language: str | None = None) -> ParsedArticle:
     title = html_to_text(entry.get("title"))
     title = " ".join(title.split())
     contents = entry.get("content") or []
@@ -197,7 +202,14 @@ def entry_article(entry: Any, *, origin: str, source: str | None, labels: list[s
     return ParsedArticle(title=title, body=body, labels=unique, url=entry.get("link") or None,
                          source=source, author=entry.get("author") or None,
                          published=_published(entry), origin=origin,
-                         description=_standfirst(entry, body) if content else None)
+                         description=_standfirst(entry, body) if content else None,
+                         language=_language(entry, contents) or language)
+
+
+def _language(entry: Any, contents: list) -> str | None:
+    """The entry's own xml:lang: on its content, else its summary, else its title."""
+    details = [*contents, entry.get("summary_detail") or {}, entry.get("title_detail") or {}]
+    return next((normalize(d.get("language")) for d in details if normalize(d.get("language"))), None)
 
 
 def _standfirst(entry: Any, body: str) -> str | None:

@@ -1,8 +1,8 @@
 """JSON Lines articles: one object per line (title, body|content, labels|topics|categories, url,
-source, published, caption, sources, author, bio, description|standfirst; README lists their types). The title may be missing: the digest then writes a headline from
+source, published, caption, sources, author, bio, description|standfirst, language; README lists their types). The title may be missing: the digest then writes a headline from
 the lede. Every field read is checked for its type: JSON from elsewhere can hold anything, and
 nothing of a wrong type may reach the store.
-May import: errors, models, .clean and .dates.
+May import: errors, models, .clean, .dates and .language.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from ..errors import ParseError
 from ..models import ParsedArticle
 from .clean import is_junk_title
 from .dates import date_from_text
+from .language import normalize
 
 TEXT_FIELDS = ("title", "body", "content", "url", "source", "caption", "sources", "author", "bio", "published",
-               "description", "standfirst")
+               "description", "standfirst", "language")
 LABEL_FIELDS = ("labels", "topics", "categories")
 KNOWN_FIELDS = TEXT_FIELDS + LABEL_FIELDS
 # Fields other exports put the body in: named in the error, so the writer knows what to rename.
@@ -90,8 +91,12 @@ def parse_json_article(obj: object, *, origin: str) -> ParsedArticle:
             raise ParseError(f'{origin}: field "published" is not an ISO-8601 date: {obj["published"]!r}') from None
     opt = lambda name: (obj.get(name) or "").strip() or None  # noqa: E731  (blank is absent: "  " is no URL)
     published = published or date_from_text(body, caption=opt("caption"))
+    language = normalize(obj["language"]) if opt("language") else None
+    if opt("language") and language is None:
+        raise ParseError(f'{origin}: field "language" is not a language tag: {obj["language"]!r}',
+                         'Give the ISO 639 code of the article\'s language, such as "de", "fr" or "pt-BR".')
     return ParsedArticle(
         title=title, body=body, labels=[x.strip() for x in labels if x.strip()], caption=opt("caption"),
         sources=opt("sources"), author=opt("author"), bio=opt("bio"), url=opt("url"),
         source=opt("source"), published=published, origin=origin,
-        description=opt("description") or opt("standfirst"))
+        description=opt("description") or opt("standfirst"), language=language)

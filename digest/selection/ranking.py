@@ -45,9 +45,9 @@ def words_of(body: str) -> int:
 
 
 @functools.lru_cache(maxsize=8192)
-def lede_words(summary: str) -> int:
+def lede_words(summary: str, language: str | None = None) -> int:
     """Content words in the blurb's first sentence: how much the reader learns from the lede."""
-    sentences = split_sentences(summary or "")
+    sentences = split_sentences(summary or "", language or "en")
     first = sentences[0] if sentences else (summary or "")
     return sum(1 for w in first.split() if len(w.strip(".,;:!?\"'“”‘’()")) > 2
                and w.strip(".,;:!?\"'“”‘’()").lower() not in STOPWORDS)
@@ -58,7 +58,7 @@ def age_hours(a: Article, at: dt.datetime) -> float:
 
 
 def article_score(a: Article, at: dt.datetime, sources: int) -> float:
-    return score(age_hours=age_hours(a, at), words=words_of(a.body), lede_words=lede_words(a.summary),
+    return score(age_hours=age_hours(a, at), words=words_of(a.body), lede_words=lede_words(a.summary, a.language),
                  sources=sources)
 
 
@@ -104,7 +104,7 @@ def why(story: Ranked, at: dt.datetime) -> str:
     hours = age_hours(a, at)
     age = f"{hours:.0f} h old" if hours < 48 else f"{hours / 24:.0f} days old"
     machine = (f"score {story.score:.3g}: {plural(outlets, 'report', 'reports')}, "
-               f"{words_of(a.body)} words, a {lede_words(a.summary)}-word lede, {age}")
+               f"{words_of(a.body)} words, a {lede_words(a.summary, a.language)}-word lede, {age}")
     if a.lead:
         return f"lead (pinned by an editor); {machine}"
     if a.priority is not None:

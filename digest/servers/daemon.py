@@ -97,7 +97,7 @@ class Scheduler:
         s = self.cfg.ingest       # feeds=False: a tick's own pass, over the watched folders only
         r = pipeline.ingest(self.db, folders=s.folders, feed_specs=s.feeds if feeds else (), at=at,
                             base_dir=s.base_dir, settings=self.cfg.summary, folder_sources=s.folder_sources,
-                            folder_topics=s.folder_topics)
+                            folder_topics=s.folder_topics, folder_languages=s.folder_languages)
         for err in [*r.errors, *r.notices()]:
             log.warning("ingest: %s", err)
         for err in r.feed_errors:

@@ -3,6 +3,7 @@
 The one entry point is `summarize(title, body)`; the edition helpers (Subject line, preheader,
 story order) are re-exported for the render stage. One module per job, each importing only the
 ones above it:
+  languages         the words of de, fr and es the splitter and the standalone rules need
   words             tokenizer, stemmer, stopwords, document frequencies (also used by digest.selection.cluster)
   sentences         sentence splitter, passages, which passages may appear in a blurb
   standalone        whether a passage needs something the blurb does not give the reader
@@ -30,11 +31,13 @@ from .words import DocFreq, terms
 
 
 def summarize(title: str | None, body: str, *, df: DocFreq | None = None, max_sentences: int = MAX_SENTENCES,
-              max_words: int = MAX_WORDS, outlet: str | None = None, site_names: Iterable[str] = ()) -> Summary:
+              max_words: int = MAX_WORDS, outlet: str | None = None, site_names: Iterable[str] = (),
+              language: str = "en") -> Summary:
     """Headline and blurb of one article. `body` is the body only (never the caption, sources line
-    or bio); `outlet` and `site_names` say which trailing site names a title may lose."""
-    text, sentences = blurb(body, df=df, max_sentences=max_sentences, max_words=max_words)
-    return Summary(make_headline(title, body, outlet=outlet, site_names=site_names), text, sentences)
+    or bio); `outlet` and `site_names` say which trailing site names a title may lose; `language`
+    is the article's ("de"; .languages says which have their own rules, the rest are read as English)."""
+    text, sentences = blurb(body, df=df, max_sentences=max_sentences, max_words=max_words, language=language)
+    return Summary(make_headline(title, body, outlet=outlet, site_names=site_names, language=language), text, sentences)
 
 
 __all__ = [

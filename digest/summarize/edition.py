@@ -94,11 +94,11 @@ def edition_subject(headlines: list[str], limit: int = SUBJECT_MAX,
     return short_form(lead, limit)
 
 
-def preheader(summaries: list[str], limit: int = 140) -> str:
-    """Hidden preview line: the first sentence of each top blurb, as many as fit."""
+def preheader(summaries: list[str], limit: int = 140, language: str = "en") -> str:
+    """Hidden preview line: the first sentence of each top blurb (in `language`), as many as fit."""
     parts: list[str] = []
     for text in summaries:
-        sents = split_sentences(text or "")
+        sents = split_sentences(text or "", language)
         if not sents:
             continue
         candidate = " ".join(parts + [sents[0]])

@@ -5,7 +5,9 @@ site name that is the article's own outlet (" | BBC News" on a BBC page) or one 
 [summary] site_names are taken off. "Blunkett row should end - Blair" keeps its "- Blair": an
 attribution is part of the title. Where a short form is needed, edition.short_form cuts it;
 `digest preview` warns about a very long headline (digest.compose.lint) and never rewrites it.
-Pure functions over strings. May import: .machine_headline.
+The machine's rewrites are English: an untitled German, French or Spanish article gets its lede
+sentence, shortened at a word boundary.
+Pure functions over strings. May import: .edition, .languages, .machine_headline, .sentences.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .machine_headline import headline_from_body
+from .edition import short_form
+from .languages import rules
+from .machine_headline import HEADLINE_MAX, headline_from_body
+from .sentences import eligible, passages, split_sentences
 
 # " | BBC News", " - Reuters", " — The Guardian": a separator and a name at the very end.
 _SITE_SUFFIX = re.compile(r"\s+(?:\||-|–|—|::|·)\s+([^|–—]{2,60})$")
@@ -49,7 +54,23 @@ def clean_title(title: str | None, *, outlet: str | None = None, site_names: Ite
 
 
 def make_headline(title: str | None, body: str, *, outlet: str | None = None,
-                  site_names: Iterable[str] = ()) -> str:
+                  site_names: Iterable[str] = (), language: str = "en") -> str:
     """The editor's title, cleaned and whole; with no title, a headline written from the lede."""
     cleaned = clean_title(title, outlet=outlet, site_names=site_names)
-    return cleaned or headline_from_body(body)
+    if cleaned or rules(language) is None:
+        return cleaned or headline_from_body(body)
+    found = [p for p in passages(body, language) if eligible(p, language)]
+    sentences = split_sentences(found[0].text if found else body, language)
+    lede = sentences[0].rstrip(".") if sentences else ""
+    words = short_form(lede, HEADLINE_MAX).split()
+    if words and words[-1].endswith("…"):            # "… delegaciones de…": never on a function word
+        words[-1] = words[-1][:-1]
+        while len(words) > 1 and words[-1].lower().strip(",;:") in _FUNCTION_WORDS:
+            words.pop()
+        words[-1] = words[-1].rstrip(",;:") + "…"
+    return " ".join(words)
+
+
+_FUNCTION_WORDS = frozenset("""der die das den dem des ein eine einer einen und oder mit von vom zu zum zur im am in
+auf für bei aus nach über um de du des la le les l un une et ou à au aux en pour par sur dans d el los las una y o a
+al del con por para sobre""".split())

@@ -5,13 +5,18 @@ it stands on its own there).
 A passage is one sentence, or several when a quotation runs across them ("… sooner. The honest
 conclusion is …”") or a bare quotation carries on the one before (“We support the railway,” he
 said. “We would also like to be paid for it.”): cutting one would change what was said.
-Pure functions over strings. May import: nothing from digest.
+A language with its own words (.languages: de, fr, es) is split by its abbreviations, ordinals
+("am 6. Dezember") and quotation marks („…“, « … »); every other language by the English rules.
+Pure functions over strings. May import: .languages.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from .languages import UPPER, Rules, rules
 
 # Abbreviations whose full stop rarely ends a sentence.
 _ABBREV = frozenset("""
@@ -50,14 +55,49 @@ def _is_real_boundary(before: str, after: str) -> bool:
     return True
 
 
-def split_paragraphs(text: str) -> list[list[str]]:
+_QUOTE_MARKS = "\"'“‘„«»(["
+_OPENS_QUOTE = "\"“‘„«»"
+
+
+@lru_cache(maxsize=8)
+def _boundary(r: Rules) -> re.Pattern[str]:
+    """A candidate boundary in `r`'s language: the stop, closing marks (French sets them off with a
+    space: "pas. »"), whitespace, then a capital, a digit or an opening mark ("¿", "„", "«")."""
+    closers = re.escape(r.closers)
+    return re.compile(r"([.!?…]+)((?:\s?[" + closers + r"])*)\s+(?=[" + re.escape(_QUOTE_MARKS) + r"¿¡]?\s?(?:"
+                      + UPPER + r"|[0-9¿¡]))")
+
+
+def _is_boundary_in(r: Rules, before: str, after: str) -> bool:
+    """`_is_real_boundary` with the abbreviations and ordinals of `r`'s language."""
+    tok = _TOKEN_BEFORE.search(before)
+    word = (tok.group(1) if tok else "").lstrip(_QUOTE_MARKS + "¿¡")
+    rest = after.lstrip(_QUOTE_MARKS + "¿¡ ")
+    next_word = rest.split(None, 1)[0] if rest else ""
+    if not word.endswith("."):
+        return True
+    bare = word.rstrip(".").lower()
+    if re.fullmatch(r"[^\W\d_]", bare) or bare in r.abbrev or bare in ("mr", "mrs", "ms"):
+        return False                                  # "z. B.", "M. Dupont", "p. ej.", "Dr. Keller", "EE. UU."
+    opener = next_word in r.openers or re.match(r"[LDJ]['’]", next_word) is not None
+    if "." in bare or bare in r.ends_before_opener:
+        return opener                                 # "Vinel S.A. a racheté" vs "S.A. Les syndicats"
+    if r.ordinals and bare.isdigit() and len(bare) <= 3:
+        return opener                                 # "am 6. Dezember", "zum 3. Mal" vs "Platz 3. Der"
+    return True
+
+
+def split_paragraphs(text: str, language: str = "en") -> list[list[str]]:
     """Sentences, paragraph by paragraph. Paragraph breaks (newlines) always end a sentence."""
     out: list[list[str]] = []
+    r = rules(language)
+    pattern = _boundary(r) if r else _BOUNDARY
     for para in re.split(r"\s*\n\s*", text or ""):
         para = " ".join(para.split())
         sents, start = [], 0
-        for m in _BOUNDARY.finditer(para):
-            if _is_real_boundary(para[start:m.start() + len(m.group(1))], para[m.end():]):
+        for m in pattern.finditer(para):
+            before, after = para[start:m.start() + len(m.group(1))], para[m.end():]
+            if _is_boundary_in(r, before, after) if r else _is_real_boundary(before, after):
                 sents.append(para[start:m.end()].strip())
                 start = m.end()
         if para[start:].strip():
@@ -67,9 +107,9 @@ def split_paragraphs(text: str) -> list[list[str]]:
     return out
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, language: str = "en") -> list[str]:
     """Split news prose into sentences (the numbering `Summary.sentences` refers to)."""
-    return [s for para in split_paragraphs(text) for s in para]
+    return [s for para in split_paragraphs(text, language) for s in para]
 
 
 # ---- quotations ---------------------------------------------------------------------------------
@@ -82,24 +122,49 @@ SPEECH = re.compile(r"\b(?:said|says|say|saying|told|tells|tell|added|adds|accor
                     r"predicted|promised|pledged|vowed|accused|conceded|confirmed|recalled|joked|added)\b", re.I)
 
 
-def open_quote(text: str) -> bool:
+def open_quote(text: str, language: str = "en") -> bool:
     """Does `text` leave a quotation open (or close one it did not open)?"""
-    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
+    r = rules(language)
+    if r is None:
+        return text.count("“") != text.count("”") or text.count('"') % 2 == 1
+    closing = {o: c for o, c in r.quotes}
+    ends = {c for _, c in r.quotes}
+    stack: list[str] = []
+    for ch in text:
+        if stack and ch == closing[stack[-1]]:
+            stack.pop()
+        elif ch in closing:
+            stack.append(ch)
+        elif ch in ends:
+            return True
+    return bool(stack)
 
 
-def quotations(text: str) -> list[str]:
+@lru_cache(maxsize=8)
+def _quoted(r: Rules) -> re.Pattern[str]:
+    return re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}]*{re.escape(c)}?" for o, c in r.quotes))
+
+
+def quotations(text: str, language: str = "en") -> list[str]:
     """The quoted stretches of a passage, without their marks."""
-    return [q.strip("“”\"") for q in QUOTED.findall(text)]
+    r = rules(language)
+    if r is None:
+        return [q.strip("“”\"") for q in QUOTED.findall(text)]
+    return [q.strip(_OPENS_QUOTE + "“” ") for q in _quoted(r).findall(text)]
 
 
-def outside_quotes(text: str) -> str:
-    return QUOTED.sub(" ", text)
+def outside_quotes(text: str, language: str = "en") -> str:
+    r = rules(language)
+    return (_quoted(r) if r else QUOTED).sub(" ", text)
 
 
-def _bare_quote(sentence: str) -> bool:
+def _bare_quote(sentence: str, language: str = "en") -> bool:
     """A sentence that is all quotation, with no one saying it: it carries on the quote before."""
     s = sentence.strip()
-    return s[:1] in "“\"" and not SPEECH.search(outside_quotes(s)) and len(outside_quotes(s).split()) <= 1
+    r = rules(language)
+    outside = outside_quotes(s, language)
+    return s[:1] in (_OPENS_QUOTE if r else "“\"") and not (r.speech if r else SPEECH).search(outside) \
+        and len(outside.split()) <= 1
 
 
 @dataclass
@@ -113,17 +178,17 @@ class Passage:
         return len(self.text.split())
 
 
-def passages(text: str) -> list[Passage]:
+def passages(text: str, language: str = "en") -> list[Passage]:
     """The body's sentences grouped into passages (see the module docstring), in article order.
     A quotation still open at the end of a paragraph stays open: that passage is unbalanced and
     `eligible` keeps it out."""
     out: list[Passage] = []
     n = 0
-    for p, sents in enumerate(split_paragraphs(text)):
+    for p, sents in enumerate(split_paragraphs(text, language)):
         current: Passage | None = None
         for s in sents:
-            carry_on = current is not None and (open_quote(current.text) or
-                                                (_bare_quote(s) and quotations(current.text)))
+            carry_on = current is not None and (open_quote(current.text, language) or
+                                                (_bare_quote(s, language) and quotations(current.text, language)))
             if carry_on and current is not None:
                 current.indices.append(n)
                 current.text += " " + s
@@ -150,13 +215,18 @@ _CAPTION = re.compile(r"\([^()]*/[^()]*\)\.?$|^(?:photo|image|pictured|file phot
 _ENDS_CLEANLY = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
-def unpunctuated_sentence(p: Passage) -> bool:
+@lru_cache(maxsize=8)
+def _ends_cleanly(r: Rules | None) -> re.Pattern[str]:
+    return re.compile(r"[.!?…](?:\s?[" + re.escape(r.closers) + r"])*$") if r else _ENDS_CLEANLY
+
+
+def unpunctuated_sentence(p: Passage, language: str = "en") -> bool:
     """A sentence that lost its full stop (feeds and copied pages do that): long, in sentence case,
     with a verb-like word. A heading or a venue line is short or in Title Case."""
     words = p.text.split()
     lower = sum(1 for w in words if w[:1].islower())
-    return len(words) >= 8 and lower >= len(words) / 2 and not _ENDS_CLEANLY.search(p.text.strip()) \
-        and p.text.lstrip("“\"‘'")[:1].isupper() and not p.text.rstrip().endswith((")", ":"))
+    return len(words) >= 8 and lower >= len(words) / 2 and not _ends_cleanly(rules(language)).search(p.text.strip()) \
+        and p.text.lstrip("“\"‘'„«» ")[:1].isupper() and not p.text.rstrip().endswith((")", ":"))
 
 
 def listing(text: str) -> bool:
@@ -168,10 +238,11 @@ def listing(text: str) -> bool:
     return len(parts) >= 5 and lower < 0.3 * len(words)
 
 
-def eligible(p: Passage) -> bool:
+def eligible(p: Passage, language: str = "en") -> bool:
     """Can this passage appear in a blurb? Not boilerplate, a byline, a caption, a dateline or
     heading (no full stop), a list of names, nor half of a quotation."""
     s = p.text.strip()
-    if p.words < 4 or open_quote(s) or not (_ENDS_CLEANLY.search(s) or unpunctuated_sentence(p)) or listing(s):
+    if p.words < 4 or open_quote(s, language) or listing(s) \
+            or not (_ends_cleanly(rules(language)).search(s) or unpunctuated_sentence(p, language)):
         return False
     return not (_BOILERPLATE.search(s) or _BYLINE.match(s) or _CAPTION.search(s))

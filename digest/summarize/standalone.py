@@ -5,13 +5,16 @@ A blurb is read without the article, so a passage after the lede may not open by
 "Mr X", "he"), quote someone without naming them, or say what the article's next sentence takes
 back ("But …"). The rules are deliberately cautious: a passage left out costs a sentence, a
 passage that needs the article costs the reader.
-Pure functions over strings. May import: .words, .sentences.
+German, French and Spanish passages are judged by the same rules with their own words
+(.languages): "Jedoch …", "Cette décision …", "Sin embargo …", "Frau Keller", "a déclaré Dupont".
+Pure functions over strings. May import: .languages, .words, .sentences.
 """
 
 from __future__ import annotations
 
 import re
 
+from .languages import UPPER, Rules, rules
 from .sentences import OPENERS, SPEECH, Passage, outside_quotes, quotations
 from .words import terms
 
@@ -67,12 +70,15 @@ def named_speaker(outside: str) -> bool:
     return False
 
 
-def opens_dangling(text: str) -> bool:
+def opens_dangling(text: str, language: str = "en") -> bool:
     """Does the text open on a word that needs something before it ("It", "But", "The measure")?"""
-    s = text.lstrip("“\"‘'( ")
+    r = rules(language)
+    s = text.lstrip("“\"‘'( " + ("„«»¿¡" if r else ""))
     words = re.findall(r"[\w'’-]+", s.lower())
     if not words:
         return False
+    if r is not None:
+        return words[0] in r.dangling or bool(r.dangling_phrase.match(s) or r.reference.match(s))
     if words[0] in DANGLING or words[0].split("'")[0].split("’")[0] in DANGLING or _DANGLING_PHRASE.match(s):
         return True
     return words[0] == "the" and len(words) > 1 and words[1] in REFERENCE_NOUNS
@@ -117,9 +123,13 @@ _NOT_POINTING = re.compile(r"^(?:(?:It|There)\s+(?:is|was|are|were|has|had|will|
                            r"autumn|fall|weekend|morning|afternoon|evening|time)\b|(?:Still|Yet|So)\s+\w+ing\b)")
 
 
-def points_back(text: str) -> bool:
+def points_back(text: str, language: str = "en") -> bool:
     """Does a first sentence open by pointing at something it never says ("Another front…",
     "But…", "This…")? Expletive and time openings do not count."""
+    r = rules(language)
+    if r is not None:
+        s = text.lstrip("“\"‘'( „«»¿¡")
+        return opens_dangling(s, language) and not r.not_pointing.match(s)
     s = text.lstrip("“\"‘'( ")
     defined = re.match(r"the\s+\w+\s+(\w+)", s, re.IGNORECASE)        # "The decision to keep rates ..."
     return opens_dangling(s) and not _NOT_POINTING.match(s) and not (
@@ -132,12 +142,16 @@ _POINTING_PRONOUN = re.compile(r"\ball (?:this|that|these|those)\b|\b(?:this|the
                                r"to|with)\s+(?:this|these|those)\s*[,.;:]", re.IGNORECASE)
 
 
-def stands_alone(p: Passage, context: str, following: str = "", *, adjacent: bool = False) -> bool:
+def stands_alone(p: Passage, context: str, following: str = "", *, adjacent: bool = False,
+                 language: str = "en") -> bool:
     """May `p` follow `context` (the blurb so far) in a blurb? It needs nothing the blurb lacks: no
     opening pointer, no thing or person the blurb has not introduced ("the group", "Mr X", "he"),
     a quotation only with its named speaker, and nothing the article's next sentence takes back
     ("But ..."). A "he" or "she" may point back into the context only when `p` directly follows
     it in the article (`adjacent`): anywhere else it means whoever the skipped text was about."""
+    r = rules(language)
+    if r is not None:
+        return _stands_alone_in(r, p.text, context, following)
     text = p.text
     if opens_dangling(text) or _CONTRAST.match(following.strip()) or unresolved(text, context) \
             or _POINTING_PRONOUN.search(outside_quotes(text)):
@@ -231,3 +245,32 @@ def stranger_speaks(outside: str, context: str) -> str | None:
         if not re.search(r"\b" + re.escape(name) + r"\b", context):
             return name
     return None
+
+
+def _stands_alone_in(r: Rules, text: str, context: str, following: str) -> bool:
+    """`stands_alone` in a language with its own words: no opening pointer, nothing the next
+    sentence takes back, no "jedoch"/"cependant"/"sin embargo" or relative time, no demonstrative
+    and noun the blurb has not named ("diese Entscheidung"), nobody called by honorific and surname
+    or speaking by surname alone unless the blurb named them, and a quotation only with a speaker."""
+    outside = outside_quotes(text, r.code)
+    if opens_dangling(text, r.code) or r.contrast.match(following.strip().lstrip("„«»\"¿¡ ")) \
+            or r.anywhere.search(outside):
+        return False
+    if any(m.group(1).lower() not in r.time_nouns for m in r.demonstrative.finditer(outside)):
+        return False
+    for m in re.finditer(r"\b" + r.reference.pattern.lstrip("^"), outside, re.IGNORECASE):
+        if m.start() and m.group(0).split()[-1].split("'")[-1].split("’")[-1].lower() not in context.lower():
+            return False                              # "… salue l'annonce": which one?
+    for m in r.honorific.finditer(text):
+        if not re.search(UPPER + r"[\w'’-]+\s+" + re.escape(m.group(1)), context + " " + text[:m.start()]):
+            return False
+    for m in r.lone_speaker.finditer(outside):
+        name = m.group(1) or m.group(2)
+        if name not in r.openers and not re.search(r"\b" + re.escape(name) + r"\b", context):
+            return False
+    if any(len(q.split()) >= 4 for q in quotations(text, r.code)):
+        tokens = re.findall(r"[\w'’.-]+", outside)
+        named = any(t[:1].isupper() and (k or t not in r.openers) for k, t in enumerate(tokens))
+        if not (r.speech.search(outside) and named):
+            return False
+    return True

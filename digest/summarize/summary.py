@@ -6,7 +6,7 @@ Which further passage is best is decided by centrality (TextRank similarity over
 document frequencies from our own article store) with a redundancy guard against the lede. It
 comes from near the top (`near_top`), names people as the article first named them (.people),
 and a feature's scene-setting opening gives way to its news (`choose_lede`).
-Pure functions over strings. May import: .people, .sentences, .standalone, .words.
+Pure functions over strings. May import: .languages, .people, .sentences, .standalone, .words.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .languages import rules
 from .people import Person, introduce, people, stranger
 from .sentences import SPEECH, Passage, eligible, passages, unpunctuated_sentence
 from .standalone import opens_dangling, points_back, stands_alone
@@ -81,14 +82,15 @@ class Summary:
 
 
 def blurb(body: str, *, df: DocFreq | None = None, max_sentences: int = MAX_SENTENCES,
-          max_words: int = MAX_WORDS) -> tuple[str, list[int]]:
-    """(blurb, sentence indices) of `body`: see the module docstring."""
-    found = [p for p in passages(body) if eligible(p)]
+          max_words: int = MAX_WORDS, language: str = "en") -> tuple[str, list[int]]:
+    """(blurb, sentence indices) of `body`, read in `language`: see the module docstring."""
+    found = [p for p in passages(body, language) if eligible(p, language)]
     if not found:
         return "", []
-    cast = people(body)
+    # The people rules read English names and speech verbs: in German every noun is capitalised.
+    cast = people(body) if rules(language) is None else {}
     top = first_quarter(found)
-    lede = choose_lede(found)
+    lede = choose_lede(found, language)
     # A blurb is the lede and a passage or two near it: beyond RANK_PASSAGES no passage is
     # considered, so one enormous article costs what a long one does.
     found = found[found.index(lede):found.index(lede) + RANK_PASSAGES]
@@ -101,18 +103,18 @@ def blurb(body: str, *, df: DocFreq | None = None, max_sentences: int = MAX_SENT
         while sum(len(p.indices) for p in shown.values()) < max_sentences:
             pick = _next_pick(found, shown, score, red, following, cast, top,
                               room=max_sentences - sum(len(p.indices) for p in shown.values()),
-                              words=max_words - sum(p.words for p in shown.values()))
+                              words=max_words - sum(p.words for p in shown.values()), language=language)
             if pick is None:
                 break
             shown[pick[0]] = pick[1]
     chosen = [shown[k] for k in sorted(shown)]
-    text = " ".join(p.text + ("." if unpunctuated_sentence(p) else "") for p in chosen)
+    text = " ".join(p.text + ("." if unpunctuated_sentence(p, language) else "") for p in chosen)
     return text, [i for p in chosen for i in p.indices]
 
 
 def _next_pick(found: list[Passage], shown: dict[int, Passage], score: list[float], red: list[list[float]],
                following: dict[int, str], cast: dict[str, Person], top: set[int], *, room: int,
-               words: int) -> tuple[int, Passage] | None:
+               words: int, language: str = "en") -> tuple[int, Passage] | None:
     """(index, passage as shown) of the best further passage that fits and stands alone, or None."""
     in_blurb = [found[k] for k in shown]
     context = " ".join(shown[k].text for k in sorted(shown))
@@ -124,7 +126,7 @@ def _next_pick(found: list[Passage], shown: dict[int, Passage], score: list[floa
         q = _introduced(p, context, cast)
         adjacent = _adjacent(p, in_blurb)
         if q.words > words or stranger(q.text, context, cast) \
-                or not stands_alone(q, context, following.get(k, ""), adjacent=adjacent):
+                or not stands_alone(q, context, following.get(k, ""), adjacent=adjacent, language=language):
             continue
         bonus = (NEAR_BONUS if adjacent else 0.0) + (FACT_BONUS if tells_facts(p.text) else 0.0)
         picks.append((score[k] + bonus, -k, k, q))
@@ -165,7 +167,7 @@ def tells_facts(text: str) -> bool:
     return _NAMED.search(text) is not None
 
 
-def choose_lede(found: list[Passage]) -> Passage:
+def choose_lede(found: list[Passage], language: str = "en") -> Passage:
     """The first real passage of the body, unless it points at something it never says: after
     skipped lines (a venue, a kick-off time) a "But …" is the middle of a text, so the blurb starts
     at the first passage that stands alone; an opening like "Another front … is about to be
@@ -173,18 +175,18 @@ def choose_lede(found: list[Passage]) -> Passage:
     first = found[0]
     if scene_setter(first.text):
         news = next((p for p in found[1:NEWS_WITHIN + 1] if names_actor_and_event(p.text)
-                     and not opens_dangling(p.text)), None)
+                     and not opens_dangling(p.text, language)), None)
         if news is not None:
             return news
-    if not opens_dangling(first.text):
+    if not opens_dangling(first.text, language):
         return first
     if first.indices[0] > 0:
-        return next((p for p in found if stands_alone(p, "")),
-                    next((p for p in found if not opens_dangling(p.text)), first))
-    if points_back(first.text):
+        return next((p for p in found if stands_alone(p, "", language=language)),
+                    next((p for p in found if not opens_dangling(p.text, language)), first))
+    if points_back(first.text, language):
         nxt = next((p for p in found if p.paragraph > first.paragraph), None)
         if nxt is not None and nxt.paragraph == first.paragraph + 1 and nxt.indices[0] == first.indices[-1] + 1 \
-                and stands_alone(nxt, ""):
+                and stands_alone(nxt, "", language=language):
             return nxt
     return first
 
