@@ -187,6 +187,8 @@ class Assembler:
                 value = self.same.get(same)
                 if value is None:
                     value = self.same[same] = rewrap(raw)
+                    if len(self.same) > KEEP:
+                        self.same.popitem(last=False)
                 kept[key] = value
             else:
                 kept.move_to_end(key)
