@@ -8,6 +8,7 @@ May import: records (its two records, re-exported).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 import urllib.parse
@@ -28,6 +29,7 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "bounced", "faile
 UNFINISHED = ("pending", "deferred", "sending")
 
 
+@functools.lru_cache(maxsize=1024)      # an edition slugs the same topic names for every mix
 def slugify(name: str) -> str:
     """A topic's name as it appears in URLs and anchors: "Middle East" -> "middle-east"."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import re
 import secrets
 from collections import OrderedDict
@@ -37,27 +38,28 @@ FRAGMENT = re.compile(r"(?:topics/[^/]+|_section|_contents_section|_lead)\.(?:ht
 KEEP = 8192          # fragments kept per part (html, text): an edition has a few thousand at most
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, Callable | None] = {}
 
 
-def _names(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
-    return names
+def _fields(kind: type) -> Callable | None:
+    """A dataclass's fields as one tuple, in one call (None: not a dataclass)."""
+    if kind not in _FIELDS:
+        names = [f.name for f in dataclasses.fields(kind)] if dataclasses.is_dataclass(kind) else []
+        _FIELDS[kind] = (operator.attrgetter(*names) if len(names) > 1 else
+                         (lambda v, n=names[0]: (getattr(v, n),)) if names else None)
+    return _FIELDS[kind]
 
 
 def _frozen(value):
     """A view (dataclasses of plain values and lists) as nested tuples: hashable, equal when it shows the same."""
     kind = type(value)
-    names = _names(kind)
-    if not names:
-        return tuple(_frozen(v) for v in value) if kind is list else value
+    fields = _fields(kind)
+    if fields is None:
+        return tuple([_frozen(v) for v in value]) if kind is list else value
     out = [kind.__name__]
-    for name in names:
-        v = getattr(value, name)
+    for v in fields(value):
         if type(v) is list:
-            v = tuple([_frozen(x) for x in v]) if v and _names(type(v[0])) else tuple(v)
+            v = tuple([_frozen(x) for x in v]) if v and _fields(type(v[0])) is not None else tuple(v)
         out.append(v)
     return tuple(out)
 

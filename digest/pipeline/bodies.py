@@ -58,8 +58,18 @@ def _item(cfg: Config, a: Article, others: list[Article], number: int) -> ItemVi
 
 def _minutes(items: list[ItemView]) -> int:
     """Reading time of what the message shows (headlines and blurbs) at 200 words a minute."""
-    words = sum(len(i.headline.split()) + len((i.summary if i.brief is None else i.brief).split()) for i in items)
+    words = sum(_words(i.headline) + _words(i.summary if i.brief is None else i.brief) for i in items)
     return max(1, -(-words // 200))
+
+
+@functools.lru_cache(maxsize=16384)     # the same headlines and blurbs, mix after mix
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _preheader(summary: str, language: str) -> str:
+    return summarize.preheader(summarize.split_sentences(summary, language), language=language)
 
 
 # A long edition is laid out compact, so that it fits in a few phone screens: from COMPACT_FROM
@@ -150,8 +160,7 @@ def _edition_view(cfg: Config, key: str, day: dt.date, mix: str, articles: list[
     return EditionView(
         newsletter=cfg.newsletter, edition_key=key, date=day,
         subject=summarize.edition_subject([a.headline for a in ranked], translations=i18n.translations(cfg.language)),
-        preheader=summarize.preheader(summarize.split_sentences(first.summary, first.language or "en"),
-                                      language=first.language or "en"),
+        preheader=_preheader(first.summary, first.language or "en"),
         sections=sections, topics=names, base_url=cfg.base_url,
         postal_address=cfg.postal_address, web_url=web_url, lead=views[first.id], stories=len(ranked),
         minutes=_minutes(list(views.values())))

@@ -5,6 +5,7 @@ May import: config, models.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from ..config import Config
@@ -15,11 +16,16 @@ def article_url(cfg: Config, art: Article) -> str:
     return art.url or f"{cfg.base_url}/articles/{art.id}"
 
 
+@functools.lru_cache(maxsize=4096)      # every mix that carries a story asks again
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
+
+
 def outlet(cfg: Config, a: Article) -> str | None:
     """The outlet that names a version of a story: its `source`, else its own link's domain. None for
     the newsroom's own page (no source, no link but one on base_url)."""
-    domain = urlsplit(a.url).hostname if a.url else None
-    if domain and domain == urlsplit(cfg.base_url).hostname:
+    domain = _host(a.url) if a.url else None
+    if domain and domain == _host(cfg.base_url):
         domain = None
     return a.source or (domain.removeprefix("www.") if domain else None)
 

@@ -78,12 +78,12 @@ def edition_subject(headlines: list[str], limit: int = SUBJECT_MAX,
     a lead headline longer than `limit` is shortened by short_form. `translations`: the frame's
     catalog (None: English)."""
     t = translations or gettext.NullTranslations()
-    heads = [" ".join(h.split()) for h in headlines if h and h.strip()]
-    if not heads:
+    count = sum(1 for h in headlines if h and not h.isspace())
+    if not count:
         return t.gettext("Your digest")
-    lead = heads[0]
-    if len(heads) > 1:
-        n = len(heads) - 1
+    lead = " ".join(next(h for h in headlines if h and not h.isspace()).split())
+    if count > 1:
+        n = count - 1
         # TRANSLATORS: the Subject line: the top story's headline and how many stories follow it
         whole = plural.ngettext("%(headline)s and %(num)s more", "%(headline)s and %(num)s more", n, t) % {
             "headline": lead, "num": n}
