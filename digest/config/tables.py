@@ -17,7 +17,7 @@ from ..matching import canonical_zone, close_to, did_you_mean, unknown_zone
 from ..models import WEEKDAYS, FeedSpec
 from ..selection.slots import DigestSchedule, parse_time, parse_weekday
 
-TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
+TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web", "worker")
 
 
 @dataclass
