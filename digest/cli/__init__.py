@@ -79,9 +79,10 @@ def _register() -> None:
         serve,
         subscribers,
         topics,
+        worker,
     )
     for module in (articles, bounces, db, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers,
-                   topics):
+                   topics, worker):
         module.register(cli)
 
 

@@ -100,6 +100,11 @@ def send_command(app: App, dry_run: bool, yes: bool, frequency: str, resend_unce
     with _progress(quiet) as progress:
         report = pipeline.send(app.db, cfg, relays, frequency=frequency, progress=progress,
                                resend_uncertain=resend_uncertain or False, force=force, special=special)
+    if report.queued is not None:       # [worker] queue: planned here, sent by `digest worker`
+        for plan, jobs in report.queued:
+            say(f"Edition {plan.key}: planned {plural(plan.created, 'delivery', 'deliveries')} in "
+                f"{plural(len(plan.batches), 'batch', 'batches')}; queued {plural(jobs, 'job', 'jobs')} for digest worker")
+        return
     earlier_ok = True
     for key, retried in report.leftovers:
         if retried.error is None:

@@ -2,9 +2,9 @@
 
 Every setting is read and checked here, once, when the configuration is loaded: the top-level
 keys below, the tables [send], [digest], [ingest], [web], [summary] and [cluster] (tables.py),
-[bounces] (bounces.py) and the [[relay]] tables (relays.py). Secrets (the token secret, SMTP and
-IMAP passwords, the DKIM keys) come from the environment only: a
-digest.toml that holds one is refused, so it can be committed safely.
+[bounces] (bounces.py), [worker] (worker.py) and the [[relay]] tables (relays.py). Secrets (the token
+secret, SMTP and IMAP passwords, the DKIM keys) come from the environment only: a digest.toml that holds
+one is refused, so it can be committed safely.
 May import: errors, models, selection.slots.
 """
 
@@ -44,10 +44,11 @@ from .tables import (
     set_summary,
     web_settings,
 )
+from .worker import WorkerSettings, worker_settings
 
 __all__ = ["DEMO_SECRET", "SECRET_HINT", "SECRET_MIN_BITS", "BounceSettings", "Config", "DigestSchedule",
            "IngestSettings", "RelaySettings", "SendSettings", "SmtpSettings", "SummarySettings", "WebSettings",
-           "check_placeholders", "check_secret", "checked_language", "digest_schedule", "env_var",
+           "WorkerSettings", "check_placeholders", "check_secret", "checked_language", "digest_schedule", "env_var",
            "load", "parse_smtp_url", "secret_bits"]
 
 
@@ -87,6 +88,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)      # [worker]: digest worker, Postgres
     relay_tables: list[RelaySettings] = field(default_factory=list)   # [[relay]]; empty: smtp_url's one relay
     # Where each top-level setting was set ("digest.toml: from", "DIGEST_FROM"); absent: the built-in default.
     origins: dict[str, str] = field(default_factory=dict)
@@ -102,9 +104,7 @@ class Config:
     def sender_address(self) -> str:
         return _address(self.sender)     # asked for every message: parsed once per value
 
-    @property
-    def domain(self) -> str:
-        return self.sender_address.rpartition("@")[2] or "localhost"
+    domain = property(lambda self: self.sender_address.rpartition("@")[2] or "localhost")
 
     @property
     def bounce_domain(self) -> str:
@@ -182,6 +182,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     cfg.ingest = ingest_settings(tables.get("ingest") or {}, base=base, where=where)
     cfg.web = web_settings(tables.get("web") or {}, where)
     cfg.bounces = bounce_settings(tables.get("bounces") or {}, env, where)
+    cfg.worker = worker_settings(tables.get("worker") or {}, env, where, base)
     if cfg.templates_dir:
         _check_templates(cfg.templates_dir, templates_from)
     if cfg.smtp_url and cfg.relay_tables:

@@ -18,7 +18,7 @@ from ..models import WEEKDAYS, FeedSpec
 from ..readers import language
 from ..selection.slots import DigestSchedule, parse_time, parse_weekday
 
-TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web")
+TABLES = ("bounces", "cluster", "digest", "ingest", "send", "summary", "web", "worker")
 
 
 @dataclass

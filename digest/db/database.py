@@ -36,6 +36,7 @@ from . import (
     topics,
 )
 from .articles import Articles
+from .batches import Batches
 from .bounces import Bounces
 from .corpus import Corpus
 from .deliveries import Deliveries
@@ -74,6 +75,7 @@ class Database:
         self.editions = Editions(self)
         self.deliveries = Deliveries(self)
         self.leases = Leases(self)
+        self.batches = Batches(self)       # Postgres only: digest worker's
         self.feeds = Feeds(self)
         self.bounces = Bounces(self)
         self.corpus = Corpus(self)

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ..clock import now
 from ..errors import LeaseLost
-from ..models import Delivery, Edition, Settled, Window
+from ..models import BatchFence, Delivery, Edition, Settled, Window
 from ..page import Page
 from .columns import chunks, ids_json, parse_ts, ts
 from .postgres import IDS, json_list, or_ignore, twins
@@ -50,6 +50,9 @@ COUNTS = "SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROU
 COUNTS_OF_SUBSCRIBER = "SELECT status, count(*) AS n FROM deliveries WHERE subscriber_id = ? GROUP BY status"
 RECENT_OF_SUBSCRIBER = SELECT + " WHERE d.subscriber_id = ? ORDER BY d.id DESC LIMIT ?"
 LEASE_OWNER = "SELECT owner FROM leases WHERE name = ?"
+# A worker's fence (digest.db.batches): its batch at its epoch, share-locked so a takeover waits for us.
+BATCH_FENCE = "SELECT owner FROM batches WHERE id = ? AND owner = ? AND epoch = ? FOR SHARE"
+BATCH_OWNER = "SELECT owner FROM batches WHERE id = ?"
 # What a sender needs of a row it claims, in the order of _claimed (these run per batch of a send).
 CLAIMED = """SELECT d.id, d.edition_id, d.subscriber_id, d.status, d.mix, d.since, d.until, d.message_id, d.since_seq,
     d.until_seq, d.attempts, d.last_reply, d.created_at, s.email, s.name
@@ -58,6 +61,7 @@ CLAIMED = """SELECT d.id, d.edition_id, d.subscriber_id, d.status, d.mix, d.sinc
 # by topic mix, then id, so that a mix's rows come together (its body is made once).
 CLAIMABLE = CLAIMED + """ WHERE d.edition_id = ? AND d.status = ? AND (d.mix, d.id) > (?, ?)
     AND (? IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) ORDER BY d.mix, d.id LIMIT ?"""
+CLAIMABLE_IN_BATCH = CLAIMABLE.replace("WHERE d.edition_id = ?", "WHERE d.batch_id = ? AND d.edition_id = ?")
 DEFERRED_AMONG = CLAIMED + " WHERE d.status = 'deferred' AND d.id IN (SELECT value FROM json_each(?))"
 SET_SENDING = "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))"
 # Claimed but never handed to the relay: back to the queue, no attempt counted.
@@ -96,6 +100,9 @@ REQUEUE_UNCERTAIN = """UPDATE deliveries SET status = 'pending', updated_at = ?,
     uncertain_reason = NULL WHERE edition_id = ? AND status = 'uncertain' AND (? IS NULL OR uncertain_reason = ?)"""
 UNCERTAIN_BY_REASON = """SELECT coalesce(uncertain_reason, 'no-answer') AS reason, count(*) AS n FROM deliveries
     WHERE edition_id = ? AND status = 'uncertain' GROUP BY 1"""
+
+
+Fence = tuple[str, str] | BatchFence | None     # a sender's lease (name, owner), or a worker's batch
 
 
 def delivery_of(r: Row, edition_key: str | None = None) -> Delivery:
@@ -151,17 +158,21 @@ class Deliveries(Repository):
     # ---- the sender's writes, fenced with its lease ---------------------------------------------
 
     @contextlib.contextmanager
-    def fenced(self, fence: tuple[str, str] | None) -> Iterator[Connection]:
-        """A transaction that first checks, under the write lock, that the lease is still ours."""
+    def fenced(self, fence: tuple[str, str] | BatchFence | None) -> Iterator[Connection]:
+        """A transaction that first checks, under the write lock, that the lease (a worker's: its batch at
+        its epoch) is still ours."""
         with self.transaction() as conn:
-            if fence is not None:
+            if isinstance(fence, BatchFence):
+                if self._one(BATCH_FENCE, [fence.batch_id, fence.owner, fence.epoch]) is None:
+                    raise LeaseLost(f"batch:{fence.batch_id}", self._value(BATCH_OWNER, [fence.batch_id]))
+            elif fence is not None:
                 owner = self._value(LEASE_OWNER, [fence[0]])
                 if owner != fence[1]:
                     raise LeaseLost(fence[0], owner)
             yield conn
 
     def claim(self, edition_id: int, status: str, after: tuple[str, int] | int, limit: int,
-              due: dt.datetime | None = None, *, fence: tuple[str, str] | None = None) -> list[Delivery]:
+              due: dt.datetime | None = None, *, fence: Fence = None) -> list[Delivery]:
         """Mark the next `limit` rows in `status` as 'sending' and return them: by topic mix, then by
         id, after `after` (the (mix, id) of the last row claimed; 0 or ("", 0) from the start).
 
@@ -170,12 +181,14 @@ class Deliveries(Repository):
         """
         mix, after_id = ("", 0) if isinstance(after, int) else after     # 0: from the start
         stamp = ts(due)
+        # A worker claims only within its batch (its fence names it).
+        sql, scope = (CLAIMABLE_IN_BATCH, (fence.batch_id,)) if isinstance(fence, BatchFence) else (CLAIMABLE, ())
         with self.fenced(fence):
-            rows = [_claimed(r) for r in self._all(CLAIMABLE, (edition_id, status, mix, after_id, stamp, stamp, limit))]
+            rows = [_claimed(r) for r in self._all(sql, (*scope, edition_id, status, mix, after_id, stamp, stamp, limit))]
             self._set_sending([d.id for d in rows])
         return rows
 
-    def claim_deferred(self, ids: list[int], *, fence: tuple[str, str] | None = None) -> list[Delivery]:
+    def claim_deferred(self, ids: list[int], *, fence: Fence = None) -> list[Delivery]:
         """Claim deferred rows again for a retry within the run."""
         with self.fenced(fence):
             rows = [_claimed(r) for r in self._all(DEFERRED_AMONG, [ids_json(ids)])]
@@ -186,19 +199,19 @@ class Deliveries(Repository):
         if ids:
             self.conn.execute(SET_SENDING, (ts(now()), ids_json(ids)))
 
-    def unclaim(self, ids: list[int], *, fence: tuple[str, str] | None = None) -> None:
+    def unclaim(self, ids: list[int], *, fence: Fence = None) -> None:
         """Claimed but never handed to the relay: back to the queue, no attempt counted."""
         for chunk in chunks(ids, 5000):
             with self.fenced(fence):
                 self.conn.execute(UNCLAIM, (ts(now()), ids_json(chunk)))
 
-    def release_claims(self, edition_id: int, *, fence: tuple[str, str] | None = None) -> int:
+    def release_claims(self, edition_id: int, *, fence: Fence = None) -> int:
         """After the journal is replayed, a row still 'sending' never reached the relay's final dot."""
         with self.fenced(fence):
             return self.conn.execute(RELEASE_CLAIMS, (ts(now()), edition_id)).rowcount
 
     def record(self, outcomes: list[tuple], *, from_status: str = "sending", attempt: int = 1,
-               fence: tuple[str, str] | None = None) -> list[Settled]:
+               fence: Fence = None) -> list[Settled]:
         """Write SMTP outcomes in one transaction: (delivery id, status, reply, next_attempt_at, soft, relay,
         why uncertain or None).
 
@@ -245,7 +258,7 @@ class Deliveries(Repository):
                         requeueable=r["requeueable"]) for r in self._all(FAILED_BY_EDITION, {"key": edition_key})]
 
     def requeue_uncertain(self, edition_id: int, reason: str | None = None, *,
-                          fence: tuple[str, str] | None = None) -> int:
+                          fence: Fence = None) -> int:
         """The operator asked: uncertain deliveries (all, or those of one reason) go out again (the
         recipient may get two copies)."""
         with self.fenced(fence):

@@ -251,6 +251,28 @@ def m018_article_language(db: sqlite_utils.Database) -> None:
     db.executescript("ALTER TABLE articles ADD COLUMN language TEXT;")
 
 
+@migrations()
+def m019_batches(db: sqlite_utils.Database) -> None:
+    # Workers on several hosts (digest worker, Postgres only) claim a batch of about 1,000 deliveries at
+    # a time, not rows: an owner, an epoch that every ledger write of the batch checks (fencing), and a
+    # lease. SQLite never writes them; the table is here so both schemas stay one.
+    db.executescript("""
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        edition_id INTEGER NOT NULL REFERENCES editions(id),
+        status TEXT NOT NULL DEFAULT 'queued',
+        owner TEXT,
+        epoch INTEGER NOT NULL DEFAULT 0,
+        lease_until TEXT,
+        job_id INTEGER,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX batches_edition ON batches(edition_id, status);
+    ALTER TABLE deliveries ADD COLUMN batch_id INTEGER REFERENCES batches(id);
+    CREATE INDEX deliveries_batch ON deliveries(batch_id, status, mix, id);
+    """)
+
+
 def names() -> list[str]:
     """Every migration this digest knows, in order."""
     return [m.name for m in migrations._migrations]

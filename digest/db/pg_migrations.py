@@ -198,6 +198,23 @@ STEPS: list[tuple[str, str]] = [
     );
     """),
     ("m018_article_language", "ALTER TABLE articles ADD COLUMN language TEXT"),
+    # A batch's lease is the server's time (timestamptz, compared with now()), so hosts whose clocks
+    # disagree still agree on when a lease ran out.
+    ("m019_batches", f"""
+    CREATE TABLE batches (
+        id {PK},
+        edition_id BIGINT NOT NULL REFERENCES editions(id),
+        status TEXT NOT NULL DEFAULT 'queued',
+        owner TEXT,
+        epoch BIGINT NOT NULL DEFAULT 0,
+        lease_until TIMESTAMPTZ,
+        job_id BIGINT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX batches_edition ON batches(edition_id, status);
+    ALTER TABLE deliveries ADD COLUMN batch_id BIGINT REFERENCES batches(id);
+    CREATE INDEX deliveries_batch ON deliveries(batch_id, status, mix, id);
+    """),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

@@ -25,6 +25,8 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   preview       the editor's preview
   archive       the web archive and the article pages
   schedule      what `digest schedule list` shows besides the jobs
+  fleet         workers on several hosts (Postgres): batches queued with procrastinate, `digest worker`
+                (batch_send.py: one batch sent; batch_lease.py: its fenced lease)
   store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
   wording       what the subscriber pages say, in the reader's language; their forms' values checked
 
@@ -87,6 +89,7 @@ from .database import Database, database_error, faults, init_database, open_data
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
+from .fleet import run_worker
 from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
@@ -150,6 +153,7 @@ __all__ = [
     "Lease",
     "ImportReport", "export_subscribers", "import_subscribers",
     "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
+    "run_worker",
     "RelayCheck", "check_relays", "open_relay", "relays_for",
     "check_placeholders",
     "preflight",

@@ -3,7 +3,9 @@ per due subscriber whose digest would not be empty, written PLAN_BATCH subscribe
 (Planner), for `digest send` (today's edition of one frequency, or a special edition) and for the
 scheduler (every slot due now). A delivery's mix names the subscriber's language when it is not the
 newsletter's (select.subscriber_mix: "Europe+World@de"), so the edition is planned per (topic mix,
-language) and every stage that groups by mix renders, claims and counts per (mix, language).
+language) and every stage that groups by mix renders, claims and counts per (mix, language). On
+Postgres the rows are written in batches of [worker] batch_size (digest.db.batches), in the same
+transaction, for `digest worker`; SQLite's rows have none.
 May import: clock, config, db, selection.freshness, compose.message, models, selection.select, selection.slots.
 """
 
@@ -52,6 +54,7 @@ class Plan:
     # The first EMPTY_SAMPLE subscribers under min_items, for messages: an edition of 100,000 must
     # not carry 100,000 ids. The scheduler closes empty slots batch by batch instead (Planner).
     empty_ids: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)    # on Postgres: the batches its rows were written in
 
 
 class Planner:
@@ -127,7 +130,12 @@ class Planner:
                                  message.message_id(plan.key, sub.id, self.cfg.domain), since_seq=since_seq,
                                  until_seq=self.until_seq))
         with self.db.transaction():      # the batch's rows and, for the scheduler, its empty slots
-            plan.created += self.db.deliveries.create(rows) if rows else 0
+            if rows and self.db.dialect == "postgres":      # cut into batches for `digest worker`
+                created, batches = self.db.batches.plan(plan.edition_id, rows, self.cfg.worker.batch_size)
+                plan.created += created
+                plan.batches.extend(batches)
+            elif rows:
+                plan.created += self.db.deliveries.create(rows)
             if self.close_empty and empty:
                 self.db.editions.close_empty_slots(empty, plan.key, self.at)
         plan.skipped_empty += len(empty)

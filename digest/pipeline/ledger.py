@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..clock import now
 from ..config import SendSettings
@@ -40,7 +41,7 @@ from . import audience
 
 
 def record(db: Database, outcomes: list[tuple], *, soft_bounce_limit: int, from_status: str = "sending",
-           attempt: int = 1, fence: tuple[str, str] | None = None) -> None:
+           attempt: int = 1, fence: Any = None) -> None:
     """Write SMTP outcomes (delivery id, status, reply, next_attempt_at, soft, relay, why uncertain) and what they mean
     for their subscribers (audience.settle), in one transaction fenced with the lease. `relay` is the
     name of the relay that answered, or None."""
@@ -52,7 +53,7 @@ def record(db: Database, outcomes: list[tuple], *, soft_bounce_limit: int, from_
 
 
 def expire(db: Database, edition_id: int, planned_before: dt.datetime, *, soft_bounce_limit: int,
-           fence: tuple[str, str] | None = None) -> int:
+           fence: Any = None) -> int:
     """Deferred rows planned before the cut-off have run out of time: failed, and a soft bounce."""
     rows = db.deliveries.expired(edition_id, planned_before)
     record(db, [(d.id, "failed", f"gave up after {d.attempts} attempts; last reply: {d.last_reply or '-'}", None, True,
@@ -75,24 +76,15 @@ class Recovery:
 
 
 def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: float,
-            resend_uncertain: bool | str = False, fence: tuple[str, str] | None = None) -> Recovery:
+            resend_uncertain: bool | str = False, fence: Any = None) -> Recovery:
     """Bring the ledger of one edition back to the truth after whatever happened to the last run.
 
     Rows left 'sending' by any earlier holder, however long ago, are settled here: the holder of
     the lease (`fence`) is the only one that may have claims. `resend_uncertain`: True (or "all")
     puts every uncertain row back in the queue, a reason (smtp.UNCERTAIN_REASONS) only its rows."""
     rec = Recovery()
-    events, files = read_journals(outbox(db), edition_id)
-    outcomes: list[tuple] = []
-    for did, ev in events.items():
-        if ev[0] == "D":
-            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1], "sender-died"))
-            rec.uncertain += 1
-        else:
-            why = (uncertain_reason(ev[2]) or "no-answer") if ev[1] == "uncertain" else None
-            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3], ev[4], why))
-    rec.replayed = len(outcomes) - rec.uncertain
-    record(db, outcomes, soft_bounce_limit=soft_bounce_limit, fence=fence)
+    rec.replayed, rec.uncertain, files = replay(db, outbox(db), edition_id, soft_bounce_limit=soft_bounce_limit,
+                                                fence=fence)
     rec.released = db.deliveries.release_claims(edition_id, fence=fence)
     for path in files:      # the database now holds everything they said
         path.unlink(missing_ok=True)
@@ -102,6 +94,25 @@ def recover(db: Database, edition_id: int, *, soft_bounce_limit: int, deadline: 
         reason = None if resend_uncertain in (True, "all") else str(resend_uncertain)
         rec.requeued_uncertain = db.deliveries.requeue_uncertain(edition_id, reason, fence=fence)
     return rec
+
+
+def replay(db: Database, folder: Path | None, edition_id: int, *, soft_bounce_limit: int, tag: str = "",
+           fence: Any = None) -> tuple[int, int, list[Path]]:
+    """The journals in `folder` of the edition (of one worker batch: `tag`) onto its rows still 'sending':
+    an R is the outcome it records, a D with no R after it uncertain. Returns (outcomes replayed,
+    uncertain, the files read), the files for the caller to remove once this is committed."""
+    events, files = read_journals(folder, edition_id, tag)
+    outcomes: list[tuple] = []
+    uncertain = 0
+    for did, ev in events.items():
+        if ev[0] == "D":
+            outcomes.append((did, "uncertain", UNCERTAIN_REPLY, None, False, ev[1], "sender-died"))
+            uncertain += 1
+        else:
+            why = (uncertain_reason(ev[2]) or "no-answer") if ev[1] == "uncertain" else None
+            outcomes.append((did, ev[1], ev[2], now() if ev[1] == "deferred" else None, ev[3], ev[4], why))
+    record(db, outcomes, soft_bounce_limit=soft_bounce_limit, fence=fence)
+    return len(outcomes) - uncertain, uncertain, files
 
 
 def ledger_error(db: Database, settings: SendSettings, exc: Exception) -> LedgerError:

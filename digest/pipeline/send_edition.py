@@ -81,7 +81,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
             if tally.error is not None:
                 return tally
             run.signer = signer_for(cfg)
-            opened = _open_relays(run, cfg, relays)     # RelayError here: nothing claimed, nothing marked
+            opened = open_relays(run, cfg, relays)     # RelayError here: nothing claimed, nothing marked
             run.total = total
             slots = [r.name for r, _ in opened for _ in range(r.connection_count)]    # one journal file each
             journal = Journal(ledger.outbox(db), plan.edition_id, slots)
@@ -115,7 +115,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
     return tally
 
 
-def _open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> list[tuple[RelaySettings, Relay]]:
+def open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> list[tuple[RelaySettings, Relay]]:
     """A first connection to every relay, side by side; one that cannot be opened is out of this run
     from the start (said in the tally). RelayError when none opens."""
     opened = []

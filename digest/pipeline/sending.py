@@ -2,7 +2,7 @@
 finish what earlier editions left (rows still pending, deferred, or claimed by a sender that died),
 plan, then send what was planned. Also: failed deliveries sent again on request, and a dry run.
 May import: clock, config, db, errors, models, selection.select, selection.slots, smtp,
-and .editions/.send_edition/.tally.
+and .editions/.fleet/.send_edition/.tally.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..models import Edition
 from ..selection import select
 from ..selection.slots import DigestSchedule
 from ..smtp import UNCERTAIN_REASONS, Outcome
+from . import fleet
 from .editions import Plan, Planner, edition_key, local_today, plan_due_slots, plan_edition, plan_special, special_key
 from .send_edition import send_edition
 from .tally import Tally
@@ -34,6 +35,7 @@ class SendReport:
     sent: list[tuple[Plan, Tally]] = field(default_factory=list)       # the editions planned now, as sent
     due: int = 0                # the scheduler: subscribers whose latest slot had no delivery yet
     planned: int = 0            # delivery rows written in this pass
+    queued: list[tuple[Plan, int]] | None = None     # [worker] queue: each edition planned, and its jobs queued
     empty: int = 0              # due but under min_items: skipped, the items wait for the next slot
     stopped: bool = False
     # What ended the pass early: a run that stopped after doing what it could (its tally is the last
@@ -68,6 +70,8 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
     stop = should_stop or (lambda: False)
     at = at or now()
     report = SendReport()
+    if cfg.worker.queue and db.dialect == "postgres":
+        return _queue(db, cfg, report, frequency=frequency, schedule=schedule, at=at, special=special, stop=stop)
     today = None
     if special is not None:
         special = check_title(special)
@@ -122,6 +126,27 @@ def send(db: Database, cfg: Config, relays: list[RelaySettings], *, frequency: s
             report.error = tally.error
             break
     report.stopped = report.stopped or stop()
+    return report
+
+
+def _queue(db: Database, cfg: Config, report: SendReport, *, frequency: str | None, schedule: DigestSchedule | None,
+           at: dt.datetime, special: str | None, stop: Callable[[], bool]) -> SendReport:
+    """[worker] queue on Postgres: plan into batches and queue one job per batch for `digest worker`,
+    sending nothing here. Planned again (a second `digest send`, a scheduler on every host), it adds no
+    row and no second job; a batch left without a job (planned, then this process died) is queued now."""
+    if special is not None:
+        plans = [plan_special(db, cfg, check_title(special), at=at)]
+    elif schedule is not None:
+        slots = plan_due_slots(db, cfg, schedule, at, should_stop=stop)
+        plans, report.due, report.stopped = slots.plans, slots.due, slots.stopped
+    else:
+        plans = [plan_edition(db, cfg, frequency=frequency or "daily", at=at)]
+    report.queued = []
+    for plan in plans:
+        report.planned += plan.created
+        report.empty += plan.skipped_empty
+        waiting = [b.id for b in db.batches.of_edition(plan.edition_id) if b.status != "done" and b.job_id is None]
+        report.queued.append((plan, fleet.queue_batches(db, cfg, waiting)))
     return report
 
 

@@ -37,8 +37,9 @@ class Journal(Hooks):
     A write that fails (disk full, I/O error) sets `broken`: the message about to be sent is not
     (Abort before its final dot), and the sender stops."""
 
-    def __init__(self, folder: Path | None, edition_id: int, relays: list[str]):
-        """`relays`: the relay of each connection slot, in slot order."""
+    def __init__(self, folder: Path | None, edition_id: int, relays: list[str], tag: str = ""):
+        """`relays`: the relay of each connection slot, in slot order; `tag` ("b12-": a worker's batch)
+        names the files of one part of the edition, replayed on their own."""
         self.paths: list[Path] = []
         self.fds: list[int] = []
         self.broken: OSError | None = None
@@ -47,7 +48,7 @@ class Journal(Hooks):
         folder.mkdir(parents=True, exist_ok=True)
         run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         for slot, relay in enumerate(relays):
-            path = folder / f"e{edition_id}-{run}-{slot}.log"
+            path = folder / f"e{edition_id}-{tag}{run}-{slot}.log"
             self.paths.append(path)
             self.fds.append(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
             os.write(self.fds[-1], f"H {' '.join(relay.split())}\n".encode("utf-8", "replace"))
@@ -80,7 +81,7 @@ class Journal(Hooks):
                 path.unlink(missing_ok=True)
 
 
-def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple], list[Path]]:
+def read_journals(folder: Path | None, edition_id: int, tag: str = "") -> tuple[dict[int, tuple], list[Path]]:
     """delivery id -> ("D", relay) or ("R", status, reply, soft, relay): what the journals say happened
     to it, and on which relay (None in a file written before relays were named).
 
@@ -90,7 +91,7 @@ def read_journals(folder: Path | None, edition_id: int) -> tuple[dict[int, tuple
     uncertain) over a D still waiting for its reply, and both over a deferral, which only ever
     precedes a later attempt."""
     events: dict[int, tuple] = {}
-    files = sorted(folder.glob(f"e{edition_id}-*.log")) if folder and folder.is_dir() else []
+    files = sorted(folder.glob(f"e{edition_id}-{tag}*.log")) if folder and folder.is_dir() else []
     for path in files:
         last: dict[int, tuple] = {}
         relay = None

@@ -1,0 +1,115 @@
+"""One batch of an edition sent by a `digest worker` (Postgres), through this host's relays, with the
+edition sender (sender.EditionRun) fenced with the batch's epoch instead of the edition's lease.
+
+Before it sends, the new holder settles what the previous one left 'sending': this host's journal of
+the batch is replayed (an R is its outcome, a D without R uncertain); what is still 'sending' after
+that goes back to the queue when the previous holder wrote its journal here (so the journal proves
+those never reached a final dot), and is 'uncertain' otherwise (a worker on another host that died or
+stalled: its messages may have reached the relay; never resent blindly, `--resend-uncertain` is the
+admin's choice). At most one message per connection, plus the rows it had claimed (one claim of
+[send] batch rows), can be uncertain per dead worker.
+May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.send_edition/.sender/.tally.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config, RelaySettings
+from ..db import Database
+from ..errors import LeaseLost, LedgerError
+from ..models import Batch
+from ..smtp.journal import Journal
+from . import ledger
+from .batch_lease import BatchLease
+from .editions import Plan
+from .messages import signer_for
+from .send_edition import open_relays
+from .sender import EditionRun
+from .tally import Tally
+
+log = logging.getLogger("digest.worker")
+
+
+@dataclass
+class BatchRun:
+    batch_id: int
+    tally: Tally
+    replayed: int = 0          # outcomes from this host's journal of the batch's previous holder
+    uncertain: int = 0         # rows the previous holder may have sent: uncertain
+    released: int = 0          # rows the previous holder claimed and provably never sent: queued again
+    status: str = "done"       # what the batch became: done, or queued (rows still due; another job takes it)
+
+
+def journal_of(owner: str | None) -> str | None:
+    """The journal folder a worker's owner string names (host:pid:nonce:folder)."""
+    parts = (owner or "").split(":", 3)
+    return parts[3] if len(parts) == 4 else None
+
+
+def claim(db: Database, batch: Batch, owner: str, seconds: float, *, wait: float) -> BatchLease | None:
+    """The batch's lease, waiting up to `wait` seconds for another holder's to run out; None when the
+    batch is done, or still held by a live worker after `wait` (it carries on: nothing to do here)."""
+    lease = BatchLease(db, batch, owner, seconds)
+    deadline = time.monotonic() + wait
+    while True:
+        if lease.try_claim():
+            return lease
+        held = db.batches.get(batch.id)
+        if held is None or held.status == "done" or time.monotonic() >= deadline:
+            return None
+        time.sleep(min(1.0, max(0.05, held.seconds_left), max(0.05, deadline - time.monotonic())))
+
+
+def settle_previous(db: Database, cfg: Config, lease: BatchLease, journal: Path, run: BatchRun) -> None:
+    """Bring the batch's rows back to the truth after its previous holder (see the module)."""
+    batch, fence = lease.batch, lease.fence
+    run.replayed, run.uncertain, files = ledger.replay(db, journal, batch.edition_id, tag=f"b{batch.id}-",
+                                                       soft_bounce_limit=cfg.send.soft_bounce_limit, fence=fence)
+    ours = lease.previous is not None and journal_of(lease.previous) == str(journal)
+    settled = db.batches.settle_orphans(fence, back_to_queue=ours)
+    if ours:
+        run.released = settled
+    else:
+        run.uncertain += settled
+    for path in files:          # the database now holds everything they said
+        path.unlink(missing_ok=True)
+
+
+def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path) -> BatchRun:
+    """Send the due rows of the claimed batch and let it go: 'done' when none is left to send, else
+    'queued' (deferred rows, or relays that refused: a later job sends them). LeaseLost when the batch
+    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed."""
+    batch = lease.batch
+    run = BatchRun(batch.id, Tally())
+    settle_previous(db, cfg, lease, journal, run)
+    plan = Plan(batch.edition_id, batch.edition_key, batch.edition_date)
+    started = time.monotonic()
+    if db.batches.count_due(batch.id):
+        sender = EditionRun(db, cfg, plan, lease, run.tally)      # type: ignore[arg-type]  # BatchLease has the Lease face
+        sender.signer = signer_for(cfg)
+        opened = open_relays(sender, cfg, relays)
+        sender.total = db.batches.count_due(batch.id)
+        slots = [r.name for r, _ in opened for _ in range(r.connection_count)]
+        journal.mkdir(parents=True, exist_ok=True)
+        files = Journal(journal, plan.edition_id, slots, tag=f"b{batch.id}-")
+        try:
+            sender.run(opened, files)
+        finally:
+            files.close(remove=sender.committed)
+        if isinstance(sender.error, (LedgerError, LeaseLost)):
+            raise sender.error
+    counts = db.batches.counts(batch.id)
+    run.tally.uncertain = counts.get("uncertain", 0)
+    run.tally.elapsed = time.monotonic() - started
+    left = sum(counts.get(s, 0) for s in ("pending", "deferred", "sending"))
+    run.status = "queued" if left else "done"
+    if not lease.finish(run.status):
+        raise LeaseLost(f"batch:{batch.id}", None)
+    log.info("batch %d of %s: sent %d, deferred %d, failed %d, uncertain %d, replayed %d; %s",
+             batch.id, batch.edition_key, run.tally.sent, counts.get("deferred", 0), counts.get("failed", 0),
+             run.uncertain, run.replayed, run.status)
+    return run
