@@ -14,6 +14,8 @@ import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 
+from .records import Batch as Batch  # a fleet's unit of work and a worker's hold on it
+from .records import BatchFence as BatchFence
 from .records import BounceRecord as BounceRecord  # re-exported: what the store records about feeds and bounces
 from .records import FeedState as FeedState
 
@@ -281,27 +283,3 @@ class LeaseHolder:
     owner: str
     expires_at: dt.datetime
 
-
-@dataclass(frozen=True)
-class BatchFence:
-    """A worker's hold on one batch (digest worker, Postgres): every ledger write of the batch checks
-    that its epoch is still this one, so a worker that lost the batch (stalled past its lease, taken
-    over) writes nothing."""
-    batch_id: int
-    owner: str
-    epoch: int
-
-
-@dataclass
-class Batch:
-    """About 1,000 deliveries of one edition that one worker sends at a time: queued -> sending -> done."""
-    id: int
-    edition_id: int
-    edition_key: str
-    edition_date: dt.date
-    status: str
-    owner: str | None
-    epoch: int
-    lease_until: dt.datetime | None
-    job_id: int | None
-    seconds_left: float = 0.0      # of its lease, by the database's clock (0: expired or none)

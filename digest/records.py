@@ -1,5 +1,5 @@
 """What the store records about what happened outside digest: a feed's last fetches and each
-bounce, complaint, auto-reply or unsubscribe request that came back. Plain values, re-exported by
+bounce, complaint, auto-reply or unsubscribe request that came back; a fleet's batches. Plain values, re-exported by
 digest.models (import them from there). No I/O here.
 May import: nothing from digest.
 """
@@ -46,3 +46,28 @@ class BounceRecord:
     edition_id: int | None = None
     edition_key: str | None = None
     email: str | None = None       # the subscriber's address, when matched
+
+
+@dataclass(frozen=True)
+class BatchFence:
+    """A worker's hold on one batch (digest worker, Postgres): every ledger write of the batch checks
+    that its epoch is still this one, so a worker that lost the batch (stalled past its lease, taken
+    over) writes nothing."""
+    batch_id: int
+    owner: str
+    epoch: int
+
+
+@dataclass
+class Batch:
+    """About 1,000 deliveries of one edition that one worker sends at a time: queued -> sending -> done."""
+    id: int
+    edition_id: int
+    edition_key: str
+    edition_date: dt.date
+    status: str
+    owner: str | None
+    epoch: int
+    lease_until: dt.datetime | None
+    job_id: int | None
+    seconds_left: float = 0.0      # of its lease, by the database's clock (0: expired or none)

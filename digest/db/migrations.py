@@ -253,19 +253,13 @@ def m018_article_language(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m019_batches(db: sqlite_utils.Database) -> None:
-    # Workers on several hosts (digest worker, Postgres only) claim a batch of about 1,000 deliveries at
-    # a time, not rows: an owner, an epoch that every ledger write of the batch checks (fencing), and a
-    # lease. SQLite never writes them; the table is here so both schemas stay one.
+    # A fleet's unit of work (digest worker, Postgres only): owner, fencing epoch, lease. Unused on SQLite.
     db.executescript("""
     CREATE TABLE batches (
         id INTEGER PRIMARY KEY,
         edition_id INTEGER NOT NULL REFERENCES editions(id),
-        status TEXT NOT NULL DEFAULT 'queued',
-        owner TEXT,
-        epoch INTEGER NOT NULL DEFAULT 0,
-        lease_until TEXT,
-        job_id INTEGER,
-        created_at TEXT NOT NULL
+        status TEXT NOT NULL DEFAULT 'queued', owner TEXT, epoch INTEGER NOT NULL DEFAULT 0,
+        lease_until TEXT, job_id INTEGER, created_at TEXT NOT NULL
     );
     CREATE INDEX batches_edition ON batches(edition_id, status);
     ALTER TABLE deliveries ADD COLUMN batch_id INTEGER REFERENCES batches(id);
