@@ -87,12 +87,12 @@ def test_missing_text_part_is_flagged(run, seeded, tmp_path, monkeypatch):
 def test_preview_warns_before_gmail_clips(run, seeded, tmp_path, monkeypatch):
     # A template that repeats every blurb pushes the same stories past 102 KiB: the editor is told.
     builtin = (Path(__file__).parent.parent / "templates" / "_item.html").read_text()
-    assert '<p class="blurb">{{ item.summary|breakable }}</p>' in builtin
-    assert '<p class="brief">{{ item.brief|breakable }}' in builtin      # a long edition's briefs
+    assert '<p class="blurb"{{ auto }}>{{ item.summary|breakable }}</p>' in builtin
+    assert '<p class="brief"{{ auto }}>{{ item.brief|breakable }}' in builtin      # a long edition's briefs
     templates(tmp_path, monkeypatch, _item__html=builtin.replace(
-        '<p class="blurb">{{ item.summary|breakable }}</p>',
+        '<p class="blurb"{{ auto }}>{{ item.summary|breakable }}</p>',
         '{% for _ in range(120) %}<p class="blurb">{{ item.summary }}</p>{% endfor %}').replace(
-        '<p class="brief">{{ item.brief|breakable }}',
+        '<p class="brief"{{ auto }}>{{ item.brief|breakable }}',
         '{% for _ in range(120) %}<p class="brief">{{ item.brief }}</p>{% endfor %}<p class="brief">'))
     r = run("preview", "--format", "html", "--out", "big.html")
     assert r.exit_code == 0, r

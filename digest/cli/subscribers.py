@@ -37,7 +37,8 @@ def subscriber_json(s: Subscriber, send_at: str | None = None) -> dict:
 @click.option("--name", help="The subscriber's name.")
 @click.option("--frequency", type=click.Choice(FREQUENCIES), help="daily (default) or weekly.")
 @click.option("--timezone", help="Area/City, e.g. Europe/Berlin.")
-@click.option("--language", help="The email's language for them (de, fr, es, en); default: [digest] language.")
+@click.option("--language", help="The email's language for them (de, fr, es, en; he, ar, fa, ur: English, right to left); "
+              "default: [digest] language.")
 @click.option("--confirm", is_flag=True, help="Double opt-in: status pending until they click the emailed link.")
 @click.option("--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed (only if they asked).")
 @pass_app

@@ -7,7 +7,8 @@ are substituted (`personalize`), so send never re-renders.
 Templates are data (see templates/): digest.html + digest.txt, partials starting with `_`, one CSS
 source (_styles.css) and optional per-topic overrides topics/<slug>.html / topics/<slug>.txt.
 The frame's words are in one language (digest.i18n): Jinja's i18n extension with that catalog, and
-the filters that speak (filters.Words) in the same language; `<html lang>` follows it.
+the filters that speak (filters.Words) in the same language; `<html lang>` follows it, and a language
+written right to left gets `dir="rtl"` and the stylesheet's mirrored classes (even framed in English).
 May import: .assemble, .filters, .inline, .views, i18n, resources (to find the built-in templates).
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
+import markupsafe
 
 from .. import i18n, resources
 from . import assemble, filters, inline
@@ -49,6 +51,10 @@ def environment(template_dirs: Sequence[str | Path] | None = None,
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension, at run time
     env.globals["language"] = language
+    env.globals["direction"] = i18n.direction(language)     # dir="rtl" and the mirrored classes when "rtl"
+    env.globals["rtl"] = " rtl" if env.globals["direction"] == "rtl" else ""      # the cells' extra class
+    # and a story's headline and blurb keep their own direction: an English story reads left to right
+    env.globals["auto"] = markupsafe.Markup(' dir="auto"') if env.globals["rtl"] else ""
     env.filters.update(filters.for_language(language))
     return env
 

@@ -135,16 +135,16 @@ def digest_language(table: dict, env: dict[str, str], where: str) -> str:
 
 
 def checked_language(value: object, what: str) -> str:
-    """The email's language: a locale digest ships a catalog for ("de", "fr"; any case, "de-DE" and
-    "de_DE" are "de"), else the error names the setting, the locales shipped and the likely one."""
+    """A catalog's language ("de-DE", "DE_de": "de") or one written right to left ("he-IL": "he"), else an error."""
     shipped = i18n.shipped()
-    text = value.strip().replace("-", "_") if isinstance(value, str) else ""
+    text = value.strip().replace("-", "_").lower() if isinstance(value, str) else ""
     for candidate in (text, text.split("_")[0]):
-        if candidate.lower() in shipped:
-            return candidate.lower()
+        if candidate in shipped or (candidate == text.split("_")[0] and i18n.direction(candidate) == "rtl"):
+            return candidate
     guess = did_you_mean(close_to(str(value), shipped, n=1))
     raise ConfigError(f"{what} = {value!r} is not a language digest ships" + (f": {guess}" if guess else "."),
-                      f"Use one of: {', '.join(shipped)} (README, Languages, says how to add a locale).")
+                      f"Use one of: {', '.join(shipped)} (README, Languages, says how to add a locale), or one written "
+                      "right to left (ar, fa, he, ur...), framed in English.")
 
 
 def _article_language(value: str, where: str) -> str:

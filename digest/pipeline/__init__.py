@@ -134,7 +134,16 @@ from .topics import (
                        topics_in_use,
 )
 from .wording import DEFAULT as DEFAULT_LANGUAGE
-from .wording import check_address, check_preferences, languages, reader_language, short_date, translations
+from .wording import (
+                       accepts,
+                       check_address,
+                       check_preferences,
+                       direction,
+                       languages,
+                       reader_language,
+                       short_date,
+                       translations,
+)
 
 __all__ = [
     "now", "Database",
@@ -166,6 +175,6 @@ __all__ = [
     "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "label_topic", "labels_in", "parse_labels", "remove_topic", "rename_topic", "topics", "topics_in_use",
     "topic_usage",
-    "DEFAULT_LANGUAGE", "check_address", "check_preferences", "languages", "reader_language", "short_date",
+    "DEFAULT_LANGUAGE", "accepts", "check_address", "check_preferences", "direction", "languages", "reader_language", "short_date",
     "translations",
 ]

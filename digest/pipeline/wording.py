@@ -24,8 +24,18 @@ def languages() -> tuple[str, ...]:
     return i18n.shipped()
 
 
+def accepts(language: str) -> bool:
+    """A language a page may speak: one digest ships, or one written right to left (framed in English)."""
+    return i18n.accepted(language)
+
+
+def direction(language: str) -> str:
+    """"rtl" for a language written right to left (Hebrew, Arabic...), else "ltr": the pages' `dir`."""
+    return i18n.direction(language)
+
+
 def translations(language: str) -> gettext.NullTranslations:
-    """The catalog of one shipped language (English: the msgids themselves)."""
+    """The catalog of one shipped language (English, and a language without a catalog: the msgids themselves)."""
     return i18n.translations(language if language in i18n.shipped() else DEFAULT)
 
 

@@ -82,9 +82,10 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
         return pipeline.open_database(cfg)
 
     def asked() -> str | None:
-        """The language `?lang=` asks for (None: the newsletter's); one digest does not ship is an error."""
+        """The language `?lang=` asks for (None: the newsletter's); one digest does not ship (a catalog, or
+        written right to left) is an error."""
         lang = request.args.get("lang") or None
-        if lang is not None and lang not in pipeline.languages():
+        if lang is not None and not pipeline.accepts(lang):
             raise DigestError(f"?lang={lang} is not a language digest ships.",
                               f"Use one of: {', '.join(pipeline.languages())}.")
         return lang
@@ -102,7 +103,7 @@ def create_app(cfg: Config, *, frequency: str = "daily") -> Flask:
 
     def page(title: str, content: str = "", mix: str | None = None, preview: pipeline.Preview | None = None,
              view: str = "text") -> str:
-        lang = request.args.get("lang") if request.args.get("lang") in pipeline.languages() else None
+        lang = request.args.get("lang") if pipeline.accepts(request.args.get("lang") or "") else None
         return render_template_string(
             _PAGE, title=title, content=content, mix=mix, preview=preview, phone=PHONE_WIDTH,
             link=lambda to: _link(mix, to, lang), home="/?" + urlencode({"lang": lang}) if lang else "/",

@@ -2,7 +2,7 @@
 subscriber's token) speaks that subscriber's language, every other page `?lang=xx` when digest ships
 it, else the newsletter's `[digest] language`. The templates' `_()` / `ngettext()` (Jinja's i18n
 extension) and this module's `_()` read the catalog of the request's language (flask.g), so one app
-serves every language at once; `<html lang>` follows it.
+serves every language at once; `<html lang>` follows it, and `dir="rtl"` a language written right to left.
 May import: config, models, pipeline.
 """
 
@@ -40,10 +40,10 @@ def pgettext(context: str, message: str) -> str:
 
 
 def requested() -> str | None:
-    """The shipped language `?lang=` asks for (de, de-DE, DE), or None."""
+    """The language `?lang=` asks for (de, de-DE, DE; he, framed in English), or None."""
     wanted = (request.args.get("lang") or request.form.get("lang") or "").strip().lower().replace("_", "-")
     for candidate in (wanted, wanted.split("-")[0]):
-        if candidate and candidate in pipeline.languages():
+        if candidate and pipeline.accepts(candidate):
             return candidate
     return None
 
@@ -65,7 +65,7 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def spoken() -> dict:
-        return {"language": language(), "frequency_names": frequency_names(), "status_names": status_names()}
+        return {"language": language(), "direction": pipeline.direction(language()), "frequency_names": frequency_names(), "status_names": status_names()}
 
 
 def frequency_names() -> dict[str, str]:
