@@ -219,3 +219,22 @@ def test_a_worker_stopped_past_its_lease_writes_nothing_after_it_wakes(fleet, ru
         stop(a, *([b] if b else []))
     got = copies(smtp_env)
     assert set(got.values()) == {1}, got
+
+
+def test_a_batch_queued_twice_to_one_worker_is_sent_once(fleet, run, smtp_env, tmp_path):
+    url = fleet(8)
+    assert run("send", "--yes").exit_code == 0
+    with psycopg.connect(url, autocommit=True) as conn:     # a second job for every batch, as a retry makes
+        conn.execute("INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+                     "SELECT queue_name, task_name, args, 'todo' FROM procrastinate_jobs")
+    assert rows(url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'") == [(4,)]
+    a, log_a = worker(tmp_path, "a", "--concurrency", "2", DIGEST_RATE="8")
+    try:
+        wait_for(lambda: done(url, 8), 60, "every delivery is final", log_a)
+        wait_for(lambda: not rows(url, "SELECT id FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"), 60,
+                 "both jobs of each batch ended", log_a)
+    finally:
+        stop(a)
+    got = copies(smtp_env)
+    assert len(got) == 8 and set(got.values()) == {1}, got
+    assert statuses(url) == Counter(sent=8)

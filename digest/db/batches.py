@@ -111,7 +111,8 @@ class Batches(Repository):
         """Take the batch for `seconds`: its new epoch, or None when another holds it (or it is done).
         `dead`: a holder known to be gone (a pid of this host no longer running), taken over at once."""
         with self.transaction():
-            row = self.conn.execute(CLAIM, (owner, float(seconds), batch_id, dead or owner)).fetchone()
+            # No owner is "": without a dead holder, only a free or expired batch is taken.
+            row = self.conn.execute(CLAIM, (owner, float(seconds), batch_id, dead or "")).fetchone()
         return row[0] if row is not None else None
 
     def renew(self, fence: BatchFence, seconds: float) -> bool:

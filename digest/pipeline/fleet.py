@@ -72,8 +72,13 @@ class Worker:
         self.cfg, self.concurrency = cfg, max(1, concurrency)
         self.journal = cfg.worker.journal.resolve()
         self.relays = relays_for(cfg)
-        self.owner = f"{new_owner()}:{self.journal}"
+        self.owner = f"{new_owner()}:{self.journal}"     # the worker's name; each claim has an owner of its own
         self.totals = Tally()
+
+    def holder(self) -> str:
+        """Who holds a claim (host:pid:nonce:journal), new for every claim, so that two jobs of one batch in
+        this process (a retried job, a second `digest send`) never both hold it."""
+        return f"{new_owner()}:{self.journal}"
 
     def open(self) -> Database:
         return Database.open(self.cfg.db, create=False)
@@ -86,7 +91,7 @@ class Worker:
             if batch is None or batch.status == "done":
                 return "done already"
             w = self.cfg.worker
-            lease = claim(db, batch, self.owner, w.lease_seconds, wait=2 * w.lease_seconds)
+            lease = claim(db, batch, self.holder(), w.lease_seconds, wait=2 * w.lease_seconds)
             if lease is None:
                 return "held by another worker, or done"
             try:
@@ -112,7 +117,7 @@ class Worker:
                     for path in self.journal.glob(f"e{batch.edition_id if batch else '*'}-b{bid}-*.log"):
                         path.unlink(missing_ok=True)
                     continue
-                lease = claim(db, batch, self.owner, self.cfg.worker.lease_seconds,
+                lease = claim(db, batch, self.holder(), self.cfg.worker.lease_seconds,
                               wait=2 * self.cfg.worker.lease_seconds)
                 if lease is None:
                     continue
