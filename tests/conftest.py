@@ -20,7 +20,8 @@ from smtp_server import Sink
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SUBSCRIBERS = ROOT / "subscribers"
-SHARED = ROOT.parent / "shared"
+# ../shared next to the clone; a clone elsewhere (a git worktree) names it in SHARED_DIR.
+SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
 SHARED_SEED = SHARED / "seeds" / "000_2db35636422c40cc.txt"
 
 

@@ -3,8 +3,8 @@ the phone view does not scroll sideways at 375 px, and a template edit shows on 
 length a reader scrolls: the demo's biggest mix and a 30-story edition each fit in fewer than
 five phone screens (375 x 667 px).
 
-Screenshots of a digest at 375 and 700 px, light and dark, are kept in test-artifacts/
-(gitignored) for review. Skipped when /usr/bin/chromium is missing (CI installs Debian's
+Screenshots of a digest at 375 and 700 px, light and dark, and at 375 px in German, French and
+Hebrew (right to left), are kept in test-artifacts/ (gitignored) for review; docs/ has copies. Skipped when /usr/bin/chromium is missing (CI installs Debian's
 `chromium` first).
 """
 
@@ -116,6 +116,36 @@ def test_screenshots_at_phone_and_desktop_width(server, page):
             shot = ARTIFACTS / f"digest-{width}{'-dark' if scheme == 'dark' else ''}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+
+
+_EDGES = """(sel) => { const r = document.createRange(); r.selectNodeContents(document.querySelector(sel));
+                       const box = r.getBoundingClientRect(); return [box.left, box.right]; }"""
+_TOC = """() => { const p = document.querySelector('p.toc'), r = document.createRange(); r.selectNodeContents(p.firstChild);
+                 const centre = (box) => box.left + box.width / 2;    // the number, and the headline's first line
+                 return [centre(r.getClientRects()[0]), centre(p.querySelector('a').getClientRects()[0])]; }"""
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "he"])
+def test_the_demo_at_phone_width_in_german_french_and_hebrew(server, page, language):
+    """docs/digest-375-de.png, -fr and -he are these screenshots. Hebrew (no catalog: an English frame)
+    lays out right to left: the title ends at the right margin, each contents number right of its headline."""
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(server.url + "html?" + urlencode({"mix": "Europe+Politics+World", "lang": language}))
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    left, right = page.evaluate(_EDGES, "h1.title")
+    number, headline = page.evaluate(_TOC)
+    if language == "he":
+        assert page.locator("html").get_attribute("dir") == "rtl" and right == pytest.approx(375 - 16, abs=2)
+        assert left > 100 and number > headline
+    else:
+        assert page.locator("html").get_attribute("dir") is None and left == pytest.approx(16, abs=2)
+        assert number < headline
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"digest-375-{language}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
 
 
 @pytest.mark.slow

@@ -53,7 +53,8 @@ def environment(template_dirs: Sequence[str | Path] | None = None,
     env.globals["language"] = language
     env.globals["direction"] = i18n.direction(language)     # dir="rtl" and the mirrored classes when "rtl"
     env.globals["rtl"] = " rtl" if env.globals["direction"] == "rtl" else ""      # the cells' extra class
-    # and a story's headline and blurb keep their own direction: an English story reads left to right
+    # and a story's headline and blurb, and the frame's sentences, keep their own direction: an English
+    # story, or the English frame of a language without a catalog, reads left to right (its full stop last)
     env.globals["auto"] = markupsafe.Markup(' dir="auto"') if env.globals["rtl"] else ""
     env.filters.update(filters.for_language(language))
     return env
