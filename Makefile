@@ -30,8 +30,11 @@ check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The suite on every core, up to 4 (pytest-xdist; each worker starts its own private servers); TEST_JOBS=1 runs it in one process.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 # The email's strings (babel.cfg) into digest/locales/digest.pot, and every catalog updated from it (README, Languages).
 messages: install
