@@ -27,6 +27,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   schedule      what `digest schedule list` shows besides the jobs
   fleet         workers on several hosts (Postgres): batches queued with procrastinate, `digest worker`
                 (batch_send.py: one batch sent; batch_lease.py: its fenced lease)
+  progress      how far an edition is across every sender and worker (`digest editions`)
   store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
   wording       what the subscriber pages say, in the reader's language; their forms' values checked
 
@@ -106,6 +107,8 @@ from .preview import (
                        preview_mixes,
                        sent_previews,
 )
+from .progress import SHOWN as PROGRESS_STATES
+from .progress import EditionProgress, edition_listing, edition_progress, edition_record, holder, progress_record
 from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
 from .send_edition import send_edition, send_test
@@ -163,6 +166,7 @@ __all__ = [
     "ImportReport", "export_subscribers", "import_subscribers",
     "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
     "run_worker",
+    "PROGRESS_STATES", "EditionProgress", "edition_listing", "edition_progress", "edition_record", "holder", "progress_record",
     "RelayCheck", "check_relays", "open_relay", "relays_for",
     "check_placeholders",
     "preflight",
