@@ -83,7 +83,8 @@ def _batches(p: pipeline.EditionProgress) -> None:
                    "batches: none (planned before batches)")
         return
     click.echo(f"batches {sum(p.batches.values()):,}: " +
-               ", ".join(f"{s} {p.batches.get(s, 0):,}" for s in ("done", "sending", "queued")))
+               f"done {p.batches.get('done', 0):,}, held by a worker {p.batches.get('held', 0):,}, "
+               f"waiting {p.batches.get('waiting', 0):,}")
     if not p.held:
         click.echo("no worker holds a batch now")
         return

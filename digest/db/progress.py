@@ -22,7 +22,11 @@ EDITION = "SELECT id, key, frequency, date, title FROM editions WHERE key = ?"
 # An outcome names its relay (a [[relay]] name, or host:port for DIGEST_SMTP_URL); a row not yet
 # attempted has none.
 BY_RELAY = "SELECT relay, status, count(*) FROM deliveries WHERE edition_id = ? GROUP BY relay, status"
-BATCHES = "SELECT status, count(*) FROM batches WHERE edition_id = ? GROUP BY status"
+# A batch by what its rows say, not its status column (a plain `digest send` sends a batch's rows
+# without claiming it): held by a worker now, done (no row left to finish), or waiting (rows still due).
+BATCHES = """SELECT CASE WHEN b.owner IS NOT NULL THEN 'held' WHEN EXISTS (SELECT 1 FROM deliveries d
+        WHERE d.batch_id = b.id AND d.status IN ('pending', 'deferred', 'sending')) THEN 'waiting' ELSE 'done' END,
+    count(*) FROM batches b WHERE b.edition_id = ? GROUP BY 1"""
 # A batch is held while it has an owner (claimed, lease running or run out and not yet taken over).
 HELD = """SELECT b.id, b.status, b.owner, b.epoch,
     max(0, coalesce((julianday(b.lease_until) - julianday('now')) * 86400.0, 0)) AS seconds_left,
@@ -53,7 +57,7 @@ class Progress(Repository):
         return dict(out)
 
     def batches(self, edition_id: int) -> dict[str, int]:
-        """The edition's batches by status (none on SQLite, or for an edition planned before batches)."""
+        """The edition's batches as held, waiting or done (none on SQLite, nor for an edition planned before batches)."""
         return {r[0]: r[1] for r in self._all(BATCHES, [edition_id])}
 
     def held(self, edition_id: int) -> list[HeldBatch]:

@@ -90,7 +90,7 @@ from .database import Database, database_error, faults, init_database, open_data
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
-from .fleet import run_worker
+from .fleet import BatchProgress, run_worker
 from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
@@ -165,7 +165,7 @@ __all__ = [
     "Lease",
     "ImportReport", "export_subscribers", "import_subscribers",
     "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
-    "run_worker",
+    "BatchProgress", "run_worker",
     "PROGRESS_STATES", "EditionProgress", "edition_listing", "edition_progress", "edition_record", "holder", "progress_record",
     "RelayCheck", "check_relays", "open_relay", "relays_for",
     "check_placeholders",

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from ..clock import now
 from ..db import Database, ts
 from ..errors import NotFound
-from ..models import Edition, EditionCounts, HeldBatch, LeaseHolder
+from ..models import DELIVERY_STATUSES, Edition, EditionCounts, HeldBatch, LeaseHolder
 from ..page import Page
 
-# Every delivery state (models.DELIVERY_STATUSES) in the order a listing shows them: done, in flight,
-# still due, then what went wrong.
-SHOWN = ("sent", "sending", "pending", "deferred", "bounced", "failed", "uncertain")
-FINAL = ("sent", "bounced", "failed", "uncertain")
-UNATTEMPTED = "(not attempted yet)"
+# Every delivery state, in the ledger's own order (pending -> sending -> sent, then the rest).
+SHOWN = DELIVERY_STATUSES
+BATCH_STATES = ("done", "held", "waiting")       # db.progress: a batch by what its rows say
 
 
 @dataclass
@@ -32,7 +30,7 @@ class EditionProgress:
     dialect: str                              # sqlite: one host sends; postgres: maybe a fleet
     counts: dict[str, int]                    # ledger rows by status
     relays: dict[str | None, dict[str, int]]  # by the relay that answered (None: not attempted yet), then status
-    batches: dict[str, int]                   # batches by status (none on SQLite)
+    batches: dict[str, int]                   # batches: held (by a worker), waiting, done (none on SQLite)
     held: list[HeldBatch]                     # the batches a worker holds now
     sender: LeaseHolder | None                # a `digest send` holding the edition's lease now
 
@@ -76,7 +74,7 @@ def progress_record(p: EditionProgress) -> dict:
         **{s: p.counts.get(s, 0) for s in SHOWN},
         "relays": [{"relay": relay, **{s: n.get(s, 0) for s in SHOWN if s not in ("pending", "sending")}}
                    for relay, n in sorted(p.relays.items(), key=lambda kv: kv[0] or "") if relay is not None],
-        "batches": {s: p.batches.get(s, 0) for s in ("queued", "sending", "done")},
+        "batches": {s: p.batches.get(s, 0) for s in BATCH_STATES},
         "held": [{"batch": b.id, "status": b.status, "worker": holder(b.owner)[0], "journal": holder(b.owner)[1],
                   "epoch": b.epoch, "lease_seconds_left": round(b.seconds_left, 1), "done": b.done, "total": b.total}
                  for b in p.held],
