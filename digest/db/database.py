@@ -83,6 +83,9 @@ class Database:
         self.corpus = Corpus(self)
         self.staging = Staging(self)
         self.progress = Progress(self)     # what `digest editions` reads
+        # Where a `digest send` journals, when not beside the file: on PostgreSQL there is no file, and the
+        # journal is this host's ([worker] journal/send/, set by digest.pipeline.database).
+        self.journal: Path | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> Database:
