@@ -87,6 +87,8 @@ def test_the_standby_scheduler_finishes_an_edition_when_the_one_sending_is_kille
         wait_until(lambda: statuses(url)["sent"] >= 5, what="five sent")
         sending.proc.send_signal(signal.SIGKILL)
         sending.proc.wait(30)
+        # Its process is gone on this host: taken over within seconds (lease.STANDBY_POLL), not the lease's 60.
+        wait_until(lambda: "took over the scheduler lease" in standby.log(), timeout=10, what="the takeover")
         wait_until(lambda: done(url, N), timeout=120, what="the standby to finish the edition")
     finally:
         rcs = [d.stop() for d in (a, b)]
