@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from .records import Batch as Batch  # a fleet's unit of work and a worker's hold on it
 from .records import BatchFence as BatchFence
 from .records import BounceRecord as BounceRecord  # re-exported: what the store records about feeds and bounces
+from .records import EditionCounts as EditionCounts  # what `digest editions` reads of the fleet
 from .records import FeedState as FeedState
+from .records import HeldBatch as HeldBatch
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

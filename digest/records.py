@@ -71,3 +71,28 @@ class Batch:
     lease_until: dt.datetime | None
     job_id: int | None
     seconds_left: float = 0.0      # of its lease, by the database's clock (0: expired or none)
+
+
+@dataclass
+class HeldBatch:
+    """A batch a worker holds now (`digest editions show`): who, at which epoch, how long its lease has
+    left by the database's clock, and how far it is (rows in a final state of all its rows)."""
+    id: int
+    status: str
+    owner: str                     # host:pid:nonce:journal (digest.pipeline.lease.new_owner)
+    epoch: int
+    seconds_left: float
+    done: int
+    total: int
+
+
+@dataclass
+class EditionCounts:
+    """One edition and its ledger rows by status (`digest editions list`)."""
+    id: int
+    key: str
+    frequency: str
+    date: dt.date
+    title: str | None
+    created_at: dt.datetime | None
+    counts: dict[str, int]

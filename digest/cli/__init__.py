@@ -74,6 +74,7 @@ def _register() -> None:
         deliveries,
         demo,
         doctor,
+        editions,
         preview,
         schedule,
         serve,
@@ -81,7 +82,7 @@ def _register() -> None:
         topics,
         worker,
     )
-    for module in (articles, bounces, db, deliveries, demo, deliver, doctor, preview, schedule, serve, subscribers,
+    for module in (articles, bounces, db, deliveries, demo, deliver, doctor, editions, preview, schedule, serve, subscribers,
                    topics, worker):
         module.register(cli)
 

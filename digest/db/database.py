@@ -1,7 +1,7 @@
 """The database: open it (PRAGMAs, the schema check), migrate it, and run transactions. Every
 table group has its repository here, reached as `db.topics`, `db.articles`, `db.subscribers`,
-`db.editing` (what an editor changes), `db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus` and `db.staging`
-(an import's rows between reading and writing).
+`db.editing` (what an editor changes), `db.editions`, `db.deliveries`, `db.leases`, `db.feeds`, `db.bounces`, `db.corpus`, `db.staging`
+(an import's rows between reading and writing) and `db.progress` (editions across the fleet, read only).
 
 WAL mode, so a sender, the scheduler and the web app share the file; every write transaction is
 BEGIN IMMEDIATE, so two writers queue instead of deadlocking. A postgresql:// URL instead of a path
@@ -31,6 +31,7 @@ from . import (
     migrations,
     pg_migrations,
     postgres,
+    progress,
     staging,
     subscribers,
     topics,
@@ -46,6 +47,7 @@ from .feeds import Feeds
 from .file_errors import check_path, database_error
 from .leases import Leases
 from .pg_errors import faults
+from .progress import Progress
 from .staging import Staging
 from .subscribers import Subscribers
 from .topics import Topics
@@ -56,7 +58,7 @@ USER_VERSION = "PRAGMA user_version"
 OTHER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 # Every statement that has a Postgres twin, mapped to it (each module's PG map names them).
 TWINS = {**topics.PG, **articles.PG, **subscribers.PG, **editions.PG, **deliveries.PG, **corpus.PG, **feeds.PG,
-         **bounces.PG, **staging.PG}
+         **bounces.PG, **staging.PG, **progress.PG}
 
 
 class Database:
@@ -80,6 +82,10 @@ class Database:
         self.bounces = Bounces(self)
         self.corpus = Corpus(self)
         self.staging = Staging(self)
+        self.progress = Progress(self)     # what `digest editions` reads
+        # Where a `digest send` journals, when not beside the file: on PostgreSQL there is no file, and the
+        # journal is this host's ([worker] journal/send/, set by digest.pipeline.database).
+        self.journal: Path | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> Database:

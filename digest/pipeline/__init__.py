@@ -27,6 +27,7 @@ Data flows one way: ingest -> store -> select -> summarize -> render -> send -> 
   schedule      what `digest schedule list` shows besides the jobs
   fleet         workers on several hosts (Postgres): batches queued with procrastinate, `digest worker`
                 (batch_send.py: one batch sent; batch_lease.py: its fenced lease)
+  progress      how far an edition is across every sender and worker (`digest editions`)
   store_copy    a whole SQLite store copied into an empty PostgreSQL database (`digest db copy`)
   wording       what the subscriber pages say, in the reader's language; their forms' values checked
 
@@ -89,7 +90,7 @@ from .database import Database, database_error, faults, init_database, open_data
 from .deliveries import delivery_listing, delivery_record, listed_status, subscriber_deliveries
 from .doctor import doctor
 from .editions import Plan, edition_key, local_today, plan_edition
-from .fleet import run_worker
+from .fleet import BatchProgress, run_worker
 from .ingest import IngestReport, ingest
 from .lease import Lease
 from .list_import import ImportReport, export_subscribers, import_subscribers
@@ -106,6 +107,8 @@ from .preview import (
                        preview_mixes,
                        sent_previews,
 )
+from .progress import SHOWN as PROGRESS_STATES
+from .progress import EditionProgress, edition_listing, edition_progress, edition_record, holder, progress_record
 from .relays import RelayCheck, check_relays, open_relay, relays_for
 from .schedule import feed_states, next_slots
 from .send_edition import send_edition, send_test
@@ -162,7 +165,8 @@ __all__ = [
     "Lease",
     "ImportReport", "export_subscribers", "import_subscribers",
     "CONFIRM_DAYS", "Group", "fast_message", "prepare_group", "send_confirmation", "signer_for",
-    "run_worker",
+    "BatchProgress", "run_worker",
+    "PROGRESS_STATES", "EditionProgress", "edition_listing", "edition_progress", "edition_record", "holder", "progress_record",
     "RelayCheck", "check_relays", "open_relay", "relays_for",
     "check_placeholders",
     "preflight",

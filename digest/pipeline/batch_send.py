@@ -8,7 +8,7 @@ those never reached a final dot), and is 'uncertain' otherwise (a worker on anot
 stalled: its messages may have reached the relay; never resent blindly, `--resend-uncertain` is the
 admin's choice). At most one message per connection, plus the rows it had claimed (one claim of
 [send] batch rows), can be uncertain per dead worker.
-May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.send_edition/.sender/.tally.
+May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.outcomes/.send_edition/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from . import ledger
 from .batch_lease import BatchLease
 from .editions import Plan
 from .messages import signer_for
+from .outcomes import OnProgress
 from .send_edition import open_relays
 from .sender import EditionRun
 from .tally import Tally
@@ -79,17 +80,19 @@ def settle_previous(db: Database, cfg: Config, lease: BatchLease, journal: Path,
         path.unlink(missing_ok=True)
 
 
-def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path) -> BatchRun:
+def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path, *,
+               progress: OnProgress | None = None) -> BatchRun:
     """Send the due rows of the claimed batch and let it go: 'done' when none is left to send, else
     'queued' (deferred rows, or relays that refused: a later job sends them). LeaseLost when the batch
-    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed."""
+    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed.
+    `progress(done, total)` is told a few times a second while it sends. Logs one line when it ends."""
     batch = lease.batch
     run = BatchRun(batch.id, Tally())
     settle_previous(db, cfg, lease, journal, run)
     plan = Plan(batch.edition_id, batch.edition_key, batch.edition_date)
     started = time.monotonic()
     if db.batches.count_due(batch.id):
-        sender = EditionRun(db, cfg, plan, lease, run.tally)      # type: ignore[arg-type]  # BatchLease has the Lease face
+        sender = EditionRun(db, cfg, plan, lease, run.tally, progress=progress)   # type: ignore[arg-type]  # BatchLease has the Lease face
         sender.signer = signer_for(cfg)
         opened = open_relays(sender, cfg, relays)
         sender.total = db.batches.count_due(batch.id)
@@ -109,7 +112,16 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
     run.status = "queued" if left else "done"
     if not lease.finish(run.status):
         raise LeaseLost(f"batch:{batch.id}", None)
-    log.info("batch %d of %s: sent %d, deferred %d, failed %d, uncertain %d, replayed %d; %s",
-             batch.id, batch.edition_key, run.tally.sent, counts.get("deferred", 0), counts.get("failed", 0),
-             run.uncertain, run.replayed, run.status)
+    log.info("%s", batch_line(batch, run, counts))
     return run
+
+
+def batch_line(batch: Batch, run: BatchRun, counts: dict[str, int]) -> str:
+    """The worker's one line per batch: which, what became of its rows this run, how long and how fast,
+    and what the batch is now ("queued": rows still due, a later job sends them)."""
+    t, seconds = run.tally, max(run.tally.elapsed, 1e-6)
+    rate = f"{t.sent / seconds:,.0f} msgs/s" if t.sent else "nothing sent"
+    extra = "".join(f", {what} {n}" for what, n in (("replayed", run.replayed), ("queued again", run.released)) if n)
+    return (f"batch {batch.id} of {batch.edition_key}: sent {t.sent}, deferred {counts.get('deferred', 0)}, "
+            f"failed {counts.get('failed', 0)}, uncertain {counts.get('uncertain', 0)}{extra} in "
+            f"{t.elapsed:.1f} s ({rate}); {run.status}")

@@ -16,12 +16,20 @@ def open_database(cfg: Config) -> Database:
     if db.needs_migration():
         db.close()
         raise NotFound(f"Database {cfg.db} needs migrating.", "Run `digest init`.")
+    return with_journal(db, cfg)
+
+
+def with_journal(db: Database, cfg: Config) -> Database:
+    """On PostgreSQL a send journals in this host's folder ([worker] journal/send/, DIGEST_JOURNAL_DIR),
+    not beside a database file there is none of (on SQLite: `digest.db.outbox/`)."""
+    if db.dialect == "postgres":
+        db.journal = cfg.worker.journal.resolve() / "send"
     return db
 
 
 def init_database(cfg: Config) -> tuple[Database, list[str]]:
     """Create or migrate the database; a new one gets the default topics. Returns the migrations applied."""
-    db = Database.open(cfg.db)
+    db = with_journal(Database.open(cfg.db), cfg)
     applied = db.init()
     if applied and "m001_initial" in applied:
         db.topics.ensure_defaults()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from ..config import Config
 from ..db import Database
@@ -65,11 +65,18 @@ def queue_batches(db: Database, cfg: Config, batch_ids: list[int]) -> int:
     return queued
 
 
+class BatchProgress(Protocol):
+    """What a face shows of the batches a worker sends (a bar per batch, in a terminal); called from the
+    job's thread, a few times a second per batch."""
+    def update(self, batch_id: int, edition_key: str, done: int, total: int) -> None: ...
+    def end(self, batch_id: int) -> None: ...
+
+
 class Worker:
     """`digest worker`: this host's relays and journal, one procrastinate worker of `concurrency` jobs."""
 
-    def __init__(self, cfg: Config, *, concurrency: int = 1):
-        self.cfg, self.concurrency = cfg, max(1, concurrency)
+    def __init__(self, cfg: Config, *, concurrency: int = 1, progress: BatchProgress | None = None):
+        self.cfg, self.concurrency, self.progress = cfg, max(1, concurrency), progress
         self.journal = cfg.worker.journal.resolve()
         self.relays = relays_for(cfg)
         self.owner = f"{new_owner()}:{self.journal}"     # the worker's name; each claim has an owner of its own
@@ -94,11 +101,17 @@ class Worker:
             lease = claim(db, batch, self.holder(), w.lease_seconds, wait=2 * w.lease_seconds)
             if lease is None:
                 return "held by another worker, or done"
+            shown = self.progress
+            told = None if shown is None else (lambda done, total: shown.update(batch_id, batch.edition_key,
+                                                                                done, total))
             try:
-                run = send_batch(db, self.cfg, lease, self.relays, self.journal)
+                run = send_batch(db, self.cfg, lease, self.relays, self.journal, progress=told)
             except LeaseLost as exc:
                 log.error("batch %d: %s; stopped, nothing more written", batch_id, exc.message)
                 return "lost"
+            finally:
+                if shown is not None:
+                    shown.end(batch_id)
             self.totals.merge(run.tally)
             return run.status
         finally:
@@ -187,7 +200,6 @@ class Worker:
                 log.warning("sweep: %s: %s", type(exc).__name__, exc)
 
 
-
-def run_worker(cfg: Config, *, concurrency: int = 1) -> None:
-    """`digest worker`: this host's worker, until SIGINT or SIGTERM."""
-    Worker(cfg, concurrency=concurrency).run()
+def run_worker(cfg: Config, *, concurrency: int = 1, progress: BatchProgress | None = None) -> None:
+    """`digest worker`: this host's worker, until SIGINT or SIGTERM; `progress` is told how each batch goes."""
+    Worker(cfg, concurrency=concurrency, progress=progress).run()

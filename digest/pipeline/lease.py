@@ -7,7 +7,9 @@ nobody waits for it to expire. `valid()` is this process's own, conservative vie
 a tenth of the lease short of its expiry), so a sender's workers can stop before a final dot
 without asking the database; every ledger write is also fenced with `fence` in the database.
 `keep_alive()` renews from a thread of its own (the scheduler: its jobs may hold the database for
-long), `renew_if_due()` from the caller's loop (a sender).
+long), every third of the lease, and while it stands by tries every STANDBY_POLL seconds, so a
+holder that died is replaced within STANDBY_POLL (same host) or the lease and STANDBY_POLL (another
+host); `renew_if_due()` from the caller's loop (a sender).
 May import: errors, and digest.db.
 """
 
@@ -22,6 +24,8 @@ import uuid
 
 from ..db import Database
 from ..errors import LeaseLost, LockedError
+
+STANDBY_POLL = 2.0          # seconds between a standby's tries (one small UPDATE each)
 
 
 def new_owner() -> str:
@@ -114,7 +118,7 @@ class Lease:
     def keep_alive(self) -> None:
         """Renew (or take back, once free) from a thread of its own until release()."""
         def keep() -> None:
-            while not self._stop.wait(self.seconds / 3):
+            while not self._stop.wait(self.seconds / 3 if self.held else min(self.seconds / 3, STANDBY_POLL)):
                 try:
                     self.try_acquire()
                 except Exception as exc:   # a locked or vanished database: try again, never die

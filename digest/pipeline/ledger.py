@@ -62,8 +62,9 @@ def expire(db: Database, edition_id: int, planned_before: dt.datetime, *, soft_b
 
 
 def outbox(db: Database) -> Path | None:
-    """Where the journals of this database's sends are kept (`digest.db.outbox/`)."""
-    return journal_dir(db.path)
+    """Where the journals of this database's sends are kept: `digest.db.outbox/` beside a SQLite file, this
+    host's [worker] journal/send/ on PostgreSQL (pipeline.database)."""
+    return db.journal if db.journal is not None else journal_dir(db.path)
 
 
 @dataclass

@@ -41,7 +41,7 @@ log = logging.getLogger("digest.scheduler")
 UTC = dt.timezone.utc
 
 LEASE_NAME = "scheduler"
-LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standby within this
+LEASE_SECONDS = 60          # a scheduler that dies hard is replaced by a standby within this and 2 s (lease.STANDBY_POLL)
 
 
 # ---- the scheduler ------------------------------------------------------------------------------
