@@ -8,7 +8,9 @@ those never reached a final dot), and is 'uncertain' otherwise (a worker on anot
 stalled: its messages may have reached the relay; never resent blindly, `--resend-uncertain` is the
 admin's choice). At most one message per connection, plus the rows it had claimed (one claim of
 [send] batch rows), can be uncertain per dead worker.
-May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.send_edition/.sender/.tally.
+Only as many connections are opened to a relay as the slots of it this worker holds (relay_slots), so
+the relay's `connections` and `rate` are the whole fleet's.
+May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.relay_slots/.send_edition/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from . import ledger
 from .batch_lease import BatchLease
 from .editions import Plan
 from .messages import signer_for
+from .relay_slots import FleetSlots, relay_key
 from .send_edition import open_relays
 from .sender import EditionRun
 from .tally import Tally
@@ -42,6 +45,7 @@ class BatchRun:
     uncertain: int = 0         # rows the previous holder may have sent: uncertain
     released: int = 0          # rows the previous holder claimed and provably never sent: queued again
     status: str = "done"       # what the batch became: done, or queued (rows still due; another job takes it)
+    no_slot: bool = False      # not sent: other workers held every connection its relays allow (relay_slots)
 
 
 def journal_of(owner: str | None) -> str | None:
@@ -89,19 +93,17 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
     plan = Plan(batch.edition_id, batch.edition_key, batch.edition_date)
     started = time.monotonic()
     if db.batches.count_due(batch.id):
-        sender = EditionRun(db, cfg, plan, lease, run.tally)      # type: ignore[arg-type]  # BatchLease has the Lease face
-        sender.signer = signer_for(cfg)
-        opened = open_relays(sender, cfg, relays)
-        sender.total = db.batches.count_due(batch.id)
-        slots = [r.name for r, _ in opened for _ in range(r.connection_count)]
-        journal.mkdir(parents=True, exist_ok=True)
-        files = Journal(journal, plan.edition_id, slots, tag=f"b{batch.id}-")
+        slots = FleetSlots(db, lease.owner, lease.seconds)
+        lease.renew_too.append(slots.renew)
         try:
-            sender.run(opened, files)
+            mine = slots.take(relays, wait=cfg.worker.lease_seconds, keep_alive=lease.renew_if_due)
+            if mine:
+                _send(db, cfg, lease, plan, mine, journal, run, slots)
+            else:
+                run.no_slot = True
         finally:
-            files.close(remove=sender.committed)
-        if isinstance(sender.error, (LedgerError, LeaseLost)):
-            raise sender.error
+            slots.release()     # after every connection of the batch closed (_send joins them)
+            lease.renew_too.remove(slots.renew)
     counts = db.batches.counts(batch.id)
     run.tally.uncertain = counts.get("uncertain", 0)
     run.tally.elapsed = time.monotonic() - started
@@ -109,7 +111,34 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
     run.status = "queued" if left else "done"
     if not lease.finish(run.status):
         raise LeaseLost(f"batch:{batch.id}", None)
-    log.info("batch %d of %s: sent %d, deferred %d, failed %d, uncertain %d, replayed %d; %s",
-             batch.id, batch.edition_key, run.tally.sent, counts.get("deferred", 0), counts.get("failed", 0),
-             run.uncertain, run.replayed, run.status)
+    if run.no_slot:
+        log.info("batch %d of %s: every connection its relays allow is held by other workers; queued again",
+                 batch.id, batch.edition_key)
+    else:
+        log.info("batch %d of %s: sent %d, deferred %d, failed %d, uncertain %d, replayed %d; %s",
+                 batch.id, batch.edition_key, run.tally.sent, counts.get("deferred", 0), counts.get("failed", 0),
+                 run.uncertain, run.replayed, run.status)
     return run
+
+
+def _send(db: Database, cfg: Config, lease: BatchLease, plan: Plan, relays: list[RelaySettings], journal: Path,
+          run: BatchRun, slots: FleetSlots) -> None:
+    """The batch's due rows through `relays` (each with the connections of the slots held); returns once
+    every connection is closed, so the slots may go to another worker (with each relay's pace)."""
+    batch = lease.batch
+    sender = EditionRun(db, cfg, plan, lease, run.tally)      # type: ignore[arg-type]  # BatchLease has the Lease face
+    sender.signer = signer_for(cfg)
+    opened = open_relays(sender, cfg, relays)
+    sender.total = db.batches.count_due(batch.id)
+    names = [r.name for r, _ in opened for _ in range(r.connection_count)]      # one journal file each
+    journal.mkdir(parents=True, exist_ok=True)
+    files = Journal(journal, plan.edition_id, names, tag=f"b{batch.id}-")
+    try:
+        sender.run(opened, files)
+    finally:
+        files.close(remove=sender.committed)
+        if sender.pool is not None:
+            sender.pool.join(max(r.smtp.timeout for r in relays) + 5)
+            slots.pace = {relay_key(lane.settings): lane.pacer.next_in for lane in sender.pool.lanes}
+    if isinstance(sender.error, (LedgerError, LeaseLost)):
+        raise sender.error

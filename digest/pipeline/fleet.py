@@ -100,6 +100,8 @@ class Worker:
                 log.error("batch %d: %s; stopped, nothing more written", batch_id, exc.message)
                 return "lost"
             self.totals.merge(run.tally)
+            if run.no_slot:       # a job of its own again (this one still runs, so the queueing lock allows it)
+                queue_batches(db, self.cfg, [batch_id])
             return run.status
         finally:
             db.close()
