@@ -108,3 +108,20 @@ def test_a_killed_workers_slot_goes_at_once_to_a_worker_of_its_host(fleet, run, 
     assert smtp_env.times[before] < killed + left, "the restarted worker waited out the dead worker's lease"
     assert set(copies(smtp_env).values()) == {1}
     assert smtp_env.peak == 1
+
+
+def test_a_batch_waiting_out_a_retry_lets_its_connection_go_to_the_next_batch(fleet, run, smtp_env, tmp_path):
+    url = fleet(8)
+    assert run("send", "--yes").exit_code == 0
+    smtp_env.greylist = "reader000@"        # the first row of the first batch: a 451, then accepted
+    a, log_a = worker(tmp_path, "a", "--concurrency", "2", DIGEST_CONNECTIONS="1", DIGEST_RETRY_BASE="6")
+    try:
+        wait_for(lambda: statuses(url)["sent"] == 8, 60, "every subscriber has theirs", log_a)
+    finally:
+        stop(a)
+    order = [rcpts[0] for rcpts, _ in smtp_env.messages]
+    assert len(order) == 8 and len(set(order)) == 8
+    assert smtp_env.attempts["reader000@example.org"] == 2
+    # The other batch did not wait for the first one's back-off (3 to 6 s): it went while reader000 waited.
+    assert order[-1] == "reader000@example.org", order
+    assert smtp_env.peak == 1

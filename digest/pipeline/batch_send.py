@@ -9,7 +9,9 @@ stalled: its messages may have reached the relay; never resent blindly, `--resen
 admin's choice). At most one message per connection, plus the rows it had claimed (one claim of
 [send] batch rows), can be uncertain per dead worker.
 Only as many connections are opened to a relay as the slots of it this worker holds (relay_slots), so
-the relay's `connections` and `rate` are the whole fleet's.
+the relay's `connections` and `rate` are the whole fleet's. A batch whose rows are all sent or waiting
+out a back-off ends there instead of holding those connections idle; its deferred rows keep their time,
+and the worker's sweep queues the batch again for them.
 May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.relay_slots/.send_edition/.sender/.tally.
 """
 
@@ -126,7 +128,14 @@ def _send(db: Database, cfg: Config, lease: BatchLease, plan: Plan, relays: list
     """The batch's due rows through `relays` (each with the connections of the slots held); returns once
     every connection is closed, so the slots may go to another worker (with each relay's pace)."""
     batch = lease.batch
-    sender = EditionRun(db, cfg, plan, lease, run.tally)      # type: ignore[arg-type]  # BatchLease has the Lease face
+
+    def only_retries_left() -> bool:
+        """Every row sent or waiting out a back-off: rather than hold the fleet's connections idle until
+        then, the batch ends; its deferred rows keep their time and a later job sends them (the sweep)."""
+        return (sender.outstanding == 0 and not sender.feed and all(c is None for c in sender.cursor.values())
+                and bool(sender.retry) and sender.retry[0][0] > time.monotonic() + 1.0)
+    # BatchLease has the Lease face EditionRun needs.
+    sender = EditionRun(db, cfg, plan, lease, run.tally, should_stop=only_retries_left)  # type: ignore[arg-type]
     sender.signer = signer_for(cfg)
     opened = open_relays(sender, cfg, relays)
     sender.total = db.batches.count_due(batch.id)
