@@ -85,17 +85,19 @@ def settle_previous(db: Database, cfg: Config, lease: BatchLease, journal: Path,
         path.unlink(missing_ok=True)
 
 
-def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path) -> BatchRun:
+def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path, *,
+               jobs: int = 1) -> BatchRun:
     """Send the due rows of the claimed batch and let it go: 'done' when none is left to send, else
     'queued' (deferred rows, or relays that refused: a later job sends them). LeaseLost when the batch
-    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed."""
+    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed. `jobs`:
+    how many batches this worker sends at once (--concurrency): each takes its share of a relay's slots."""
     batch = lease.batch
     run = BatchRun(batch.id, Tally())
     settle_previous(db, cfg, lease, journal, run)
     plan = Plan(batch.edition_id, batch.edition_key, batch.edition_date)
     started = time.monotonic()
     if db.batches.count_due(batch.id):
-        slots = FleetSlots(db, lease.owner, lease.seconds)
+        slots = FleetSlots(db, lease.owner, lease.seconds, split=jobs)
         lease.renew_too.append(slots.renew)
         try:
             mine = slots.take(relays, wait=cfg.worker.lease_seconds, keep_alive=lease.renew_if_due)

@@ -95,7 +95,7 @@ class Worker:
             if lease is None:
                 return "held by another worker, or done"
             try:
-                run = send_batch(db, self.cfg, lease, self.relays, self.journal)
+                run = send_batch(db, self.cfg, lease, self.relays, self.journal, jobs=self.concurrency)
             except LeaseLost as exc:
                 log.error("batch %d: %s; stopped, nothing more written", batch_id, exc.message)
                 return "lost"

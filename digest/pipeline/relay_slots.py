@@ -2,7 +2,8 @@
 each worker: N workers must not multiply what a provider allows.
 
 The database holds one slot per connection a relay allows (digest.db.relay_slots). Before a worker
-sends a batch it claims what free slots it can, and opens only that many connections, each paced at
+sends a batch it claims what free slots it can (a worker of --concurrency n gives a batch at most
+1/n of the relay's, rounded up, so that its batches' starts and ends overlap), and opens only that many connections, each paced at
 its share of the relay's rate (rate / connections): holding k slots, its pool sends through k
 connections at k x rate / connections. So the whole fleet never has more connections open to a relay
 than it allows, nor sends faster than its rate. A worker that finds every slot held waits (bounded)
@@ -47,8 +48,9 @@ def share(relay: RelaySettings, slots: int) -> RelaySettings:
 class FleetSlots:
     """The relay slots one batch's sender holds, as the holder of its batch claim and for as long as its lease."""
 
-    def __init__(self, db: Database, owner: str, seconds: float):
+    def __init__(self, db: Database, owner: str, seconds: float, *, split: int = 1):
         self.db, self.owner, self.seconds = db, owner, seconds
+        self.split = max(1, split)    # batches its worker sends at once: each claims its share of a relay
         self.held: dict[str, list[int]] = {}
         self.pace: dict[str, float] = {}      # per relay: seconds until our pace would let it send again
         self.ready_in = 0.0                   # seconds until the slots got may send (their last holder's pace)
@@ -86,7 +88,7 @@ class FleetSlots:
     def _claim(self, relays: list[RelaySettings], *, dead: bool) -> None:
         for r in relays:
             key, n = relay_key(r), r.connection_count
-            want = n - len(self.held.get(key, []))
+            want = min(n, -(-n // self.split)) - len(self.held.get(key, []))
             if want <= 0:
                 continue
             gone = [h for h in self.db.relay_slots.holders(key) if holder_is_dead(h)] if dead else []
