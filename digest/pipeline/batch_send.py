@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, RelaySettings
-from ..db import Database
+from ..db import Database, faults
 from ..errors import LeaseLost, LedgerError
 from ..models import Batch
 from ..smtp.journal import Journal
@@ -106,8 +106,11 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
             else:
                 run.no_slot = True
         finally:
-            slots.release()     # after every connection of the batch closed (_send joins them)
             lease.renew_too.remove(slots.renew)
+            try:
+                slots.release()     # after every connection of the batch closed (_send joins them)
+            except faults():
+                pass                # their lease runs out by itself
     counts = db.batches.counts(batch.id)
     run.tally.uncertain = counts.get("uncertain", 0)
     run.tally.elapsed = time.monotonic() - started
