@@ -23,6 +23,7 @@ from digest.servers.demo_smtp import DemoServer, Handler, PortZeroController
 class _FaultyHandler(Handler):
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.server.sessions.add(server)
+        self.server.count_connections()
         session.host_name = hostname
         if self.server.dead:                   # connected just before it died
             server.transport.abort()
@@ -68,6 +69,7 @@ class _FaultyHandler(Handler):
         if sink._fires("drop", "lost", rcpt):
             server.transport.abort()           # after the final dot, nothing kept, no reply
             return "451 4.3.0 dropped by rule"
+        sink.count_connections()
         sink.store(envelope.mail_from, list(envelope.rcpt_tos), data)
         if sink.hang_after is not None and len(sink.messages) > sink.hang_after:
             await asyncio.sleep(3600)          # kept, never answered: the client's timeout ends it
@@ -80,7 +82,8 @@ class _FaultyHandler(Handler):
 
 
 class Sink(DemoServer):
-    """`with Sink(folder, fail_rcpt=[...]) as sink:`; `sink.messages`, `sink.attempts` (RCPT TO tries per address)."""
+    """`with Sink(folder, fail_rcpt=[...]) as sink:`; `sink.messages`, `sink.attempts` (RCPT TO tries per
+    address), `sink.peak` (connections open at once, at most), `sink.times` (when each message came)."""
 
     handler = _FaultyHandler
 
@@ -100,6 +103,8 @@ class Sink(DemoServer):
         self.hang_after = hang_after          # messages answered before it stops answering the final dot
         self.sessions: set = set()            # the SMTP sessions seen, to drop them all when it dies
         self.dead = False
+        self.peak = 0                         # the most connections open at once (seen at each EHLO and DATA)
+        self.times: list[float] = []          # when each message was kept (time.monotonic), in order
         self._fired: dict = {}
         super().__init__(folder, port=port)
         if login:       # AUTH PLAIN/LOGIN required (over plain TCP: it is 127.0.0.1), with this user and password
@@ -108,6 +113,15 @@ class Sink(DemoServer):
             self._controller = PortZeroController(self.handler(self), hostname="127.0.0.1", port=self._port,
                                                   decode_data=False, ready_timeout=10, authenticator=check,
                                                   auth_required=True, auth_require_tls=False)
+
+    def count_connections(self) -> None:
+        """In the server's loop: how many connections are open now (a closed one's transport is None)."""
+        self.peak = max(self.peak, sum(1 for session in self.sessions if session.transport is not None))
+
+    def store(self, mail_from: str, rcpts: list[str], data: bytes) -> None:
+        with self._lock:
+            self.times.append(time.monotonic())
+        super().store(mail_from, rcpts, data)
 
     def die(self) -> None:
         """In the server's loop: stop listening (a new connection is refused) and drop every connection."""

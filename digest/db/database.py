@@ -48,6 +48,7 @@ from .file_errors import check_path, database_error
 from .leases import Leases
 from .pg_errors import faults
 from .progress import Progress
+from .relay_slots import RelaySlots
 from .staging import Staging
 from .subscribers import Subscribers
 from .topics import Topics
@@ -78,6 +79,7 @@ class Database:
         self.deliveries = Deliveries(self)
         self.leases = Leases(self)
         self.batches = Batches(self)       # Postgres only: digest worker's
+        self.relay_slots = RelaySlots(self)   # Postgres only: a relay's connections for the whole fleet
         self.feeds = Feeds(self)
         self.bounces = Bounces(self)
         self.corpus = Corpus(self)

@@ -100,7 +100,6 @@ def m007_outlets_not_authors(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE articles SET source = NULL WHERE source IS NOT NULL AND source = author")
 
 
-
 @migrations()
 def m008_bounces(db: sqlite_utils.Database) -> None:
     # What came back after the relay accepted a message: DSNs, complaints, auto-replies and mailto
@@ -112,16 +111,9 @@ def m008_bounces(db: sqlite_utils.Database) -> None:
         id INTEGER PRIMARY KEY,
         dedup_key TEXT NOT NULL,
         address TEXT NOT NULL DEFAULT '',
-        kind TEXT NOT NULL,
-        status TEXT,
-        diagnostic TEXT,
-        reason TEXT NOT NULL,
-        source TEXT NOT NULL,
-        via TEXT NOT NULL,
-        action_taken TEXT NOT NULL,
-        sender TEXT,
-        report_message_id TEXT,
-        original_message_id TEXT,
+        kind TEXT NOT NULL, status TEXT, diagnostic TEXT,
+        reason TEXT NOT NULL, source TEXT NOT NULL, via TEXT NOT NULL, action_taken TEXT NOT NULL,
+        sender TEXT, report_message_id TEXT, original_message_id TEXT,
         delivery_id INTEGER REFERENCES deliveries(id) ON DELETE SET NULL,
         subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
         edition_id INTEGER,
@@ -265,6 +257,13 @@ def m019_batches(db: sqlite_utils.Database) -> None:
     ALTER TABLE deliveries ADD COLUMN batch_id INTEGER REFERENCES batches(id);
     CREATE INDEX deliveries_batch ON deliveries(batch_id, status, mix, id);
     """)
+
+
+@migrations()
+def m020_relay_slots(db: sqlite_utils.Database) -> None:
+    # A relay's connections for the whole fleet (digest worker, Postgres only): one leased slot each. Unused on SQLite.
+    db.executescript("""CREATE TABLE relay_slots (relay TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT,
+                        lease_until TEXT, next_at TEXT, PRIMARY KEY (relay, slot));""")
 
 
 def names() -> list[str]:

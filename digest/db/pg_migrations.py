@@ -215,6 +215,18 @@ STEPS: list[tuple[str, str]] = [
     ALTER TABLE deliveries ADD COLUMN batch_id BIGINT REFERENCES batches(id);
     CREATE INDEX deliveries_batch ON deliveries(batch_id, status, mix, id);
     """),
+    # One row per connection a relay allows, for the whole fleet (digest.db.relay_slots), leased as batches
+    # are; next_at: when the slot's pace lets it send again (its last holder's pacer, handed on).
+    ("m020_relay_slots", """
+    CREATE TABLE relay_slots (
+        relay TEXT NOT NULL,
+        slot BIGINT NOT NULL,
+        owner TEXT,
+        lease_until TIMESTAMPTZ,
+        next_at TIMESTAMPTZ,
+        PRIMARY KEY (relay, slot)
+    );
+    """),
 ]
 
 RECORDS = "CREATE TABLE IF NOT EXISTS digest_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

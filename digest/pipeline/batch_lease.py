@@ -1,7 +1,8 @@
 """A worker's hold on one batch (Postgres): claimed with an owner and a new epoch, renewed every third
 of its length from the sender's loop, and the fence of every ledger write of the batch
 (digest.db.batches). The same face as digest.pipeline.lease.Lease (`fence`, `valid()`,
-`renew_if_due()`, `lost`), so the edition sender (sender.EditionRun) sends a batch unchanged.
+`renew_if_due()`, `lost`), so the edition sender (sender.EditionRun) sends a batch unchanged. The
+batch's relay slots (relay_slots) are renewed with it, right after it.
 
 `valid()` is this process's own view (monotonic clock, a tenth short of the lease): a worker that
 was stopped (SIGSTOP, a paused VM) past its lease sends no further message when it wakes, before it
@@ -12,6 +13,7 @@ May import: errors, models, digest.db, and .lease.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ..db import Database
 from ..errors import LeaseLost
@@ -25,6 +27,7 @@ class BatchLease:
         self.fence = BatchFence(batch.id, owner, 0)
         self.previous = batch.owner       # who held it before us (their journal may be ours)
         self.lost = False
+        self.renew_too: list[Callable[[], None]] = []    # leases held with this one (the batch's relay slots)
         self._renewed = self._valid_until = 0.0
 
     def try_claim(self) -> bool:
@@ -57,6 +60,8 @@ class BatchLease:
             self.lost = True
             held = self.db.batches.get(self.batch.id)
             raise LeaseLost(f"batch:{self.batch.id}", held.owner if held else None)
+        for renew in self.renew_too:        # after the batch's: theirs never run out before it
+            renew()
         self._mark(started)
 
     def finish(self, status: str) -> bool:

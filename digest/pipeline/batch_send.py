@@ -8,7 +8,11 @@ those never reached a final dot), and is 'uncertain' otherwise (a worker on anot
 stalled: its messages may have reached the relay; never resent blindly, `--resend-uncertain` is the
 admin's choice). At most one message per connection, plus the rows it had claimed (one claim of
 [send] batch rows), can be uncertain per dead worker.
-May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.outcomes/.send_edition/.sender/.tally.
+Only as many connections are opened to a relay as the slots of it this worker holds (relay_slots), so
+the relay's `connections` and `rate` are the whole fleet's. A batch whose rows are all sent or waiting
+out a back-off ends there instead of holding those connections idle; its deferred rows keep their time,
+and the worker's sweep queues the batch again for them.
+May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.outcomes/.relay_slots/.send_edition/.sender/.tally.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, RelaySettings
-from ..db import Database
+from ..db import Database, faults
 from ..errors import LeaseLost, LedgerError
 from ..models import Batch
 from ..smtp.journal import Journal
@@ -28,6 +32,7 @@ from .batch_lease import BatchLease
 from .editions import Plan
 from .messages import signer_for
 from .outcomes import OnProgress
+from .relay_slots import FleetSlots, relay_key
 from .send_edition import open_relays
 from .sender import EditionRun
 from .tally import Tally
@@ -43,6 +48,7 @@ class BatchRun:
     uncertain: int = 0         # rows the previous holder may have sent: uncertain
     released: int = 0          # rows the previous holder claimed and provably never sent: queued again
     status: str = "done"       # what the batch became: done, or queued (rows still due; another job takes it)
+    no_slot: bool = False      # not sent: other workers held every connection its relays allow (relay_slots)
 
 
 def journal_of(owner: str | None) -> str | None:
@@ -81,10 +87,11 @@ def settle_previous(db: Database, cfg: Config, lease: BatchLease, journal: Path,
 
 
 def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelaySettings], journal: Path, *,
-               progress: OnProgress | None = None) -> BatchRun:
+               jobs: int = 1, progress: OnProgress | None = None) -> BatchRun:
     """Send the due rows of the claimed batch and let it go: 'done' when none is left to send, else
     'queued' (deferred rows, or relays that refused: a later job sends them). LeaseLost when the batch
-    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed.
+    was taken over meanwhile (nothing more was written); LedgerError when a ledger write failed. `jobs`:
+    how many batches this worker sends at once (--concurrency): each takes its share of a relay's slots.
     `progress(done, total)` is told a few times a second while it sends. Logs one line when it ends."""
     batch = lease.batch
     run = BatchRun(batch.id, Tally())
@@ -92,19 +99,20 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
     plan = Plan(batch.edition_id, batch.edition_key, batch.edition_date)
     started = time.monotonic()
     if db.batches.count_due(batch.id):
-        sender = EditionRun(db, cfg, plan, lease, run.tally, progress=progress)   # type: ignore[arg-type]  # BatchLease has the Lease face
-        sender.signer = signer_for(cfg)
-        opened = open_relays(sender, cfg, relays)
-        sender.total = db.batches.count_due(batch.id)
-        slots = [r.name for r, _ in opened for _ in range(r.connection_count)]
-        journal.mkdir(parents=True, exist_ok=True)
-        files = Journal(journal, plan.edition_id, slots, tag=f"b{batch.id}-")
+        slots = FleetSlots(db, lease.owner, lease.seconds, split=jobs)
+        lease.renew_too.append(slots.renew)
         try:
-            sender.run(opened, files)
+            mine = slots.take(relays, wait=cfg.worker.lease_seconds, keep_alive=lease.renew_if_due)
+            if mine:
+                _send(db, cfg, lease, plan, mine, journal, run, slots, progress)
+            else:
+                run.no_slot = True
         finally:
-            files.close(remove=sender.committed)
-        if isinstance(sender.error, (LedgerError, LeaseLost)):
-            raise sender.error
+            lease.renew_too.remove(slots.renew)
+            try:
+                slots.release()     # after every connection of the batch closed (_send joins them)
+            except faults():
+                pass                # their lease runs out by itself
     counts = db.batches.counts(batch.id)
     run.tally.uncertain = counts.get("uncertain", 0)
     run.tally.elapsed = time.monotonic() - started
@@ -112,7 +120,11 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
     run.status = "queued" if left else "done"
     if not lease.finish(run.status):
         raise LeaseLost(f"batch:{batch.id}", None)
-    log.info("%s", batch_line(batch, run, counts))
+    if run.no_slot:
+        log.info("batch %d of %s: every connection its relays allow is held by other workers; queued again",
+                 batch.id, batch.edition_key)
+    else:
+        log.info("%s", batch_line(batch, run, counts))
     return run
 
 
@@ -125,3 +137,34 @@ def batch_line(batch: Batch, run: BatchRun, counts: dict[str, int]) -> str:
     return (f"batch {batch.id} of {batch.edition_key}: sent {t.sent}, deferred {counts.get('deferred', 0)}, "
             f"failed {counts.get('failed', 0)}, uncertain {counts.get('uncertain', 0)}{extra} in "
             f"{t.elapsed:.1f} s ({rate}); {run.status}")
+
+
+def _send(db: Database, cfg: Config, lease: BatchLease, plan: Plan, relays: list[RelaySettings], journal: Path,
+          run: BatchRun, slots: FleetSlots, progress: OnProgress | None = None) -> None:
+    """The batch's due rows through `relays` (each with the connections of the slots held); returns once
+    every connection is closed, so the slots may go to another worker (with each relay's pace)."""
+    batch = lease.batch
+
+    def only_retries_left() -> bool:
+        """Every row sent or waiting out a back-off: rather than hold the fleet's connections idle until
+        then, the batch ends; its deferred rows keep their time and a later job sends them (the sweep)."""
+        return (sender.outstanding == 0 and not sender.feed and all(c is None for c in sender.cursor.values())
+                and bool(sender.retry) and sender.retry[0][0] > time.monotonic() + 1.0)
+    # BatchLease has the Lease face EditionRun needs.
+    sender = EditionRun(db, cfg, plan, lease, run.tally,  # type: ignore[arg-type]
+                        should_stop=only_retries_left, progress=progress)
+    sender.signer = signer_for(cfg)
+    opened = open_relays(sender, cfg, relays)
+    sender.total = db.batches.count_due(batch.id)
+    names = [r.name for r, _ in opened for _ in range(r.connection_count)]      # one journal file each
+    journal.mkdir(parents=True, exist_ok=True)
+    files = Journal(journal, plan.edition_id, names, tag=f"b{batch.id}-")
+    try:
+        sender.run(opened, files)
+    finally:
+        files.close(remove=sender.committed)
+        if sender.pool is not None:
+            sender.pool.join(max(r.smtp.timeout for r in relays) + 5)
+            slots.pace = {relay_key(lane.settings): lane.pacer.next_in for lane in sender.pool.lanes}
+    if isinstance(sender.error, (LedgerError, LeaseLost)):
+        raise sender.error

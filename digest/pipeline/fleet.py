@@ -105,7 +105,8 @@ class Worker:
             told = None if shown is None else (lambda done, total: shown.update(batch_id, batch.edition_key,
                                                                                 done, total))
             try:
-                run = send_batch(db, self.cfg, lease, self.relays, self.journal, progress=told)
+                run = send_batch(db, self.cfg, lease, self.relays, self.journal, jobs=self.concurrency,
+                                 progress=told)
             except LeaseLost as exc:
                 log.error("batch %d: %s; stopped, nothing more written", batch_id, exc.message)
                 return "lost"
@@ -113,6 +114,8 @@ class Worker:
                 if shown is not None:
                     shown.end(batch_id)
             self.totals.merge(run.tally)
+            if run.no_slot:       # a job of its own again (this one still runs, so the queueing lock allows it)
+                queue_batches(db, self.cfg, [batch_id])
             return run.status
         finally:
             db.close()

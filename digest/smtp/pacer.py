@@ -35,6 +35,12 @@ class Pacer:
         """Held to a rate (its own limit, or a throttle): the pool does not wait for such a relay."""
         return bool(self.rate)
 
+    @property
+    def next_in(self) -> float:
+        """Seconds until its pace lets the next message go (0: now)."""
+        with self._lock:
+            return max(0.0, self._next - time.monotonic()) if self.rate else 0.0
+
     def wait(self, stop: threading.Event | None = None) -> None:
         with self._lock:
             t = time.monotonic()

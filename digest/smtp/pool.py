@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -219,6 +220,12 @@ class Pool:
             lane.stop.set()
             for _ in lane.slots:
                 lane.inbox.put(None)
+
+    def join(self, timeout: float) -> None:
+        """After close: wait (up to `timeout` seconds in all) until every connection is closed."""
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.monotonic()))
 
     # ---- the workers -------------------------------------------------------------------------
 
