@@ -1,6 +1,7 @@
 """A fault campaign against `digest send`: does every subscriber get exactly one copy, whatever happens?
 
 Run from the repository root:  .venv/bin/python benchmarks/faults.py [--trials 24] [--seed 15] [--json FILE]
+                                [--fleet [--subscribers 2000]]
 
 Each trial builds a fresh database (the seed articles plus hostile ones: titles carrying RFC 2047
 encoded-word header injections, CR/LF and NUL; subscribers with hostile names, internationalised
@@ -17,6 +18,10 @@ Then plain `digest send` runs until the edition is finished, and the trial count
 server received: subscribers with 0, 1 and 2+ copies, deliveries the ledger lists as uncertain,
 subscribers lost (no copy, not uncertain, not failed with a reason), messages with an injected
 header, and every exit code. It prints one table row per trial and the totals.
+
+--fleet runs the campaign against `digest worker` processes on PostgreSQL over two "hosts" instead:
+kill -9 every 2-5 s, a worker stopped past its lease, a whole host lost with its journal hidden, 5%
+greylisting (benchmarks/fleet_faults.py says how).
 """
 
 from __future__ import annotations
@@ -265,7 +270,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--json", dest="json_out", metavar="FILE")
     ap.add_argument("--verbose", action="store_true", help="note the Error: line of every run that exited 1, 2 or 4")
+    ap.add_argument("--fleet", action="store_true",
+                    help="digest worker processes over two hosts on PostgreSQL instead (benchmarks/fleet_faults.py)")
+    ap.add_argument("--subscribers", type=int, default=2000, help="with --fleet: subscribers in each trial")
     args = ap.parse_args()
+    if args.fleet:
+        import fleet_faults  # beside this script, which Python puts first on the path
+        fleet_faults.campaign(args.trials, args.seed, args.subscribers, args.json_out)
+        return
     global VERBOSE
     VERBOSE = args.verbose
     rnd = random.Random(args.seed)
