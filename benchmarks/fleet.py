@@ -48,7 +48,10 @@ def fleet_run(pg: fp.Postgres, template: str, folder: Path, env: dict, relays: l
     """One edition sent by `workers` workers, alternating between the hosts (one per relay URL)."""
     name = f"fleet_{tag}"
     url = pg.copy(template, name)
-    run_env = {**env, "DIGEST_DB": url, "DIGEST_WORKERS": "1", "DIGEST_CONNECTIONS": str(connections)}
+    # A relay's `connections` is the whole fleet's (relay_slots): allow each relay what its host's workers
+    # use together, `connections` per batch in flight, as a provider's limit would be raised for them.
+    per_relay = connections * concurrency * max(1, workers // len(relays))
+    run_env = {**env, "DIGEST_DB": url, "DIGEST_WORKERS": "1", "DIGEST_CONNECTIONS": str(per_relay)}
     hosts = [fp.Host(folder / tag, f"host{chr(97 + i)}", run_env, relay) for i, relay in enumerate(relays)]
     procs = [hosts[i % len(hosts)].start(concurrency) for i in range(workers)]
     try:
