@@ -102,7 +102,8 @@ def send_batch(db: Database, cfg: Config, lease: BatchLease, relays: list[RelayS
         slots = FleetSlots(db, lease.owner, lease.seconds, split=jobs)
         lease.renew_too.append(slots.renew)
         try:
-            mine = slots.take(relays, wait=cfg.worker.lease_seconds, keep_alive=lease.renew_if_due)
+            # Bounded, so that a worker asked to stop is not held up for long by a batch that waits.
+            mine = slots.take(relays, wait=cfg.worker.lease_seconds / 4, keep_alive=lease.renew_if_due)
             if mine:
                 _send(db, cfg, lease, plan, mine, journal, run, slots, progress)
             else:
