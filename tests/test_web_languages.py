@@ -14,7 +14,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import parse
+from conftest import SEEDS, parse
 from digest import i18n
 from test_languages import Visible, english_fragments
 from test_web import Server, client, csrf_of, db, link, server, sub  # noqa: F401  (fixtures)
@@ -158,3 +158,25 @@ def test_topic_labels_name_the_topics_on_a_readers_pages(db, server, client):  #
 def test_the_english_check_sees_english(db, server, client):  # noqa: F811
     page = client.get(server.url(link("preferences", "bob@example.org"))).text
     assert {"Save preferences", "Time zone", "How often"} <= set(english_left(page))
+
+
+FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                 "octobre", "novembre", "décembre")
+
+
+def test_the_archive_names_an_edition_by_its_date_in_the_pages_language(db, smtp_env, server, client):  # noqa: F811
+    assert db("articles", "ingest", SEEDS).exit_code == 0
+    assert db("send", "--yes").exit_code == 0
+    index = client.get(server.url("/archive/?lang=fr")).text
+    key = re.search(r'href="/archive/((?:daily|weekly)-[\d-]+)\?lang=fr"', index) or \
+        re.search(r'href="/archive/((?:daily|weekly)-[\d-]+)"', index)
+    key = key.group(1)
+    year, month, day = (int(p) for p in key.rsplit("-", 3)[1:])
+    said = f"{day} {FRENCH_MONTHS[month - 1]} {year}"
+    assert said in htmlmod.unescape(index)          # the link reads as a date, not a key
+    page = client.get(server.url(f"/archive/{key}?lang=fr")).text
+    title = htmlmod.unescape(re.search(r"<title>(.*?)</title>", page, re.S)[1])
+    assert said in title and key not in title, title        # a browser tab or bookmark shows the date
+    assert said in htmlmod.unescape(re.search(r"<h1>(.*?)</h1>", page, re.S)[1])
+    english = client.get(server.url(f"/archive/{key}")).text
+    assert re.search(r"<title>\w+day, \d+ \w+ \d{4} · The Digest</title>", english), english[:300]
