@@ -131,6 +131,30 @@ def test_two_sends_at_once_on_one_postgres_give_one_edition(fleet, tmp_path):
     assert rows(url, "SELECT count(DISTINCT args->>'batch_id') FROM procrastinate_jobs") == [(8,)]
 
 
+def test_a_plain_send_beside_the_workers_is_refused_and_the_workers_still_send_once(fleet, run, smtp_env,
+                                                                                   tmp_path, monkeypatch):
+    url = fleet(10)
+    assert run("send", "--yes").exit_code == 0                # planned and queued for the workers
+    planned = statuses(url)
+    monkeypatch.setenv("DIGEST_WORKERS", "0")                  # an admin's host with queue mode off
+    plain = run("send", "--yes")
+    out = plain.stdout + plain.stderr
+    assert plain.exit_code != 0 and "is queued for digest worker: 3 batches are not done" in out, out
+    assert "digest worker" in out and smtp_env.messages == []
+    assert statuses(url) == planned and sum(planned.values()) == 10         # the ledger untouched
+    monkeypatch.setenv("DIGEST_WORKERS", "1")
+    a, log_a = worker(tmp_path, "a")
+    try:
+        wait_for(lambda: done(url, 10), 120, "every delivery is final", log_a)
+    finally:
+        stop(a)
+    assert set(copies(smtp_env).values()) == {1} and len(copies(smtp_env)) == 10
+    monkeypatch.setenv("DIGEST_WORKERS", "0")
+    after = run("send", "--yes")             # every batch done: the edition is finished, nothing is sent again
+    assert after.exit_code == 0, after
+    assert len(smtp_env.messages) == 10
+
+
 def test_two_workers_send_one_edition_to_every_subscriber_exactly_once(fleet, run, smtp_env, tmp_path):
     url = fleet(30)
     assert run("send", "--yes").exit_code == 0

@@ -54,6 +54,7 @@ def send_edition(db: Database, cfg: Config, plan: Plan, relays: list[RelaySettin
     write failed; the journal is kept for the next run), LeaseLost (taken over; nothing more written).
     """
     s = cfg.send
+    _not_the_workers(db, plan)
     tally = Tally()
     started = time.monotonic()
     db.set_lock_timeout(s.lock_timeout)
@@ -134,6 +135,20 @@ def open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> li
 # Linting a body fully (an HTML parse) costs more than rendering it. Before anything is sent, the
 # first LINT_FULL windows are linted fully: a digest clipped there (templates that make every digest
 # too large) stops the whole edition, nothing claimed. Every other body has its size checked when the
+def _not_the_workers(db: Database, plan: Plan) -> None:
+    """An edition planned into batches for `digest worker` is theirs until every batch is done: a plain
+    send beside them (this host's [worker] queue off by mistake) would claim rows a worker is sending."""
+    if db.dialect != "postgres":
+        return
+    open_ = [b for b in db.batches.of_edition(plan.edition_id) if b.status != "done"]
+    if open_:
+        raise DigestError(f"Edition {plan.key} is queued for digest worker: "
+                          f"{plural(len(open_), 'batch is', 'batches are')} not done, so this send stops here "
+                          "and sends nothing.",
+                          "Run `digest worker` on a host to finish it, or set [worker] queue = true "
+                          "(DIGEST_WORKERS=1) on this one so that `digest send` plans and queues.")
+
+
 # send makes it (EditionRun.group): a clipped one is held back, its rows left queued, and reported,
 # while everyone else gets theirs; so the first message does not wait for every mix to be made.
 LINT_FULL = 200
