@@ -73,7 +73,8 @@ def test_two_schedulers_on_one_postgres_send_one_edition_once(fleet, smtp_env, t
     assert "digest at" not in standby.log()          # it never ran a tick: nothing planned, nothing sent
     if queue:   # planned once: ceil(30 / 4) batches, one job each, all done
         assert rows(url, "SELECT count(*), count(DISTINCT job_id) FROM batches WHERE status = 'done'") == [(8, 8)]
-        assert rows(url, "SELECT count(*) FROM procrastinate_jobs") == [(8,)]
+        # every job is for one of those batches (a stalled job procrastinate retries may add a row for the same batch)
+        assert rows(url, "SELECT count(DISTINCT args->>'batch_id') FROM procrastinate_jobs") == [(8,)]
 
 
 def test_the_standby_scheduler_finishes_an_edition_when_the_one_sending_is_killed(fleet, smtp_env, tmp_path,
