@@ -140,7 +140,7 @@ def _not_the_workers(db: Database, plan: Plan) -> None:
     send beside them (this host's [worker] queue off by mistake) would claim rows a worker is sending."""
     if db.dialect != "postgres":
         return
-    open_ = [b for b in db.batches.of_edition(plan.edition_id) if b.status != "done"]
+    open_ = [b for b in db.batches.of_edition(plan.edition_id) if b.status != "done" and b.job_id is not None]
     if open_:
         raise DigestError(f"Edition {plan.key} is queued for digest worker: "
                           f"{plural(len(open_), 'batch is', 'batches are')} not done, so this send stops here "
