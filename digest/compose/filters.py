@@ -21,16 +21,6 @@ TEXT_WIDTH = 78
 _BREAKABLE = re.compile(r"[^\S\u00a0\u202f]+")                       # any whitespace but the no-break spaces
 _PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})         # no-break spaces, as text prints them
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-
-
-def shortdate(value: dt.date | dt.datetime) -> str:
-    """25 Nov 2026 (a datetime shows its own calendar date; no timezone conversion here). The web
-    pages' (English for now); the email's dates are Words.shortdate's."""
-    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
-
-
 @functools.lru_cache(maxsize=8192)
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None) -> str:
     """Wrap each blank-line-separated paragraph; long words (URLs) are never broken, only moved

@@ -143,6 +143,7 @@ from .wording import (
                        check_preferences,
                        direction,
                        languages,
+                       long_date,
                        reader_language,
                        short_date,
                        translations,
@@ -179,6 +180,6 @@ __all__ = [
     "BuildError", "ClippedError", "RelayTally", "Tally",
     "add_topic", "label_topic", "labels_in", "parse_labels", "remove_topic", "rename_topic", "topics", "topics_in_use",
     "topic_usage",
-    "DEFAULT_LANGUAGE", "accepts", "check_address", "check_preferences", "direction", "languages", "reader_language", "short_date",
+    "DEFAULT_LANGUAGE", "accepts", "check_address", "check_preferences", "direction", "languages", "long_date", "reader_language", "short_date",
     "translations",
 ]

@@ -1,17 +1,16 @@
 """What the subscriber web app reads: the archive of sent editions per topic (its pages and Atom
 feeds), the web version of one topic's digest, and the article pages the digest links to.
-May import: config, db, compose.filters, models, compose.render, selection.select, selection.versions,
+May import: config, db, models, compose.render, selection.select, selection.versions,
 compose.views, and .bodies.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..compose import filters, render
+from ..compose import render
 from ..compose.views import EditionView
 from ..config import Config
 from ..db import Database
@@ -99,15 +98,6 @@ def article_page(db: Database, cfg: Config, article_id: int) -> ArticlePage:
     return ArticlePage(art, paragraphs, art.url, others)
 
 
-def template_filters(language: Callable[[], str]) -> dict:
-    """The filters the web pages' templates use, the email's own: dates in the page's language, which
-    `language()` gives for the request being answered ("25 Nov 2026", "25 nov. 2026"; `longdate`:
-    "Wednesday, 25 November 2026", "mercredi 25 novembre 2026")."""
-    def shortdate(value: dt.date | dt.datetime) -> str:
-        return filters.Words(language()).shortdate(value)
-
-    def longdate(value: dt.date | dt.datetime) -> str:
-        return filters.Words(language()).longdate(value if type(value) is dt.date else value.date())  # type: ignore[union-attr]
-
-    return {"shortdate": shortdate, "longdate": longdate,
-            "host": lambda url: (urlsplit(url).hostname or url).removeprefix("www.")}
+def template_filters() -> dict:
+    """The filters the web pages' templates use beside speech's dates in the page's language."""
+    return {"host": lambda url: (urlsplit(url).hostname or url).removeprefix("www.")}

@@ -132,9 +132,6 @@ def open_relays(run: EditionRun, cfg: Config, relays: list[RelaySettings]) -> li
     return opened
 
 
-# Linting a body fully (an HTML parse) costs more than rendering it. Before anything is sent, the
-# first LINT_FULL windows are linted fully: a digest clipped there (templates that make every digest
-# too large) stops the whole edition, nothing claimed. Every other body has its size checked when the
 def _not_the_workers(db: Database, plan: Plan) -> None:
     """An edition planned into batches for `digest worker` is theirs until every batch is done: a plain
     send beside them (this host's [worker] queue off by mistake) would claim rows a worker is sending."""
@@ -149,6 +146,9 @@ def _not_the_workers(db: Database, plan: Plan) -> None:
                           "(DIGEST_WORKERS=1) on this one so that `digest send` plans and queues.")
 
 
+# Linting a body fully (an HTML parse) costs more than rendering it. Before anything is sent, the
+# first LINT_FULL windows are linted fully: a digest clipped there (templates that make every digest
+# too large) stops the whole edition, nothing claimed. Every other body has its size checked when the
 # send makes it (EditionRun.group): a clipped one is held back, its rows left queued, and reported,
 # while everyone else gets theirs; so the first message does not wait for every mix to be made.
 LINT_FULL = 200

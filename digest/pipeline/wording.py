@@ -44,6 +44,11 @@ def short_date(value: dt.date | dt.datetime, language: str) -> str:
     return i18n.short_date(value.date() if isinstance(value, dt.datetime) else value, language)
 
 
+def long_date(value: dt.date | dt.datetime, language: str) -> str:
+    """Sunday, 6 December 2026 / Sonntag, 6. Dezember 2026 / dimanche 6 décembre 2026."""
+    return i18n.long_date(value.date() if isinstance(value, dt.datetime) else value, language)
+
+
 def reader_language(sub: Subscriber | None, newsletter: str) -> str:
     """The language a subscriber reads: their own, else the newsletter's `[digest] language`."""
     return (sub.language if sub is not None and sub.language else None) or newsletter

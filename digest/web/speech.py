@@ -58,6 +58,7 @@ def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=gettext, ngettext=ngettext, pgettext=pgettext, newstyle=True)
     app.jinja_env.filters["shortdate"] = lambda value: pipeline.short_date(value, language())
+    app.jinja_env.filters["longdate"] = lambda value: pipeline.long_date(value, language())
 
     @app.before_request
     def choose() -> None:

@@ -49,7 +49,7 @@ def create_app(cfg: Config, *, demo: bool = False) -> Flask:
     pipeline.open_database(cfg).close()  # a missing or unmigrated database fails here, not on the first page
     app = Flask(__name__, template_folder=str(resources.folder("templates") / "web"), static_folder=None)
     app.jinja_env.undefined = jinja2.StrictUndefined
-    app.jinja_env.filters.update(pipeline.template_filters(speech.language))
+    app.jinja_env.filters.update(pipeline.template_filters())
     speech.install(app)
     app.config.update(DIGEST=cfg, ALLOW_SUBSCRIBE=cfg.web.allow_subscribe, MAX_CONTENT_LENGTH=64 * 1024)
     _hooks(app)
