@@ -172,3 +172,29 @@ def test_a_passive_in_progress_reads_as_a_headline():
     body = "Owners of older Brava smart speakers are being warned to install a security update at once."
     h = make_headline(None, body)
     assert "being" not in h and "warned to install" in h, h
+
+
+@pytest.mark.parametrize("body, dangling", [
+    ("Shares in the mining group Tarrow rose 4.2% to 812 pence after the company announced a large copper "
+     "find in northern Chile.", "after the company"),
+    ("The ferry operator Seaholm cut its winter timetable by a third when its two oldest vessels failed safety "
+     "checks in March.", "when its two oldest vessels"),
+])
+def test_a_head_does_not_keep_a_subordinate_clause_without_its_verb(body, dangling):
+    h = make_headline(None, body)
+    assert h and not h.endswith(dangling.split()[-1]), h
+    assert dangling.split()[0] not in h.split() or h.split()[-1] not in dangling.split(), h
+
+
+def test_a_head_does_not_end_on_new_before_its_noun():
+    body = ("Brenmoor Pharma and its partner Kelt suspended sales of new, faster-acting migraine tablets sold in "
+            "Ireland and Scotland after two patients fell ill.")
+    h = make_headline(None, body)
+    assert h and not h.endswith(" new"), h
+
+
+def test_a_head_does_not_end_on_a_place_preposition():
+    body = ("Lakeside council halted sales of new housing plots beside the flooded River Arle for the rest of "
+            "the year.")
+    h = make_headline(None, body)
+    assert "housing plots" in h and not h.endswith("beside"), h

@@ -46,7 +46,9 @@ _END_BAD = (STOPWORDS - {"out", "up", "down", "off", "back", "says", "said", "sa
                          "years", "one", "two", "told"}) | frozenset("""meant designed aimed set due expected
 used forced allowed able likely poised ready bound known based linked tied related according compared owing
 thanks subject prone close unable unlikely amid despite via per across toward towards upon within without among
-including such like plus mr mrs ms dr yet even just still also only already whether""".split())
+including such like plus mr mrs ms dr yet even just still also only already whether
+beside besides beneath underneath behind beyond below above around along alongside inside outside onto past opposite
+unlike near throughout""".split())
 _CUT_BEFORE = frozenset("""once as after while when amid despite but because following until before since
 though although unless whereas if so which who whose whom what how why whether where that according marking
 saying ahead yet including with in on at for over under from by to into against during and or than about across
@@ -75,6 +77,8 @@ _SUBJECT_CLAUSE = re.compile(
     r"(?:" + "|".join(sorted(_VERBS - {"is", "are", "was", "were", "be", "been"})) + r")\b|[a-z]{3,}ed\s)")
 
 
+# "… after the UK firm | announced": after a subordinator, the "-ed" word is that clause's own verb.
+_SUBORDINATE = frozenset("after when as because while since before until if once".split())
 _NUMBER = re.compile(r"\d")
 _PLACE = re.compile(r"\b(?:in|at|near|across|from|off)\s+(?:[a-z]+\s+)?([A-Z][\w'’-]+)")
 
@@ -182,8 +186,8 @@ def _ends_badly(words: list[str]) -> bool:
     if last.islower() and (low in _DEGREE or low in _NEEDS_OBJECT
                            or low.endswith("est") and len(low) > 4 and low not in _NOT_SUPERLATIVE):
         return True
-    if _clause_cut(words):
-        return True
+    if _clause_cut(words) or low == "new" and len(words) > 1 and words[-2].lower() in STOPWORDS:
+        return True             # "… sales of new" leaves its noun behind
     return last.endswith("ing") and last.islower() and len(words) > 1 and words[-2].lower() in STOPWORDS
 
 
@@ -228,7 +232,8 @@ def best_head(text: str, lede: str, body: str, limit: int) -> str:
         nxt = words[end].lower() if end < len(words) else ""
         last = words[end - 1]
         # A reduced relative clause can go too: "cars | equipped with ...", "lawyers | defending ...".
-        participle = nxt.endswith(("ed", "ing")) and len(nxt) > 4 and last.islower() and last.lower() not in STOPWORDS
+        participle = nxt.endswith(("ed", "ing")) and len(nxt) > 4 and last.islower() and last.lower() not in STOPWORDS \
+            and not _SUBORDINATE.intersection(w.lower() for w in words[max(0, end - 4):end])
         if end < len(words) and not (last.endswith((",", ";", ":")) or nxt in _CUT_BEFORE or nxt in ("—", "–", "-")
                                      or participle):
             continue
