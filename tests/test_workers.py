@@ -263,3 +263,26 @@ def test_a_batch_queued_twice_to_one_worker_is_sent_once(fleet, run, smtp_env, t
     got = copies(smtp_env)
     assert len(got) == 8 and set(got.values()) == {1}, got
     assert statuses(url) == Counter(sent=8)
+
+
+
+def test_a_worker_renders_an_article_edited_between_two_batches_of_an_edition_again(fleet, run, smtp_env, tmp_path):
+    """The worker keeps an edition's rendered mixes from batch to batch, never a stale one."""
+    import email
+    import email.policy
+    url = fleet(8)
+    assert run("send", "--yes").exit_code == 0
+    a, log_a = worker(tmp_path, "a", DIGEST_RATE="4")       # slow, so the edit lands in the first batch
+    try:
+        wait_for(lambda: statuses(url)["sent"] >= 1, 60, "the first batch has begun", log_a)
+        rows(url, "UPDATE articles SET headline_override = 'Zanzibarquux ' || id RETURNING id")
+        wait_for(lambda: done(url, 8), 60, "both batches are sent", log_a)
+    finally:
+        stop(a)
+    batch_of = dict(rows(url, "SELECT s.email, d.batch_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"))
+    edited: dict[int, set[bool]] = {}
+    for rcpts, data in smtp_env.messages:
+        body = email.message_from_bytes(data, policy=email.policy.default).get_body(("plain",))
+        edited.setdefault(batch_of[rcpts[0]], set()).add("Zanzibarquux" in body.get_content())  # type: ignore[union-attr]
+    first, second = sorted(edited)
+    assert edited == {first: {False}, second: {True}}        # the second batch's mix was rendered again

@@ -12,7 +12,7 @@ Only as many connections are opened to a relay as the slots of it this worker ho
 the relay's `connections` and `rate` are the whole fleet's. A batch whose rows are all sent or waiting
 out a back-off ends there instead of holding those connections idle; its deferred rows keep their time,
 and the worker's sweep queues the batch again for them.
-May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.outcomes/.relay_slots/.send_edition/.sender/.tally.
+May import: config, db, errors, models, smtp, and .batch_lease/.editions/.ledger/.messages/.outcomes/.relay_slots/.render_state/.send_edition/.tally.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from .editions import Plan
 from .messages import signer_for
 from .outcomes import OnProgress
 from .relay_slots import FleetSlots, relay_key
+from .render_state import CachedRun
 from .send_edition import open_relays
-from .sender import EditionRun
 from .tally import Tally
 
 log = logging.getLogger("digest.worker")
@@ -151,8 +151,8 @@ def _send(db: Database, cfg: Config, lease: BatchLease, plan: Plan, relays: list
         then, the batch ends; its deferred rows keep their time and a later job sends them (the sweep)."""
         return (sender.outstanding == 0 and not sender.feed and all(c is None for c in sender.cursor.values())
                 and bool(sender.retry) and sender.retry[0][0] > time.monotonic() + 1.0)
-    # BatchLease has the Lease face EditionRun needs.
-    sender = EditionRun(db, cfg, plan, lease, run.tally,  # type: ignore[arg-type]
+    # BatchLease has the Lease face EditionRun needs; the process keeps the edition's renders (render_state).
+    sender = CachedRun(db, cfg, plan, lease, run.tally,  # type: ignore[arg-type]
                         should_stop=only_retries_left, progress=progress)
     sender.signer = signer_for(cfg)
     opened = open_relays(sender, cfg, relays)
